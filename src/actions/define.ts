@@ -1,0 +1,91 @@
+// The public action interface. A project adds its own actions in TypeScript files under
+// `actions/` of the project:
+//
+//   import { defineAction } from 'baton';            // or a relative import of src/actions/define.ts
+//   import { z } from 'zod';
+//   export default defineAction({
+//     id: 'acme.charge', risk: 'high', idempotent: false,
+//     params: z.object({ customer: z.string(), cents: z.int() }),
+//     async run(params, ctx) { ...; return { chargeId } },
+//     async rollback(params, result, ctx) { ... },
+//   });
+//
+// `run` receives an idempotency key derived from the handoff and the step (ctx.idempotencyKey);
+// pass it on to the external system. `idempotent: true` declares that calling again with the
+// same key is safe, so Baton retries after a crash; otherwise an unknown outcome waits for a
+// person (`baton resolve`).
+import type { z } from 'zod';
+import type { RiskLevel } from '../core/flow-schema.ts';
+import type { InboxRecord, TaskRecord } from '../core/types.ts';
+
+export interface ActionContext {
+  handoffId: string;
+  flow: string;
+  actionId: string;
+  idempotencyKey: string;
+  /** The current owner (the decided owner while acting). */
+  owner: string;
+  /** Aborted when the call's timeout passes or the worker shuts down. */
+  signal: AbortSignal;
+}
+
+export interface ActionDefinition<P = Record<string, unknown>, R = unknown> {
+  id: string;
+  description?: string;
+  params: z.ZodType<P>;
+  risk: RiskLevel;
+  idempotent: boolean;
+  /** Sends something out of the organisation (mail, chat, web): gated while untrusted text is in context. */
+  outbound?: boolean;
+  /** Default 10 s; kept below the worker lease. */
+  timeoutMs?: number;
+  run(params: P, ctx: ActionContext): Promise<R>;
+  rollback?(params: P, result: R, ctx: ActionContext): Promise<unknown>;
+}
+
+export function defineAction<P, R>(def: ActionDefinition<P, R>): ActionDefinition<P, R> {
+  return def;
+}
+
+/** What an internal action may write: rows in Baton's own store, inside the step's transaction. */
+export interface InternalEffects {
+  readonly handoffId: string;
+  readonly now: number;
+  readonly owner: string;
+  newId(prefix: string): string;
+  addTask(t: TaskRecord): void;
+  addInbox(m: InboxRecord): void;
+  /** Existing tasks of this handoff (for undo). */
+  tasksOf(): Promise<TaskRecord[]>;
+}
+
+/**
+ * A built-in whose only effect is on Baton's own database: it runs inside the step's
+ * transaction, so it happens exactly once with the transition that caused it.
+ */
+export interface InternalAction<P = Record<string, unknown>> {
+  id: string;
+  description?: string;
+  params: z.ZodType<P>;
+  risk: RiskLevel;
+  internal: true;
+  apply(params: P, fx: InternalEffects): unknown;
+  undo?(params: P, result: unknown, fx: InternalEffects): Promise<void> | void;
+}
+
+export type AnyAction = ActionDefinition<never, unknown> | InternalAction<never>;
+
+export const isInternal = (a: AnyAction): a is InternalAction<never> =>
+  'internal' in a && a.internal === true;
+
+/** A context source: reads data for the decision. Reads have no side effects, so they may repeat. */
+export interface ContextSource<P = Record<string, unknown>> {
+  id: string;
+  params: z.ZodType<P>;
+  trust: 'trusted' | 'untrusted';
+  fetch(params: P, ctx: { handoffId: string; flow: string }): unknown;
+}
+
+export function defineContextSource<P>(def: ContextSource<P>): ContextSource<P> {
+  return def;
+}

@@ -1,0 +1,93 @@
+// One error base class with stable codes. Every error says whose fault it is (user, system,
+// provider), whether retrying can help, and carries context (handoff, flow, file, field).
+
+export type Fault = 'user' | 'system' | 'provider';
+
+export type ErrorCode =
+  | 'invalid_json'
+  | 'too_large'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'invalid_transition'
+  | 'already_decided'
+  | 'conflict'
+  | 'flow_invalid'
+  | 'project_invalid'
+  | 'action_failed'
+  | 'store_error'
+  | 'internal';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_json: 400,
+  too_large: 413,
+  validation_failed: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid_transition: 409,
+  already_decided: 409,
+  conflict: 409,
+  flow_invalid: 422,
+  project_invalid: 422,
+  action_failed: 502,
+  store_error: 503,
+  internal: 500,
+};
+
+export interface BatonErrorOptions {
+  details?: ErrorDetail[];
+  fault?: Fault;
+  retryable?: boolean;
+  /** When a retry may help, how long to wait first. */
+  retryAfterMs?: number;
+  context?: Record<string, string | number | undefined>;
+  cause?: unknown;
+}
+
+export class BatonError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+  readonly fault: Fault;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly context: Record<string, string | number | undefined>;
+
+  constructor(code: ErrorCode, message: string, options: BatonErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BatonError';
+    this.code = code;
+    this.details = options.details ?? [];
+    this.fault = options.fault ?? (STATUS[code] < 500 ? 'user' : 'system');
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.context = options.context ?? {};
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details: ErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export function isBatonError(e: unknown): e is BatonError {
+  return e instanceof BatonError;
+}
+
+export const notFound = (what: string, id: string): BatonError =>
+  new BatonError('not_found', `${what} ${id} does not exist`, { context: { id } });
+
+export const invalidTransition = (message: string, context: Record<string, string> = {}): BatonError =>
+  new BatonError('invalid_transition', message, { context });

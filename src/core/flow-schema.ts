@@ -1,0 +1,150 @@
+// The flow file format (SPEC §2) as zod schemas. The same schemas validate flow files and
+// produce the published JSON Schema (`baton schema flow`), so the two never disagree.
+import { z } from 'zod';
+import { isDuration } from './duration.ts';
+import { isOwnerRef } from './owner.ts';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_" (e.g. lead-to-owner)');
+const cel = z.string().min(1).describe('A CEL expression');
+const duration = z.string().refine(isDuration, 'a duration like 90s, 15m, 4h or 2d');
+const ownerRef = z
+  .string()
+  .refine(isOwnerRef, 'an owner like user:dana, team:sales, role:cfo')
+  .describe('user:<id> | team:<id> | role:<id>');
+const ownerTemplate = z
+  .string()
+  .min(1)
+  .describe('An owner (user:<id>, team:<id>, role:<id>), possibly with ${…} interpolation');
+
+export const riskLevel = z.enum(['low', 'medium', 'high']);
+export type RiskLevel = z.infer<typeof riskLevel>;
+
+export const modeSchema = z.enum(['shadow', 'suggest', 'auto']);
+export type FlowMode = z.infer<typeof modeSchema>;
+
+const withParams = z
+  .record(z.string(), z.unknown())
+  .describe('Parameters; strings may use ${…} interpolation');
+
+export const approvalLevelSchema = z.strictObject({
+  name: z.string().optional(),
+  approvers: z.array(ownerRef).min(1).describe('Who may approve at this level: users, teams, roles'),
+  quorum: z.int().min(1).default(1).describe('How many distinct approvers must approve'),
+  when: cel.optional().describe('The level applies only when this holds'),
+});
+
+export const approvalSchema = z.strictObject({
+  when: cel.optional().describe('Approval is required when this holds (default: always)'),
+  levels: z.array(approvalLevelSchema).min(1),
+  timeout: duration.optional(),
+  onTimeout: z.enum(['escalate', 'approve', 'reject']).default('escalate'),
+  onReject: z.enum(['stop', 'skip']).default('stop'),
+});
+export type ApprovalDef = z.infer<typeof approvalSchema>;
+
+export const actionSchema = z.strictObject({
+  id,
+  use: z.string().regex(/^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*$/, 'connector.action, e.g. builtin.create_task'),
+  with: withParams.default({}),
+  when: cel.optional().describe('The action runs only when this holds'),
+  risk: riskLevel.optional().describe("Overrides the action's declared risk level"),
+  idempotencyKey: cel.optional().describe('CEL; default: handoff id and action id'),
+  approval: approvalSchema.optional(),
+  rollback: z
+    .union([z.string(), z.strictObject({ use: z.string(), with: withParams.default({}) })])
+    .optional()
+    .describe('The compensating action that undoes this one'),
+  retry: z
+    .strictObject({
+      attempts: z.int().min(1).max(20).default(3),
+      backoff: duration.default('1s'),
+    })
+    .optional(),
+});
+export type ActionDef = z.infer<typeof actionSchema>;
+
+export const ruleSchema = z.strictObject({
+  name: z.string().optional(),
+  when: cel,
+  owner: ownerTemplate,
+  actions: z.array(id).optional().describe('Which allowlisted actions run (default: all)'),
+});
+
+export const llmSchema = z.strictObject({
+  model: z.string().optional(),
+  instructions: z.string().default(''),
+  owners: z.array(ownerRef).min(1),
+  actions: z.array(id).optional(),
+  minConfidence: z.number().min(0).max(1).default(0.7),
+});
+
+export const decideSchema = z.strictObject({
+  rules: z.array(ruleSchema).default([]),
+  llm: llmSchema.optional(),
+  otherwise: z.strictObject({ owner: ownerTemplate, actions: z.array(id).optional() }),
+});
+
+export const contextSourceSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a CEL identifier'),
+  use: z.string().regex(/^[a-z][a-z0-9_-]*\.[a-zA-Z][a-zA-Z0-9_]*$/, 'connector.lookup, e.g. builtin.lookup'),
+  with: withParams.default({}),
+  when: cel.optional(),
+  trust: z.enum(['trusted', 'untrusted']).optional(),
+});
+
+export const ladderStepSchema = z
+  .strictObject({
+    after: duration,
+    remind: z.literal('owner').optional(),
+    to: z.union([ownerRef, z.literal('manager')]).optional(),
+  })
+  .refine((s) => (s.remind ? 1 : 0) + (s.to ? 1 : 0) === 1, 'each step either `remind: owner` or `to: …`');
+
+export const triggerSchema = z
+  .strictObject({
+    webhook: z.strictObject({}).optional(),
+    manual: z.strictObject({}).optional(),
+    email: z.record(z.string(), z.unknown()).optional(),
+    slack: z.record(z.string(), z.unknown()).optional(),
+    schedule: z.record(z.string(), z.unknown()).optional(),
+  })
+  .default({ webhook: {} });
+
+export const flowSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  description: z.string().optional(),
+  boundary: z.strictObject({ from: ownerRef, to: ownerRef }),
+  trigger: triggerSchema,
+  input: z
+    .looseObject({ type: z.literal('object') })
+    .describe('JSON Schema for the intake payload (integer fields are CEL int, number fields CEL double)'),
+  idempotencyKey: cel.optional().describe('CEL; the same key twice gives the same handoff'),
+  context: z.array(contextSourceSchema).default([]),
+  decide: decideSchema,
+  actions: z.array(actionSchema).default([]).describe('The allowlist'),
+  mode: modeSchema.default('auto'),
+  contract: z.strictObject({ required: z.array(z.string()) }).optional(),
+  requester: cel.optional().describe('Who asked (no self-approval)'),
+  handoff: z
+    .strictObject({
+      to: ownerTemplate.default('${decision.owner}'),
+      acceptWithin: duration.optional(),
+      fallbackOwner: ownerRef.optional(),
+      escalate: z.array(ladderStepSchema).default([]),
+    })
+    .default({ to: '${decision.owner}', escalate: [] }),
+  guardrails: z
+    .strictObject({
+      costCap: z
+        .strictObject({ perHandoff: z.number().optional(), perDay: z.number().optional() })
+        .optional(),
+      maxActions: z.int().min(0).optional(),
+    })
+    .default({}),
+});
+
+export type FlowDef = z.infer<typeof flowSchema>;
+export type FlowInputDef = z.input<typeof flowSchema>;

@@ -1,0 +1,243 @@
+// Glossary — the words Baton uses everywhere:
+//
+//   flow        one handoff boundary declared in a flow file (see flow-schema.ts); published to the
+//               store under its content hash (the flow *version*), which every handoff pins.
+//   handoff     one piece of work crossing a flow's boundary: a durable record with input, context,
+//               decision, actions, approvals, the current owner and the ownership ledger.
+//   owner       who holds the work now (owner.ts): user:, team:, role: or agent:<flow>.
+//   event       an append-only, hash-chained record of everything that happened to a handoff.
+//               The audit log *is* the event log.
+//   action      a call a flow may make, only from its allowlist; it has a state, risk, an
+//               idempotency key and optionally a rollback.
+//   approval    a human gate before an action runs (kind `action`) or, in suggest mode, before a
+//               decision is carried out (kind `decision`).
+//   ledger      every owner a handoff had, from when to when, why it changed and whether the new
+//               owner accepted or declined.
+//   rev         the handoff row's revision; every commit must name the revision it read
+//               (optimistic concurrency), which also fences stale workers.
+//   attempt     bumped on every claim of a handoff by a worker (the lease fence).
+import type { OwnerRef } from './owner.ts';
+import type { FlowMode, RiskLevel } from './flow-schema.ts';
+
+export const HANDOFF_STATES = [
+  'received',
+  'building_context',
+  'deciding',
+  'acting',
+  'awaiting_approval',
+  'handed_off',
+  'accepted',
+  'completed',
+  'escalated',
+  'returned',
+  'failed',
+  'rolled_back',
+  'cancelled',
+] as const;
+export type HandoffState = (typeof HANDOFF_STATES)[number];
+
+export const TERMINAL_STATES: ReadonlySet<HandoffState> = new Set(['completed', 'rolled_back', 'cancelled']);
+/** States in which a person holds the work and the engine only watches clocks. */
+export const WAITING_FOR_OWNER: ReadonlySet<HandoffState> = new Set(['handed_off', 'escalated', 'returned']);
+
+export const ACTION_STATES = [
+  'pending',
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'outcome_unknown',
+  'skipped',
+  'rolled_back',
+] as const;
+export type ActionState = (typeof ACTION_STATES)[number];
+
+export const RETURN_REASONS = [
+  'missing_info',
+  'wrong_owner',
+  'wrong_priority',
+  'duplicate',
+  'not_actionable',
+  'other',
+] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];
+
+export const ESCALATION_REASONS = [
+  'low_confidence',
+  'approval_timeout',
+  'sla_breach',
+  'action_failed',
+  'cost_cap',
+  'contract_unmet',
+  'invalid_model_answer',
+  'no_rule',
+] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
+
+/** Who did something: a person, the engine (rules, timers) or the system. */
+export interface Actor {
+  kind: 'user' | 'engine' | 'system';
+  id: string;
+  /** Through which channel a person acted: api, cli, slack, email, console. */
+  via?: string;
+}
+
+export interface Decision {
+  owner: OwnerRef;
+  /** Allowlisted action ids the decision selected. */
+  actions: string[];
+  /** How the decision was made: a rule, the otherwise branch, the model, or a person. */
+  by: 'rule' | 'otherwise' | 'llm' | 'human';
+  rule?: { index: number; name?: string; when: string };
+  /** The input/context paths the deciding expression read, with their values. */
+  reads: Record<string, unknown>;
+  confidence?: number;
+  rationale?: string;
+  evidence?: string[];
+  /** Hashes of the approval policies in force for this decision (policy versions). */
+  policyVersions: Record<string, string>;
+}
+
+export interface LedgerEntry {
+  seq: number;
+  owner: OwnerRef;
+  from: number;
+  to: number | null;
+  reason: string;
+  status: 'pending' | 'accepted' | 'declined' | 'returned' | 'reassigned' | 'completed' | 'released';
+  by?: string;
+}
+
+export interface ActionRecord {
+  id: string;
+  use: string;
+  state: ActionState;
+  risk: RiskLevel;
+  idempotencyKey: string;
+  params: Record<string, unknown>;
+  result?: unknown;
+  error?: string;
+  /** How many times the call was started. */
+  calls: number;
+  /** The handoff attempt (lease) during which the current call started. */
+  startedAttempt?: number;
+  nextAttemptAt?: number;
+  approvalId?: string;
+  order: number;
+  updatedAt: number;
+}
+
+export interface ApprovalVote {
+  user: string;
+  decision: 'approve' | 'reject';
+  level: number;
+  at: number;
+  comment?: string;
+  via?: string;
+}
+
+export interface ApprovalLevelState {
+  name?: string;
+  approvers: string[];
+  quorum: number;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  handoffId: string;
+  flow: string;
+  kind: 'action' | 'decision';
+  actionId?: string;
+  state: 'pending' | 'approved' | 'rejected' | 'timed_out' | 'voided';
+  policyVersion: string;
+  levels: ApprovalLevelState[];
+  level: number;
+  votes: ApprovalVote[];
+  requester?: string;
+  requestedAt: number;
+  timeoutAt?: number;
+  onTimeout: 'escalate' | 'approve' | 'reject';
+  onReject: 'stop' | 'skip';
+  decidedAt?: number;
+  /** human | rule | fallback | timeout, and who. */
+  decidedBy?: { label: 'human' | 'rule' | 'fallback' | 'timeout'; user?: string; via?: string };
+  comment?: string;
+  /** What is being approved, shown to the approver. */
+  summary: string;
+  params?: Record<string, unknown>;
+}
+
+export interface EventRecord {
+  handoffId: string;
+  seq: number;
+  at: number;
+  type: string;
+  actor: Actor;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface HandoffRecord {
+  id: string;
+  flow: string;
+  flowVersion: string;
+  mode: FlowMode;
+  idempotencyKey: string;
+  state: HandoffState;
+  owner: OwnerRef;
+  input: Record<string, unknown>;
+  context: Record<string, unknown> | null;
+  decision: Decision | null;
+  boundary: { from: string; to: string };
+  requester?: string;
+  createdAt: number;
+  updatedAt: number;
+  handedOffAt?: number;
+  acceptedAt?: number;
+  completedAt?: number;
+  /** When the engine must look at this handoff next (timers, retries); null: nothing due. */
+  wakeAt: number | null;
+  breached: boolean;
+  /** Index of the next escalation-ladder step to fire. */
+  ladderStep: number;
+  rework: number;
+  costUsd: number;
+  /** Shadow mode: what people did, and whether Baton agreed. */
+  observed?: { owner: string; agreed: boolean; at: number };
+  rev: number;
+  attempt: number;
+  leaseOwner?: string;
+  leaseUntil?: number;
+  eventSeq: number;
+  headHash: string;
+}
+
+export interface TaskRecord {
+  id: string;
+  handoffId: string;
+  kind: 'task' | 'ticket' | 'draft';
+  title: string;
+  body?: string;
+  assignee: string;
+  state: 'open' | 'done' | 'cancelled';
+  createdAt: number;
+  data?: Record<string, unknown>;
+}
+
+export interface InboxRecord {
+  id: string;
+  owner: string;
+  handoffId: string;
+  kind: 'handoff' | 'reminder' | 'notification' | 'approval' | 'escalation';
+  text: string;
+  createdAt: number;
+}
+
+/** Everything known about one handoff. */
+export interface HandoffSnapshot {
+  handoff: HandoffRecord;
+  actions: ActionRecord[];
+  approvals: ApprovalRecord[];
+  ledger: LedgerEntry[];
+}

@@ -1,0 +1,271 @@
+// What people do to a handoff: accept, decline, return, reassign, complete, cancel, retry,
+// resolve, observe (shadow mode). Each is a pure change of a working copy; the service commits it.
+import { BatonError } from '../core/errors.ts';
+import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
+import { TERMINAL_STATES, WAITING_FOR_OWNER } from '../core/types.ts';
+import type { Actor, ReturnReason } from '../core/types.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import type { Work } from './work.ts';
+import { fallbackOwner, type Runtime } from './runtime.ts';
+import { notify } from './escalate.ts';
+
+export interface Caller {
+  user: string;
+  /** May act on any handoff (operator or admin access), not only on work it owns. */
+  operator: boolean;
+  via?: string;
+}
+
+export const actorOf = (c: Caller): Actor => ({ kind: 'user', id: c.user, ...(c.via ? { via: c.via } : {}) });
+
+function requireOwner(w: Work, rt: Runtime, c: Caller, what: string): void {
+  if (c.operator || rt.directory.actsFor(c.user, w.handoff.owner)) return;
+  throw new BatonError(
+    'forbidden',
+    `${c.user} cannot ${what} handoff ${w.handoff.id}: it belongs to ${w.handoff.owner}`,
+  );
+}
+
+export function accept(w: Work, rt: Runtime, c: Caller): void {
+  const h = w.handoff;
+  if (!WAITING_FOR_OWNER.has(h.state))
+    throw new BatonError('invalid_transition', `Cannot accept: the handoff is ${h.state}`);
+  if (!rt.directory.actsFor(c.user, h.owner)) {
+    throw new BatonError('forbidden', `${c.user} cannot accept work owned by ${h.owner}`);
+  }
+  w.to('accepted');
+  h.acceptedAt ??= w.now;
+  const open = w.openLedger();
+  if (open) {
+    open.status = 'accepted';
+    open.by = c.user;
+    w.touchLedger(open);
+  }
+  w.event('accepted', actorOf(c), { owner: h.owner });
+}
+
+export function decline(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  c: Caller,
+  reason: ReturnReason,
+  comment?: string,
+): void {
+  const h = w.handoff;
+  if (!WAITING_FOR_OWNER.has(h.state))
+    throw new BatonError(
+      'invalid_transition',
+      `Cannot decline: the handoff is ${h.state} (decline is a return before acceptance)`,
+    );
+  requireOwner(w, rt, c, 'decline');
+  sendBack(w, flow, rt, c, 'declined', reason, comment);
+}
+
+export function giveBack(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  c: Caller,
+  reason: ReturnReason,
+  comment?: string,
+): void {
+  const h = w.handoff;
+  if (!['accepted', 'handed_off', 'escalated', 'completed'].includes(h.state)) {
+    throw new BatonError('invalid_transition', `Cannot return: the handoff is ${h.state}`);
+  }
+  requireOwner(w, rt, c, 'return');
+  sendBack(w, flow, rt, c, 'returned', reason, comment);
+}
+
+function sendBack(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  c: Caller,
+  how: 'declined' | 'returned',
+  reason: ReturnReason,
+  comment?: string,
+): void {
+  const h = w.handoff;
+  const from = h.owner;
+  const to = fallbackOwner(flow, rt);
+  w.to('returned');
+  h.rework += 1;
+  w.changeOwner(to, `${how}:${reason}`, how, c.user);
+  w.event(how, actorOf(c), { reason, from, to, ...(comment ? { comment } : {}) });
+  notify(
+    w,
+    to,
+    'handoff',
+    `${from} ${how} ${flow.def.name} ${h.id} (${reason})${comment ? `: ${comment}` : ''}`,
+  );
+}
+
+export function reassign(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  c: Caller,
+  to: string,
+  comment?: string,
+): void {
+  const h = w.handoff;
+  if (!isOwnerRef(to) || to.startsWith('agent:')) {
+    throw new BatonError('validation_failed', `"${to}" is not an owner`, {
+      details: [{ path: 'to', message: 'an owner like user:dana, team:sales or role:cfo' }],
+    });
+  }
+  if (!['handed_off', 'escalated', 'returned', 'accepted', 'failed'].includes(h.state)) {
+    throw new BatonError('invalid_transition', `Cannot reassign: the handoff is ${h.state}`);
+  }
+  requireOwner(w, rt, c, 'reassign');
+  const from = h.owner;
+  if (h.state !== 'failed' || w.actions.every((a) => a.state !== 'failed' && a.state !== 'outcome_unknown')) {
+    w.to('handed_off');
+  } else {
+    throw new BatonError(
+      'invalid_transition',
+      'Cannot reassign while an action is failed or its outcome unknown: `baton retry` or `baton resolve` it first',
+    );
+  }
+  h.rework += 1;
+  h.handedOffAt ??= w.now;
+  w.changeOwner(to as OwnerRef, 'reassigned', 'reassigned', c.user);
+  w.event('reassigned', actorOf(c), { from, to, ...(comment ? { comment } : {}) });
+  notify(w, to, 'handoff', `Reassigned to you: ${flow.def.name} (${h.id})`);
+}
+
+export function complete(w: Work, rt: Runtime, c: Caller, comment?: string): void {
+  const h = w.handoff;
+  if (!['accepted', 'handed_off', 'escalated', 'returned'].includes(h.state)) {
+    throw new BatonError('invalid_transition', `Cannot complete: the handoff is ${h.state}`);
+  }
+  requireOwner(w, rt, c, 'complete');
+  if (h.state !== 'accepted') accept(w, rt, { ...c });
+  w.to('completed');
+  h.completedAt = w.now;
+  const open = w.openLedger();
+  if (open) {
+    open.to = w.now;
+    open.status = 'completed';
+    w.touchLedger(open);
+  }
+  w.event('completed', actorOf(c), { owner: h.owner, ...(comment ? { comment } : {}) });
+}
+
+export function cancel(w: Work, rt: Runtime, c: Caller, comment?: string): void {
+  const h = w.handoff;
+  if (TERMINAL_STATES.has(h.state))
+    throw new BatonError('invalid_transition', `Cannot cancel: the handoff is ${h.state}`);
+  requireOwner(w, rt, c, 'cancel');
+  if (w.actions.some((a) => a.state === 'running')) {
+    throw new BatonError(
+      'invalid_transition',
+      'Cannot cancel while an action is running; try again in a moment',
+    );
+  }
+  w.to('cancelled');
+  for (const a of w.actions) {
+    if (a.state === 'pending' || a.state === 'awaiting_approval') {
+      a.state = 'skipped';
+      a.error = 'cancelled';
+      w.putAction(a);
+    }
+  }
+  for (const ap of w.approvals) {
+    if (ap.state === 'pending') {
+      ap.state = 'voided';
+      ap.decidedAt = w.now;
+      w.putApproval(ap);
+    }
+  }
+  const open = w.openLedger();
+  if (open) {
+    open.to = w.now;
+    open.status = 'released';
+    w.touchLedger(open);
+  }
+  w.event('cancelled', actorOf(c), comment ? { comment } : {});
+}
+
+/** Failed actions go back to pending and the handoff to acting; the worker runs them again. */
+export function retry(w: Work, rt: Runtime, c: Caller): void {
+  const h = w.handoff;
+  if (h.state !== 'failed')
+    throw new BatonError('invalid_transition', `Cannot retry: the handoff is ${h.state}, not failed`);
+  requireOwner(w, rt, c, 'retry');
+  const failed = w.actions.filter((a) => a.state === 'failed');
+  if (w.actions.some((a) => a.state === 'outcome_unknown')) {
+    throw new BatonError(
+      'invalid_transition',
+      'An action has an unknown outcome: check the target system and `baton resolve` it (a blind retry could repeat its effect)',
+    );
+  }
+  for (const a of failed) {
+    a.state = 'pending';
+    delete a.nextAttemptAt;
+    a.calls = 0;
+    w.putAction(a);
+  }
+  w.to('acting');
+  w.event('retried', actorOf(c), { actions: failed.map((a) => a.id) });
+  if (h.owner !== `agent:${h.flow}`) w.changeOwner(`agent:${h.flow}`, 'retried', 'released', c.user);
+}
+
+export function resolve(
+  w: Work,
+  rt: Runtime,
+  c: Caller,
+  actionId: string,
+  outcome: 'succeeded' | 'failed' | 'retry',
+  comment?: string,
+): void {
+  const h = w.handoff;
+  const a = w.action(actionId);
+  if (!a) throw new BatonError('not_found', `handoff ${h.id} has no action ${actionId}`);
+  if (a.state !== 'outcome_unknown' && a.state !== 'failed') {
+    throw new BatonError(
+      'invalid_transition',
+      `Cannot resolve action ${actionId}: it is ${a.state} (only outcome_unknown or failed actions are resolved)`,
+    );
+  }
+  requireOwner(w, rt, c, 'resolve');
+  w.event('resolved', actorOf(c), {
+    action: actionId,
+    outcome,
+    previous: a.state,
+    ...(comment ? { comment } : {}),
+  });
+  if (outcome === 'failed') {
+    a.state = 'failed';
+    w.putAction(a);
+    return;
+  }
+  a.state = outcome === 'succeeded' ? 'succeeded' : 'pending';
+  if (outcome === 'retry') {
+    a.calls = 0;
+    delete a.nextAttemptAt;
+  }
+  delete a.error;
+  w.putAction(a);
+  if (h.state === 'failed' && w.actions.every((x) => x.state !== 'failed' && x.state !== 'outcome_unknown')) {
+    w.to('acting');
+    if (h.owner !== `agent:${h.flow}`) w.changeOwner(`agent:${h.flow}`, 'resolved', 'released', c.user);
+  }
+}
+
+/** Shadow mode: what people actually did, beside what Baton would have done. */
+export function observe(w: Work, c: Caller, owner: string): void {
+  const h = w.handoff;
+  if (!isOwnerRef(owner)) {
+    throw new BatonError('validation_failed', `"${owner}" is not an owner`, {
+      details: [{ path: 'owner', message: 'an owner like user:dana or team:sales' }],
+    });
+  }
+  if (h.mode !== 'shadow')
+    throw new BatonError('invalid_transition', `Handoff ${h.id} is not a shadow-mode handoff`);
+  const agreed = h.decision?.owner === owner;
+  h.observed = { owner, agreed, at: w.now };
+  w.event('observed', actorOf(c), { owner, wouldOwn: h.decision?.owner ?? null, agreed });
+}

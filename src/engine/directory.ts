@@ -1,0 +1,84 @@
+// People and teams of a project: who may act for an owner, and who manages whom.
+import type { Person, ProjectDef, Team } from '../core/project-schema.ts';
+import { parseOwner, type OwnerRef } from '../core/owner.ts';
+
+export class Directory {
+  readonly fallbackOwner: OwnerRef;
+  private readonly people = new Map<string, Person>();
+  private readonly teams = new Map<string, Team>();
+
+  constructor(def: Pick<ProjectDef, 'people' | 'teams' | 'fallbackOwner'>) {
+    for (const p of def.people) this.people.set(p.id, p);
+    for (const t of def.teams) this.teams.set(t.id, t);
+    this.fallbackOwner = def.fallbackOwner as OwnerRef;
+  }
+
+  person(id: string): Person | undefined {
+    return this.people.get(id);
+  }
+
+  team(id: string): Team | undefined {
+    return this.teams.get(id);
+  }
+
+  hasUser(id: string): boolean {
+    return this.people.has(id);
+  }
+
+  /** May `user` act as `owner`? The user itself, a member or the manager of the team, or a holder of the role. */
+  actsFor(user: string, owner: string): boolean {
+    const o = parseOwner(owner);
+    if (!o) return false;
+    switch (o.kind) {
+      case 'user':
+        return o.id === user;
+      case 'team': {
+        const t = this.teams.get(o.id);
+        return !!t && (t.members.includes(user) || t.manager === user);
+      }
+      case 'role':
+        return this.people.get(user)?.roles.includes(o.id) ?? false;
+      default:
+        return false;
+    }
+  }
+
+  /** The users an owner stands for (to notify them). */
+  usersOf(owner: string): string[] {
+    const o = parseOwner(owner);
+    if (!o) return [];
+    if (o.kind === 'user') return [o.id];
+    if (o.kind === 'team') {
+      const t = this.teams.get(o.id);
+      return t ? [...new Set([...t.members, ...(t.manager ? [t.manager] : [])])] : [];
+    }
+    if (o.kind === 'role')
+      return [...this.people.values()].filter((p) => p.roles.includes(o.id)).map((p) => p.id);
+    return [];
+  }
+
+  /** Every owner ref a user may act for: itself, its teams, its roles (for inbox and task views). */
+  ownersOf(user: string): string[] {
+    const out = [`user:${user}`];
+    for (const t of this.teams.values())
+      if (t.members.includes(user) || t.manager === user) out.push(`team:${t.id}`);
+    for (const r of this.people.get(user)?.roles ?? []) out.push(`role:${r}`);
+    return out;
+  }
+
+  /** `to: manager` on a ladder: a team's manager, or the manager of a user's first team. */
+  managerOf(owner: string): OwnerRef | undefined {
+    const o = parseOwner(owner);
+    if (!o) return undefined;
+    if (o.kind === 'team') {
+      const m = this.teams.get(o.id)?.manager;
+      return m ? `user:${m}` : undefined;
+    }
+    if (o.kind === 'user') {
+      for (const t of this.teams.values()) {
+        if (t.members.includes(o.id) && t.manager && t.manager !== o.id) return `user:${t.manager}`;
+      }
+    }
+    return undefined;
+  }
+}

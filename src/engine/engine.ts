@@ -1,0 +1,332 @@
+// The engine runs handoffs durably. Intake commits a handoff before answering; a worker then
+// advances it step by step, committing each step (group commit) before any external call that
+// depends on it. Work is claimed with leases fenced by an attempt number, so a worker that lost
+// its lease cannot change what another worker now owns.
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { BatonError } from '../core/errors.ts';
+import { GENESIS } from '../core/hash-chain.ts';
+import { agentOwner } from '../core/owner.ts';
+import type { Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import type { CommitOutcome, HandoffCommit, Store } from '../store/port.ts';
+import { isInternal, type ActionDefinition } from '../actions/define.ts';
+import { Work } from './work.ts';
+import { GroupCommitter } from './group-commit.ts';
+import { applyOutcome, errorText, step, type ExternalCall } from './pipeline.ts';
+import { computeWake, fireTimers } from './timers.ts';
+import { fail } from './escalate.ts';
+import { newId } from './ids.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface EngineOptions {
+  store: Store;
+  runtime: Runtime;
+  /** The current version of each flow, by id (new handoffs start under it). */
+  flows: Map<string, CompiledFlow>;
+  /** Run a worker in this process (claim and advance handoffs). */
+  worker: boolean;
+  leaseMs?: number;
+  batchSize?: number;
+  pollMs?: number;
+  /** Test hook: called at named crash points (see docs/durability.md). */
+  crashPoint?: (name: string) => void;
+}
+
+export interface IntakeResult {
+  id: string;
+  state: HandoffRecord['state'];
+  created: boolean;
+}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+export class Engine extends EventEmitter<{ committed: [HandoffRecord] }> {
+  readonly workerId = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
+  readonly committer: GroupCommitter;
+  private readonly store: Store;
+  private readonly rt: Runtime;
+  private readonly flows: Map<string, CompiledFlow>;
+  private readonly runsWorker: boolean;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly crashPoint: (name: string) => void;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private pokeAgain = false;
+  private stopped = true;
+  private readonly shutdown = new AbortController();
+
+  constructor(o: EngineOptions) {
+    super();
+    this.store = o.store;
+    this.rt = o.runtime;
+    this.flows = o.flows;
+    this.runsWorker = o.worker;
+    this.leaseMs = o.leaseMs ?? 30_000;
+    this.batchSize = o.batchSize ?? 200;
+    this.pollMs = o.pollMs ?? 1000;
+    this.crashPoint = o.crashPoint ?? (() => {});
+    this.committer = new GroupCommitter(o.store);
+  }
+
+  flow(id: string): CompiledFlow {
+    const f = this.flows.get(id);
+    if (!f)
+      throw new BatonError(
+        'not_found',
+        `flow ${id} does not exist (flows: ${[...this.flows.keys()].join(', ')})`,
+      );
+    return f;
+  }
+
+  flowList(): CompiledFlow[] {
+    return [...this.flows.values()];
+  }
+
+  /** Creates a handoff, idempotent on the flow's key; resolves once it is durable. */
+  async intake(flowId: string, input: unknown, actor: Actor): Promise<IntakeResult> {
+    const flow = this.flow(flowId);
+    const errors = flow.validateInput(input);
+    if (errors.length > 0) {
+      throw new BatonError('validation_failed', `the input does not match flow ${flowId}'s schema`, {
+        details: errors,
+      });
+    }
+    const now = Date.now();
+    const id = newId('h_');
+    const data = input as Record<string, unknown>;
+    const vars = { input: flow.celInput(data), context: {}, decision: {}, handoff: { id, flow: flowId } };
+    const key = flow.idempotencyKey ? String(flow.idempotencyKey.eval(vars)) : id;
+    const requester = flow.requester ? flow.requester.eval(vars) : undefined;
+    const h: HandoffRecord = {
+      id,
+      flow: flowId,
+      flowVersion: flow.version,
+      mode: flow.def.mode,
+      idempotencyKey: key,
+      state: 'received',
+      owner: agentOwner(flowId),
+      input: data,
+      context: null,
+      decision: null,
+      boundary: { from: flow.def.boundary.from, to: flow.def.boundary.to },
+      createdAt: now,
+      updatedAt: now,
+      wakeAt: now,
+      breached: false,
+      ladderStep: 0,
+      rework: 0,
+      costUsd: 0,
+      rev: 0,
+      attempt: this.runsWorker ? 1 : 0,
+      eventSeq: 0,
+      headHash: GENESIS,
+      ...(typeof requester === 'string' && requester ? { requester } : {}),
+      ...(this.runsWorker ? { leaseOwner: this.workerId, leaseUntil: now + this.leaseMs } : {}),
+    };
+    const w = new Work({ handoff: h, actions: [], approvals: [], ledger: [] }, now, 0);
+    w.changeOwner(h.owner, 'received', 'released');
+    w.event('received', actor, { flowVersion: flow.version, idempotencyKey: key });
+    const commit = w.toCommit();
+    const outcome = await this.committer.submit(commit);
+    if (!outcome.ok) {
+      if (outcome.reason === 'duplicate') return { id: outcome.id, state: outcome.state, created: false };
+      throw new BatonError('conflict', 'intake conflicted; try again', { retryable: true });
+    }
+    this.crashPoint('after_intake_commit');
+    this.emit('committed', commit.handoff);
+    if (this.runsWorker && !this.stopped) this.track(id, this.run(snapshotOf(commit)));
+    return { id, state: 'received', created: true };
+  }
+
+  /** Commits a step made outside the worker (a person's command); wakes the worker when needed. */
+  async commitWork(w: Work, flow: CompiledFlow): Promise<CommitOutcome> {
+    w.handoff.wakeAt = computeWake(w, flow);
+    const commit = w.toCommit();
+    const outcome = await this.committer.submit(commit);
+    if (outcome.ok) {
+      this.emit('committed', commit.handoff);
+      if (commit.handoff.wakeAt !== null && commit.handoff.wakeAt <= Date.now()) this.poke();
+    }
+    return outcome;
+  }
+
+  start(): void {
+    if (!this.runsWorker || !this.stopped) return;
+    this.stopped = false;
+    this.poke();
+  }
+
+  /** Graceful stop: claims nothing more, lets running steps finish (their leases are released). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([all, timeout]);
+    this.shutdown.abort();
+  }
+
+  /** Look for due work now (after a command made a handoff runnable, or a timer is due). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pokeAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), 0);
+  }
+
+  /** Runs everything due until nothing is (the CLI's direct mode uses this). */
+  async drain(maxRounds = 1000): Promise<void> {
+    for (let i = 0; i < maxRounds; i++) {
+      await Promise.allSettled([...this.inFlight.values()]);
+      const claimed = await this.claimDue();
+      if (claimed === 0 && this.inFlight.size === 0) return;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    this.polling = true;
+    try {
+      const claimed = await this.claimDue();
+      if (claimed >= this.batchSize) this.pokeAgain = true;
+    } catch (e) {
+      process.emitWarning(`baton: claiming work failed: ${errorText(e)}`);
+    } finally {
+      this.polling = false;
+    }
+    if (this.stopped) return;
+    let delay = this.pollMs;
+    if (this.pokeAgain) {
+      this.pokeAgain = false;
+      delay = 0;
+    } else {
+      const next = await this.store.nextWake().catch(() => undefined);
+      if (next !== undefined) delay = Math.max(0, Math.min(delay, next - Date.now()));
+    }
+    this.timer = setTimeout(() => void this.poll(), delay);
+    this.timer.unref();
+  }
+
+  private async claimDue(): Promise<number> {
+    const snaps = await this.store.claim({
+      worker: this.workerId,
+      now: Date.now(),
+      leaseMs: this.leaseMs,
+      limit: this.batchSize,
+    });
+    for (const s of snaps) {
+      if (this.inFlight.has(s.handoff.id)) continue;
+      this.track(s.handoff.id, this.run(s));
+    }
+    return snaps.length;
+  }
+
+  private track(id: string, p: Promise<void>): void {
+    const done = p
+      .catch((e: unknown) => process.emitWarning(`baton: handoff ${id}: ${errorText(e)}`))
+      .finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, done);
+  }
+
+  /** Advances one leased handoff until it waits for a person, a timer or nothing. */
+  private async run(start: HandoffSnapshot): Promise<void> {
+    let snap = start;
+    const attempt = start.handoff.attempt;
+    let outcome: { actionId: string; result: Outcome } | undefined;
+    for (let round = 0; round < 1000; round++) {
+      const flow = await this.rt.flowFor(snap.handoff.flowVersion);
+      const w = new Work(snap, Date.now());
+      let call: ExternalCall | undefined;
+      try {
+        if (outcome) applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
+        fireTimers(w, flow, this.rt);
+        call = await step(w, flow, this.rt);
+      } catch (e) {
+        // A bug or bad data must not drop the handoff: it goes to a person, with the error.
+        const w2 = new Work(snap, Date.now());
+        try {
+          fail(w2, flow, this.rt, `internal error: ${errorText(e)}`);
+        } catch {
+          return;
+        }
+        await this.finish(w2, flow, undefined);
+        return;
+      }
+      const committed = await this.finish(w, flow, call);
+      if (!committed) {
+        const fresh = await this.store.get(snap.handoff.id);
+        if (!fresh || fresh.handoff.attempt !== attempt || fresh.handoff.leaseOwner !== this.workerId) return;
+        snap = fresh;
+        continue;
+      }
+      outcome = undefined;
+      snap = committed;
+      if (!call) return;
+      this.crashPoint('before_action_call');
+      outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
+      this.crashPoint('after_action_call');
+    }
+  }
+
+  /** Commits a worker step; releases the lease unless an external call follows. */
+  private async finish(
+    w: Work,
+    flow: CompiledFlow,
+    call: ExternalCall | undefined,
+  ): Promise<HandoffSnapshot | undefined> {
+    const h = w.handoff;
+    h.wakeAt = computeWake(w, flow);
+    if (!call) {
+      delete h.leaseOwner;
+      delete h.leaseUntil;
+    } else {
+      h.leaseUntil = w.now + this.leaseMs;
+    }
+    const commit = w.toCommit();
+    const outcome = await this.committer.submit(commit);
+    if (!outcome.ok) return undefined;
+    this.emit('committed', commit.handoff);
+    return snapshotOf(commit, w);
+  }
+
+  private async callAction(snap: HandoffSnapshot, actionId: string): Promise<Outcome> {
+    const a = snap.actions.find((x) => x.id === actionId)!;
+    const def = this.rt.registry.action(a.use);
+    if (!def || isInternal(def))
+      return { ok: false, error: new BatonError('action_failed', `action ${a.use} is not available`) };
+    const ext = def as ActionDefinition<Record<string, unknown>, unknown>;
+    const timeoutMs = Math.min(ext.timeoutMs ?? 10_000, this.leaseMs - 1000);
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.shutdown.signal]);
+    try {
+      const result = await ext.run(a.params, {
+        handoffId: snap.handoff.id,
+        flow: snap.handoff.flow,
+        actionId,
+        idempotencyKey: a.idempotencyKey,
+        owner: snap.handoff.decision?.owner ?? snap.handoff.owner,
+        signal,
+      });
+      return { ok: true, result: result ?? null };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+}
+
+/** The snapshot after a commit: the committed rows (a Work's copies are the new truth). */
+function snapshotOf(commit: HandoffCommit, w?: Work): HandoffSnapshot {
+  if (w) return { handoff: commit.handoff, actions: w.actions, approvals: w.approvals, ledger: w.ledger };
+  return {
+    handoff: commit.handoff,
+    actions: commit.actions ?? [],
+    approvals: commit.approvals ?? [],
+    ledger: commit.ledger ?? [],
+  };
+}

@@ -1,0 +1,55 @@
+// Moving work to a person when Baton cannot or must not go on by itself.
+import type { Actor, EscalationReason } from '../core/types.ts';
+import type { OwnerRef } from '../core/owner.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import type { Work } from './work.ts';
+import { fallbackOwner, type Runtime } from './runtime.ts';
+import { newId } from './ids.ts';
+
+export function engineActor(flow: CompiledFlow): Actor {
+  return { kind: 'engine', id: flow.def.id };
+}
+
+export function notify(
+  w: Work,
+  owner: string,
+  kind: 'handoff' | 'reminder' | 'notification' | 'approval' | 'escalation',
+  text: string,
+): void {
+  w.addInbox({ id: newId('msg_'), owner, handoffId: w.handoff.id, kind, text, createdAt: w.now });
+}
+
+/** Escalates to `to` (default: the fallback owner) with a reason from SPEC §6. */
+export function escalate(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  reason: EscalationReason | 'approval_rejected',
+  details: Record<string, unknown> = {},
+  to?: OwnerRef,
+  actor: Actor = engineActor(flow),
+): void {
+  const target = to ?? fallbackOwner(flow, rt);
+  const from = w.handoff.owner;
+  w.to('escalated', `escalate (${reason})`);
+  w.changeOwner(target, `escalated:${reason}`, from.startsWith('agent:') ? 'released' : 'reassigned');
+  w.handoff.handedOffAt ??= w.now;
+  w.event('escalated', actor, { reason, from, to: target, ...details });
+  notify(w, target, 'escalation', `Escalated to you (${reason}): ${flow.def.name} ${w.handoff.id}`);
+}
+
+/** The handoff needs a person: state `failed`, owned by the fallback owner, never dropped. */
+export function fail(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  error: string,
+  details: Record<string, unknown> = {},
+): void {
+  const target = fallbackOwner(flow, rt);
+  const from = w.handoff.owner;
+  w.to('failed', 'fail');
+  if (from !== target) w.changeOwner(target, 'failed', from.startsWith('agent:') ? 'released' : 'reassigned');
+  w.event('failed', engineActor(flow), { error, ...details, to: target });
+  notify(w, target, 'escalation', `Needs a person: ${flow.def.name} ${w.handoff.id}: ${error}`);
+}

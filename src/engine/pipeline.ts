@@ -1,0 +1,394 @@
+// The automatic part of a handoff: received → building_context → deciding → acting →
+// handed_off. `step` advances a working copy as far as it can without an external call; it
+// returns the action to call next, if any. Internal actions run inline, inside the same
+// transaction as the transition that caused them.
+import { BatonError, isBatonError } from '../core/errors.ts';
+import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
+import type { ActionRecord, Actor, ApprovalRecord, Decision } from '../core/types.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { isInternal, type InternalEffects } from '../actions/define.ts';
+import type { Work } from './work.ts';
+import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
+import { engineActor, escalate, fail, notify } from './escalate.ts';
+import { requestActionApproval, requestDecisionApproval } from './approvals.ts';
+import { decide } from '../decide/rules.ts';
+import { newId } from './ids.ts';
+
+export interface ExternalCall {
+  actionId: string;
+}
+
+export async function step(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCall | undefined> {
+  const h = w.handoff;
+  for (let guard = 0; guard < 64; guard++) {
+    switch (h.state) {
+      case 'received':
+        w.to('building_context');
+        continue;
+      case 'building_context':
+        if (!(await buildContext(w, flow, rt))) return undefined;
+        w.to('deciding');
+        continue;
+      case 'deciding':
+        makeDecision(w, flow, rt);
+        continue;
+      case 'acting': {
+        const next = await act(w, flow, rt);
+        if (next === 'wait') return undefined;
+        if (next) return next;
+        continue;
+      }
+      default:
+        return undefined;
+    }
+  }
+  throw new BatonError('internal', `handoff ${h.id} did not settle`);
+}
+
+async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<boolean> {
+  const context: Record<string, unknown> = {};
+  const sources: Array<Record<string, unknown>> = [];
+  const vars = celVars(w.handoff, flow);
+  vars.context = context;
+  for (const c of flow.context) {
+    if (c.when && c.when.eval(vars) !== true) continue;
+    const source = rt.registry.source(c.use);
+    if (!source) {
+      fail(w, flow, rt, `context source ${c.use} is not available`, { context: c.name });
+      return false;
+    }
+    try {
+      const params = source.params.parse(c.with.render(vars));
+      const value = await source.fetch(params as never, { handoffId: w.handoff.id, flow: flow.def.id });
+      context[c.name] = value ?? null;
+      sources.push({
+        name: c.name,
+        use: c.use,
+        trust: c.trust ?? source.trust,
+        at: w.now,
+        found: value !== null && value !== undefined,
+      });
+    } catch (e) {
+      fail(w, flow, rt, `context ${c.name} (${c.use}) failed: ${errorText(e)}`, { context: c.name });
+      return false;
+    }
+  }
+  w.handoff.context = context;
+  w.event('context_built', engineActor(flow), { sources });
+  return true;
+}
+
+function makeDecision(w: Work, flow: CompiledFlow, rt: Runtime): void {
+  const h = w.handoff;
+  const vars = celVars(h, flow);
+  const d = decide(flow, vars);
+  const policyVersions: Record<string, string> = {};
+  for (const a of flow.actions) if (a.approval) policyVersions[a.def.id] = a.approval.version;
+  const decision: Decision = { ...d.decision, policyVersions };
+  w.event('decided', engineActor(flow), {
+    ...decision,
+    ...(d.errors.length ? { ruleErrors: d.errors } : {}),
+  });
+  if (!isOwnerRef(decision.owner)) {
+    escalate(w, flow, rt, 'no_rule', { invalidOwner: decision.owner });
+    return;
+  }
+  h.decision = decision;
+  const missing = flow.missingContract(celVars(h, flow));
+  if (missing.length > 0) {
+    escalate(w, flow, rt, 'contract_unmet', { missing });
+    return;
+  }
+  if (h.mode === 'shadow') {
+    w.event('shadow_recorded', engineActor(flow), { wouldOwn: decision.owner, wouldRun: decision.actions });
+    w.to('completed', 'record a shadow decision');
+    w.handoff.completedAt = w.now;
+    return;
+  }
+  planActions(w, flow, rt);
+  if (w.handoff.state !== 'deciding') return;
+  if (h.mode === 'suggest') {
+    requestDecisionApproval(w, flow, [fallbackOwner(flow, rt)]);
+    return;
+  }
+  w.to('acting');
+}
+
+/** Creates the action records the decision selected, with their parameters rendered now, so an
+ * approval binds to exactly what will run. */
+function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
+  const h = w.handoff;
+  const selected = new Set(h.decision!.actions);
+  const vars = celVars(h, flow);
+  const max = flow.def.guardrails.maxActions ?? rt.maxActions;
+  let order = w.actions.length;
+  for (const a of flow.actions) {
+    if (!selected.has(a.def.id) || w.action(a.def.id)) continue;
+    const def = rt.registry.action(a.def.use);
+    const record: ActionRecord = {
+      id: a.def.id,
+      use: a.def.use,
+      state: 'pending',
+      risk: a.def.risk ?? def?.risk ?? 'high',
+      idempotencyKey: `${h.id}:${a.def.id}`,
+      params: {},
+      calls: 0,
+      order: order++,
+      updatedAt: w.now,
+    };
+    try {
+      if (a.when && a.when.eval(vars) !== true) {
+        record.state = 'skipped';
+        record.error = 'its `when` did not hold';
+        w.putAction(record);
+        continue;
+      }
+      if (!def) throw new BatonError('validation_failed', `action ${a.def.use} is not available`);
+      if (a.idempotencyKey) record.idempotencyKey = String(a.idempotencyKey.eval(vars));
+      const parsed = def.params.safeParse(a.with.render(vars));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new BatonError(
+          'validation_failed',
+          `parameter ${['with', ...(issue?.path ?? [])].join('.')}: ${issue?.message ?? 'invalid'}`,
+        );
+      }
+      record.params = parsed.data as Record<string, unknown>;
+    } catch (e) {
+      record.state = 'failed';
+      record.error = errorText(e);
+      w.putAction(record);
+      w.event('action_failed', engineActor(flow), {
+        action: record.id,
+        error: record.error,
+        retryable: false,
+      });
+      fail(w, flow, rt, `action ${record.id}: ${record.error}`, { action: record.id });
+      return;
+    }
+    w.putAction(record);
+  }
+  const planned = w.actions.filter((x) => x.state === 'pending').length;
+  if (planned > max) {
+    fail(w, flow, rt, `the decision selected ${planned} actions; guardrails allow ${max}`);
+  }
+}
+
+/** Runs the next pending action. Returns `wait` when the handoff must wait (approval, backoff). */
+async function act(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCall | 'wait' | undefined> {
+  for (const a of [...w.actions].sort((x, y) => x.order - y.order)) {
+    if (a.state === 'succeeded' || a.state === 'skipped' || a.state === 'rolled_back') continue;
+    if (a.state === 'awaiting_approval') {
+      w.to('awaiting_approval');
+      return 'wait';
+    }
+    if (a.state === 'running') {
+      if (a.startedAttempt === w.handoff.attempt) return 'wait';
+      outcomeUnknown(w, flow, rt, a);
+      return w.handoff.state === 'acting' ? undefined : 'wait';
+    }
+    if (a.state === 'failed' || a.state === 'outcome_unknown') {
+      fail(w, flow, rt, `action ${a.id} is ${a.state}`, { action: a.id });
+      return 'wait';
+    }
+    // pending
+    if (a.nextAttemptAt !== undefined && a.nextAttemptAt > w.now) return 'wait';
+    const compiled = flow.actions.find((x) => x.def.id === a.id);
+    const vars = celVars(w.handoff, flow);
+    if (compiled?.approval && !approvalSettled(w, a)) {
+      if (!compiled.approval.when || compiled.approval.when.eval(vars) === true) {
+        requestActionApproval(w, flow, rt, a, compiled.approval, vars);
+        return 'wait';
+      }
+    }
+    const def = rt.registry.action(a.use);
+    if (!def) {
+      a.state = 'failed';
+      a.error = `action ${a.use} is not available`;
+      w.putAction(a);
+      fail(w, flow, rt, a.error, { action: a.id });
+      return 'wait';
+    }
+    if (isInternal(def)) {
+      try {
+        const result = def.apply(a.params as never, effects(w, rt));
+        a.state = 'succeeded';
+        a.calls += 1;
+        a.result = result;
+        w.putAction(a);
+        w.event('action_succeeded', engineActor(flow), {
+          action: a.id,
+          use: a.use,
+          idempotencyKey: a.idempotencyKey,
+          result,
+        });
+      } catch (e) {
+        a.state = 'failed';
+        a.error = errorText(e);
+        w.putAction(a);
+        w.event('action_failed', engineActor(flow), { action: a.id, error: a.error, retryable: false });
+        fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
+        return 'wait';
+      }
+      continue;
+    }
+    a.state = 'running';
+    a.calls += 1;
+    a.startedAttempt = w.handoff.attempt;
+    delete a.nextAttemptAt;
+    w.putAction(a);
+    w.event('action_started', engineActor(flow), {
+      action: a.id,
+      use: a.use,
+      idempotencyKey: a.idempotencyKey,
+      call: a.calls,
+    });
+    return { actionId: a.id };
+  }
+  handOff(w, flow, rt);
+  return undefined;
+}
+
+/** Was this action's approval already given (or decided by timeout as approve)? */
+function approvalSettled(w: Work, a: ActionRecord): boolean {
+  if (!a.approvalId) return false;
+  const ap = w.approvals.find((x) => x.id === a.approvalId);
+  return ap?.state === 'approved';
+}
+
+/** A call started under an earlier lease never reported back: did it happen? */
+function outcomeUnknown(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecord): void {
+  const def = rt.registry.action(a.use);
+  const idempotent = !!def && !isInternal(def) && def.idempotent;
+  w.event('action_outcome_unknown', engineActor(flow), {
+    action: a.id,
+    idempotencyKey: a.idempotencyKey,
+    retry: idempotent,
+  });
+  if (idempotent) {
+    a.state = 'pending';
+    w.putAction(a);
+    return;
+  }
+  a.state = 'outcome_unknown';
+  a.error =
+    'the call started but its outcome was not recorded (crash or lost lease); check the target system, then `baton resolve`';
+  w.putAction(a);
+  fail(w, flow, rt, `action ${a.id} has an unknown outcome and is not idempotent`, {
+    action: a.id,
+    reason: 'action_failed',
+  });
+}
+
+/** Records the outcome of an external call made for `actionId`. */
+export function applyOutcome(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  actionId: string,
+  outcome: { ok: true; result: unknown } | { ok: false; error: unknown },
+): void {
+  const a = w.action(actionId);
+  if (!a || a.state !== 'running') return;
+  const actor = engineActor(flow);
+  if (outcome.ok) {
+    a.state = 'succeeded';
+    a.result = outcome.result;
+    delete a.error;
+    w.putAction(a);
+    w.event('action_succeeded', actor, {
+      action: a.id,
+      use: a.use,
+      idempotencyKey: a.idempotencyKey,
+      call: a.calls,
+    });
+    return;
+  }
+  const error = errorText(outcome.error);
+  const retryable = isBatonError(outcome.error)
+    ? outcome.error.retryable
+    : !(outcome.error instanceof TypeError && /Invalid URL/.test(error));
+  const retry = flow.actions.find((x) => x.def.id === a.id)?.retry ?? { attempts: 3, backoffMs: 1000 };
+  if (retryable && a.calls < retry.attempts) {
+    const hinted = isBatonError(outcome.error) ? outcome.error.retryAfterMs : undefined;
+    const delay = hinted ?? Math.round(retry.backoffMs * 2 ** (a.calls - 1) * (0.5 + Math.random()));
+    a.state = 'pending';
+    a.error = error;
+    a.nextAttemptAt = w.now + delay;
+    w.putAction(a);
+    w.event('action_retry_scheduled', actor, { action: a.id, error, call: a.calls, retryInMs: delay });
+    return;
+  }
+  a.state = 'failed';
+  a.error = error;
+  w.putAction(a);
+  w.event('action_failed', actor, { action: a.id, error, call: a.calls, retryable });
+  fail(w, flow, rt, `action ${a.id} failed: ${error}`, { action: a.id, reason: 'action_failed' });
+}
+
+function handOff(w: Work, flow: CompiledFlow, rt: Runtime): void {
+  const h = w.handoff;
+  let target = flow.handoffTo.render(celVars(h, flow));
+  if (!isOwnerRef(target)) target = fallbackOwner(flow, rt);
+  const from = h.owner;
+  w.to('handed_off');
+  w.changeOwner(target as OwnerRef, `decision:${h.decision?.by ?? 'rule'}`, 'released');
+  h.handedOffAt ??= w.now;
+  w.event('handed_off', engineActor(flow), { from, to: target });
+  notify(w, target, 'handoff', `New handoff for you: ${flow.def.name} (${h.id})`);
+}
+
+/** Suggest mode: a person confirmed or corrected the decision. */
+export function applyDecisionApproval(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  approval: ApprovalRecord,
+  actor: Actor,
+  editedOwner?: string,
+): void {
+  const h = w.handoff;
+  if (approval.state !== 'approved') {
+    h.rework += 1;
+    w.event('overridden', actor, {
+      approval: approval.id,
+      previous: h.decision?.owner,
+      label: approval.decidedBy?.label,
+    });
+    escalate(w, flow, rt, approval.state === 'timed_out' ? 'approval_timeout' : 'approval_rejected', {
+      approval: approval.id,
+    });
+    return;
+  }
+  if (editedOwner && editedOwner !== h.decision?.owner) {
+    if (!isOwnerRef(editedOwner)) {
+      throw new BatonError('validation_failed', `edits.owner "${editedOwner}" is not an owner`, {
+        details: [{ path: 'edits.owner', message: 'an owner like user:dana or team:sales' }],
+      });
+    }
+    const previous = h.decision!.owner;
+    h.decision = { ...h.decision!, owner: editedOwner, by: 'human' };
+    h.rework += 1;
+    w.event('overridden', actor, { approval: approval.id, previous, owner: editedOwner });
+  }
+  w.to('acting');
+}
+
+function effects(w: Work, rt: Runtime): InternalEffects {
+  const owner = w.handoff.decision?.owner ?? w.handoff.owner;
+  void rt;
+  return {
+    handoffId: w.handoff.id,
+    now: w.now,
+    owner,
+    newId,
+    addTask: (t) => w.addTask(t),
+    addInbox: (m) => w.addInbox(m),
+    tasksOf: async () => [],
+  };
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,129 @@
+// Undo registry: a whole handoff rolled back, newest action first. Internal actions are undone
+// inside a transaction; an external rollback is committed as started before it is called, like
+// any other external call, and its outcome recorded after.
+import { BatonError } from '../core/errors.ts';
+import type { HandoffSnapshot } from '../core/types.ts';
+import { isInternal, type ActionDefinition, type InternalEffects } from '../actions/define.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import type { Store } from '../store/port.ts';
+import { Work } from './work.ts';
+import { actorOf, type Caller } from './commands.ts';
+import type { Runtime } from './runtime.ts';
+import type { Engine } from './engine.ts';
+import { errorText } from './pipeline.ts';
+import { newId } from './ids.ts';
+
+const ROLLBACK_FROM = new Set(['handed_off', 'escalated', 'returned', 'accepted', 'failed', 'completed']);
+
+export async function rollbackHandoff(
+  engine: Engine,
+  store: Store,
+  rt: Runtime,
+  id: string,
+  c: Caller,
+  load: () => Promise<{ snap: HandoffSnapshot; flow: CompiledFlow }>,
+): Promise<void> {
+  const loaded = await load();
+  const flow = loaded.flow;
+  let snap = loaded.snap;
+  if (!ROLLBACK_FROM.has(snap.handoff.state)) {
+    throw new BatonError('invalid_transition', `Cannot roll back: the handoff is ${snap.handoff.state}`);
+  }
+  if (!c.operator && !rt.directory.actsFor(c.user, snap.handoff.owner)) {
+    throw new BatonError(
+      'forbidden',
+      `${c.user} cannot roll back handoff ${id}: it belongs to ${snap.handoff.owner}`,
+    );
+  }
+  const done = [...snap.actions].filter((a) => a.state === 'succeeded').sort((a, b) => b.order - a.order);
+  for (const target of done) {
+    const w = new Work(snap);
+    const a = w.action(target.id)!;
+    const def = rt.registry.action(a.use);
+    const compiled = flow.actions.find((x) => x.def.id === a.id);
+    if (def && isInternal(def)) {
+      if (def.undo) {
+        const tasks = await store.tasks({ handoffId: id });
+        const fx: InternalEffects = {
+          handoffId: id,
+          now: w.now,
+          owner: snap.handoff.owner,
+          newId,
+          addTask: (t) => w.addTask(t),
+          addInbox: (m) => w.addInbox(m),
+          tasksOf: async () => tasks,
+        };
+        await def.undo(a.params as never, a.result, fx);
+        a.state = 'rolled_back';
+        w.putAction(a);
+        w.event('action_rolled_back', actorOf(c), { action: a.id, use: a.use });
+      } else {
+        w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use });
+      }
+      snap = await commitOrThrow(engine, w, flow);
+      continue;
+    }
+    const rollbackUse = compiled?.rollback?.use;
+    const rollbackDef = rollbackUse ? rt.registry.action(rollbackUse) : undefined;
+    const ext = def as ActionDefinition<Record<string, unknown>, unknown> | undefined;
+    if (!ext?.rollback && !rollbackDef) {
+      w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use });
+      snap = await commitOrThrow(engine, w, flow);
+      continue;
+    }
+    w.event('action_rollback_started', actorOf(c), { action: a.id, use: rollbackUse ?? a.use });
+    snap = await commitOrThrow(engine, w, flow);
+    const ctx = {
+      handoffId: id,
+      flow: snap.handoff.flow,
+      actionId: a.id,
+      idempotencyKey: `${a.idempotencyKey}:rollback`,
+      owner: snap.handoff.owner,
+      signal: AbortSignal.timeout(10_000),
+    };
+    const w2 = new Work(snap);
+    const a2 = w2.action(a.id)!;
+    try {
+      if (ext?.rollback) await ext.rollback(a.params, a.result, ctx);
+      else if (rollbackDef && !isInternal(rollbackDef)) {
+        const params =
+          compiled?.rollback?.with?.render({
+            input: flow.celInput(snap.handoff.input),
+            context: snap.handoff.context ?? {},
+            decision: {},
+            handoff: { id, flow: flow.def.id },
+          }) ?? a.params;
+        await (rollbackDef as ActionDefinition<Record<string, unknown>, unknown>).run(params, ctx);
+      }
+      a2.state = 'rolled_back';
+      w2.putAction(a2);
+      w2.event('action_rolled_back', actorOf(c), { action: a.id });
+    } catch (e) {
+      w2.event('action_rollback_failed', actorOf(c), { action: a.id, error: errorText(e) });
+      await commitOrThrow(engine, w2, flow);
+      throw new BatonError(
+        'action_failed',
+        `rolling back ${a.id} failed: ${errorText(e)}; the handoff keeps its state`,
+        { fault: 'provider' },
+      );
+    }
+    snap = await commitOrThrow(engine, w2, flow);
+  }
+  const w = new Work(snap);
+  w.to('rolled_back');
+  const open = w.openLedger();
+  if (open) {
+    open.to = w.now;
+    open.status = 'released';
+    w.touchLedger(open);
+  }
+  w.event('rolled_back', actorOf(c), { actions: done.map((a) => a.id) });
+  await commitOrThrow(engine, w, flow);
+}
+
+async function commitOrThrow(engine: Engine, w: Work, flow: CompiledFlow): Promise<HandoffSnapshot> {
+  const outcome = await engine.commitWork(w, flow);
+  if (!outcome.ok)
+    throw new BatonError('conflict', 'the handoff changed during rollback; try again', { retryable: true });
+  return { handoff: w.handoff, actions: w.actions, approvals: w.approvals, ledger: w.ledger };
+}

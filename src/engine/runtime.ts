@@ -1,0 +1,42 @@
+// What a step needs besides the handoff: the project's people, the action registry, and the
+// flow version the handoff pinned.
+import type { CompiledFlow, CelVars } from '../flow/compiled.ts';
+import type { HandoffRecord } from '../core/types.ts';
+import type { OwnerRef } from '../core/owner.ts';
+import { isOwnerRef } from '../core/owner.ts';
+import type { Directory } from './directory.ts';
+import type { Registry } from '../actions/registry.ts';
+
+export interface Runtime {
+  directory: Directory;
+  registry: Registry;
+  /** The flow version a handoff pinned (loaded from the store if this process has not seen it). */
+  flowFor(version: string): Promise<CompiledFlow>;
+  /** Project-wide cap on actions per handoff, where the flow sets none. */
+  maxActions: number;
+}
+
+export function celVars(h: HandoffRecord, flow: CompiledFlow): CelVars {
+  const d = h.decision;
+  return {
+    input: flow.celInput(h.input),
+    context: h.context ?? {},
+    decision: d
+      ? {
+          owner: d.owner,
+          actions: d.actions,
+          by: d.by,
+          ...(d.confidence !== undefined ? { confidence: d.confidence } : {}),
+        }
+      : {},
+    handoff: { id: h.id, flow: h.flow },
+  };
+}
+
+/** The owner that receives work Baton cannot place: the flow's, then otherwise's, then the project's. */
+export function fallbackOwner(flow: CompiledFlow, rt: Runtime): OwnerRef {
+  if (flow.fallbackOwner) return flow.fallbackOwner;
+  const o = flow.def.decide.otherwise.owner;
+  if (isOwnerRef(o)) return o;
+  return rt.directory.fallbackOwner;
+}

@@ -1,0 +1,81 @@
+// Durable timers. Nothing is kept in memory: every timer is a time stored with the handoff
+// (SLA from the first hand-off, ladder steps, approval timeouts, retry backoff); `wakeAt` is the
+// earliest of them, and whichever worker claims the handoff then fires what is due, once.
+import { WAITING_FOR_OWNER } from '../core/types.ts';
+import type { HandoffRecord } from '../core/types.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import type { OwnerRef } from '../core/owner.ts';
+import type { Work } from './work.ts';
+import type { Runtime } from './runtime.ts';
+import { engineActor, escalate, notify } from './escalate.ts';
+import { timeOutApproval } from './approvals.ts';
+
+const ACTIVE = new Set<HandoffRecord['state']>(['received', 'building_context', 'deciding', 'acting']);
+
+export function fireTimers(w: Work, flow: CompiledFlow, rt: Runtime): void {
+  const h = w.handoff;
+  if (h.state === 'awaiting_approval') {
+    for (const ap of w.approvals) {
+      if (ap.state !== 'pending' || ap.timeoutAt === undefined || ap.timeoutAt > w.now) continue;
+      timeOutApproval(w, flow, rt, ap);
+      if (h.state !== 'awaiting_approval') break;
+    }
+    return;
+  }
+  if (!WAITING_FOR_OWNER.has(h.state) || h.handedOffAt === undefined) return;
+  const since = w.now - h.handedOffAt;
+  if (flow.acceptWithinMs !== undefined && !h.breached && since >= flow.acceptWithinMs) {
+    h.breached = true;
+    w.event('sla_breached', engineActor(flow), {
+      owner: h.owner,
+      acceptWithinMs: flow.acceptWithinMs,
+      waitedMs: since,
+    });
+  }
+  while (h.ladderStep < flow.ladder.length) {
+    const s = flow.ladder[h.ladderStep]!;
+    if (since < s.afterMs) break;
+    h.ladderStep += 1;
+    if (s.remind) {
+      w.event('reminded', engineActor(flow), { owner: h.owner, step: h.ladderStep });
+      notify(w, h.owner, 'reminder', `Reminder: ${flow.def.name} ${h.id} is waiting for you to accept`);
+      continue;
+    }
+    const to: OwnerRef | undefined = s.to === 'manager' ? rt.directory.managerOf(h.owner) : s.to;
+    if (to && to !== h.owner) {
+      escalate(w, flow, rt, 'sla_breach', { step: h.ladderStep }, to);
+    } else if (!to) {
+      escalate(w, flow, rt, 'sla_breach', { step: h.ladderStep, note: `no manager for ${h.owner}` });
+    }
+  }
+}
+
+/** When the engine must look at this handoff next; null when only a person can move it. */
+export function computeWake(w: Work, flow: CompiledFlow): number | null {
+  const h = w.handoff;
+  if (ACTIVE.has(h.state)) {
+    const waits = w.actions
+      .filter((a) => a.state === 'pending' && a.nextAttemptAt !== undefined)
+      .map((a) => a.nextAttemptAt!);
+    const ready = w.actions.some((a) => a.state === 'pending' && a.nextAttemptAt === undefined);
+    return waits.length > 0 && !ready ? Math.min(...waits) : w.now;
+  }
+  if (h.state === 'awaiting_approval') {
+    const ready = w.approvals.some(
+      (a) => a.state !== 'pending' && w.action(a.actionId ?? '')?.state === 'awaiting_approval',
+    );
+    if (ready) return w.now;
+    const t = w.approvals
+      .filter((a) => a.state === 'pending' && a.timeoutAt !== undefined)
+      .map((a) => a.timeoutAt!);
+    return t.length ? Math.min(...t) : null;
+  }
+  if (WAITING_FOR_OWNER.has(h.state) && h.handedOffAt !== undefined) {
+    const times: number[] = [];
+    if (flow.acceptWithinMs !== undefined && !h.breached) times.push(h.handedOffAt + flow.acceptWithinMs);
+    const next = flow.ladder[h.ladderStep];
+    if (next) times.push(h.handedOffAt + next.afterMs);
+    return times.length ? Math.min(...times) : null;
+  }
+  return null;
+}

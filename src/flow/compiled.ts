@@ -1,0 +1,103 @@
+// What a loaded flow looks like to the engine: every expression compiled and type-checked once,
+// when the flow loads, so a handoff never meets a CEL syntax or type error at run time.
+import type { ActionDef, FlowDef } from '../core/flow-schema.ts';
+import type { ErrorDetail } from '../core/errors.ts';
+import type { OwnerRef } from '../core/owner.ts';
+
+/**
+ * The variables every expression sees. `input` is converted for CEL: JSON Schema `integer`
+ * fields become BigInt (CEL int), `number` fields stay JS numbers (CEL double).
+ * `context` and `decision` are maps (dyn); `handoff` is `{id, flow}`.
+ */
+export interface CelVars {
+  input: unknown;
+  context: Record<string, unknown>;
+  decision: Record<string, unknown>;
+  handoff: { id: string; flow: string };
+}
+
+export interface Expr {
+  source: string;
+  /** Evaluates; throws a BatonError('validation_failed') naming the expression on a run-time error. */
+  eval(vars: CelVars): unknown;
+  /** `input.x.y` / `context.a.b` paths the expression reads (for decision evidence). */
+  paths: string[];
+}
+
+/** A string with `${…}` interpolations. */
+export interface Template {
+  source: string;
+  /** Interpolates; CEL values are turned into text (BigInt → decimal, null → ""). */
+  render(vars: CelVars): string;
+}
+
+/**
+ * A `with:` block. Strings are templates; a string that is exactly one `${expr}` yields the raw
+ * value (a number stays a number, BigInt becomes a JS number when safe); nested objects and
+ * arrays are rendered recursively; other values pass through.
+ */
+export interface ParamsTemplate {
+  render(vars: CelVars): Record<string, unknown>;
+}
+
+export interface CompiledApproval {
+  when?: Expr;
+  levels: Array<{ name?: string; approvers: string[]; quorum: number; when?: Expr }>;
+  timeoutMs?: number;
+  onTimeout: 'escalate' | 'approve' | 'reject';
+  onReject: 'stop' | 'skip';
+  /** sha256 of the canonical JSON of the approval block: the policy version. */
+  version: string;
+}
+
+export interface CompiledAction {
+  def: ActionDef;
+  with: ParamsTemplate;
+  when?: Expr;
+  idempotencyKey?: Expr;
+  approval?: CompiledApproval;
+  rollback?: { use: string; with?: ParamsTemplate };
+  retry: { attempts: number; backoffMs: number };
+}
+
+export interface CompiledRule {
+  index: number;
+  name?: string;
+  when: Expr;
+  owner: Template;
+  actions?: string[];
+}
+
+export interface CompiledFlow {
+  def: FlowDef;
+  /** Content hash (sha256 hex of the canonical JSON of `def`). */
+  version: string;
+  /** Where it was loaded from, for messages. */
+  file: string;
+  /** The flow file's text, stored with the published version. */
+  source: string;
+  /** JSON Schema validation of an intake payload; empty when valid. Paths like `input.amount`. */
+  validateInput(input: unknown): ErrorDetail[];
+  /** Converts a validated intake payload for CEL (integers → BigInt). */
+  celInput(input: Record<string, unknown>): unknown;
+  idempotencyKey?: Expr;
+  requester?: Expr;
+  context: Array<{
+    name: string;
+    use: string;
+    with: ParamsTemplate;
+    when?: Expr;
+    trust: 'trusted' | 'untrusted';
+  }>;
+  rules: CompiledRule[];
+  otherwise: { owner: Template; actions?: string[] };
+  actions: CompiledAction[];
+  handoffTo: Template;
+  acceptWithinMs?: number;
+  fallbackOwner?: OwnerRef;
+  ladder: Array<{ afterMs: number; remind?: 'owner'; to?: OwnerRef | 'manager' }>;
+  /** Contract paths (CEL paths like `input.company`, `decision.owner`). */
+  contract: string[];
+  /** The contract paths that are missing or empty for these variables. */
+  missingContract(vars: CelVars): string[];
+}

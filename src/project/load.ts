@@ -1,0 +1,210 @@
+// Loading a project: `baton.yaml`, the flows folder and the lookup tables.
+//
+//   const project = await loadProject(dir)        // dir, or the path of baton.yaml itself
+//
+// A Project is:
+//   dir, file          absolute project folder and path of baton.yaml
+//   def                the project file, defaults applied, `${ENV}` references in `connectors`
+//                      resolved from the environment
+//   flowsDir, tablesDir, actionsDir   absolute folders (from def.flows / def.tables / def.actions)
+//   flows              Map flow id → CompiledFlow (every flows/*.yaml except *.cases.yaml)
+//   tables             Map table name → rows (tables/*.csv: string values; tables/*.yaml: a list)
+//   people, teams      Maps id → Person / Team as declared
+//   rolesOf(user)      the business roles of a user ([] when unknown)
+//   membersOfRole(r)   the ids of the people holding a business role
+//   teamsOf(user)      the ids of the teams that list the user as a member
+//   managerOf(owner)   `team:x` → its manager; `user:x` → the manager of the first team (in file
+//                      order) that lists x as a member and is not managed by x; else undefined
+//
+// Problems are collected from every file and thrown together as one BatonError whose details
+// name file, line, column and field: code `project_invalid` when baton.yaml or a table is at
+// fault, `flow_invalid` when only flow files are. The references checked across files: team
+// members and managers are declared people; literal `user:`/`team:` owners in flows (boundary,
+// rules, otherwise, llm owners, approvers, fallbackOwner, ladder steps) are declared.
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { BatonError, type ErrorDetail } from '../core/errors.ts';
+import type { OwnerRef } from '../core/owner.ts';
+import { parseOwner } from '../core/owner.ts';
+import { projectSchema, type Person, type ProjectDef, type Team } from '../core/project-schema.ts';
+import { isRecord } from '../flow/checker.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { errnoCode, errorMessage } from '../flow/io.ts';
+import { checkFlowsDir } from '../flow/load.ts';
+import { formatPath, sortDetails, summarize, YamlSource } from '../flow/yaml-source.ts';
+import { resolveEnvRefs, type Env } from './env.ts';
+import { checkDirectory, checkFlowOwners } from './references.ts';
+import { loadTables, type TableRows } from './tables.ts';
+
+export interface Project {
+  dir: string;
+  file: string;
+  def: ProjectDef;
+  flowsDir: string;
+  tablesDir: string;
+  actionsDir: string;
+  flows: Map<string, CompiledFlow>;
+  tables: Map<string, TableRows>;
+  people: Map<string, Person>;
+  teams: Map<string, Team>;
+  rolesOf(userId: string): string[];
+  membersOfRole(role: string): string[];
+  teamsOf(userId: string): string[];
+  managerOf(owner: string): OwnerRef | undefined;
+}
+
+export interface LoadProjectOptions {
+  /** Where `${ENV_VAR}` references are looked up; default process.env. */
+  env?: Env;
+}
+
+export const PROJECT_FILE = 'baton.yaml';
+
+function projectFileOf(path: string): { dir: string; file: string } {
+  const abs = resolve(path);
+  let isFile = false;
+  try {
+    isFile = statSync(abs).isFile();
+  } catch {
+    // Reported when the file is read.
+  }
+  return isFile ? { dir: dirname(abs), file: abs } : { dir: abs, file: join(abs, PROJECT_FILE) };
+}
+
+function readProjectText(file: string, dir: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const message =
+      errnoCode(e) === 'ENOENT'
+        ? `no ${PROJECT_FILE} in ${dir}: run \`baton init ${dir}\` to create one`
+        : `cannot read ${file}: ${errorMessage(e)}`;
+    throw new BatonError('project_invalid', message, { details: [{ file, path: '', message }], cause: e });
+  }
+}
+
+function makeProject(
+  paths: { dir: string; file: string },
+  def: ProjectDef,
+  flows: Map<string, CompiledFlow>,
+  tables: Map<string, TableRows>,
+): Project {
+  const people = new Map(def.people.map((p) => [p.id, p]));
+  const teams = new Map(def.teams.map((t) => [t.id, t]));
+  const teamsOf = (userId: string): string[] =>
+    def.teams.filter((t) => t.members.includes(userId)).map((t) => t.id);
+  return {
+    ...paths,
+    def,
+    flowsDir: resolve(paths.dir, def.flows),
+    tablesDir: resolve(paths.dir, def.tables),
+    actionsDir: resolve(paths.dir, def.actions),
+    flows,
+    tables,
+    people,
+    teams,
+    rolesOf: (userId) => [...(people.get(userId)?.roles ?? [])],
+    membersOfRole: (role) => def.people.filter((p) => p.roles.includes(role)).map((p) => p.id),
+    teamsOf,
+    managerOf(owner: string): OwnerRef | undefined {
+      const o = parseOwner(owner);
+      if (o?.kind === 'team') {
+        const m = teams.get(o.id)?.manager;
+        return m === undefined ? undefined : `user:${m}`;
+      }
+      if (o?.kind === 'user') {
+        const team = def.teams.find(
+          (t) => t.members.includes(o.id) && t.manager !== undefined && t.manager !== o.id,
+        );
+        return team?.manager === undefined ? undefined : `user:${team.manager}`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Loads and checks a whole project; throws one BatonError listing every problem found. */
+export async function loadProject(path: string, options: LoadProjectOptions = {}): Promise<Project> {
+  return loadProjectSync(path, options);
+}
+
+/** The synchronous form of loadProject (start-up code, tests). */
+export function loadProjectSync(path: string, options: LoadProjectOptions = {}): Project {
+  const paths = projectFileOf(path);
+  const src = new YamlSource(readProjectText(paths.file, paths.dir), paths.file);
+  const projectErrors: ErrorDetail[] = [...src.syntaxErrors()];
+  let def: ProjectDef | undefined;
+  if (projectErrors.length === 0) {
+    let data: unknown;
+    try {
+      data = src.toJS() ?? {};
+    } catch (e) {
+      projectErrors.push(src.detail([], `YAML: ${errorMessage(e)}`));
+    }
+    if (data !== undefined) {
+      const parsed = projectSchema.safeParse(data);
+      if (parsed.success) def = parsed.data;
+      else projectErrors.push(...src.zodDetails(parsed.error));
+    }
+  }
+
+  if (def) {
+    const env = options.env ?? process.env;
+    const connectors = resolveEnvRefs(def.connectors, env, (p, name) => {
+      const field = ['connectors', ...p];
+      projectErrors.push(
+        src.detail(
+          field,
+          `environment variable ${name} is not set (${formatPath(field)} refers to \${${name}})`,
+        ),
+      );
+    });
+    if (isRecord(connectors)) def.connectors = connectors;
+    const explicitFallback = src.doc.has('fallbackOwner');
+    projectErrors.push(...checkDirectory(def, src, explicitFallback));
+  }
+
+  const effective = def ?? projectSchema.parse({});
+  const flowsResult = checkFlowsDir(resolve(paths.dir, effective.flows));
+  const flowErrors = [...flowsResult.errors];
+  if (def) {
+    flowErrors.push(
+      ...checkFlowOwners(flowsResult.flows.values(), {
+        people: new Set(def.people.map((p) => p.id)),
+        teams: new Set(def.teams.map((t) => t.id)),
+      }),
+    );
+  }
+  const tables = loadTables(resolve(paths.dir, effective.tables), projectErrors);
+
+  if (projectErrors.length > 0 || flowErrors.length > 0 || !def) {
+    const details = [...sortDetails(projectErrors), ...sortDetails(flowErrors)];
+    const code = projectErrors.length > 0 ? 'project_invalid' : 'flow_invalid';
+    throw new BatonError(code, summarize(`project ${paths.dir} is invalid`, details), { details });
+  }
+  return makeProject(paths, def, flowsResult.flows, tables);
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * The store URL to open: `override` (from a flag or BATON_DATABASE_URL; relative SQLite paths
+ * resolve against process.cwd()) or the project's `storage` (relative paths resolve against the
+ * project folder). SQLite URLs come back as `sqlite:<absolute path>` (or `sqlite::memory:`); a
+ * bare path is taken as a SQLite file; other URLs (postgres://…) are returned unchanged.
+ */
+export function resolveStorageUrl(project: Pick<Project, 'dir' | 'def'>, override?: string): string {
+  const fromOverride = override !== undefined && override !== '';
+  const url = fromOverride ? override : project.def.storage;
+  const base = fromOverride ? process.cwd() : project.dir;
+  let rest: string;
+  if (/^sqlite:/i.test(url)) rest = url.slice('sqlite:'.length);
+  else if (!SCHEME.test(url)) rest = url;
+  else return url;
+  if (rest.startsWith('//')) rest = rest.slice(2);
+  const q = rest.indexOf('?');
+  const file = q < 0 ? rest : rest.slice(0, q);
+  const query = q < 0 ? '' : rest.slice(q);
+  if (file === '' || file === ':memory:') return `sqlite::memory:${query}`;
+  return `sqlite:${isAbsolute(file) ? file : resolve(base, file)}${query}`;
+}

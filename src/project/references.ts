@@ -1,0 +1,93 @@
+// Cross-file checks: people and teams referenced by the project file and by flows must be
+// declared in baton.yaml. Only literal `user:` / `team:` owners are checked (roles are queues
+// that need no declaration; templated owners are known only at run time).
+import type { ErrorDetail } from '../core/errors.ts';
+import type { ProjectDef } from '../core/project-schema.ts';
+import { parseOwner } from '../core/owner.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { YamlSource, type Path } from '../flow/yaml-source.ts';
+
+export interface Declared {
+  people: ReadonlySet<string>;
+  teams: ReadonlySet<string>;
+}
+
+/** Why an owner literal is unknown, or undefined when it is fine. */
+export function undeclaredOwner(owner: string, d: Declared): string | undefined {
+  const o = parseOwner(owner);
+  if (!o) return undefined;
+  if (o.kind === 'user' && !d.people.has(o.id))
+    return `unknown user "${o.id}": declare it under people: in baton.yaml`;
+  if (o.kind === 'team' && !d.teams.has(o.id))
+    return `unknown team "${o.id}": declare it under teams: in baton.yaml`;
+  return undefined;
+}
+
+/** Problems in the project file's own people and teams (duplicates, undeclared members). */
+export function checkDirectory(def: ProjectDef, src: YamlSource, explicitFallback: boolean): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  const people = new Set<string>();
+  def.people.forEach((p, i) => {
+    if (people.has(p.id)) errors.push(src.detail(['people', i, 'id'], `duplicate person "${p.id}"`));
+    people.add(p.id);
+  });
+  const teams = new Set<string>();
+  def.teams.forEach((t, i) => {
+    if (teams.has(t.id)) errors.push(src.detail(['teams', i, 'id'], `duplicate team "${t.id}"`));
+    teams.add(t.id);
+    t.members.forEach((m, j) => {
+      if (!people.has(m))
+        errors.push(
+          src.detail(['teams', i, 'members', j], `unknown person "${m}": declare it under people:`),
+        );
+    });
+    if (t.manager !== undefined && !people.has(t.manager)) {
+      errors.push(
+        src.detail(['teams', i, 'manager'], `unknown person "${t.manager}": declare it under people:`),
+      );
+    }
+  });
+  if (explicitFallback) {
+    const why = undeclaredOwner(def.fallbackOwner, { people, teams });
+    if (why) errors.push(src.detail(['fallbackOwner'], why));
+  }
+  return errors;
+}
+
+/** Every literal owner of a flow, with its path. */
+function ownerLiterals(flow: CompiledFlow): Array<[Path, string]> {
+  const d = flow.def;
+  const out: Array<[Path, string]> = [
+    [['boundary', 'from'], d.boundary.from],
+    [['boundary', 'to'], d.boundary.to],
+  ];
+  if (d.handoff.fallbackOwner) out.push([['handoff', 'fallbackOwner'], d.handoff.fallbackOwner]);
+  d.handoff.escalate.forEach((s, i) => {
+    if (s.to && s.to !== 'manager') out.push([['handoff', 'escalate', i, 'to'], s.to]);
+  });
+  d.actions.forEach((a, i) =>
+    a.approval?.levels.forEach((l, j) =>
+      l.approvers.forEach((o, k) => out.push([['actions', i, 'approval', 'levels', j, 'approvers', k], o])),
+    ),
+  );
+  d.decide.rules.forEach((r, i) => out.push([['decide', 'rules', i, 'owner'], r.owner]));
+  out.push([['decide', 'otherwise', 'owner'], d.decide.otherwise.owner]);
+  d.decide.llm?.owners.forEach((o, i) => out.push([['decide', 'llm', 'owners', i], o]));
+  if (!d.handoff.to.includes('${')) out.push([['handoff', 'to'], d.handoff.to]);
+  return out.filter(([, o]) => !o.includes('${'));
+}
+
+/** Flow owners that name people or teams the project does not declare. */
+export function checkFlowOwners(flows: Iterable<CompiledFlow>, declared: Declared): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  for (const flow of flows) {
+    let src: YamlSource | undefined;
+    for (const [path, owner] of ownerLiterals(flow)) {
+      const why = undeclaredOwner(owner, declared);
+      if (!why) continue;
+      src ??= new YamlSource(flow.source, flow.file);
+      errors.push(src.detail(path, why));
+    }
+  }
+  return errors;
+}

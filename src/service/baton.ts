@@ -1,0 +1,360 @@
+// The application service: one object that the HTTP server and the CLI (in direct mode) both
+// call, so every entry point runs the same checks and writes the same audit events.
+import { BatonError } from '../core/errors.ts';
+import {
+  RETURN_REASONS,
+  type ReturnReason,
+  type HandoffSnapshot,
+  type ApprovalRecord,
+  type Actor,
+} from '../core/types.ts';
+import type { AccessLevel } from '../core/project-schema.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { parseFlow } from '../flow/load.ts';
+import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
+import { openStore } from '../store/open.ts';
+import type { HandoffFilter, Store } from '../store/port.ts';
+import { Registry } from '../actions/registry.ts';
+import { Tables } from '../actions/tables.ts';
+import { Directory } from '../engine/directory.ts';
+import { Engine, type IntakeResult } from '../engine/engine.ts';
+import { Work } from '../engine/work.ts';
+import type { Runtime } from '../engine/runtime.ts';
+import * as cmd from '../engine/commands.ts';
+import { castVote, applyActionApproval, type Vote } from '../engine/approvals.ts';
+import { applyDecisionApproval } from '../engine/pipeline.ts';
+import { rollbackHandoff } from '../engine/rollback.ts';
+import { handoffView, summaryView, type HandoffView } from './views.ts';
+import { authenticate, createToken, type Principal } from './tokens.ts';
+
+export interface OpenOptions {
+  /** The project folder (holds baton.yaml). */
+  dir: string;
+  /** Overrides the project's storage (BATON_DATABASE_URL or --storage); relative to the cwd. */
+  storage?: string;
+  /** Run a worker in this process. */
+  worker?: boolean;
+  leaseMs?: number;
+  pollMs?: number;
+  crashPoint?: (name: string) => void;
+}
+
+/** Who is calling, once authenticated (or the local user in direct mode). */
+export type CallerInfo = Principal & { via?: string };
+
+export class Baton {
+  readonly project: Project;
+  readonly store: Store;
+  readonly engine: Engine;
+  readonly directory: Directory;
+  readonly registry: Registry;
+  private readonly versions = new Map<string, CompiledFlow>();
+
+  private constructor(
+    project: Project,
+    store: Store,
+    engine: Engine,
+    directory: Directory,
+    registry: Registry,
+    versions: Map<string, CompiledFlow>,
+  ) {
+    this.project = project;
+    this.store = store;
+    this.engine = engine;
+    this.directory = directory;
+    this.registry = registry;
+    this.versions = versions;
+  }
+
+  static async open(o: OpenOptions): Promise<Baton> {
+    const project = await loadProject(o.dir);
+    const registry = new Registry(new Tables(project.tables));
+    await registry.loadProjectModules(project.actionsDir);
+    checkUses(project, registry);
+    const store = await openStore(resolveStorageUrl(project, o.storage));
+    const directory = new Directory(project.def);
+    const versions = new Map<string, CompiledFlow>();
+    for (const f of project.flows.values()) {
+      versions.set(f.version, f);
+      await store.publishFlow({
+        version: f.version,
+        flowId: f.def.id,
+        name: f.def.name,
+        def: f.def,
+        source: f.source,
+        publishedAt: Date.now(),
+      });
+    }
+    const runtime: Runtime = {
+      directory,
+      registry,
+      maxActions: project.def.guardrails.maxActions,
+      flowFor: async (version) => {
+        const known = versions.get(version);
+        if (known) return known;
+        const row = await store.flowVersion(version);
+        if (!row) throw new BatonError('not_found', `flow version ${version} is not published in this store`);
+        const compiled = parseFlow(row.source, `${row.flowId}@${version.slice(0, 12)}`);
+        versions.set(version, compiled);
+        return compiled;
+      },
+    };
+    const engine = new Engine({
+      store,
+      runtime,
+      flows: project.flows,
+      worker: o.worker ?? false,
+      leaseMs: o.leaseMs ?? project.def.worker.leaseMs,
+      batchSize: project.def.worker.batchSize,
+      pollMs: o.pollMs ?? project.def.worker.pollMs,
+      ...(o.crashPoint ? { crashPoint: o.crashPoint } : {}),
+    });
+    const baton = new Baton(project, store, engine, directory, registry, versions);
+    baton.runtime = runtime;
+    return baton;
+  }
+
+  runtime!: Runtime;
+
+  async close(): Promise<void> {
+    await this.engine.stop();
+    await this.store.close();
+  }
+
+  // ---- intake and reads
+
+  async send(flow: string, input: unknown, caller: Actor): Promise<IntakeResult> {
+    return this.engine.intake(flow, input, caller);
+  }
+
+  async get(id: string): Promise<HandoffView> {
+    const s = await this.snapshot(id);
+    return handoffView(s, await this.store.events(id));
+  }
+
+  async list(filter: HandoffFilter) {
+    const page = await this.store.list(filter);
+    return { items: page.items.map(summaryView), nextCursor: page.nextCursor ?? null };
+  }
+
+  async snapshot(id: string): Promise<HandoffSnapshot> {
+    const s = await this.store.get(id);
+    if (!s) throw new BatonError('not_found', `handoff ${id} does not exist`);
+    return s;
+  }
+
+  flows() {
+    return this.engine.flowList().map((f) => ({
+      id: f.def.id,
+      name: f.def.name,
+      mode: f.def.mode,
+      version: f.version,
+      boundary: `${f.def.boundary.from}->${f.def.boundary.to}`,
+      trigger: Object.keys(f.def.trigger),
+      actions: f.def.actions.map((a) => a.id),
+    }));
+  }
+
+  flowDetail(id: string) {
+    const f = this.engine.flow(id);
+    return { id: f.def.id, version: f.version, file: f.file, definition: f.def };
+  }
+
+  async tasks(user?: string, state?: 'open' | 'done' | 'cancelled') {
+    const owners = user ? this.directory.ownersOf(user) : undefined;
+    return this.store.tasks({ ...(owners ? { assignees: owners } : {}), ...(state ? { state } : {}) });
+  }
+
+  async inbox(user?: string) {
+    const owners = user ? this.directory.ownersOf(user) : undefined;
+    return this.store.inbox(owners ? { owners } : {});
+  }
+
+  async approvals(state?: ApprovalRecord['state'], handoffId?: string) {
+    return this.store.approvals({ ...(state ? { state } : {}), ...(handoffId ? { handoffId } : {}) });
+  }
+
+  // ---- people's commands
+
+  /** Applies `change` to a fresh copy of the handoff and commits it, retrying on conflicts. */
+  private async mutate(
+    id: string,
+    change: (w: Work, flow: CompiledFlow) => void | Promise<void>,
+  ): Promise<HandoffView> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const snap = await this.snapshot(id);
+      const flow = await this.runtime.flowFor(snap.handoff.flowVersion);
+      const w = new Work(snap);
+      await change(w, flow);
+      const outcome = await this.engine.commitWork(w, flow);
+      if (outcome.ok) return this.get(id);
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+    }
+    throw new BatonError('conflict', `handoff ${id} is changing too fast; try again`, { retryable: true });
+  }
+
+  private caller(p: CallerInfo): cmd.Caller {
+    if (!this.directory.hasUser(p.user)) {
+      throw new BatonError('forbidden', `${p.user} is not a person declared in baton.yaml`);
+    }
+    return {
+      user: p.user,
+      operator: p.access === 'operator' || p.access === 'admin',
+      ...(p.via ? { via: p.via } : {}),
+    };
+  }
+
+  accept(id: string, p: CallerInfo) {
+    return this.mutate(id, (w) => cmd.accept(w, this.runtime, this.caller(p)));
+  }
+
+  decline(id: string, p: CallerInfo, reason: string, comment?: string) {
+    const r = returnReason(reason);
+    return this.mutate(id, (w, flow) => cmd.decline(w, flow, this.runtime, this.caller(p), r, comment));
+  }
+
+  giveBack(id: string, p: CallerInfo, reason: string, comment?: string) {
+    const r = returnReason(reason);
+    return this.mutate(id, (w, flow) => cmd.giveBack(w, flow, this.runtime, this.caller(p), r, comment));
+  }
+
+  reassign(id: string, p: CallerInfo, to: string, comment?: string) {
+    return this.mutate(id, (w, flow) => cmd.reassign(w, flow, this.runtime, this.caller(p), to, comment));
+  }
+
+  complete(id: string, p: CallerInfo, comment?: string) {
+    return this.mutate(id, (w) => cmd.complete(w, this.runtime, this.caller(p), comment));
+  }
+
+  cancel(id: string, p: CallerInfo, comment?: string) {
+    return this.mutate(id, (w) => cmd.cancel(w, this.runtime, this.caller(p), comment));
+  }
+
+  retry(id: string, p: CallerInfo) {
+    return this.mutate(id, (w) => cmd.retry(w, this.runtime, this.caller(p)));
+  }
+
+  resolve(
+    id: string,
+    action: string,
+    p: CallerInfo,
+    outcome: 'succeeded' | 'failed' | 'retry',
+    comment?: string,
+  ) {
+    return this.mutate(id, (w) => cmd.resolve(w, this.runtime, this.caller(p), action, outcome, comment));
+  }
+
+  observed(id: string, p: CallerInfo, owner: string) {
+    return this.mutate(id, (w) => cmd.observe(w, this.caller(p), owner));
+  }
+
+  async rollback(id: string, p: CallerInfo): Promise<HandoffView> {
+    const c = this.caller(p);
+    await rollbackHandoff(this.engine, this.store, this.runtime, id, c, async () => {
+      const snap = await this.snapshot(id);
+      return { snap, flow: await this.runtime.flowFor(snap.handoff.flowVersion) };
+    });
+    return this.get(id);
+  }
+
+  /** Approves or rejects. `id` is an approval id, or a handoff id with exactly one pending approval. */
+  async decide(
+    id: string,
+    p: CallerInfo,
+    decision: 'approve' | 'reject',
+    comment?: string,
+    edits?: { owner?: string },
+  ) {
+    const approvalId = await this.approvalIdFor(id);
+    const approval = await this.store.approval(approvalId);
+    if (!approval) throw new BatonError('not_found', `approval ${approvalId} does not exist`);
+    const c = this.caller(p);
+    const view = await this.mutate(approval.handoffId, (w, flow) => {
+      const ap = w.approvals.find((a) => a.id === approvalId);
+      if (!ap) throw new BatonError('not_found', `approval ${approvalId} does not exist`);
+      const vote: Vote = {
+        user: c.user,
+        decision,
+        ...(comment ? { comment } : {}),
+        ...(c.via ? { via: c.via } : {}),
+        ...(edits ? { edits } : {}),
+      };
+      const state = castVote(w, this.runtime, ap, vote);
+      if (state === 'pending') return;
+      if (ap.kind === 'decision')
+        applyDecisionApproval(w, flow, this.runtime, ap, cmd.actorOf(c), edits?.owner);
+      else applyActionApproval(w, flow, this.runtime, ap, cmd.actorOf(c));
+    });
+    const after = view.approvals.find((a) => a.id === approvalId)!;
+    return { approval: after, handoff: { id: view.id, state: view.state, owner: view.owner } };
+  }
+
+  private async approvalIdFor(id: string): Promise<string> {
+    if (id.startsWith('apr_')) return id;
+    const pending = await this.store.approvals({ handoffId: id, state: 'pending' });
+    if (pending.length === 1) return pending[0]!.id;
+    if (pending.length === 0) {
+      if (!(await this.store.get(id))) throw new BatonError('not_found', `no approval or handoff ${id}`);
+      throw new BatonError('not_found', `handoff ${id} has no pending approval`);
+    }
+    throw new BatonError(
+      'validation_failed',
+      `handoff ${id} has ${pending.length} pending approvals: name one (${pending.map((a) => a.id).join(', ')})`,
+    );
+  }
+
+  // ---- tokens
+
+  async createToken(user: string, access: AccessLevel, name?: string) {
+    if (!this.directory.hasUser(user)) {
+      throw new BatonError('validation_failed', `${user} is not a person declared in baton.yaml`, {
+        details: [{ path: 'user', message: 'unknown person' }],
+      });
+    }
+    return createToken(this.store, user, access, name);
+  }
+
+  authenticate(secret: string): Promise<Principal> {
+    return authenticate(this.store, secret);
+  }
+}
+
+function returnReason(reason: string): ReturnReason {
+  if ((RETURN_REASONS as readonly string[]).includes(reason)) return reason as ReturnReason;
+  throw new BatonError('validation_failed', `reason must be one of ${RETURN_REASONS.join(', ')}`, {
+    details: [{ path: 'reason', message: `not one of ${RETURN_REASONS.join(' | ')}` }],
+  });
+}
+
+/** Every `use:` of every flow must name an action or context source that exists. */
+function checkUses(project: Project, registry: Registry): void {
+  const problems: Array<{ path: string; message: string; file: string }> = [];
+  for (const f of project.flows.values()) {
+    f.def.actions.forEach((a, i) => {
+      if (!registry.action(a.use))
+        problems.push({
+          file: f.file,
+          path: `actions[${i}].use`,
+          message: `unknown action ${a.use} (have: ${registry.actionIds().join(', ')})`,
+        });
+      const rb = typeof a.rollback === 'string' ? a.rollback : a.rollback?.use;
+      if (rb && !registry.action(rb))
+        problems.push({ file: f.file, path: `actions[${i}].rollback`, message: `unknown action ${rb}` });
+    });
+    f.def.context.forEach((c, i) => {
+      if (!registry.source(c.use))
+        problems.push({
+          file: f.file,
+          path: `context[${i}].use`,
+          message: `unknown context source ${c.use} (have: ${registry.sourceIds().join(', ')})`,
+        });
+    });
+  }
+  if (problems.length) {
+    throw new BatonError(
+      'flow_invalid',
+      problems.map((p) => `${p.file}: ${p.path}: ${p.message}`).join('\n'),
+      { details: problems },
+    );
+  }
+}

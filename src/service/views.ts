@@ -1,0 +1,79 @@
+// The public shapes of the HTTP API and `--json` output (SPEC §5).
+import type { EventRecord, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
+
+export interface HandoffSummaryView {
+  id: string;
+  flow: string;
+  flowVersion: string;
+  state: HandoffRecord['state'];
+  owner: string;
+  mode: HandoffRecord['mode'];
+  boundary: string;
+  breached: boolean;
+  rework: number;
+  createdAt: string;
+  updatedAt: string;
+  handedOffAt?: string;
+  acceptedAt?: string;
+  completedAt?: string;
+}
+
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+
+export function summaryView(h: HandoffRecord): HandoffSummaryView {
+  const v: HandoffSummaryView = {
+    id: h.id,
+    flow: h.flow,
+    flowVersion: h.flowVersion,
+    state: h.state,
+    owner: h.owner,
+    mode: h.mode,
+    boundary: `${h.boundary.from}->${h.boundary.to}`,
+    breached: h.breached,
+    rework: h.rework,
+    createdAt: iso(h.createdAt)!,
+    updatedAt: iso(h.updatedAt)!,
+  };
+  if (h.handedOffAt !== undefined) v.handedOffAt = iso(h.handedOffAt)!;
+  if (h.acceptedAt !== undefined) v.acceptedAt = iso(h.acceptedAt)!;
+  if (h.completedAt !== undefined) v.completedAt = iso(h.completedAt)!;
+  return v;
+}
+
+export function handoffView(s: HandoffSnapshot, events: EventRecord[]) {
+  const h = s.handoff;
+  return {
+    ...summaryView(h),
+    idempotencyKey: h.idempotencyKey,
+    input: h.input,
+    context: h.context,
+    decision: h.decision,
+    requester: h.requester ?? null,
+    observed: h.observed ?? null,
+    actions: s.actions.map((a) => ({
+      id: a.id,
+      use: a.use,
+      state: a.state,
+      risk: a.risk,
+      idempotencyKey: a.idempotencyKey,
+      params: a.params,
+      result: a.result ?? null,
+      error: a.error ?? null,
+      calls: a.calls,
+      approvalId: a.approvalId ?? null,
+    })),
+    approvals: s.approvals,
+    ledger: s.ledger.map((l) => ({ ...l, from: iso(l.from), to: l.to === null ? null : iso(l.to) })),
+    events: events.map((e) => ({
+      seq: e.seq,
+      at: iso(e.at),
+      type: e.type,
+      actor: e.actor,
+      data: e.data,
+      hash: e.hash,
+    })),
+  };
+}
+
+export type HandoffView = ReturnType<typeof handoffView>;

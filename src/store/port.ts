@@ -1,0 +1,139 @@
+// The storage port. Two adapters implement it (sqlite/, postgres/) and one contract suite
+// (contract.ts) runs against both. Writes go through `commit`, which applies many handoffs'
+// changes in one transaction (group commit) and checks each against the revision it read.
+import type {
+  ActionRecord,
+  ApprovalRecord,
+  EventRecord,
+  HandoffRecord,
+  HandoffSnapshot,
+  HandoffState,
+  InboxRecord,
+  LedgerEntry,
+  TaskRecord,
+} from '../core/types.ts';
+import type { AccessLevel } from '../core/project-schema.ts';
+
+/** An event ready to append: `dataJson` is the exact text that was hashed. */
+export interface NewEvent extends EventRecord {
+  dataJson: string;
+}
+
+/** Everything one step changed on one handoff; applied atomically. */
+export interface HandoffCommit {
+  /** The handoff row after the step; its `rev` must be `expectedRev + 1`. */
+  handoff: HandoffRecord;
+  /** The revision the step read; 0 inserts a new handoff (intake). */
+  expectedRev: number;
+  events: NewEvent[];
+  actions?: ActionRecord[];
+  approvals?: ApprovalRecord[];
+  ledger?: LedgerEntry[];
+  tasks?: TaskRecord[];
+  inbox?: InboxRecord[];
+}
+
+export type CommitOutcome =
+  | { ok: true }
+  /** Another writer changed the handoff since it was read (or a newer worker claimed it). */
+  | { ok: false; reason: 'conflict' }
+  /** Intake only: the flow already has a handoff with this idempotency key. */
+  | { ok: false; reason: 'duplicate'; id: string; state: HandoffState };
+
+export interface FlowVersionRow {
+  version: string;
+  flowId: string;
+  name: string;
+  def: unknown;
+  source: string;
+  publishedAt: number;
+}
+
+export interface HandoffFilter {
+  flow?: string;
+  owner?: string;
+  state?: HandoffState;
+  breached?: boolean;
+  since?: number;
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface TokenRow {
+  id: string;
+  userId: string;
+  access: AccessLevel;
+  name?: string;
+  hash: string;
+  createdAt: number;
+  revokedAt?: number;
+  lastUsedAt?: number;
+}
+
+export interface CheckpointRow {
+  seq: number;
+  at: number;
+  heads: Array<[string, number, string]>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface ClaimOptions {
+  worker: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  publishFlow(row: FlowVersionRow): Promise<void>;
+  flowVersion(version: string): Promise<FlowVersionRow | undefined>;
+
+  /** Applies the commits in one transaction; one outcome per commit, in order. */
+  commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]>;
+  /**
+   * Leases up to `limit` handoffs that are due (wake_at <= now) and not leased by a live
+   * worker: bumps attempt and rev, sets the lease, returns their snapshots.
+   */
+  claim(options: ClaimOptions): Promise<HandoffSnapshot[]>;
+  /** The earliest wake_at of any handoff, to sleep until then. */
+  nextWake(): Promise<number | undefined>;
+
+  get(id: string): Promise<HandoffSnapshot | undefined>;
+  byKey(flow: string, idempotencyKey: string): Promise<HandoffRecord | undefined>;
+  events(handoffId: string): Promise<EventRecord[]>;
+  list(filter: HandoffFilter): Promise<{ items: HandoffRecord[]; nextCursor?: string }>;
+  approval(id: string): Promise<ApprovalRecord | undefined>;
+  approvals(filter: {
+    state?: ApprovalRecord['state'];
+    handoffId?: string;
+    limit?: number;
+  }): Promise<ApprovalRecord[]>;
+  tasks(filter: {
+    assignees?: string[];
+    state?: TaskRecord['state'];
+    handoffId?: string;
+    limit?: number;
+  }): Promise<TaskRecord[]>;
+  inbox(filter: { owners?: string[]; limit?: number }): Promise<InboxRecord[]>;
+
+  createToken(row: TokenRow): Promise<void>;
+  tokenByHash(hash: string): Promise<TokenRow | undefined>;
+  revokeToken(id: string, at: number): Promise<boolean>;
+  listTokens(): Promise<TokenRow[]>;
+
+  /** Audit: every handoff id with its stored head, in id order, page by page. */
+  heads(
+    after: string | undefined,
+    limit: number,
+  ): Promise<Array<{ id: string; eventSeq: number; headHash: string }>>;
+  checkpoints(afterSeq: number, limit: number): Promise<CheckpointRow[]>;
+
+  /** Raw SQL for read-only reports (metrics); parameters are positional. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}

@@ -1,0 +1,270 @@
+// Database rows ↔ domain records. Row types are kept apart from domain types: columns are
+// snake_case, JSON is text, booleans are 0/1, and absent values are NULL.
+import type {
+  ActionRecord,
+  ApprovalRecord,
+  EventRecord,
+  HandoffRecord,
+  InboxRecord,
+  LedgerEntry,
+  TaskRecord,
+} from '../core/types.ts';
+import type { TokenRow } from './port.ts';
+import type { OwnerRef } from '../core/owner.ts';
+
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => Number(v);
+const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+const optStr = (v: unknown): string | undefined =>
+  v === null || v === undefined ? undefined : String(v as string);
+const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
+const optJson = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : json<T>(v));
+
+export const HANDOFF_COLUMNS = [
+  'id',
+  'flow_id',
+  'flow_version',
+  'mode',
+  'idem_key',
+  'state',
+  'owner',
+  'boundary_from',
+  'boundary_to',
+  'input',
+  'context',
+  'decision',
+  'requester',
+  'observed',
+  'created_at',
+  'updated_at',
+  'handed_off_at',
+  'accepted_at',
+  'completed_at',
+  'wake_at',
+  'breached',
+  'ladder_step',
+  'rework',
+  'cost_usd',
+  'rev',
+  'attempt',
+  'lease_owner',
+  'lease_until',
+  'event_seq',
+  'head_hash',
+] as const;
+
+export function handoffToRow(h: HandoffRecord): unknown[] {
+  return [
+    h.id,
+    h.flow,
+    h.flowVersion,
+    h.mode,
+    h.idempotencyKey,
+    h.state,
+    h.owner,
+    h.boundary.from,
+    h.boundary.to,
+    JSON.stringify(h.input),
+    h.context === null ? null : JSON.stringify(h.context),
+    h.decision === null ? null : JSON.stringify(h.decision),
+    h.requester ?? null,
+    h.observed ? JSON.stringify(h.observed) : null,
+    h.createdAt,
+    h.updatedAt,
+    h.handedOffAt ?? null,
+    h.acceptedAt ?? null,
+    h.completedAt ?? null,
+    h.wakeAt,
+    h.breached ? 1 : 0,
+    h.ladderStep,
+    h.rework,
+    h.costUsd,
+    h.rev,
+    h.attempt,
+    h.leaseOwner ?? null,
+    h.leaseUntil ?? null,
+    h.eventSeq,
+    h.headHash,
+  ];
+}
+
+export function rowToHandoff(r: Row): HandoffRecord {
+  const h: HandoffRecord = {
+    id: String(r.id),
+    flow: String(r.flow_id),
+    flowVersion: String(r.flow_version),
+    mode: String(r.mode) as HandoffRecord['mode'],
+    idempotencyKey: String(r.idem_key),
+    state: String(r.state) as HandoffRecord['state'],
+    owner: String(r.owner) as OwnerRef,
+    boundary: { from: String(r.boundary_from), to: String(r.boundary_to) },
+    input: json(r.input),
+    context: r.context === null ? null : json(r.context),
+    decision: r.decision === null ? null : json(r.decision),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    wakeAt: r.wake_at === null ? null : num(r.wake_at),
+    breached: Boolean(num(r.breached)),
+    ladderStep: num(r.ladder_step),
+    rework: num(r.rework),
+    costUsd: num(r.cost_usd),
+    rev: num(r.rev),
+    attempt: num(r.attempt),
+    eventSeq: num(r.event_seq),
+    headHash: String(r.head_hash),
+  };
+  const requester = optStr(r.requester);
+  if (requester !== undefined) h.requester = requester;
+  const observed = optJson<HandoffRecord['observed']>(r.observed);
+  if (observed) h.observed = observed;
+  const handedOffAt = optNum(r.handed_off_at);
+  if (handedOffAt !== undefined) h.handedOffAt = handedOffAt;
+  const acceptedAt = optNum(r.accepted_at);
+  if (acceptedAt !== undefined) h.acceptedAt = acceptedAt;
+  const completedAt = optNum(r.completed_at);
+  if (completedAt !== undefined) h.completedAt = completedAt;
+  const leaseOwner = optStr(r.lease_owner);
+  if (leaseOwner !== undefined) h.leaseOwner = leaseOwner;
+  const leaseUntil = optNum(r.lease_until);
+  if (leaseUntil !== undefined) h.leaseUntil = leaseUntil;
+  return h;
+}
+
+export function actionToRow(handoffId: string, a: ActionRecord): unknown[] {
+  return [
+    handoffId,
+    a.id,
+    a.order,
+    a.use,
+    a.state,
+    a.risk,
+    a.idempotencyKey,
+    JSON.stringify(a.params),
+    a.result === undefined ? null : JSON.stringify(a.result),
+    a.error ?? null,
+    a.calls,
+    a.startedAttempt ?? null,
+    a.nextAttemptAt ?? null,
+    a.approvalId ?? null,
+    a.updatedAt,
+  ];
+}
+
+export function rowToAction(r: Row): ActionRecord {
+  const a: ActionRecord = {
+    id: String(r.id),
+    use: String(r.use),
+    state: String(r.state) as ActionRecord['state'],
+    risk: String(r.risk) as ActionRecord['risk'],
+    idempotencyKey: String(r.idem_key),
+    params: json(r.params),
+    calls: num(r.calls),
+    order: num(r.ord),
+    updatedAt: num(r.updated_at),
+  };
+  const result = optJson<unknown>(r.result);
+  if (result !== undefined) a.result = result;
+  const error = optStr(r.error);
+  if (error !== undefined) a.error = error;
+  const startedAttempt = optNum(r.started_attempt);
+  if (startedAttempt !== undefined) a.startedAttempt = startedAttempt;
+  const next = optNum(r.next_attempt_at);
+  if (next !== undefined) a.nextAttemptAt = next;
+  const approvalId = optStr(r.approval_id);
+  if (approvalId !== undefined) a.approvalId = approvalId;
+  return a;
+}
+
+export const rowToApproval = (r: Row): ApprovalRecord => json<ApprovalRecord>(r.body);
+
+export function rowToLedger(r: Row): LedgerEntry {
+  const e: LedgerEntry = {
+    seq: num(r.seq),
+    owner: String(r.owner) as OwnerRef,
+    from: num(r.from_at),
+    to: r.to_at === null ? null : num(r.to_at),
+    reason: String(r.reason),
+    status: String(r.status) as LedgerEntry['status'],
+  };
+  const by = optStr(r.by_user);
+  if (by !== undefined) e.by = by;
+  return e;
+}
+
+export function rowToEvent(r: Row): EventRecord {
+  const actor: EventRecord['actor'] = {
+    kind: String(r.actor_kind) as EventRecord['actor']['kind'],
+    id: String(r.actor_id),
+  };
+  const via = optStr(r.via);
+  if (via !== undefined) actor.via = via;
+  return {
+    handoffId: String(r.handoff_id),
+    seq: num(r.seq),
+    at: num(r.at),
+    type: String(r.type),
+    actor,
+    data: json(r.data),
+    prevHash: String(r.prev_hash),
+    hash: String(r.hash),
+  };
+}
+
+export function rowToTask(r: Row): TaskRecord {
+  const t: TaskRecord = {
+    id: String(r.id),
+    handoffId: String(r.handoff_id),
+    kind: String(r.kind) as TaskRecord['kind'],
+    title: String(r.title),
+    assignee: String(r.assignee),
+    state: String(r.state) as TaskRecord['state'],
+    createdAt: num(r.created_at),
+  };
+  const body = optStr(r.body);
+  if (body !== undefined) t.body = body;
+  const data = optJson<Record<string, unknown>>(r.data);
+  if (data !== undefined) t.data = data;
+  return t;
+}
+
+export function rowToInbox(r: Row): InboxRecord {
+  return {
+    id: String(r.id),
+    owner: String(r.owner),
+    handoffId: String(r.handoff_id),
+    kind: String(r.kind) as InboxRecord['kind'],
+    text: String(r.text),
+    createdAt: num(r.created_at),
+  };
+}
+
+export function rowToToken(r: Row): TokenRow {
+  const t: TokenRow = {
+    id: String(r.id),
+    userId: String(r.user_id),
+    access: String(r.access) as TokenRow['access'],
+    hash: String(r.hash),
+    createdAt: num(r.created_at),
+  };
+  const name = optStr(r.name);
+  if (name !== undefined) t.name = name;
+  const revokedAt = optNum(r.revoked_at);
+  if (revokedAt !== undefined) t.revokedAt = revokedAt;
+  const lastUsedAt = optNum(r.last_used_at);
+  if (lastUsedAt !== undefined) t.lastUsedAt = lastUsedAt;
+  return t;
+}
+
+/** Cursor for keyset pagination over (created_at, id). */
+export function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(`${createdAt}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: number; id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const i = text.indexOf(':');
+  const createdAt = Number(text.slice(0, i));
+  if (i < 1 || !Number.isFinite(createdAt)) return undefined;
+  return { createdAt, id: text.slice(i + 1) };
+}

@@ -1,0 +1,441 @@
+// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a handoff
+// acknowledged with 202 survives a crash or a power cut. Throughput comes from group commit
+// (many handoffs' steps in one transaction), not from weaker durability.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { ApprovalRecord, HandoffSnapshot, TaskRecord } from '../../core/types.ts';
+import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
+import { BatonError } from '../../core/errors.ts';
+import type {
+  CheckpointRow,
+  ClaimOptions,
+  CommitOutcome,
+  FlowVersionRow,
+  HandoffCommit,
+  HandoffFilter,
+  Store,
+  TokenRow,
+} from '../port.ts';
+import {
+  actionToRow,
+  decodeCursor,
+  encodeCursor,
+  HANDOFF_COLUMNS,
+  handoffToRow,
+  rowToAction,
+  rowToApproval,
+  rowToEvent,
+  rowToHandoff,
+  rowToInbox,
+  rowToLedger,
+  rowToTask,
+  rowToToken,
+} from '../rows.ts';
+import { applyMigrations } from './migrate.ts';
+
+type Row = Record<string, unknown>;
+
+const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+const HANDOFF_UPDATE_SET = HANDOFF_COLUMNS.slice(1)
+  .map((c) => `${c} = ?`)
+  .join(', ');
+
+export interface SqliteOptions {
+  /** A file path, or ':memory:'. */
+  file: string;
+  /** Milliseconds to wait for another process's write lock. */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  private readonly db: DatabaseSync;
+  private readonly stmts: ReturnType<typeof prepareStatements>;
+
+  constructor(options: SqliteOptions) {
+    this.file = options.file;
+    if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+    this.db = new DatabaseSync(options.file);
+    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;
+      PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;`);
+    applyMigrations(this.db);
+    this.stmts = prepareStatements(this.db);
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  async publishFlow(row: FlowVersionRow): Promise<void> {
+    this.stmts.publishFlow.run(
+      row.version,
+      row.flowId,
+      row.name,
+      JSON.stringify(row.def),
+      row.source,
+      row.publishedAt,
+    );
+  }
+
+  async flowVersion(version: string): Promise<FlowVersionRow | undefined> {
+    const r = this.stmts.flowVersion.get(version) as Row | undefined;
+    if (!r) return undefined;
+    return {
+      version: String(r.version),
+      flowId: String(r.flow_id),
+      name: String(r.name),
+      def: JSON.parse(String(r.def)),
+      source: String(r.source),
+      publishedAt: Number(r.published_at),
+    };
+  }
+
+  async commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {
+    return this.transaction(() => {
+      const s = this.stmts;
+      const outcomes: CommitOutcome[] = [];
+      const heads = new Map<string, [string, number, string]>();
+      for (const c of batch) {
+        const h = c.handoff;
+        if (h.rev !== c.expectedRev + 1) {
+          throw new BatonError(
+            'internal',
+            `commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`,
+          );
+        }
+        if (c.expectedRev === 0) {
+          if (s.insertHandoff.run(...(handoffToRow(h) as never[])).changes === 0) {
+            const existing = s.byKey.get(h.flow, h.idempotencyKey) as Row;
+            outcomes.push({
+              ok: false,
+              reason: 'duplicate',
+              id: String(existing.id),
+              state: existing.state as never,
+            });
+            continue;
+          }
+        } else {
+          const row = handoffToRow(h);
+          row.shift();
+          if (s.updateHandoff.run(...(row as never[]), h.id, c.expectedRev).changes === 0) {
+            outcomes.push({ ok: false, reason: 'conflict' });
+            continue;
+          }
+        }
+        for (const e of c.events) {
+          s.insertEvent.run(
+            e.handoffId,
+            e.seq,
+            e.at,
+            e.type,
+            e.actor.kind,
+            e.actor.id,
+            e.actor.via ?? null,
+            e.dataJson,
+            e.prevHash,
+            e.hash,
+          );
+        }
+        for (const a of c.actions ?? []) s.upsertAction.run(...(actionToRow(h.id, a) as never[]));
+        for (const a of c.approvals ?? []) {
+          s.upsertApproval.run(
+            a.id,
+            a.handoffId,
+            a.flow,
+            a.state,
+            a.requestedAt,
+            a.decidedAt ?? null,
+            JSON.stringify(a),
+          );
+        }
+        for (const l of c.ledger ?? []) {
+          s.upsertLedger.run(h.id, l.seq, l.owner, l.from, l.to, l.reason, l.status, l.by ?? null);
+        }
+        for (const t of c.tasks ?? []) {
+          s.upsertTask.run(
+            t.id,
+            t.handoffId,
+            t.kind,
+            t.title,
+            t.body ?? null,
+            t.assignee,
+            t.state,
+            t.createdAt,
+            t.data === undefined ? null : JSON.stringify(t.data),
+          );
+        }
+        for (const m of c.inbox ?? [])
+          s.insertInbox.run(m.id, m.owner, m.handoffId, m.kind, m.text, m.createdAt);
+        if (c.events.length > 0) heads.set(h.id, [h.id, h.eventSeq, h.headHash]);
+        outcomes.push({ ok: true });
+      }
+      if (heads.size > 0) this.appendCheckpoint([...heads.values()]);
+      return outcomes;
+    });
+  }
+
+  private appendCheckpoint(heads: Array<[string, number, string]>): void {
+    const last = this.stmts.lastCheckpoint.get() as Row | undefined;
+    const seq = last ? Number(last.seq) + 1 : 1;
+    const prev = last ? String(last.hash) : GENESIS;
+    const at = Date.now();
+    const headsJson = JSON.stringify(heads);
+    this.stmts.insertCheckpoint.run(seq, at, headsJson, prev, checkpointHash(prev, seq, at, headsJson));
+  }
+
+  async claim(o: ClaimOptions): Promise<HandoffSnapshot[]> {
+    return this.transaction(() => {
+      const rows = this.stmts.due.all(o.now, o.now, o.limit) as Row[];
+      const out: HandoffSnapshot[] = [];
+      for (const r of rows) {
+        const h = rowToHandoff(r);
+        h.attempt += 1;
+        h.rev += 1;
+        h.leaseOwner = o.worker;
+        h.leaseUntil = o.now + o.leaseMs;
+        this.stmts.lease.run(h.attempt, h.rev, h.leaseOwner, h.leaseUntil, h.id);
+        out.push(this.snapshotOf(h));
+      }
+      return out;
+    });
+  }
+
+  async nextWake(): Promise<number | undefined> {
+    const r = this.stmts.nextWake.get() as Row | undefined;
+    return r && r.w !== null ? Number(r.w) : undefined;
+  }
+
+  private snapshotOf(h: ReturnType<typeof rowToHandoff>): HandoffSnapshot {
+    return {
+      handoff: h,
+      actions: (this.stmts.actionsOf.all(h.id) as Row[]).map(rowToAction),
+      approvals: (this.stmts.approvalsOf.all(h.id) as Row[]).map(rowToApproval),
+      ledger: (this.stmts.ledgerOf.all(h.id) as Row[]).map(rowToLedger),
+    };
+  }
+
+  async get(id: string): Promise<HandoffSnapshot | undefined> {
+    const r = this.stmts.get.get(id) as Row | undefined;
+    return r ? this.snapshotOf(rowToHandoff(r)) : undefined;
+  }
+
+  async byKey(flow: string, key: string) {
+    const r = this.stmts.byKeyFull.get(flow, key) as Row | undefined;
+    return r ? rowToHandoff(r) : undefined;
+  }
+
+  async events(handoffId: string) {
+    return (this.stmts.eventsOf.all(handoffId) as Row[]).map(rowToEvent);
+  }
+
+  async list(f: HandoffFilter) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.flow) {
+      where.push('flow_id = ?');
+      params.push(f.flow);
+    }
+    if (f.owner) {
+      where.push('owner = ?');
+      params.push(f.owner);
+    }
+    if (f.state) {
+      where.push('state = ?');
+      params.push(f.state);
+    }
+    if (f.breached !== undefined) {
+      where.push('breached = ?');
+      params.push(f.breached ? 1 : 0);
+    }
+    if (f.since !== undefined) {
+      where.push('created_at >= ?');
+      params.push(f.since);
+    }
+    if (f.cursor) {
+      const c = decodeCursor(f.cursor);
+      if (!c)
+        throw new BatonError('validation_failed', 'cursor is not valid', {
+          details: [{ path: 'cursor', message: 'not a cursor from a previous page' }],
+        });
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(c.createdAt, c.createdAt, c.id);
+    }
+    const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+    const sql = `SELECT * FROM handoffs ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...(params as never[]), limit + 1) as Row[];
+    const items = rows.slice(0, limit).map(rowToHandoff);
+    const last = items[items.length - 1];
+    return rows.length > limit && last
+      ? { items, nextCursor: encodeCursor(last.createdAt, last.id) }
+      : { items };
+  }
+
+  async approval(id: string) {
+    const r = this.stmts.approval.get(id) as Row | undefined;
+    return r ? rowToApproval(r) : undefined;
+  }
+
+  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string; limit?: number }) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.state) {
+      where.push('state = ?');
+      params.push(f.state);
+    }
+    if (f.handoffId) {
+      where.push('handoff_id = ?');
+      params.push(f.handoffId);
+    }
+    const sql = `SELECT body FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY requested_at LIMIT ?`;
+    return (this.db.prepare(sql).all(...(params as never[]), f.limit ?? 1000) as Row[]).map(rowToApproval);
+  }
+
+  async tasks(f: { assignees?: string[]; state?: TaskRecord['state']; handoffId?: string; limit?: number }) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.assignees) {
+      where.push(`assignee IN (${placeholders(f.assignees.length) || 'NULL'})`);
+      params.push(...f.assignees);
+    }
+    if (f.state) {
+      where.push('state = ?');
+      params.push(f.state);
+    }
+    if (f.handoffId) {
+      where.push('handoff_id = ?');
+      params.push(f.handoffId);
+    }
+    const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...(params as never[]), f.limit ?? 500) as Row[]).map(rowToTask);
+  }
+
+  async inbox(f: { owners?: string[]; limit?: number }) {
+    const where = f.owners ? `WHERE owner IN (${placeholders(f.owners.length) || 'NULL'})` : '';
+    const sql = `SELECT * FROM inbox ${where} ORDER BY created_at DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...((f.owners ?? []) as never[]), f.limit ?? 500) as Row[]).map(
+      rowToInbox,
+    );
+  }
+
+  async createToken(t: TokenRow) {
+    this.stmts.createToken.run(t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt);
+  }
+
+  async tokenByHash(hash: string) {
+    const r = this.stmts.tokenByHash.get(hash) as Row | undefined;
+    return r ? rowToToken(r) : undefined;
+  }
+
+  async revokeToken(id: string, at: number) {
+    return this.stmts.revokeToken.run(at, id).changes > 0;
+  }
+
+  async listTokens() {
+    return (this.stmts.listTokens.all() as Row[]).map(rowToToken);
+  }
+
+  async heads(after: string | undefined, limit: number) {
+    const rows = this.stmts.heads.all(after ?? '', limit) as Row[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      eventSeq: Number(r.event_seq),
+      headHash: String(r.head_hash),
+    }));
+  }
+
+  async checkpoints(afterSeq: number, limit: number): Promise<CheckpointRow[]> {
+    return (this.stmts.checkpoints.all(afterSeq, limit) as Row[]).map((r) => ({
+      seq: Number(r.seq),
+      at: Number(r.at),
+      heads: JSON.parse(String(r.heads)) as CheckpointRow['heads'],
+      prevHash: String(r.prev_hash),
+      hash: String(r.hash),
+    }));
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.db.prepare(sql).all(...(params as never[])) as T[];
+  }
+
+  /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (the write lock is taken up front). */
+  private transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** For tests that tamper with the audit log on purpose. */
+  unsafeExec(sql: string): void {
+    this.db.exec(sql);
+  }
+}
+
+function prepareStatements(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    publishFlow: p(`INSERT INTO flow_versions (version, flow_id, name, def, source, published_at)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING`),
+    flowVersion: p('SELECT * FROM flow_versions WHERE version = ?'),
+    insertHandoff:
+      p(`INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) VALUES (${placeholders(HANDOFF_COLUMNS.length)})
+      ON CONFLICT (flow_id, idem_key) DO NOTHING`),
+    updateHandoff: p(`UPDATE handoffs SET ${HANDOFF_UPDATE_SET} WHERE id = ? AND rev = ?`),
+    byKey: p('SELECT id, state FROM handoffs WHERE flow_id = ? AND idem_key = ?'),
+    byKeyFull: p('SELECT * FROM handoffs WHERE flow_id = ? AND idem_key = ?'),
+    get: p('SELECT * FROM handoffs WHERE id = ?'),
+    insertEvent:
+      p(`INSERT INTO events (handoff_id, seq, at, type, actor_kind, actor_id, via, data, prev_hash, hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    upsertAction:
+      p(`INSERT INTO actions (handoff_id, id, ord, use, state, risk, idem_key, params, result, error, calls,
+      started_attempt, next_attempt_at, approval_id, updated_at) VALUES (${placeholders(15)})
+      ON CONFLICT (handoff_id, id) DO UPDATE SET ord = excluded.ord, use = excluded.use, state = excluded.state,
+      risk = excluded.risk, idem_key = excluded.idem_key, params = excluded.params, result = excluded.result,
+      error = excluded.error, calls = excluded.calls, started_attempt = excluded.started_attempt,
+      next_attempt_at = excluded.next_attempt_at, approval_id = excluded.approval_id, updated_at = excluded.updated_at`),
+    upsertApproval: p(`INSERT INTO approvals (id, handoff_id, flow_id, state, requested_at, decided_at, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state,
+      decided_at = excluded.decided_at, body = excluded.body`),
+    upsertLedger: p(`INSERT INTO ledger (handoff_id, seq, owner, from_at, to_at, reason, status, by_user)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (handoff_id, seq) DO UPDATE SET to_at = excluded.to_at,
+      status = excluded.status, reason = excluded.reason, by_user = excluded.by_user`),
+    upsertTask: p(`INSERT INTO tasks (id, handoff_id, kind, title, body, assignee, state, created_at, data)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body,
+      assignee = excluded.assignee, state = excluded.state, data = excluded.data`),
+    insertInbox: p(
+      'INSERT INTO inbox (id, owner, handoff_id, kind, text, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    lastCheckpoint: p('SELECT seq, hash FROM checkpoints ORDER BY seq DESC LIMIT 1'),
+    insertCheckpoint: p('INSERT INTO checkpoints (seq, at, heads, prev_hash, hash) VALUES (?, ?, ?, ?, ?)'),
+    due: p(`SELECT * FROM handoffs WHERE wake_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+      ORDER BY wake_at LIMIT ?`),
+    lease: p('UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ? WHERE id = ?'),
+    nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
+    actionsOf: p('SELECT * FROM actions WHERE handoff_id = ? ORDER BY ord'),
+    approvalsOf: p('SELECT body FROM approvals WHERE handoff_id = ? ORDER BY requested_at'),
+    ledgerOf: p('SELECT * FROM ledger WHERE handoff_id = ? ORDER BY seq'),
+    eventsOf: p('SELECT * FROM events WHERE handoff_id = ? ORDER BY seq'),
+    approval: p('SELECT body FROM approvals WHERE id = ?'),
+    createToken: p(
+      'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    tokenByHash: p('SELECT * FROM tokens WHERE hash = ?'),
+    revokeToken: p('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    listTokens: p('SELECT * FROM tokens ORDER BY created_at'),
+    heads: p('SELECT id, event_seq, head_hash FROM handoffs WHERE id > ? ORDER BY id LIMIT ?'),
+    checkpoints: p('SELECT * FROM checkpoints WHERE seq > ? ORDER BY seq LIMIT ?'),
+  };
+}

@@ -1,0 +1,41 @@
+// Shared fixtures: a temporary copy of the example project, opened on a fresh SQLite store.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Baton, type OpenOptions } from '../../src/service/baton.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const EXAMPLES = path.join(ROOT, 'examples');
+
+/** A throwaway copy of examples/ (minus data), with optional extra or replaced files. */
+export function tempProject(files: Record<string, string> = {}): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'baton-test-'));
+  cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}data`) });
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function openTemp(files: Record<string, string> = {}, options: Partial<OpenOptions> = {}) {
+  const p = tempProject(files);
+  const baton = await Baton.open({
+    dir: p.dir,
+    storage: `sqlite:${path.join(p.dir, 'data', 'baton.db')}`,
+    ...options,
+  });
+  return {
+    baton,
+    dir: p.dir,
+    async close() {
+      await baton.close();
+      p.cleanup();
+    },
+  };
+}
+
+export const intakeActor = { kind: 'system' as const, id: 'test', via: 'test' };
+export const asUser = (user: string, access: 'admin' | 'operator' | 'viewer' | 'intake' = 'viewer') => ({
+  user,
+  access,
+  via: 'test',
+});
