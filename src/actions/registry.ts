@@ -30,6 +30,15 @@ export class Registry {
     this.sources.set(s.id, s);
   }
 
+  /** Replaces an existing action or source (eval swaps real ones for recorders). */
+  replaceAction(a: AnyAction): void {
+    this.actions.set(a.id, a);
+  }
+
+  replaceSource(s: ContextSource<never>): void {
+    this.sources.set(s.id, s);
+  }
+
   action(id: string): AnyAction | undefined {
     return this.actions.get(id);
   }

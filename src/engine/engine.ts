@@ -41,7 +41,8 @@ export interface IntakeResult {
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
-export class Engine extends EventEmitter<{ committed: [HandoffRecord] }> {
+/** `committed`: every commit the engine made durable (handoff row after it, and its new events). */
+export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   readonly workerId = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   readonly committer: GroupCommitter;
   private readonly store: Store;
@@ -137,7 +138,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffRecord] }> {
       throw new BatonError('conflict', 'intake conflicted; try again', { retryable: true });
     }
     this.crashPoint('after_intake_commit');
-    this.emit('committed', commit.handoff);
+    this.emit('committed', commit);
     if (this.runsWorker && !this.stopped) this.track(id, this.run(snapshotOf(commit)));
     return { id, state: 'received', created: true };
   }
@@ -148,7 +149,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffRecord] }> {
     const commit = w.toCommit();
     const outcome = await this.committer.submit(commit);
     if (outcome.ok) {
-      this.emit('committed', commit.handoff);
+      this.emit('committed', commit);
       if (commit.handoff.wakeAt !== null && commit.handoff.wakeAt <= Date.now()) this.poke();
     }
     return outcome;
@@ -292,7 +293,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffRecord] }> {
     const commit = w.toCommit();
     const outcome = await this.committer.submit(commit);
     if (!outcome.ok) return undefined;
-    this.emit('committed', commit.handoff);
+    this.emit('committed', commit);
     return snapshotOf(commit, w);
   }
 

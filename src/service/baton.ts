@@ -37,6 +37,8 @@ export interface OpenOptions {
   leaseMs?: number;
   pollMs?: number;
   crashPoint?: (name: string) => void;
+  /** Adjusts the action registry before flows are checked (eval swaps in recorders and recorded context). */
+  configure?: (registry: Registry) => void;
 }
 
 /** Who is calling, once authenticated (or the local user in direct mode). */
@@ -70,6 +72,7 @@ export class Baton {
     const project = await loadProject(o.dir);
     const registry = new Registry(new Tables(project.tables));
     await registry.loadProjectModules(project.actionsDir);
+    o.configure?.(registry);
     checkUses(project, registry);
     const store = await openStore(resolveStorageUrl(project, o.storage));
     const directory = new Directory(project.def);
