@@ -132,14 +132,17 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     w.changeOwner(h.owner, 'received', 'released');
     w.event('received', actor, { flowVersion: flow.version, idempotencyKey: key });
     const commit = w.toCommit();
-    const outcome = await this.committer.submit(commit);
+    const durable = this.committer.submit(commit);
+    // The worker starts at once: its first step usually joins the intake in the same transaction
+    // (coalesced), and if the intake turns out to be a duplicate that step fails with it.
+    if (this.runsWorker && !this.stopped) this.track(id, this.run(snapshotOf(commit)));
+    const outcome = await durable;
     if (!outcome.ok) {
       if (outcome.reason === 'duplicate') return { id: outcome.id, state: outcome.state, created: false };
       throw new BatonError('conflict', 'intake conflicted; try again', { retryable: true });
     }
     this.crashPoint('after_intake_commit');
     this.emit('committed', commit);
-    if (this.runsWorker && !this.stopped) this.track(id, this.run(snapshotOf(commit)));
     return { id, state: 'received', created: true };
   }
 

@@ -335,7 +335,6 @@ function handOff(w: Work, flow: CompiledFlow, rt: Runtime): void {
   w.changeOwner(target as OwnerRef, `decision:${h.decision?.by ?? 'rule'}`, 'released');
   h.handedOffAt ??= w.now;
   w.event('handed_off', engineActor(flow), { from, to: target });
-  notify(w, target, 'handoff', `New handoff for you: ${flow.def.name} (${h.id})`);
 }
 
 /** Suggest mode: a person confirmed or corrected the decision. */

@@ -18,6 +18,16 @@ const schema = {
   },
 };
 
+/** The error `fn` throws (fails the test when it throws nothing). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
 function vars(input: Record<string, unknown>, cel: FlowCel, more: Partial<CelVars> = {}): CelVars {
   return { input: cel.celInput(input), context: {}, decision: {}, handoff: { id: 'h1', flow: 'f' }, ...more };
 }
@@ -59,14 +69,7 @@ describe('FlowCel expressions', () => {
   });
 
   it('rejects type errors and syntax errors at compile time, with an offset', () => {
-    const typeErr = (() => {
-      try {
-        cel.expr('input.amount > "x"', 'w', 'bool');
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const typeErr = thrown(() => cel.expr('input.amount > "x"', 'w', 'bool'));
     expect(typeErr).toBeInstanceOf(CelCompileError);
     expect((typeErr as CelCompileError).message).toMatch(/double > string/);
     expect(() => cel.expr('input.amount >', 'w')).toThrow(/syntax error/);
@@ -77,12 +80,7 @@ describe('FlowCel expressions', () => {
 
   it('turns run-time errors into validation_failed naming the expression', () => {
     const e = cel.expr('input.amount > 5000.0', 'decide.rules[1].when', 'bool');
-    let err: unknown;
-    try {
-      e.eval(vars({ id: 'a' }, cel));
-    } catch (x) {
-      err = x;
-    }
+    const err = thrown(() => e.eval(vars({ id: 'a' }, cel)));
     expect(err).toBeInstanceOf(BatonError);
     const b = err as BatonError;
     expect(b.code).toBe('validation_failed');
@@ -159,13 +157,9 @@ describe('templates', () => {
 
   it('reports template errors with the offset in the template', () => {
     expect(() => cel.template('a ${input.company', 'w')).toThrow(/unterminated/);
-    try {
-      cel.template('ab ${input.amount > "x"}', 'w');
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(CelCompileError);
-      expect((e as CelCompileError).offset).toBeGreaterThanOrEqual(5);
-    }
+    const e = thrown(() => cel.template('ab ${input.amount > "x"}', 'w'));
+    expect(e).toBeInstanceOf(CelCompileError);
+    expect((e as CelCompileError).offset).toBeGreaterThanOrEqual(5);
   });
 
   it('renders params: a lone ${expr} keeps the raw value', () => {

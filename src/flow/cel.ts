@@ -370,7 +370,8 @@ export class FlowCel {
   /**
    * Compiles a `with:` block: strings are templates (exactly `${expr}` yields the raw value),
    * objects and arrays recursively, anything else is passed through. Errors go to `report`; the
-   * result is still usable (failed strings render as their source).
+   * result is still usable (failed strings render as their source). Each render returns a new
+   * top-level object; nested parts without interpolation are shared between renders (read-only).
    */
   params(value: Record<string, unknown>, where: string, report: ParamsErrorReporter): CompiledParams {
     const compile = (v: unknown, path: Array<string | number>): ParamNode => {

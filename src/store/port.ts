@@ -21,7 +21,7 @@ export interface NewEvent extends EventRecord {
 
 /** Everything one step changed on one handoff; applied atomically. */
 export interface HandoffCommit {
-  /** The handoff row after the step; its `rev` must be `expectedRev + 1`. */
+  /** The handoff row after the step; its `rev` is above `expectedRev` (by one per coalesced step). */
   handoff: HandoffRecord;
   /** The revision the step read; 0 inserts a new handoff (intake). */
   expectedRev: number;

@@ -59,7 +59,7 @@ export class SqliteStore implements Store {
     if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
     this.db = new DatabaseSync(options.file);
     this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;
-      PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;`);
+      PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;`);
     applyMigrations(this.db);
     this.stmts = prepareStatements(this.db);
   }
@@ -103,7 +103,7 @@ export class SqliteStore implements Store {
       const heads = new Map<string, [string, number, string]>();
       for (const c of batch) {
         const h = c.handoff;
-        if (h.rev !== c.expectedRev + 1) {
+        if (h.rev <= c.expectedRev) {
           throw new BatonError(
             'internal',
             `commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`,

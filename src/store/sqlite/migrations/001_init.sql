@@ -62,7 +62,6 @@ CREATE TABLE events (
   hash       TEXT NOT NULL,
   PRIMARY KEY (handoff_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX events_by_type_time ON events (type, at);
 
 CREATE TABLE actions (
   handoff_id      TEXT NOT NULL,
