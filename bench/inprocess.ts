@@ -4,7 +4,12 @@ import { Baton } from '../src/service/baton.ts';
 import type { HandoffCommit } from '../src/store/port.ts';
 import { leadInput, percentile, type RunFigures } from './common.ts';
 
-export async function runInProcess(dir: string, storage: string, total: number, inFlight: number): Promise<RunFigures> {
+export async function runInProcess(
+  dir: string,
+  storage: string,
+  total: number,
+  inFlight: number,
+): Promise<RunFigures> {
   const baton = await Baton.open({ dir, storage, worker: true });
   baton.engine.start();
   const handedOff = new Map<string, number>();

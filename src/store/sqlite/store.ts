@@ -33,6 +33,7 @@ import {
   rowToToken,
 } from '../rows.ts';
 import { applyMigrations } from './migrate.ts';
+import { BulkInsert } from './bulk.ts';
 
 type Row = Record<string, unknown>;
 
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: DatabaseSync;
   private readonly stmts: ReturnType<typeof prepareStatements>;
+  private readonly bulk: ReturnType<typeof prepareBulk>;
 
   constructor(options: SqliteOptions) {
     this.file = options.file;
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
       PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;`);
     applyMigrations(this.db);
     this.stmts = prepareStatements(this.db);
+    this.bulk = prepareBulk(this.db);
   }
 
   async migrate(): Promise<void> {
@@ -97,87 +100,94 @@ export class SqliteStore implements Store {
   }
 
   async commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {
-    return this.transaction(() => {
-      const s = this.stmts;
-      const outcomes: CommitOutcome[] = [];
-      const heads = new Map<string, [string, number, string]>();
-      for (const c of batch) {
-        const h = c.handoff;
-        if (h.rev <= c.expectedRev) {
-          throw new BatonError(
-            'internal',
-            `commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`,
-          );
-        }
-        if (c.expectedRev === 0) {
-          if (s.insertHandoff.run(...(handoffToRow(h) as never[])).changes === 0) {
-            const existing = s.byKey.get(h.flow, h.idempotencyKey) as Row;
-            outcomes.push({
-              ok: false,
-              reason: 'duplicate',
-              id: String(existing.id),
-              state: existing.state as never,
-            });
-            continue;
+    const b = this.bulk;
+    return this.transaction(
+      () => {
+        const s = this.stmts;
+        const outcomes: CommitOutcome[] = [];
+        const heads = new Map<string, [string, number, string]>();
+        for (const c of batch) {
+          const h = c.handoff;
+          if (h.rev <= c.expectedRev) {
+            throw new BatonError(
+              'internal',
+              `commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`,
+            );
           }
-        } else {
-          const row = handoffToRow(h);
-          row.shift();
-          if (s.updateHandoff.run(...(row as never[]), h.id, c.expectedRev).changes === 0) {
-            outcomes.push({ ok: false, reason: 'conflict' });
-            continue;
+          if (c.expectedRev === 0) {
+            if (s.insertHandoff.run(...(handoffToRow(h) as never[])).changes === 0) {
+              const existing = s.byKey.get(h.flow, h.idempotencyKey) as Row;
+              outcomes.push({
+                ok: false,
+                reason: 'duplicate',
+                id: String(existing.id),
+                state: existing.state as never,
+              });
+              continue;
+            }
+          } else {
+            const row = handoffToRow(h);
+            row.shift();
+            if (s.updateHandoff.run(...(row as never[]), h.id, c.expectedRev).changes === 0) {
+              outcomes.push({ ok: false, reason: 'conflict' });
+              continue;
+            }
           }
+          for (const e of c.events) {
+            b.events.add(
+              e.handoffId,
+              e.seq,
+              e.at,
+              e.type,
+              e.actor.kind,
+              e.actor.id,
+              e.actor.via ?? null,
+              e.dataJson,
+              e.prevHash,
+              e.hash,
+            );
+          }
+          for (const a of c.actions ?? []) b.actions.add(...actionToRow(h.id, a));
+          for (const a of c.approvals ?? []) {
+            s.upsertApproval.run(
+              a.id,
+              a.handoffId,
+              a.flow,
+              a.state,
+              a.requestedAt,
+              a.decidedAt ?? null,
+              JSON.stringify(a),
+            );
+          }
+          for (const l of c.ledger ?? []) {
+            b.ledger.add(h.id, l.seq, l.owner, l.from, l.to, l.reason, l.status, l.by ?? null);
+          }
+          for (const t of c.tasks ?? []) {
+            const data = t.data === undefined ? null : JSON.stringify(t.data);
+            b.tasks.add(
+              t.id,
+              t.handoffId,
+              t.kind,
+              t.title,
+              t.body ?? null,
+              t.assignee,
+              t.state,
+              t.createdAt,
+              data,
+            );
+          }
+          for (const m of c.inbox ?? []) b.inbox.add(m.id, m.owner, m.handoffId, m.kind, m.text, m.createdAt);
+          if (c.events.length > 0) heads.set(h.id, [h.id, h.eventSeq, h.headHash]);
+          outcomes.push({ ok: true });
         }
-        for (const e of c.events) {
-          s.insertEvent.run(
-            e.handoffId,
-            e.seq,
-            e.at,
-            e.type,
-            e.actor.kind,
-            e.actor.id,
-            e.actor.via ?? null,
-            e.dataJson,
-            e.prevHash,
-            e.hash,
-          );
-        }
-        for (const a of c.actions ?? []) s.upsertAction.run(...(actionToRow(h.id, a) as never[]));
-        for (const a of c.approvals ?? []) {
-          s.upsertApproval.run(
-            a.id,
-            a.handoffId,
-            a.flow,
-            a.state,
-            a.requestedAt,
-            a.decidedAt ?? null,
-            JSON.stringify(a),
-          );
-        }
-        for (const l of c.ledger ?? []) {
-          s.upsertLedger.run(h.id, l.seq, l.owner, l.from, l.to, l.reason, l.status, l.by ?? null);
-        }
-        for (const t of c.tasks ?? []) {
-          s.upsertTask.run(
-            t.id,
-            t.handoffId,
-            t.kind,
-            t.title,
-            t.body ?? null,
-            t.assignee,
-            t.state,
-            t.createdAt,
-            t.data === undefined ? null : JSON.stringify(t.data),
-          );
-        }
-        for (const m of c.inbox ?? [])
-          s.insertInbox.run(m.id, m.owner, m.handoffId, m.kind, m.text, m.createdAt);
-        if (c.events.length > 0) heads.set(h.id, [h.id, h.eventSeq, h.headHash]);
-        outcomes.push({ ok: true });
-      }
-      if (heads.size > 0) this.appendCheckpoint([...heads.values()]);
-      return outcomes;
-    });
+        for (const bulk of Object.values(b)) bulk.flush();
+        if (heads.size > 0) this.appendCheckpoint([...heads.values()]);
+        return outcomes;
+      },
+      () => {
+        for (const bulk of Object.values(b)) bulk.discard();
+      },
+    );
   }
 
   private appendCheckpoint(heads: Array<[string, number, string]>): void {
@@ -365,13 +375,14 @@ export class SqliteStore implements Store {
   }
 
   /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (the write lock is taken up front). */
-  private transaction<T>(fn: () => T): T {
+  private transaction<T>(fn: () => T, onRollback?: () => void): T {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = fn();
       this.db.exec('COMMIT');
       return result;
     } catch (e) {
+      onRollback?.();
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw e;
     }
@@ -381,6 +392,41 @@ export class SqliteStore implements Store {
   unsafeExec(sql: string): void {
     this.db.exec(sql);
   }
+}
+
+function prepareBulk(db: DatabaseSync) {
+  return {
+    events: new BulkInsert(
+      db,
+      'INSERT INTO events (handoff_id, seq, at, type, actor_kind, actor_id, via, data, prev_hash, hash)',
+      10,
+    ),
+    actions: new BulkInsert(
+      db,
+      `INSERT INTO actions (handoff_id, id, ord, use, state, risk, idem_key, params, result, error, calls,
+      started_attempt, next_attempt_at, approval_id, updated_at)`,
+      15,
+      `ON CONFLICT (handoff_id, id) DO UPDATE SET ord = excluded.ord, use = excluded.use, state = excluded.state,
+      risk = excluded.risk, idem_key = excluded.idem_key, params = excluded.params, result = excluded.result,
+      error = excluded.error, calls = excluded.calls, started_attempt = excluded.started_attempt,
+      next_attempt_at = excluded.next_attempt_at, approval_id = excluded.approval_id, updated_at = excluded.updated_at`,
+    ),
+    ledger: new BulkInsert(
+      db,
+      'INSERT INTO ledger (handoff_id, seq, owner, from_at, to_at, reason, status, by_user)',
+      8,
+      `ON CONFLICT (handoff_id, seq) DO UPDATE SET to_at = excluded.to_at, status = excluded.status,
+      reason = excluded.reason, by_user = excluded.by_user`,
+    ),
+    tasks: new BulkInsert(
+      db,
+      'INSERT INTO tasks (id, handoff_id, kind, title, body, assignee, state, created_at, data)',
+      9,
+      `ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, assignee = excluded.assignee,
+      state = excluded.state, data = excluded.data`,
+    ),
+    inbox: new BulkInsert(db, 'INSERT INTO inbox (id, owner, handoff_id, kind, text, created_at)', 6),
+  };
 }
 
 function prepareStatements(db: DatabaseSync) {
