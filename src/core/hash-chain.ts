@@ -1,7 +1,7 @@
 // The audit log is hash-chained per handoff: each event's hash covers the previous hash and the
 // event's canonical content, so an edited, deleted, inserted or reordered event breaks the chain.
 // A global checkpoint chain over handoff heads (see audit/) catches deleted handoffs and cut tails.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** The stored form of an event's content; `data` is kept as the exact JSON text that was hashed. */
