@@ -173,6 +173,8 @@ describe('crash test', () => {
       else expect(calls, `PUT for ${id}`).toBeGreaterThanOrEqual(1);
     }
     expect(sink.calls.size).toBe(acknowledged.size);
+    const retried = [...sink.calls.values()].filter((n) => n > 1).length;
+    console.log(`crash test: ${acknowledged.size} acknowledged, ${KILLS} kills, ${failed.length} unknown outcomes resolved by a person, ${retried} idempotent calls repeated with the same key`);
 
     const audit = (await (await fetch(`${server.url}/v1/audit/verify`)).json()) as { ok: boolean; checked: number; problems: unknown[] };
     expect(audit.problems).toEqual([]);

@@ -15,10 +15,14 @@ export function requestActionApproval(
   action: ActionRecord,
   policy: CompiledApproval,
   vars: CelVars,
-): ApprovalRecord {
+): ApprovalRecord | undefined {
   const levels = policy.levels
     .filter((l) => !l.when || l.when.eval(vars) === true)
     .map((l) => ({ ...(l.name ? { name: l.name } : {}), approvers: l.approvers, quorum: l.quorum }));
+  if (levels.length === 0) {
+    w.event('approval_not_required', engineActor(flow), { action: action.id, policyVersion: policy.version });
+    return undefined;
+  }
   const a: ApprovalRecord = {
     id: newId('apr_'),
     handoffId: w.handoff.id,

@@ -54,7 +54,8 @@ export class GroupCommitter {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        for (const p of batch) if (this.queuedById.get(p.commit.handoff.id) === p) this.queuedById.delete(p.commit.handoff.id);
+        for (const p of batch)
+          if (this.queuedById.get(p.commit.handoff.id) === p) this.queuedById.delete(p.commit.handoff.id);
         await this.apply(batch);
       }
     } finally {

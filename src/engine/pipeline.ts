@@ -51,7 +51,14 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
   const vars = celVars(w.handoff, flow);
   vars.context = context;
   for (const c of flow.context) {
-    if (c.when && c.when.eval(vars) !== true) continue;
+    let wanted: boolean;
+    try {
+      wanted = !c.when || c.when.eval(vars) === true;
+    } catch (e) {
+      fail(w, flow, rt, `context ${c.name}: its \`when\` failed: ${errorText(e)}`, { context: c.name });
+      return false;
+    }
+    if (!wanted) continue;
     const source = rt.registry.source(c.use);
     if (!source) {
       fail(w, flow, rt, `context source ${c.use} is not available`, { context: c.name });
@@ -197,8 +204,8 @@ async function act(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCa
     const vars = celVars(w.handoff, flow);
     if (compiled?.approval && !approvalSettled(w, a)) {
       if (!compiled.approval.when || compiled.approval.when.eval(vars) === true) {
-        requestActionApproval(w, flow, rt, a, compiled.approval, vars);
-        return 'wait';
+        // No level applies (every level's `when` is false): nobody must approve, the action runs.
+        if (requestActionApproval(w, flow, rt, a, compiled.approval, vars)) return 'wait';
       }
     }
     const def = rt.registry.action(a.use);

@@ -6,7 +6,7 @@ import type { HandoffRecord } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import type { Work } from './work.ts';
-import type { Runtime } from './runtime.ts';
+import { fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, escalate, notify } from './escalate.ts';
 import { timeOutApproval } from './approvals.ts';
 
@@ -42,11 +42,23 @@ export function fireTimers(w: Work, flow: CompiledFlow, rt: Runtime): void {
       continue;
     }
     const to: OwnerRef | undefined = s.to === 'manager' ? rt.directory.managerOf(h.owner) : s.to;
-    if (to && to !== h.owner) {
-      escalate(w, flow, rt, 'sla_breach', { step: h.ladderStep }, to);
-    } else if (!to) {
-      escalate(w, flow, rt, 'sla_breach', { step: h.ladderStep, note: `no manager for ${h.owner}` });
+    const target = to ?? fallbackOwner(flow, rt);
+    if (target === h.owner) {
+      w.event('ladder_step_skipped', engineActor(flow), {
+        step: h.ladderStep,
+        owner: h.owner,
+        reason: to ? 'already the owner' : `no manager for ${h.owner}`,
+      });
+      continue;
     }
+    escalate(
+      w,
+      flow,
+      rt,
+      'sla_breach',
+      { step: h.ladderStep, ...(to ? {} : { note: `no manager for ${h.owner}` }) },
+      target,
+    );
   }
 }
 

@@ -37,6 +37,8 @@ export interface OpenOptions {
   leaseMs?: number;
   pollMs?: number;
   crashPoint?: (name: string) => void;
+  /** An already loaded project (then `dir` is only used for messages). */
+  project?: Project;
   /** Adjusts the action registry before flows are checked (eval swaps in recorders and recorded context). */
   configure?: (registry: Registry) => void;
 }
@@ -69,7 +71,7 @@ export class Baton {
   }
 
   static async open(o: OpenOptions): Promise<Baton> {
-    const project = await loadProject(o.dir);
+    const project = o.project ?? (await loadProject(o.dir));
     const registry = new Registry(new Tables(project.tables));
     await registry.loadProjectModules(project.actionsDir);
     o.configure?.(registry);

@@ -11,7 +11,10 @@ export const EXAMPLES = path.join(ROOT, 'examples');
 /** A throwaway copy of examples/ (minus data), with optional extra or replaced files. */
 export function tempProject(files: Record<string, string> = {}): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'baton-test-'));
-  cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}data`) });
+  cpSync(EXAMPLES, dir, {
+    recursive: true,
+    filter: (src) => path.relative(EXAMPLES, src).split(path.sep)[0] !== 'data',
+  });
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

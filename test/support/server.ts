@@ -23,11 +23,19 @@ export interface ServerProcess {
 }
 
 /** Spawns `baton serve` and resolves once /readyz answers. */
-export async function startServe(dir: string, port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/baton.js'), 'serve', '--project', dir, '--port', String(port)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startServe(
+  dir: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/baton.js'), 'serve', '--project', dir, '--port', String(port)],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
