@@ -9,7 +9,7 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import { isInternal, type InternalEffects } from '../actions/define.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
-import { engineActor, escalate, fail, notify } from './escalate.ts';
+import { engineActor, escalate, fail } from './escalate.ts';
 import { requestActionApproval, requestDecisionApproval } from './approvals.ts';
 import { decide } from '../decide/rules.ts';
 import { newId } from './ids.ts';
