@@ -117,7 +117,10 @@ export async function rollbackHandoff(
     open.status = 'released';
     w.touchLedger(open);
   }
-  w.event('rolled_back', actorOf(c), { actions: done.map((a) => a.id) });
+  w.event('rolled_back', actorOf(c), {
+    actions: w.actions.filter((a) => a.state === 'rolled_back').map((a) => a.id),
+    notReversible: w.actions.filter((a) => a.state === 'succeeded').map((a) => a.id),
+  });
   await commitOrThrow(engine, w, flow);
 }
 

@@ -1,0 +1,88 @@
+// The one interface every handoff command is written against. Two implementations: direct.ts
+// (opens the project's store through the Baton service) and http.ts (talks to a server).
+import type { ApprovalRecord, HandoffState, InboxRecord, TaskRecord } from '../core/types.ts';
+import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
+import type { AuditResult } from '../audit/verify.ts';
+
+export interface ListFilter {
+  flow?: string;
+  owner?: string;
+  state?: HandoffState;
+  breached?: boolean;
+  /** Epoch milliseconds. */
+  since?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SendResult {
+  id: string;
+  state: HandoffState;
+  /** False when the idempotency key named an existing handoff. */
+  created?: boolean;
+}
+
+/** What a person does to a handoff; `kind` is also the HTTP route's last segment. */
+export type HandoffCommand =
+  | { kind: 'accept' }
+  | { kind: 'decline'; reason: string; comment?: string }
+  | { kind: 'return'; reason: string; comment?: string }
+  | { kind: 'reassign'; to: string; comment?: string }
+  | { kind: 'complete'; comment?: string }
+  | { kind: 'cancel'; comment?: string }
+  | { kind: 'rollback' }
+  | { kind: 'retry' }
+  | { kind: 'resolve'; action: string; outcome: 'succeeded' | 'failed' | 'retry'; comment?: string };
+
+export interface Decision {
+  decision: 'approve' | 'reject';
+  comment?: string;
+  edits?: { owner?: string };
+}
+
+export interface DecideResult {
+  approval: ApprovalRecord;
+  handoff: { id: string; state: HandoffState; owner: string };
+}
+
+/** Tasks and inbox items as the API shows them (times may be epoch ms or ISO text). */
+export type TaskItem = Omit<TaskRecord, 'createdAt'> & { createdAt: number | string };
+export type InboxItem = Omit<InboxRecord, 'createdAt'> & { createdAt: number | string };
+
+export interface FlowItem {
+  id: string;
+  name: string;
+  mode: string;
+  version: string;
+  boundary?: string;
+}
+
+export interface Client {
+  readonly mode: 'direct' | 'http';
+  /** The server URL, or the project folder and its store. */
+  readonly where: string;
+
+  /** Intake. `settle` (default true) lets the handoff advance before answering, in direct mode. */
+  send(flow: string, input: unknown, options?: { settle?: boolean }): Promise<SendResult>;
+  /** Runs due work now (direct mode; over HTTP the server's worker does it). */
+  settle(): Promise<void>;
+  list(filter: ListFilter): Promise<Page<HandoffSummaryView>>;
+  get(id: string): Promise<HandoffView>;
+  act(id: string, command: HandoffCommand): Promise<HandoffView>;
+  approvals(filter: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalRecord[]>;
+  /** `id` is an approval id, or a handoff id with exactly one pending approval. */
+  decide(id: string, decision: Decision): Promise<DecideResult>;
+  tasks(filter: { owner?: string; state?: TaskRecord['state'] }): Promise<TaskItem[]>;
+  inbox(filter: { owner?: string }): Promise<InboxItem[]>;
+  flows(): Promise<FlowItem[]>;
+  summary(filter: { since?: number; flow?: string }): Promise<unknown>;
+  auditVerify(): Promise<AuditResult>;
+  /** Writes NDJSON lines; returns how many. */
+  auditExport(write: (line: string) => void, options: { handoffId?: string }): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,327 @@
+// Commands on handoffs: send, ls, show, the owner's commands, approvals, resolve and retry.
+import { Option, type Command } from 'commander';
+import { RETURN_REASONS } from '../../core/types.ts';
+import type { HandoffView } from '../../service/views.ts';
+import type { Client, HandoffCommand, SendResult } from '../client.ts';
+import {
+  ApiError,
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  exitCodeOf,
+  ExitError,
+  formatError,
+  UsageError,
+} from '../errors.ts';
+import { ago, plural, table } from '../format.ts';
+import { parseCount, parseSince, parseState, readJsonArg } from '../input.ts';
+import { progressBar } from '../progress.ts';
+import { withSession, type Session, type SessionFor } from '../session.ts';
+import { renderHandoff } from '../show.ts';
+
+export function registerHandoffCommands(program: Command, sessionFor: SessionFor): void {
+  program
+    .command('send')
+    .description('hand work to a flow (intake); a JSON array sends each element')
+    .argument('<flow>', 'flow id')
+    .argument('<input>', 'the input as JSON text, @FILE, or @- for standard input')
+    .option('--parallel <n>', 'inputs in flight at once when sending an array', '32')
+    .action(
+      withSession(sessionFor, async (s, flow: string, arg: string, o: { parallel: string }) => {
+        const input = readJsonArg(arg);
+        const client = await s.client();
+        if (Array.isArray(input))
+          return sendMany(s, client, flow, input, parseCount(o.parallel, '--parallel', 1000));
+        const r = await client.send(flow, input);
+        if (s.json) return s.outJson(r);
+        s.out(
+          `${r.id} ${r.state}${r.created === false ? ' (existing handoff: same idempotency key)' : ''}\n`,
+        );
+      }),
+    );
+
+  program
+    .command('ls')
+    .description('list handoffs, newest first')
+    .option('--flow <flow>', 'only this flow')
+    .option('--owner <owner>', 'only this owner (user:kim, team:ops, role:cfo; a bare name is a user)')
+    .option('--state <state>', 'only this state (handed_off, accepted, escalated, ...)')
+    .option('--breached', 'only handoffs past their SLA')
+    .option('--since <when>', 'created since: 7d, 24h, 30m or an ISO date')
+    .option('--limit <n>', 'at most this many (up to 1000)', '50')
+    .option('--cursor <cursor>', 'the next page, from a previous listing')
+    .action(
+      withSession(
+        sessionFor,
+        async (
+          s,
+          o: {
+            flow?: string;
+            owner?: string;
+            state?: string;
+            breached?: boolean;
+            since?: string;
+            limit: string;
+            cursor?: string;
+          },
+        ) => {
+          const filter = {
+            ...(o.flow ? { flow: o.flow } : {}),
+            ...(o.owner ? { owner: o.owner.includes(':') ? o.owner : `user:${o.owner}` } : {}),
+            ...(o.state ? { state: parseState(o.state) } : {}),
+            ...(o.breached ? { breached: true } : {}),
+            ...(o.since ? { since: parseSince(o.since) } : {}),
+            limit: parseCount(o.limit, '--limit', 1000),
+            ...(o.cursor ? { cursor: o.cursor } : {}),
+          };
+          const page = await (await s.client()).list(filter);
+          if (s.json) return s.outJson(page);
+          if (page.items.length === 0) return s.out('no handoffs\n');
+          const now = Date.now();
+          s.out(
+            table(
+              ['ID', 'FLOW', 'STATE', 'OWNER', 'AGE', 'UPDATED', 'REWORK', ''],
+              page.items.map((h) => [
+                h.id,
+                h.flow,
+                h.state,
+                h.owner,
+                ago(h.createdAt, now),
+                ago(h.updatedAt, now),
+                h.rework ? String(h.rework) : '',
+                h.breached ? 'BREACHED' : '',
+              ]),
+            ),
+          );
+          if (page.nextCursor) s.out(`more: --cursor ${page.nextCursor}\n`);
+        },
+      ),
+    );
+
+  program
+    .command('show')
+    .description('one handoff: decision, timeline of events, ownership ledger, actions, approvals')
+    .argument('<id>', 'handoff id')
+    .action(
+      withSession(sessionFor, async (s, id: string) => {
+        const h = await (await s.client()).get(id);
+        if (s.json) return s.outJson(h);
+        s.out(renderHandoff(h));
+      }),
+    );
+
+  const act = (
+    name: string,
+    description: string,
+    build: (o: Record<string, string | boolean | undefined>, extra: string[]) => HandoffCommand,
+    configure: (c: Command) => Command = (c) => c,
+  ) =>
+    configure(program.command(name).description(description).argument('<id>', 'handoff id')).action(
+      withSession(sessionFor, async (s, id: string, ...rest: unknown[]) => {
+        const o = rest.at(-1) as Record<string, string | boolean | undefined>;
+        const command = build(o, rest.slice(0, -1) as string[]);
+        const view = await (await s.client()).act(id, command);
+        printChange(s, command.kind, view);
+      }),
+    );
+
+  const reason = (c: Command) =>
+    c
+      .requiredOption('--reason <reason>', `why: ${RETURN_REASONS.join(' | ')}`)
+      .option('--comment <text>', 'a note for the next owner');
+  const comment = (c: Command) => c.option('--comment <text>', 'a note for the ledger');
+  const withComment = (o: Record<string, unknown>) =>
+    typeof o.comment === 'string' ? { comment: o.comment } : {};
+
+  act('accept', 'take the work: you (or your team or role) become its accepted owner', () => ({
+    kind: 'accept',
+  }));
+  act(
+    'decline',
+    'send it back before accepting (a return before acceptance)',
+    (o) => ({ kind: 'decline', reason: String(o.reason), ...withComment(o) }),
+    reason,
+  );
+  act(
+    'return',
+    'send accepted work back for rework, with a typed reason',
+    (o) => ({ kind: 'return', reason: String(o.reason), ...withComment(o) }),
+    reason,
+  );
+  act(
+    'reassign',
+    'give the work to another owner',
+    (o) => ({ kind: 'reassign', to: String(o.to), ...withComment(o) }),
+    (c) => comment(c.requiredOption('--to <owner>', 'the new owner: user:ID, team:ID or role:ID')),
+  );
+  act('complete', 'mark the work done', (o) => ({ kind: 'complete', ...withComment(o) }), comment);
+  act('cancel', 'stop the handoff for good', (o) => ({ kind: 'cancel', ...withComment(o) }), comment);
+  act('rollback', "undo the handoff's actions, newest first", () => ({ kind: 'rollback' }));
+  act('retry', 'run failed actions again', () => ({ kind: 'retry' }));
+  act(
+    'resolve',
+    'settle an action whose outcome is unknown: it --succeeded, it --failed, or --retry it',
+    (o, extra) => {
+      const chosen = (['succeeded', 'failed', 'retry'] as const).filter((k) => o[k] === true);
+      if (chosen.length !== 1)
+        throw new UsageError('resolve needs exactly one of --succeeded, --failed or --retry');
+      return { kind: 'resolve', action: extra[0]!, outcome: chosen[0]!, ...withComment(o) };
+    },
+    (c) =>
+      comment(
+        c
+          .argument('<action>', "the action's id in the flow")
+          .option('--succeeded', 'it happened: record success')
+          .option('--failed', 'it did not happen: record failure')
+          .option('--retry', 'run it again'),
+      ),
+  );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    program
+      .command(decision)
+      .description(
+        `${decision} a pending approval (an approval id, or a handoff id with exactly one pending approval)`,
+      )
+      .argument('<id>', 'approval id (apr_…) or handoff id')
+      .option('--comment <text>', 'why')
+      .addOption(
+        new Option('--edit-owner <owner>', 'suggest mode: correct the decided owner while approving'),
+      )
+      .action(
+        withSession(sessionFor, async (s, id: string, o: { comment?: string; editOwner?: string }) => {
+          const r = await (
+            await s.client()
+          ).decide(id, {
+            decision,
+            ...(o.comment ? { comment: o.comment } : {}),
+            ...(o.editOwner ? { edits: { owner: o.editOwner } } : {}),
+          });
+          if (s.json) return s.outJson(r);
+          const a = r.approval;
+          const by = a.decidedBy
+            ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''})`
+            : '';
+          const status =
+            a.state === 'pending'
+              ? `vote recorded; still pending (level ${a.level + 1} of ${a.levels.length})`
+              : `${a.state}${by}`;
+          s.out(`${a.id} ${status}\n${r.handoff.id} ${r.handoff.state}, owner ${r.handoff.owner}\n`);
+        }),
+      );
+  }
+
+  program
+    .command('approvals')
+    .description('list approvals (default: pending)')
+    .option('--state <state>', 'pending | approved | rejected | timed_out | voided', 'pending')
+    .option('--handoff <id>', 'only this handoff')
+    .action(
+      withSession(sessionFor, async (s, o: { state: string; handoff?: string }) => {
+        const states = ['pending', 'approved', 'rejected', 'timed_out', 'voided'] as const;
+        const state = states.find((x) => x === o.state);
+        if (!state) throw new UsageError(`--state must be one of ${states.join(', ')}`);
+        const items = await (
+          await s.client()
+        ).approvals({ state, ...(o.handoff ? { handoffId: o.handoff } : {}) });
+        if (s.json) return s.outJson({ items });
+        if (items.length === 0) return s.out(`no ${state} approvals\n`);
+        s.out(
+          table(
+            ['APPROVAL', 'HANDOFF', 'FLOW', 'WHAT', 'APPROVERS', 'REQUESTED'],
+            items.map((a) => [
+              a.id,
+              a.handoffId,
+              a.flow,
+              a.summary,
+              a.levels[a.level]?.approvers.join(', ') ?? '',
+              ago(a.requestedAt),
+            ]),
+          ),
+        );
+      }),
+    );
+}
+
+const DONE: Record<HandoffCommand['kind'], string> = {
+  accept: 'accepted',
+  decline: 'declined',
+  return: 'returned',
+  reassign: 'reassigned',
+  complete: 'completed',
+  cancel: 'cancelled',
+  rollback: 'rolled back',
+  retry: 'retried',
+  resolve: 'resolved',
+};
+
+function printChange(s: Session, kind: HandoffCommand['kind'], h: HandoffView): void {
+  if (s.json) return s.outJson(h);
+  s.out(`${h.id} ${DONE[kind]}: now ${h.state}, owner ${h.owner}\n`);
+}
+
+type Outcome = { index: number; result?: SendResult; error?: unknown };
+
+/** Sends every element of an array, `parallel` at a time, with a progress bar on a terminal. */
+async function sendMany(s: Session, client: Client, flow: string, inputs: unknown[], parallel: number) {
+  const outcomes: Outcome[] = Array.from({ length: inputs.length }, (_, index) => ({ index }));
+  const bar = progressBar(inputs.length, `sending to ${flow}`);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < inputs.length; i = next++) {
+      try {
+        outcomes[i]!.result = await client.send(flow, inputs[i], { settle: false });
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'unreachable') throw e;
+        outcomes[i]!.error = e;
+      }
+      bar.tick();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, inputs.length) }, worker));
+  bar.done();
+
+  if (client.mode === 'direct') {
+    // Let the new handoffs move on, then report where each one is.
+    if (process.stderr.isTTY) s.err(`routing ${plural(inputs.length, 'handoff')}…\n`);
+    await client.settle();
+    const sent = outcomes.filter((o) => o.result);
+    let k = 0;
+    const refresh = async () => {
+      for (let i = k++; i < sent.length; i = k++) {
+        const o = sent[i]!;
+        o.result = { ...o.result!, state: (await client.get(o.result!.id)).state };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, sent.length) }, refresh));
+  }
+
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  if (s.json) {
+    s.outJson(
+      outcomes.map((o) =>
+        o.result ? { index: o.index, ...o.result } : { index: o.index, error: errorJson(o.error) },
+      ),
+    );
+  } else {
+    for (const o of outcomes) {
+      if (o.result)
+        s.out(`${o.result.id} ${o.result.state}${o.result.created === false ? ' (existing)' : ''}\n`);
+    }
+    for (const o of failed) s.err(`[${o.index}] ${formatError(o.error).replace(/^baton: /, '')}`);
+    const existing = outcomes.filter((o) => o.result?.created === false).length;
+    s.err(
+      `sent ${plural(inputs.length, 'input')} to ${flow}: ${inputs.length - failed.length - existing} new, ` +
+        `${existing} existing, ${failed.length} failed\n`,
+    );
+  }
+  if (failed.length > 0) {
+    const codes = failed.map((o) => exitCodeOf(o.error));
+    throw new ExitError(codes.includes(EXIT_USAGE) ? EXIT_USAGE : EXIT_FAILURE);
+  }
+}
+
+function errorJson(e: unknown) {
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e)
+    return { code: e.code, message: e.message, details: 'details' in e ? e.details : [] };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e), details: [] };
+}

@@ -1,0 +1,167 @@
+// Commands on the project's files: init, validate, schema, migrate, eval.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { isBatonError, type ErrorDetail } from '../../core/errors.ts';
+import type { PathSeg, YamlSource as YamlSourceClass } from '../../flow/yaml-source.ts';
+import type { Project } from '../../project/load.ts';
+import type { Baton } from '../../service/baton.ts';
+import { EXIT_FAILURE, EXIT_USAGE, ExitError, formatDetail, UsageError } from '../errors.ts';
+import { plural, table } from '../format.ts';
+import { withSession, type SessionFor } from '../session.ts';
+
+export function registerProjectCommands(program: Command, sessionFor: SessionFor): void {
+  program
+    .command('init')
+    .description('create a new project folder: baton.yaml, an example flow with eval cases, a table')
+    .argument('<dir>', 'folder to create (must not hold a project already)')
+    .action(
+      withSession(sessionFor, async (s, dir: string) => {
+        const { initProject } = await import('../../eval/init.ts');
+        const files = initProject(dir);
+        if (s.json) return s.outJson({ dir: path.resolve(dir), files });
+        s.out(`Created a Baton project in ${dir}:\n`);
+        for (const f of files) s.out(`  ${path.relative(process.cwd(), f) || f}\n`);
+        s.out(`\nNext:\n  cd ${dir}\n  npx baton validate\n  npx baton eval\n  npx baton serve\n`);
+      }),
+    );
+
+  program
+    .command('validate')
+    .description(
+      'check baton.yaml, every flow, table and action module; print every problem as file:line:col',
+    )
+    .action(
+      withSession(sessionFor, async (s) => {
+        const { Baton } = await import('../../service/baton.ts');
+        let baton: Baton | undefined;
+        try {
+          // An in-memory store: validation also checks that every `use:` names a known action.
+          baton = await Baton.open({ dir: s.projectDir, storage: 'sqlite::memory:', worker: false });
+        } catch (e) {
+          if (!isBatonError(e) || !['flow_invalid', 'project_invalid', 'not_found'].includes(e.code)) throw e;
+          const { YamlSource } = await import('../../flow/yaml-source.ts');
+          const details = (e.details.length ? e.details : [{ path: '', message: e.message }]).map((d) =>
+            withLine(YamlSource, d),
+          );
+          if (s.json) s.outJson({ ok: false, problems: details });
+          else {
+            for (const d of details) s.err(`${formatDetail(relative(d))}\n`);
+            s.err(`baton: ${plural(details.length, 'problem')} in project ${s.projectDir}\n`);
+          }
+          throw new ExitError(EXIT_USAGE);
+        }
+        try {
+          const p = baton.project;
+          if (s.json) return s.outJson({ ok: true, project: p.dir, ...counts(p) });
+          s.out(`ok: ${p.dir}\n`);
+          const c = counts(p);
+          s.out(
+            `  ${plural(c.flows.length, 'flow')}${c.flows.length ? ` (${c.flows.join(', ')})` : ''}, ` +
+              `${c.people} ${c.people === 1 ? 'person' : 'people'}, ${plural(c.teams, 'team')}, ${plural(c.tables.length, 'table')}\n`,
+          );
+        } finally {
+          await baton.close();
+        }
+      }),
+    );
+
+  program
+    .command('schema')
+    .description('print a JSON Schema (flow: for flow files, so editors validate them)')
+    .argument('<name>', 'which schema: flow')
+    .action(
+      withSession(sessionFor, async (s, name: string) => {
+        if (name !== 'flow') throw new UsageError(`unknown schema "${name}": the schemas are: flow`);
+        const { flowJsonSchema } = await import('../../flow/json-schema.ts');
+        s.outJson(flowJsonSchema());
+      }),
+    );
+
+  program
+    .command('migrate')
+    .description("bring the project's store to the latest schema")
+    .action(
+      withSession(sessionFor, async (s) => {
+        if (s.http)
+          throw new UsageError(
+            'migrate works on the store directly; unset BATON_URL (use --storage or --project)',
+          );
+        const { loadProject, resolveStorageUrl } = await import('../../project/load.ts');
+        const { openStore } = await import('../../store/open.ts');
+        let url: string;
+        const override = s.storageOverride;
+        if (override)
+          url = resolveStorageUrl({ dir: s.projectDir, def: { storage: override } } as Project, override);
+        else url = resolveStorageUrl(await loadProject(s.projectDir));
+        const store = await openStore(url);
+        try {
+          await store.migrate();
+          const rows = await store.query<{ version: number; name: string; applied_at: number }>(
+            'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+          );
+          if (s.json) return s.outJson({ storage: url, migrations: rows });
+          s.out(`${url} is at schema version ${rows.at(-1)?.version ?? 0}\n`);
+          s.out(
+            table(
+              ['VERSION', 'MIGRATION', 'APPLIED'],
+              rows.map((r) => [String(r.version), r.name, new Date(r.applied_at).toISOString()]),
+            ),
+          );
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+
+  program
+    .command('eval')
+    .description("run the flows' eval cases (flows/*.cases.yaml) with no side effects; exit 1 if any fails")
+    .argument('[flow]', 'only this flow')
+    .action(
+      withSession(sessionFor, async (s, flow: string | undefined) => {
+        const { runEval, formatEvalReport } = await import('../../eval/run.ts');
+        const report = await runEval(s.projectDir, flow ? { flow } : {});
+        if (s.json) s.outJson(report);
+        else s.out(formatEvalReport(report));
+        if (report.failed > 0) throw new ExitError(EXIT_FAILURE);
+      }),
+    );
+}
+
+function counts(p: Project) {
+  return {
+    flows: [...p.flows.keys()],
+    people: p.people.size,
+    teams: p.teams.size,
+    tables: [...p.tables.keys()],
+  };
+}
+
+/** Details without a line (e.g. unknown actions) get one from the file, when the path is found. */
+function withLine(YamlSource: typeof YamlSourceClass, d: ErrorDetail): ErrorDetail {
+  if (d.line !== undefined || !d.file || !d.path) return d;
+  try {
+    const pos = new YamlSource(readFileSync(d.file, 'utf8'), d.file).locate(parsePath(d.path));
+    return { ...d, line: pos.line, column: pos.column };
+  } catch {
+    return d;
+  }
+}
+
+function parsePath(p: string): PathSeg[] {
+  const out: PathSeg[] = [];
+  for (const m of p.matchAll(/([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(`"${m[3]}"`) as string);
+  }
+  return out;
+}
+
+/** Paths under the working directory are shown relative to it, as compilers do. */
+function relative(d: ErrorDetail): ErrorDetail {
+  if (!d.file) return d;
+  const rel = path.relative(process.cwd(), d.file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? { ...d, file: rel } : d;
+}

@@ -1,0 +1,163 @@
+// `baton serve`: the HTTP API and a worker in one process, until SIGINT or SIGTERM.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { Command } from 'commander';
+import type { Baton } from '../../service/baton.ts';
+import type { CompiledFlow } from '../../flow/compiled.ts';
+import { parsePort } from '../input.ts';
+import { VERSION } from '../program.ts';
+import { withSession, type Session, type SessionFor } from '../session.ts';
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  worker: boolean;
+}
+
+export function registerServe(program: Command, sessionFor: SessionFor): void {
+  program
+    .command('serve')
+    .description('run the HTTP API and a worker for the project (Ctrl-C stops it gracefully)')
+    .option('--port <port>', "port to listen on (default: baton.yaml's server.port; 0 picks a free one)")
+    .option('--host <host>', "interface to listen on (default: baton.yaml's server.host)")
+    .option('--no-worker', 'serve the API only; another process runs the work')
+    .action(withSession(sessionFor, (s, o: ServeOptions) => serve(s, o)));
+}
+
+async function serve(s: Session, o: ServeOptions): Promise<void> {
+  const port = o.port === undefined ? undefined : parsePort(o.port);
+  const { startServer } = await import('../../server/listen.ts');
+  const { Baton } = await import('../../service/baton.ts');
+  const baton = await Baton.open({
+    dir: s.projectDir,
+    ...(s.storageOverride ? { storage: s.storageOverride } : {}),
+    worker: o.worker,
+  });
+  const host = o.host ?? baton.project.def.server.host;
+  const wanted = port ?? baton.project.def.server.port;
+  let server: { url: string; close(): Promise<void> };
+  let firstToken: { user: string; token: string } | undefined;
+  try {
+    server = await startServer(baton, { port: wanted, host });
+  } catch (e) {
+    await baton.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(`port ${wanted} on ${host} is in use: pass --port N (0 picks a free port)`, {
+        cause: e,
+      });
+    throw e;
+  }
+  try {
+    // Only once the server is up, so the one showing of the secret is not lost to a failed start.
+    const first = baton.project.def.people[0];
+    if (first && (await baton.store.listTokens()).length === 0) {
+      const t = await baton.createToken(first.id, 'admin', 'first run');
+      firstToken = { user: first.id, token: t.token };
+    }
+  } catch (e) {
+    await server.close();
+    await baton.close();
+    throw e;
+  }
+  if (o.worker) baton.engine.start();
+
+  s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken));
+
+  await new Promise<void>((resolve, reject) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        s.err(`baton: ${signal} again: exiting without waiting\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      s.err(`\n${signal}: stopping (finishing running steps)…\n`);
+      server
+        .close()
+        .then(() => baton.close())
+        .then(() => {
+          s.err('stopped\n');
+          resolve();
+        }, reject);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function banner(
+  s: Session,
+  baton: Baton,
+  storage: string,
+  url: string,
+  worker: boolean,
+  firstToken: { user: string; token: string } | undefined,
+): string {
+  const p = baton.project;
+  const flows = [...p.flows.values()];
+  const lines: string[] = [];
+  lines.push(`Baton ${VERSION} is serving ${url}`);
+  lines.push(`  project  ${p.file}`);
+  lines.push(`  storage  ${storage}`);
+  lines.push(`  worker   ${worker ? 'running in this process' : 'off (--no-worker): run one elsewhere'}`);
+  if (flows.length === 0)
+    lines.push('  flows    none yet: add one under flows/ (baton schema flow helps editors)');
+  for (const [i, f] of flows.entries())
+    lines.push(
+      `  ${i === 0 ? 'flows' : '     '}    ${f.def.id} (${f.def.mode}, ${f.def.boundary.from} -> ${f.def.boundary.to})`,
+    );
+  if (firstToken) {
+    lines.push('');
+    lines.push(`First run: an admin token for ${firstToken.user}. It will not be shown again; keep it now:`);
+    lines.push(`  ${firstToken.token}`);
+  }
+  const local = localFlags(s, baton);
+  lines.push('');
+  lines.push('Try:');
+  const f = flows.find((x) => 'webhook' in x.def.trigger) ?? flows[0];
+  if (f) {
+    lines.push(
+      `  curl -X POST ${url}/v1/flows/${f.def.id}/handoffs -H 'content-type: application/json' -d '${JSON.stringify(sampleInput(f))}'`,
+    );
+  }
+  lines.push(`  npx baton ls${local}`);
+  lines.push(`  npx baton show ID${local}`);
+  lines.push(
+    `  over HTTP: BATON_URL=${url} BATON_TOKEN=${firstToken ? firstToken.token.slice(0, 6) + '…' : '<token>'} npx baton ls`,
+  );
+  lines.push('Ctrl-C stops the server.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The flags another shell needs to reach the same project and store directly. */
+function localFlags(s: Session, baton: Baton): string {
+  let out = '';
+  const rel = path.relative(process.cwd(), baton.project.dir);
+  if (rel !== '') out += ` --project ${rel.startsWith('..') ? baton.project.dir : rel}`;
+  if (s.storageOverride && s.typed.has('storage')) out += ` --storage ${s.storageOverride}`;
+  return out;
+}
+
+/** An example payload: the flow's first eval case input, else its required fields with plausible values. */
+export function sampleInput(f: CompiledFlow): Record<string, unknown> {
+  try {
+    const cases: unknown = parse(readFileSync(f.file.replace(/\.ya?ml$/i, '.cases.yaml'), 'utf8'));
+    const input = Array.isArray(cases) ? (cases[0] as { input?: unknown } | undefined)?.input : undefined;
+    if (input && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
+  } catch {
+    // No cases file (or not readable): make one up from the schema.
+  }
+  const schema = f.def.input as { required?: string[]; properties?: Record<string, { type?: string }> };
+  const out: Record<string, unknown> = {};
+  for (const name of schema.required ?? []) {
+    const type = schema.properties?.[name]?.type;
+    if (type === 'number' || type === 'integer') out[name] = 1;
+    else if (type === 'boolean') out[name] = true;
+    else if (name === 'id') out[name] = `${f.def.id.charAt(0).toUpperCase()}-1`;
+    else if (/email/i.test(name)) out[name] = 'jo@acme.com';
+    else if (/company|account|customer|org/i.test(name)) out[name] = 'Acme';
+    else out[name] = 'example';
+  }
+  return out;
+}
