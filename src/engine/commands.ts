@@ -91,6 +91,7 @@ function sendBack(
   const from = h.owner;
   const to = fallbackOwner(flow, rt);
   w.to('returned');
+  delete h.completedAt; // a returned handoff is not complete any more
   h.rework += 1;
   w.changeOwner(to, `${how}:${reason}`, how, c.user);
   w.event(how, actorOf(c), { reason, from, to, ...(comment ? { comment } : {}) });

@@ -233,7 +233,7 @@ async function act(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCa
         a.state = 'failed';
         a.error = errorText(e);
         w.putAction(a);
-        w.event('action_failed', engineActor(flow), { action: a.id, error: a.error, retryable: false });
+        w.event('action_failed', engineActor(flow), { action: a.id, use: a.use, error: a.error, retryable: false });
         fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
         return 'wait';
       }
@@ -269,6 +269,7 @@ function outcomeUnknown(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecor
   const idempotent = !!def && !isInternal(def) && def.idempotent;
   w.event('action_outcome_unknown', engineActor(flow), {
     action: a.id,
+    use: a.use,
     idempotencyKey: a.idempotencyKey,
     retry: idempotent,
   });
@@ -329,7 +330,7 @@ export function applyOutcome(
   a.state = 'failed';
   a.error = error;
   w.putAction(a);
-  w.event('action_failed', actor, { action: a.id, error, call: a.calls, retryable });
+  w.event('action_failed', actor, { action: a.id, use: a.use, error, call: a.calls, retryable });
   fail(w, flow, rt, `action ${a.id} failed: ${error}`, { action: a.id, reason: 'action_failed' });
 }
 
