@@ -167,6 +167,7 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
       w.putAction(record);
       w.event('action_failed', engineActor(flow), {
         action: record.id,
+        use: record.use,
         error: record.error,
         retryable: false,
       });
@@ -233,7 +234,12 @@ async function act(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCa
         a.state = 'failed';
         a.error = errorText(e);
         w.putAction(a);
-        w.event('action_failed', engineActor(flow), { action: a.id, use: a.use, error: a.error, retryable: false });
+        w.event('action_failed', engineActor(flow), {
+          action: a.id,
+          use: a.use,
+          error: a.error,
+          retryable: false,
+        });
         fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
         return 'wait';
       }
@@ -324,7 +330,13 @@ export function applyOutcome(
     a.error = error;
     a.nextAttemptAt = w.now + delay;
     w.putAction(a);
-    w.event('action_retry_scheduled', actor, { action: a.id, error, call: a.calls, retryInMs: delay });
+    w.event('action_retry_scheduled', actor, {
+      action: a.id,
+      use: a.use,
+      error,
+      call: a.calls,
+      retryInMs: delay,
+    });
     return;
   }
   a.state = 'failed';
