@@ -9,8 +9,9 @@ export async function runInProcess(
   storage: string,
   total: number,
   inFlight: number,
+  threadedWriter = false,
 ): Promise<RunFigures> {
-  const baton = await Baton.open({ dir, storage, worker: true });
+  const baton = await Baton.open({ dir, storage, worker: true, threadedWriter });
   baton.engine.start();
   const handedOff = new Map<string, number>();
   const waiting = new Map<string, () => void>();

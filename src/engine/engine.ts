@@ -70,7 +70,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     this.batchSize = o.batchSize ?? 200;
     this.pollMs = o.pollMs ?? 1000;
     this.crashPoint = o.crashPoint ?? (() => {});
-    this.committer = new GroupCommitter(o.store);
+    const shape = o.store.batching ?? { maxBatch: 1000, maxInFlight: 1 };
+    this.committer = new GroupCommitter(o.store, shape.maxBatch, shape.maxInFlight);
   }
 
   flow(id: string): CompiledFlow {

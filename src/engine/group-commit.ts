@@ -19,12 +19,15 @@ export class GroupCommitter {
   private readonly queuedById = new Map<string, Pending>();
   private scheduled = false;
   private flushing = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
   /** Figures for the benchmark: transactions, commits written, steps coalesced into them. */
   readonly stats = { transactions: 0, commits: 0, coalesced: 0 };
 
-  constructor(store: Store, maxBatch = 500) {
+  constructor(store: Store, maxBatch = 500, maxInFlight = 2) {
     this.store = store;
     this.maxBatch = maxBatch;
+    this.maxInFlight = maxInFlight;
   }
 
   submit(commit: HandoffCommit): Promise<CommitOutcome> {
@@ -40,26 +43,34 @@ export class GroupCommitter {
       const p: Pending = { commit, waiters: [{ resolve, reject }] };
       this.queue.push(p);
       this.queuedById.set(id, p);
-      if (!this.scheduled && !this.flushing) {
+      if (!this.scheduled && this.inFlight < this.maxInFlight) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Sends queued commits as batches. With an asynchronous store (a writer thread, a database
+   * server) up to `maxInFlight` batches are outstanding, so the engine prepares the next batch
+   * while the store writes the previous one; the store applies them in the order sent.
+   */
+  private flush(): void {
     this.scheduled = false;
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        for (const p of batch)
-          if (this.queuedById.get(p.commit.handoff.id) === p) this.queuedById.delete(p.commit.handoff.id);
-        await this.apply(batch);
-      }
-    } finally {
-      this.flushing = false;
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      for (const p of batch)
+        if (this.queuedById.get(p.commit.handoff.id) === p) this.queuedById.delete(p.commit.handoff.id);
+      this.inFlight++;
+      this.flushing = true;
+      void this.apply(batch).finally(() => {
+        this.inFlight--;
+        this.flushing = this.inFlight > 0;
+        if (this.queue.length > 0 && !this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => this.flush());
+        }
+      });
     }
   }
 

@@ -2,15 +2,23 @@
 import { BatonError } from '../core/errors.ts';
 import type { Store } from './port.ts';
 import { SqliteStore } from './sqlite/store.ts';
+import { ThreadedSqliteStore } from './sqlite/threaded.ts';
 
-export async function openStore(url: string): Promise<Store> {
+export interface OpenStoreOptions {
+  /** SQLite: write through a writer thread (for long-running processes; not for `:memory:`). */
+  threaded?: boolean;
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!file)
+    if (!file) {
       throw new BatonError(
         'project_invalid',
         `storage URL "${url}" names no file (e.g. sqlite:./data/baton.db)`,
       );
+    }
+    if (options.threaded && file !== ':memory:') return ThreadedSqliteStore.open(file);
     return new SqliteStore({ file });
   }
   throw new BatonError('project_invalid', `storage URL "${url}" is not supported: use sqlite:PATH`, {

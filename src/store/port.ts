@@ -88,6 +88,12 @@ export interface ClaimOptions {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * How group commit should feed this store: batches of up to `maxBatch` commits, with up to
+   * `maxInFlight` batches outstanding (more than one only when the store writes concurrently
+   * with the caller, e.g. on another thread or server). Default: 1000 and 1.
+   */
+  readonly batching?: { maxBatch: number; maxInFlight: number };
   migrate(): Promise<void>;
   close(): Promise<void>;
 

@@ -9,7 +9,7 @@ import type {
   LedgerEntry,
   TaskRecord,
 } from '../core/types.ts';
-import type { TokenRow } from './port.ts';
+import type { HandoffCommit, TokenRow } from './port.ts';
 import type { OwnerRef } from '../core/owner.ts';
 
 type Row = Record<string, unknown>;
@@ -267,4 +267,81 @@ export function decodeCursor(cursor: string): { createdAt: number; id: string } 
   const createdAt = Number(text.slice(0, i));
   if (i < 1 || !Number.isFinite(createdAt)) return undefined;
   return { createdAt, id: text.slice(i + 1) };
+}
+
+/** A commit as plain rows (flat value lists per table): cheap to pass to a writer thread. */
+export interface CommitRows {
+  id: string;
+  flow: string;
+  key: string;
+  expectedRev: number;
+  handoff: unknown[];
+  events: unknown[];
+  actions: unknown[];
+  approvals: unknown[];
+  ledger: unknown[];
+  tasks: unknown[];
+  inbox: unknown[];
+  /** The handoff's new head for the checkpoint chain, when the commit appends events. */
+  head: [string, number, string] | null;
+}
+
+export function commitToRows(c: HandoffCommit): CommitRows {
+  const h = c.handoff;
+  if (h.rev <= c.expectedRev)
+    throw new Error(`commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`);
+  const events: unknown[] = [];
+  for (const e of c.events) {
+    events.push(
+      e.handoffId,
+      e.seq,
+      e.at,
+      e.type,
+      e.actor.kind,
+      e.actor.id,
+      e.actor.via ?? null,
+      e.dataJson,
+      e.prevHash,
+      e.hash,
+    );
+  }
+  const actions: unknown[] = [];
+  for (const a of c.actions ?? []) actions.push(...actionToRow(h.id, a));
+  const approvals: unknown[] = [];
+  for (const a of c.approvals ?? []) {
+    approvals.push(a.id, a.handoffId, a.flow, a.state, a.requestedAt, a.decidedAt ?? null, JSON.stringify(a));
+  }
+  const ledger: unknown[] = [];
+  for (const l of c.ledger ?? [])
+    ledger.push(h.id, l.seq, l.owner, l.from, l.to, l.reason, l.status, l.by ?? null);
+  const tasks: unknown[] = [];
+  for (const t of c.tasks ?? []) {
+    tasks.push(
+      t.id,
+      t.handoffId,
+      t.kind,
+      t.title,
+      t.body ?? null,
+      t.assignee,
+      t.state,
+      t.createdAt,
+      t.data === undefined ? null : JSON.stringify(t.data),
+    );
+  }
+  const inbox: unknown[] = [];
+  for (const m of c.inbox ?? []) inbox.push(m.id, m.owner, m.handoffId, m.kind, m.text, m.createdAt);
+  return {
+    id: h.id,
+    flow: h.flow,
+    key: h.idempotencyKey,
+    expectedRev: c.expectedRev,
+    handoff: handoffToRow(h),
+    events,
+    actions,
+    approvals,
+    ledger,
+    tasks,
+    inbox,
+    head: c.events.length > 0 ? [h.id, h.eventSeq, h.headHash] : null,
+  };
 }

@@ -25,6 +25,11 @@ export class BulkInsert {
     if (this.values.length >= CHUNK * this.width) this.flush();
   }
 
+  /** Adds whole rows given as one flat list of values (a multiple of the width). */
+  addFlat(values: readonly unknown[]): void {
+    for (let i = 0; i < values.length; i += this.width) this.add(...values.slice(i, i + this.width));
+  }
+
   flush(): void {
     const rows = this.values.length / this.width;
     if (rows === 0) return;

@@ -18,7 +18,8 @@ import type {
   TokenRow,
 } from '../port.ts';
 import {
-  actionToRow,
+  commitToRows,
+  type CommitRows,
   decodeCursor,
   encodeCursor,
   HANDOFF_COLUMNS,
@@ -100,23 +101,21 @@ export class SqliteStore implements Store {
   }
 
   async commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {
+    return this.commitRows(batch.map(commitToRows));
+  }
+
+  /** Applies commits already turned into rows (the writer thread receives them this way). */
+  commitRows(batch: readonly CommitRows[]): CommitOutcome[] {
     const b = this.bulk;
     return this.transaction(
       () => {
         const s = this.stmts;
         const outcomes: CommitOutcome[] = [];
-        const heads = new Map<string, [string, number, string]>();
+        const heads: Array<[string, number, string]> = [];
         for (const c of batch) {
-          const h = c.handoff;
-          if (h.rev <= c.expectedRev) {
-            throw new BatonError(
-              'internal',
-              `commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`,
-            );
-          }
           if (c.expectedRev === 0) {
-            if (s.insertHandoff.run(...(handoffToRow(h) as never[])).changes === 0) {
-              const existing = s.byKey.get(h.flow, h.idempotencyKey) as Row;
+            if (s.insertHandoff.run(...(c.handoff as never[])).changes === 0) {
+              const existing = s.byKey.get(c.flow, c.key) as Row;
               outcomes.push({
                 ok: false,
                 reason: 'duplicate',
@@ -125,63 +124,24 @@ export class SqliteStore implements Store {
               });
               continue;
             }
-          } else {
-            const row = handoffToRow(h);
-            row.shift();
-            if (s.updateHandoff.run(...(row as never[]), h.id, c.expectedRev).changes === 0) {
-              outcomes.push({ ok: false, reason: 'conflict' });
-              continue;
-            }
+          } else if (
+            s.updateHandoff.run(...(c.handoff.slice(1) as never[]), c.id, c.expectedRev).changes === 0
+          ) {
+            outcomes.push({ ok: false, reason: 'conflict' });
+            continue;
           }
-          for (const e of c.events) {
-            b.events.add(
-              e.handoffId,
-              e.seq,
-              e.at,
-              e.type,
-              e.actor.kind,
-              e.actor.id,
-              e.actor.via ?? null,
-              e.dataJson,
-              e.prevHash,
-              e.hash,
-            );
-          }
-          for (const a of c.actions ?? []) b.actions.add(...actionToRow(h.id, a));
-          for (const a of c.approvals ?? []) {
-            s.upsertApproval.run(
-              a.id,
-              a.handoffId,
-              a.flow,
-              a.state,
-              a.requestedAt,
-              a.decidedAt ?? null,
-              JSON.stringify(a),
-            );
-          }
-          for (const l of c.ledger ?? []) {
-            b.ledger.add(h.id, l.seq, l.owner, l.from, l.to, l.reason, l.status, l.by ?? null);
-          }
-          for (const t of c.tasks ?? []) {
-            const data = t.data === undefined ? null : JSON.stringify(t.data);
-            b.tasks.add(
-              t.id,
-              t.handoffId,
-              t.kind,
-              t.title,
-              t.body ?? null,
-              t.assignee,
-              t.state,
-              t.createdAt,
-              data,
-            );
-          }
-          for (const m of c.inbox ?? []) b.inbox.add(m.id, m.owner, m.handoffId, m.kind, m.text, m.createdAt);
-          if (c.events.length > 0) heads.set(h.id, [h.id, h.eventSeq, h.headHash]);
+          b.events.addFlat(c.events);
+          b.actions.addFlat(c.actions);
+          for (let i = 0; i < c.approvals.length; i += 7)
+            s.upsertApproval.run(...(c.approvals.slice(i, i + 7) as never[]));
+          b.ledger.addFlat(c.ledger);
+          b.tasks.addFlat(c.tasks);
+          b.inbox.addFlat(c.inbox);
+          if (c.head) heads.push(c.head);
           outcomes.push({ ok: true });
         }
         for (const bulk of Object.values(b)) bulk.flush();
-        if (heads.size > 0) this.appendCheckpoint([...heads.values()]);
+        if (heads.length > 0) this.appendCheckpoint(heads);
         return outcomes;
       },
       () => {

@@ -1,0 +1,120 @@
+// The HTTP API (SPEC §5) on fastify. `buildServer` returns an instance that is not listening
+// (tests use `inject` or `listen`; see listen.ts). Request logging is off: intake is a hot path.
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { BatonError } from '../core/errors.ts';
+import type { Baton } from '../service/baton.ts';
+import { PromMetrics } from '../metrics/prometheus.ts';
+import { authorize, type AnonymousRight, type Caller } from './auth.ts';
+import { registerBodyParser } from './body.ts';
+import { errorBody, logInternal, mapError, sendError } from './errors.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { Route } from './route.ts';
+import { StreamHub } from './stream.ts';
+import { approvalRoutes } from './routes/approvals.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { commandRoutes } from './routes/commands.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { flowRoutes } from './routes/flows.ts';
+import { handoffRoutes } from './routes/handoffs.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { taskRoutes } from './routes/tasks.ts';
+
+export interface ServerOptions {
+  /** Largest accepted body in bytes. Default: the project's server.bodyLimit (1 MiB). */
+  bodyLimit?: number;
+  /** What callers without a token may do, from loopback only. Default: server.auth.anonymous. */
+  anonymous?: AnonymousRight[];
+  /** A fastify logger setting; default off. Requests are never logged, only unexpected errors. */
+  logger?: FastifyServerOptions['logger'];
+  /** Heartbeat interval of /v1/stream. Default 15 s. */
+  heartbeatMs?: number;
+  /** More routes (declared with defineRoute): same auth, validation, errors and OpenAPI entry. */
+  routes?: Route[];
+  /** Registers anything else (static console files, signed webhooks with their own parsers). */
+  extend?: (app: FastifyInstance) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+// One Prometheus collector per service, however many servers are built on it.
+const prometheus = new WeakMap<Baton, PromMetrics>();
+
+export function buildServer(baton: Baton, options: ServerOptions = {}): FastifyInstance {
+  const server = baton.project.def.server;
+  const bodyLimit = options.bodyLimit ?? server.bodyLimit ?? 1024 * 1024;
+  const anonymous = new Set<AnonymousRight>(options.anonymous ?? server.auth.anonymous);
+  const useLogger = !!options.logger;
+  let prom = prometheus.get(baton);
+  if (!prom) {
+    prom = new PromMetrics(baton.engine);
+    prometheus.set(baton, prom);
+  }
+  const hub = new StreamHub(baton.engine, options.heartbeatMs ?? 15_000);
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    frameworkErrors: (err, _req, reply) => {
+      sendError(reply, mapError(err, bodyLimit));
+    },
+  });
+  registerBodyParser(app);
+  app.decorateRequest('caller', null);
+
+  const routes: Route[] = [];
+  let document: Record<string, unknown> | undefined;
+  routes.push(
+    ...handoffRoutes(),
+    ...commandRoutes(),
+    ...approvalRoutes(),
+    ...flowRoutes(),
+    ...taskRoutes(),
+    ...auditRoutes(bodyLimit, useLogger),
+    ...opsRoutes(prom),
+    ...streamRoutes(hub),
+    ...docsRoutes(() => (document ??= buildOpenApi(routes, anonymous))),
+    ...(options.routes ?? []),
+  );
+
+  for (const r of routes) {
+    const streams = r.response.contentType !== undefined && r.response.contentType !== 'text/plain';
+    app.route({
+      method: r.method,
+      url: r.url,
+      exposeHeadRoute: !streams,
+      onRequest: async (req) => {
+        req.caller = await authorize(baton, req, r.access, anonymous);
+      },
+      handler: async (req, reply) => {
+        // The onRequest hook always sets the caller; fail closed if it somehow did not.
+        if (!req.caller) throw new BatonError('unauthorized', 'The caller is unknown');
+        const out = await r.run(baton, req, reply, req.caller);
+        if (out === reply || reply.sent) return reply;
+        return reply.code(r.status).send(out);
+      },
+    });
+  }
+
+  app.setErrorHandler((err, req, reply) => {
+    const m = mapError(err, bodyLimit);
+    if (m.internal) logInternal(req, err, useLogger);
+    return sendError(reply, m);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?', 1)[0];
+    sendError(reply, { status: 404, body: errorBody('not_found', `No route ${req.method} ${path}`) });
+  });
+  app.addHook('preClose', (done) => {
+    hub.closeAll();
+    done();
+  });
+  options.extend?.(app);
+  return app;
+}

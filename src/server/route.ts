@@ -1,0 +1,107 @@
+// A route is declared once, as data: method, path, access, zod schemas and a handler. The server
+// registers it, validates with its schemas, and the OpenAPI document is generated from it.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Baton } from '../service/baton.ts';
+import type { Access, Caller } from './auth.ts';
+import { validationError } from './errors.ts';
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  caller: Caller;
+  baton: Baton;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteDef<P, Q, B> {
+  method: 'GET' | 'POST';
+  /** Fastify form: `/v1/handoffs/:id`. */
+  url: string;
+  access: Access;
+  tag: string;
+  summary: string;
+  description?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Validate the body in the handler instead (intake: the flow's own input schema does it). */
+  bodyCheckedByHandler?: boolean;
+  /** Success status (default 200). */
+  status?: number;
+  response: ResponseDoc;
+  /** Error statuses this route may answer with, beyond 401/403/422 (for the document). */
+  errors?: number[];
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  url: string;
+  access: Access;
+  tag: string;
+  summary: string;
+  description?: string;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  status: number;
+  response: ResponseDoc;
+  errors: number[];
+  /** Validates and runs; resolves to what to send, or to the reply when the handler sent it. */
+  run(baton: Baton, req: FastifyRequest, reply: FastifyReply, caller: Caller): Promise<unknown>;
+}
+
+function check(schema: z.ZodType, data: unknown, root: 'body' | 'query' | 'params'): unknown {
+  const r = schema.safeParse(data);
+  if (!r.success) throw validationError(r.error.issues, data, root);
+  return r.data;
+}
+
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(def: RouteDef<P, Q, B>): Route {
+  const { params, query, body } = def;
+  return {
+    method: def.method,
+    url: def.url,
+    access: def.access,
+    tag: def.tag,
+    summary: def.summary,
+    ...(def.description ? { description: def.description } : {}),
+    ...(params ? { params } : {}),
+    ...(query ? { query } : {}),
+    ...(body ? { body } : {}),
+    status: def.status ?? 200,
+    response: def.response,
+    errors: def.errors ?? [],
+    async run(baton, req, reply, caller) {
+      const ctx = {
+        params: params ? check(params, req.params, 'params') : undefined,
+        query: query ? check(query, req.query ?? {}, 'query') : undefined,
+        body:
+          body && !def.bodyCheckedByHandler
+            ? check(body, req.body === undefined ? {} : req.body, 'body')
+            : req.body,
+        caller,
+        baton,
+        req,
+        reply,
+      } as RouteContext<Out<P>, Out<Q>, Out<B>>;
+      return def.handler(ctx);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Approval gates: list them, and approve or reject. The right to approve comes only from the
+// flow's approvers (checked by the service), never from the token's access level.
+import { callerInfo } from '../auth.ts';
+import { defineRoute, type Route } from '../route.ts';
+import { approvalList, approvalsQuery, decideBody, decideResponse, idParams } from '../schemas.ts';
+
+export function approvalRoutes(): Route[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/v1/approvals',
+      access: 'read',
+      tag: 'approvals',
+      summary: 'Approvals, oldest request first (filter: state, handoff)',
+      query: approvalsQuery,
+      response: { description: 'The approvals', schema: approvalList },
+      async handler({ query, baton }) {
+        return { items: await baton.approvals(query.state, query.handoff) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/approvals/:id',
+      access: 'act',
+      tag: 'approvals',
+      summary: 'Approve or reject',
+      description:
+        'The id is an approval id, or a handoff id with exactly one pending approval. Suggest mode ' +
+        'confirmations are approvals of kind `decision`; `edits.owner` corrects the routing. ' +
+        '403 when the caller is not an approver of the current level or requested the handoff; ' +
+        '409 already_decided when it is closed.',
+      params: idParams,
+      body: decideBody,
+      response: {
+        description: 'The approval after the vote, and where the handoff stands',
+        schema: decideResponse,
+      },
+      errors: [404, 409],
+      async handler({ params, body, caller, baton }) {
+        return baton.decide(params.id, callerInfo(caller), body.decision, body.comment, body.edits);
+      },
+    }),
+  ];
+}

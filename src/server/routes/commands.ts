@@ -1,0 +1,164 @@
+// People's commands on a handoff. Each needs a token (401 before any lookup); the service checks
+// that the caller owns the work (or has operator access) and that the transition is allowed.
+import { callerInfo } from '../auth.ts';
+import { defineRoute, type Route } from '../route.ts';
+import {
+  actionParams,
+  commentBody,
+  handoffView,
+  idParams,
+  observedBody,
+  reassignBody,
+  reasonBody,
+  resolveBody,
+} from '../schemas.ts';
+
+const response = { description: 'The handoff after the command', schema: handoffView };
+const errors = [404, 409];
+
+export function commandRoutes(): Route[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/accept',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Accept work handed to you (or to your team or role)',
+      params: idParams,
+      body: commentBody,
+      response,
+      errors,
+      async handler({ params, caller, baton }) {
+        return baton.accept(params.id, callerInfo(caller));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/decline',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Decline before accepting: the work goes to the fallback owner (rework)',
+      params: idParams,
+      body: reasonBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.decline(params.id, callerInfo(caller), body.reason, body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/return',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Send accepted work back (rework, with a typed reason)',
+      params: idParams,
+      body: reasonBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.giveBack(params.id, callerInfo(caller), body.reason, body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/reassign',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Hand the work to another owner (operators: any handoff)',
+      params: idParams,
+      body: reassignBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.reassign(params.id, callerInfo(caller), body.to, body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/complete',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Mark the work done',
+      params: idParams,
+      body: commentBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.complete(params.id, callerInfo(caller), body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/cancel',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Cancel the handoff (operators: any handoff)',
+      params: idParams,
+      body: commentBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.cancel(params.id, callerInfo(caller), body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/rollback',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Undo the actions that ran, newest first (operators: any handoff)',
+      params: idParams,
+      body: commentBody,
+      response,
+      errors,
+      async handler({ params, caller, baton }) {
+        return baton.rollback(params.id, callerInfo(caller));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/retry',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Run the failed actions of a failed handoff again',
+      params: idParams,
+      body: commentBody,
+      response,
+      errors,
+      async handler({ params, caller, baton }) {
+        return baton.retry(params.id, callerInfo(caller));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/actions/:action/resolve',
+      access: 'act',
+      tag: 'commands',
+      summary: 'Settle an action whose outcome is unknown (or that failed)',
+      description:
+        'After checking the target system: `succeeded` (it did happen), `failed`, or `retry` (run it again).',
+      params: actionParams,
+      body: resolveBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.resolve(params.id, params.action, callerInfo(caller), body.outcome, body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/handoffs/:id/observed',
+      access: 'operate',
+      tag: 'commands',
+      summary: 'Shadow mode: record where people actually routed the work',
+      params: idParams,
+      body: observedBody,
+      response,
+      errors,
+      async handler({ params, body, caller, baton }) {
+        return baton.observed(params.id, callerInfo(caller), body.owner);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,75 @@
+// Health, readiness and metrics. /healthz and /readyz need no token (probes call them from
+// anywhere); they reveal nothing but up or down.
+import { BatonError } from '../../core/errors.ts';
+import { metricsSummary } from '../../metrics/summary.ts';
+import type { PromMetrics } from '../../metrics/prometheus.ts';
+import { defineRoute, type Route } from '../route.ts';
+import { metricsSummaryResponse, okResponse, summaryQuery } from '../schemas.ts';
+
+const READY_TIMEOUT_MS = 2000;
+
+export function opsRoutes(prom: PromMetrics): Route[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/healthz',
+      access: 'public',
+      tag: 'ops',
+      summary: 'The process is up',
+      response: { description: 'Up', schema: okResponse },
+      async handler() {
+        return { ok: true };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/readyz',
+      access: 'public',
+      tag: 'ops',
+      summary: 'The store answers (503 when it does not)',
+      response: { description: 'Ready', schema: okResponse },
+      errors: [503],
+      async handler({ baton }) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([baton.store.query('SELECT 1'), timeout]);
+        } catch (e) {
+          throw new BatonError(
+            'store_error',
+            `The store does not answer: ${e instanceof Error ? e.message : 'error'}`,
+          );
+        } finally {
+          clearTimeout(timer);
+        }
+        return { ok: true };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/metrics',
+      access: 'read',
+      tag: 'ops',
+      summary: 'Prometheus metrics (SPEC §6 names)',
+      response: { description: 'Prometheus text exposition', contentType: 'text/plain' },
+      async handler({ reply }) {
+        const text = await prom.text();
+        return reply.type(prom.contentType).send(text);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/metrics/summary',
+      access: 'read',
+      tag: 'ops',
+      summary: 'Per-owner and per-boundary figures from the store',
+      query: summaryQuery,
+      response: { description: 'The summary', schema: metricsSummaryResponse },
+      async handler({ query, baton }) {
+        return metricsSummary(baton.store, query);
+      },
+    }),
+  ];
+}

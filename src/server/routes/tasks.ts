@@ -1,0 +1,63 @@
+// The built-in task list and inbox, by owner: a user id means everything that user acts for
+// (itself, its teams and roles); a queue (team:…, role:…) means that queue only.
+import { BatonError } from '../../core/errors.ts';
+import { parseOwner } from '../../core/owner.ts';
+import type { Baton } from '../../service/baton.ts';
+import { callerUser, type Caller } from '../auth.ts';
+import { defineRoute, type Route } from '../route.ts';
+import { inboxList, ownerQuery, taskList, tasksQuery } from '../schemas.ts';
+
+type Who = { user: string | undefined } | { queue: string };
+
+function who(baton: Baton, owner: string | undefined, caller: Caller): Who {
+  if (owner === undefined) return { user: callerUser(caller) };
+  const ref = parseOwner(owner);
+  if (ref && (ref.kind === 'team' || ref.kind === 'role')) return { queue: owner };
+  const user = ref?.kind === 'user' ? ref.id : owner;
+  if (ref?.kind === 'agent' || !baton.directory.hasUser(user)) {
+    throw new BatonError('validation_failed', `owner ${owner} is not a person or queue of this project`, {
+      details: [{ path: 'owner', message: 'a user id declared in baton.yaml, or team:<id> / role:<id>' }],
+    });
+  }
+  return { user };
+}
+
+export function taskRoutes(): Route[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/v1/tasks',
+      access: 'read',
+      tag: 'work',
+      summary: "Tasks (built-in task list); default: the caller's (all for anonymous callers)",
+      query: tasksQuery,
+      response: { description: 'Tasks', schema: taskList },
+      async handler({ query, caller, baton }) {
+        const w = who(baton, query.owner, caller);
+        const items =
+          'queue' in w
+            ? await baton.store.tasks({
+                assignees: [w.queue],
+                ...(query.state ? { state: query.state } : {}),
+              })
+            : await baton.tasks(w.user, query.state);
+        return { items };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/inbox',
+      access: 'read',
+      tag: 'work',
+      summary: "Inbox messages (handoffs, reminders, approvals); default: the caller's",
+      query: ownerQuery,
+      response: { description: 'Inbox messages', schema: inboxList },
+      async handler({ query, caller, baton }) {
+        const w = who(baton, query.owner, caller);
+        const items =
+          'queue' in w ? await baton.store.inbox({ owners: [w.queue] }) : await baton.inbox(w.user);
+        return { items };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,298 @@
+// Request and response schemas of the HTTP API. Requests are validated with these (built once,
+// at import); the OpenAPI document is generated from the same objects.
+import { z } from 'zod';
+import { ACTION_STATES, HANDOFF_STATES, RETURN_REASONS } from '../core/types.ts';
+import { isOwnerRef } from '../core/owner.ts';
+import { parseDuration } from '../core/duration.ts';
+
+// ---- shared pieces
+
+const comment = z.string().max(10_000).describe('Free text, kept in the audit log');
+const ownerRef = z
+  .string()
+  .refine(isOwnerRef, 'must be an owner like user:dana, team:sales or role:cfo')
+  .describe('user:<id>, team:<id> or role:<id>');
+const assignableOwner = ownerRef.refine((o) => !o.startsWith('agent:'), 'must be a person, team or role');
+
+const ISO_START = /^\d{4}-\d{2}-\d{2}/;
+
+/** `since`: an ISO date/time, or a duration back from now (`7d`, `36h`, `1h30m`). Epoch ms out. */
+export const sinceParam = z
+  .string()
+  .transform((text, ctx) => {
+    const d = parseDuration(text);
+    if (d !== undefined) return Date.now() - d;
+    const t = ISO_START.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(t)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO date/time or a duration like 7d or 12h' });
+      return z.NEVER;
+    }
+    return t;
+  })
+  .describe('An ISO date/time, or a duration back from now such as 7d, 12h or 1h30m');
+
+const bool = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .describe('true or false');
+
+// ---- requests
+
+export const idParams = z.object({ id: z.string() });
+export const flowParams = z.object({ flow: z.string() });
+export const actionParams = z.object({ id: z.string(), action: z.string() });
+
+/** The intake body is the flow's input: any JSON object, checked against the flow's input schema. */
+export const intakeBody = z
+  .record(z.string(), z.unknown())
+  .describe("The handoff's input; validated against the flow's input schema (GET /v1/flows/{flow})");
+
+export const listQuery = z.strictObject({
+  flow: z.string().optional(),
+  owner: ownerRef.optional(),
+  state: z.enum(HANDOFF_STATES).optional(),
+  breached: bool.optional(),
+  since: sinceParam.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size, 1 to 1000 (default 100)'),
+  cursor: z.string().max(500).optional().describe('nextCursor of the previous page'),
+});
+
+export const commentBody = z.strictObject({ comment: comment.optional() });
+export const reasonBody = z.strictObject({
+  reason: z.enum(RETURN_REASONS).describe('Why the work goes back (rework reason)'),
+  comment: comment.optional(),
+});
+export const reassignBody = z.strictObject({ to: assignableOwner, comment: comment.optional() });
+export const resolveBody = z.strictObject({
+  outcome: z.enum(['succeeded', 'failed', 'retry']),
+  comment: comment.optional(),
+});
+export const observedBody = z.strictObject({
+  owner: ownerRef.describe('Who people actually routed the work to (shadow mode)'),
+});
+
+export const approvalsQuery = z.strictObject({
+  state: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'voided']).optional(),
+  handoff: z.string().optional().describe('Only approvals of this handoff'),
+});
+export const decideBody = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  comment: comment.optional(),
+  edits: z
+    .strictObject({ owner: assignableOwner.optional() })
+    .optional()
+    .describe('Suggest mode: a corrected owner for the decision'),
+});
+
+export const ownerQuery = z.strictObject({
+  owner: z
+    .string()
+    .optional()
+    .describe('A user id (everything the user acts for), or a queue like team:sales; default: the caller'),
+});
+export const tasksQuery = ownerQuery.extend({ state: z.enum(['open', 'done', 'cancelled']).optional() });
+
+export const summaryQuery = z.strictObject({ since: sinceParam.optional(), flow: z.string().optional() });
+export const exportQuery = z.strictObject({ handoff: z.string().optional().describe('Only this handoff') });
+export const streamQuery = z.strictObject({ flow: z.string().optional().describe('Only this flow') });
+
+// ---- responses (documentation; not checked at run time)
+
+const iso = z.string().describe('ISO 8601 time');
+const ms = z.number().describe('Epoch milliseconds');
+const json = z.record(z.string(), z.unknown());
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() }).catchall(z.unknown())),
+  }),
+});
+
+export const intakeResponse = z.object({
+  id: z.string(),
+  state: z.enum(HANDOFF_STATES),
+  created: z.boolean().describe('false when the idempotency key matched an existing handoff'),
+});
+
+export const handoffSummary = z.object({
+  id: z.string(),
+  flow: z.string(),
+  flowVersion: z.string(),
+  state: z.enum(HANDOFF_STATES),
+  owner: z.string(),
+  mode: z.enum(['shadow', 'suggest', 'auto']),
+  boundary: z.string().describe('from->to'),
+  breached: z.boolean(),
+  rework: z.number(),
+  createdAt: iso,
+  updatedAt: iso,
+  handedOffAt: iso.optional(),
+  acceptedAt: iso.optional(),
+  completedAt: iso.optional(),
+});
+
+export const handoffPage = z.object({ items: z.array(handoffSummary), nextCursor: z.string().nullable() });
+
+const actor = z.object({
+  kind: z.enum(['user', 'engine', 'system']),
+  id: z.string(),
+  via: z.string().optional(),
+});
+
+export const approvalSchema = z.object({
+  id: z.string(),
+  handoffId: z.string(),
+  flow: z.string(),
+  kind: z.enum(['action', 'decision']),
+  actionId: z.string().optional(),
+  state: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'voided']),
+  policyVersion: z.string(),
+  levels: z.array(
+    z.object({ name: z.string().optional(), approvers: z.array(z.string()), quorum: z.number() }),
+  ),
+  level: z.number(),
+  votes: z.array(
+    z.object({
+      user: z.string(),
+      decision: z.enum(['approve', 'reject']),
+      level: z.number(),
+      at: ms,
+      comment: z.string().optional(),
+      via: z.string().optional(),
+    }),
+  ),
+  requester: z.string().optional(),
+  requestedAt: ms,
+  timeoutAt: ms.optional(),
+  onTimeout: z.enum(['escalate', 'approve', 'reject']),
+  onReject: z.enum(['stop', 'skip']),
+  decidedAt: ms.optional(),
+  decidedBy: z
+    .object({
+      label: z.enum(['human', 'rule', 'fallback', 'timeout']),
+      user: z.string().optional(),
+      via: z.string().optional(),
+    })
+    .optional(),
+  comment: z.string().optional(),
+  summary: z.string(),
+  params: json.optional(),
+});
+
+export const handoffView = handoffSummary.extend({
+  idempotencyKey: z.string(),
+  input: json,
+  context: json.nullable(),
+  decision: json.nullable().describe('owner, actions, by (rule | otherwise | llm | human), evidence'),
+  requester: z.string().nullable(),
+  observed: z.object({ owner: z.string(), agreed: z.boolean(), at: ms }).nullable(),
+  actions: z.array(
+    z.object({
+      id: z.string(),
+      use: z.string(),
+      state: z.enum(ACTION_STATES),
+      risk: z.string(),
+      idempotencyKey: z.string(),
+      params: json,
+      result: z.unknown(),
+      error: z.string().nullable(),
+      calls: z.number(),
+      approvalId: z.string().nullable(),
+    }),
+  ),
+  approvals: z.array(approvalSchema),
+  ledger: z.array(
+    z.object({
+      seq: z.number(),
+      owner: z.string(),
+      from: iso,
+      to: iso.nullable(),
+      reason: z.string(),
+      status: z.enum(['pending', 'accepted', 'declined', 'returned', 'reassigned', 'completed', 'released']),
+      by: z.string().optional(),
+    }),
+  ),
+  events: z.array(
+    z.object({ seq: z.number(), at: iso, type: z.string(), actor, data: json, hash: z.string() }),
+  ),
+});
+
+export const approvalList = z.object({ items: z.array(approvalSchema) });
+export const decideResponse = z.object({
+  approval: approvalSchema,
+  handoff: z.object({ id: z.string(), state: z.enum(HANDOFF_STATES), owner: z.string() }),
+});
+
+export const flowList = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      mode: z.enum(['shadow', 'suggest', 'auto']),
+      version: z.string().describe('Content hash of the published flow'),
+      boundary: z.string(),
+      trigger: z.array(z.string()),
+      actions: z.array(z.string()),
+    }),
+  ),
+});
+export const flowDetail = z.object({
+  id: z.string(),
+  version: z.string(),
+  file: z.string(),
+  definition: json.describe('The flow definition (see `baton schema flow`)'),
+});
+
+export const taskList = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      handoffId: z.string(),
+      kind: z.enum(['task', 'ticket', 'draft']),
+      title: z.string(),
+      body: z.string().optional(),
+      assignee: z.string(),
+      state: z.enum(['open', 'done', 'cancelled']),
+      createdAt: ms,
+      data: json.optional(),
+    }),
+  ),
+});
+export const inboxList = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      owner: z.string(),
+      handoffId: z.string(),
+      kind: z.enum(['handoff', 'reminder', 'notification', 'approval', 'escalation']),
+      text: z.string(),
+      createdAt: ms,
+    }),
+  ),
+});
+
+export const auditVerify = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  problems: z.array(
+    z.object({
+      handoffId: z.string().optional(),
+      seq: z.number().optional(),
+      checkpoint: z.number().optional(),
+      problem: z.string(),
+    }),
+  ),
+});
+
+export const okResponse = z.object({ ok: z.boolean() });
+export const metricsSummaryResponse = json.describe('Latency, rework, escalation, cost and load figures');
+export const streamEvent = z.object({
+  id: z.string(),
+  flow: z.string(),
+  state: z.enum(HANDOFF_STATES),
+  owner: z.string(),
+  events: z.array(z.string()).describe('Types of the events this commit appended'),
+  updatedAt: iso,
+});

@@ -1,0 +1,180 @@
+// SQLite with a writer thread. Writes (commits, claims, tokens, flow versions) go to a worker
+// thread that owns the writing connection; reads use a connection of the main thread (WAL lets
+// readers and the writer work at once). Commits cross as plain rows (see rows.ts), which is
+// much cheaper to pass between threads than the records themselves.
+import { Worker } from 'node:worker_threads';
+import { BatonError, type ErrorCode } from '../../core/errors.ts';
+import type { HandoffSnapshot } from '../../core/types.ts';
+import { commitToRows } from '../rows.ts';
+import type {
+  ClaimOptions,
+  CommitOutcome,
+  FlowVersionRow,
+  HandoffCommit,
+  HandoffFilter,
+  Store,
+  TokenRow,
+} from '../port.ts';
+import { SqliteStore } from './store.ts';
+import type { WriterReply, WriterRequest } from './writer-thread.ts';
+
+export class ThreadedSqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  /** Two batches alternate: one is written while the engine prepares the next. */
+  readonly batching = { maxBatch: 100, maxInFlight: 2 };
+  private readonly worker: Worker;
+  private readonly reader: SqliteStore;
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >();
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(worker: Worker, reader: SqliteStore) {
+    this.worker = worker;
+    this.reader = reader;
+    worker.on('message', (r: WriterReply) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) p.resolve(r.result);
+      else {
+        const code = (r.error?.code ?? 'store_error') as ErrorCode;
+        p.reject(
+          new BatonError(code, r.error?.message ?? 'the writer thread failed', {
+            details: (r.error?.details as never) ?? [],
+            retryable: r.error?.retryable ?? false,
+          }),
+        );
+      }
+    });
+    worker.on('error', (e) => this.failAll(e));
+    worker.on('exit', (code) => {
+      if (!this.closed)
+        this.failAll(new BatonError('store_error', `the SQLite writer thread exited (${code})`));
+    });
+  }
+
+  static async open(file: string): Promise<ThreadedSqliteStore> {
+    const worker = new Worker(new URL('./writer-thread.ts', import.meta.url), { workerData: { file } });
+    // The writer migrates the schema before it says it is ready; only then the reader opens.
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (r: WriterReply) => {
+        if (r.id !== 0) return;
+        worker.off('message', onMessage);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    return new ThreadedSqliteStore(worker, new SqliteStore({ file }));
+  }
+
+  private failAll(e: unknown): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  private call<T>(op: WriterRequest['op'], args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(new BatonError('store_error', 'the store is closed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, op, args } satisfies WriterRequest);
+    });
+  }
+
+  migrate(): Promise<void> {
+    return this.call('migrate', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const done = new Promise((r) => this.worker.once('exit', r));
+    await this.call('close', []);
+    this.closed = true;
+    await done;
+    await this.reader.close();
+  }
+
+  publishFlow(row: FlowVersionRow): Promise<void> {
+    return this.call('publishFlow', [row]);
+  }
+
+  flowVersion(version: string) {
+    return this.reader.flowVersion(version);
+  }
+
+  commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {
+    return this.call('commitRows', [batch.map(commitToRows)]);
+  }
+
+  claim(options: ClaimOptions): Promise<HandoffSnapshot[]> {
+    return this.call('claim', [options]);
+  }
+
+  nextWake() {
+    return this.reader.nextWake();
+  }
+
+  get(id: string) {
+    return this.reader.get(id);
+  }
+
+  byKey(flow: string, key: string) {
+    return this.reader.byKey(flow, key);
+  }
+
+  events(handoffId: string) {
+    return this.reader.events(handoffId);
+  }
+
+  list(filter: HandoffFilter) {
+    return this.reader.list(filter);
+  }
+
+  approval(id: string) {
+    return this.reader.approval(id);
+  }
+
+  approvals(filter: Parameters<Store['approvals']>[0]) {
+    return this.reader.approvals(filter);
+  }
+
+  tasks(filter: Parameters<Store['tasks']>[0]) {
+    return this.reader.tasks(filter);
+  }
+
+  inbox(filter: Parameters<Store['inbox']>[0]) {
+    return this.reader.inbox(filter);
+  }
+
+  createToken(row: TokenRow): Promise<void> {
+    return this.call('createToken', [row]);
+  }
+
+  tokenByHash(hash: string) {
+    return this.reader.tokenByHash(hash);
+  }
+
+  revokeToken(id: string, at: number): Promise<boolean> {
+    return this.call('revokeToken', [id, at]);
+  }
+
+  listTokens() {
+    return this.reader.listTokens();
+  }
+
+  heads(after: string | undefined, limit: number) {
+    return this.reader.heads(after, limit);
+  }
+
+  checkpoints(afterSeq: number, limit: number) {
+    return this.reader.checkpoints(afterSeq, limit);
+  }
+
+  query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.reader.query<T>(sql, params);
+  }
+}

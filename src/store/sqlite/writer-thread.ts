@@ -1,0 +1,52 @@
+// The SQLite writer thread: owns the connection that writes, so fsyncs and statement execution
+// run on the second core while the main thread keeps deciding. It answers one message at a
+// time, in order, so commits are applied in the order they were sent.
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteStore } from './store.ts';
+import { isBatonError } from '../../core/errors.ts';
+
+export interface WriterRequest {
+  id: number;
+  op: 'commitRows' | 'claim' | 'publishFlow' | 'createToken' | 'revokeToken' | 'migrate' | 'close';
+  args: unknown[];
+}
+
+export interface WriterReply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { message: string; code?: string; details?: unknown; retryable?: boolean };
+}
+
+const port = parentPort!;
+const store = new SqliteStore({ file: (workerData as { file: string }).file });
+
+port.on('message', (m: WriterRequest) => {
+  void handle(m).then((reply) => port.postMessage(reply));
+});
+port.postMessage({ id: 0, ok: true, result: 'ready' } satisfies WriterReply);
+
+async function handle(m: WriterRequest): Promise<WriterReply> {
+  try {
+    switch (m.op) {
+      case 'commitRows':
+        return { id: m.id, ok: true, result: store.commitRows(m.args[0] as never) };
+      case 'close':
+        await store.close();
+        setImmediate(() => process.exit(0));
+        return { id: m.id, ok: true };
+      default: {
+        const fn = store[m.op] as (...a: unknown[]) => Promise<unknown>;
+        return { id: m.id, ok: true, result: await fn.apply(store, m.args) };
+      }
+    }
+  } catch (e) {
+    const error: NonNullable<WriterReply['error']> = { message: e instanceof Error ? e.message : String(e) };
+    if (isBatonError(e)) {
+      error.code = e.code;
+      error.details = e.details;
+      error.retryable = e.retryable;
+    }
+    return { id: m.id, ok: false, error };
+  }
+}

@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { handoffView, handoffPage } from '../../src/server/schemas.ts';
+import { startTemp, waitFor, type TempServer } from './helpers.ts';
+
+let s: TempServer | undefined;
+afterEach(async () => {
+  await s?.close();
+  s = undefined;
+});
+
+const lead = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  company: 'Acme',
+  email: 'jo@acme.com',
+  ...extra,
+});
+
+describe('intake and reading handoffs over HTTP', () => {
+  it('accepts with 202, then the worker hands the lead to its account owner', async () => {
+    s = await startTemp();
+    const r = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('L1') });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ id: expect.stringMatching(/^h_/), state: 'received', created: true });
+    expect(r.headers.get('location')).toBe(`/v1/handoffs/${r.body.id}`);
+
+    let h = (await s.call('GET', `/v1/handoffs/${r.body.id}`)).body;
+    await waitFor(async () => {
+      h = (await s!.call('GET', `/v1/handoffs/${r.body.id}`)).body;
+      return h.state === 'handed_off';
+    });
+    // The full SPEC §5 shape, and exactly what the OpenAPI document promises.
+    expect(handoffView.strict().safeParse(h).error).toBeUndefined();
+    expect(h).toMatchObject({
+      id: r.body.id,
+      flow: 'lead-to-owner',
+      flowVersion: expect.stringMatching(/^[0-9a-f]{64}$/),
+      state: 'handed_off',
+      owner: 'user:kim',
+      input: lead('L1'),
+      context: { account: expect.objectContaining({ owner: 'kim' }) },
+      decision: expect.objectContaining({ owner: 'user:kim', by: 'rule' }),
+      approvals: [],
+    });
+    expect(h.actions.map((a: { id: string; use: string; state: string }) => [a.id, a.use, a.state])).toEqual([
+      ['task', 'builtin.create_task', 'succeeded'],
+      ['tell', 'builtin.notify_owner', 'succeeded'],
+    ]);
+    expect(h.actions[0].idempotencyKey).toEqual(expect.any(String));
+    expect(h.ledger.map((l: { owner: string; status: string }) => [l.owner, l.status])).toEqual([
+      ['agent:lead-to-owner', 'released'],
+      ['user:kim', 'pending'],
+    ]);
+    expect(h.events[0]).toMatchObject({
+      seq: 1,
+      type: 'received',
+      actor: { kind: 'system', id: 'anonymous', via: 'api' },
+    });
+  });
+
+  it('records token intake as the token user', async () => {
+    s = await startTemp();
+    const token = await s.token('ops', 'intake');
+    const r = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('T1'), token });
+    expect(r.status).toBe(202);
+    const h = (await s.call('GET', `/v1/handoffs/${r.body.id}`)).body;
+    expect(h.events[0].actor).toEqual({ kind: 'user', id: 'ops', via: 'api' });
+  });
+
+  it('returns the same handoff for the same idempotency key, also under 20 concurrent duplicates', async () => {
+    s = await startTemp();
+    const first = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('D1') });
+    const again = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', {
+      body: lead('D1', { company: 'Changed' }),
+    });
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ id: first.body.id, created: false });
+
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        s!.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('D2') }),
+      ),
+    );
+    expect(burst.map((r) => r.status)).toEqual(Array(20).fill(202));
+    expect(new Set(burst.map((r) => r.body.id)).size).toBe(1);
+    expect(burst.filter((r) => r.body.created).length).toBe(1);
+    const page = await s.call('GET', '/v1/handoffs?flow=lead-to-owner');
+    expect(page.body.items).toHaveLength(2);
+  });
+
+  it('rejects an input that does not match the flow, naming the fields', async () => {
+    s = await startTemp();
+    const r = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: { id: 'X', amount: 'big' } });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('validation_failed');
+    const paths = r.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['input.company', 'input.email', 'input.amount']));
+    const unknown = await s.call('POST', '/v1/flows/no-such-flow/handoffs', { body: lead('X') });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+  });
+
+  it('lists with filters and pages with a cursor', async () => {
+    s = await startTemp();
+    const kim: string[] = [];
+    for (let i = 0; i < 5; i++) kim.push(await s.send(lead(`K${i}`)));
+    const lee = await s.send({ id: 'G1', company: 'Globex', email: 'a@globex.com' });
+    const big = await s.send({ id: 'B1', company: 'Big', email: 'x@big.io', amount: 90000 });
+
+    const all = await s.call('GET', '/v1/handoffs');
+    expect(handoffPage.safeParse(all.body).error).toBeUndefined();
+    expect(all.body.items).toHaveLength(7);
+    expect(all.body.nextCursor).toBeNull();
+    expect(all.body.items[0].id).toBe(big); // newest first
+
+    const byOwner = await s.call('GET', '/v1/handoffs?owner=user:lee');
+    expect(byOwner.body.items.map((h: { id: string }) => h.id)).toEqual([lee]);
+    const waiting = await s.call('GET', '/v1/handoffs?state=awaiting_approval');
+    expect(waiting.body.items.map((h: { id: string }) => h.id)).toEqual([big]);
+    const breached = await s.call('GET', '/v1/handoffs?breached=true');
+    expect(breached.body.items).toEqual([]);
+    const recent = await s.call('GET', '/v1/handoffs?since=1h&breached=false&flow=lead-to-owner');
+    expect(recent.body.items).toHaveLength(7);
+    const future = await s.call('GET', `/v1/handoffs?since=${new Date(Date.now() + 60_000).toISOString()}`);
+    expect(future.body.items).toEqual([]);
+    const otherFlow = await s.call('GET', '/v1/handoffs?flow=invoice-approval');
+    expect(otherFlow.body.items).toEqual([]);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: string = `/v1/handoffs?owner=user:kim&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await s.call('GET', q);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((h: { id: string }) => h.id));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen.sort()).toEqual([...kim].sort());
+  });
+
+  it('validates list queries with field paths', async () => {
+    s = await startTemp();
+    const r = await s.call(
+      'GET',
+      '/v1/handoffs?limit=5000&state=nope&since=yesterday&breached=maybe&owner=kim',
+    );
+    expect(r.status).toBe(422);
+    const byPath = Object.fromEntries(
+      r.body.error.details.map((d: { path: string; message: string }) => [d.path, d.message]),
+    );
+    expect(Object.keys(byPath).sort()).toEqual(['breached', 'limit', 'owner', 'since', 'state']);
+    expect(byPath.limit).toMatch(/1000/);
+    for (const q of [
+      'limit=0',
+      'limit=abc',
+      'limit=1e400',
+      'limit=99999999999999999999999',
+      'cursor=garbage',
+      'x=1',
+    ]) {
+      const bad = await s.call('GET', `/v1/handoffs?${q}`);
+      expect([q, bad.status, bad.body.error.details[0].path]).toEqual([q, 422, q.split('=')[0]]);
+    }
+    const repeated = await s.call('GET', '/v1/handoffs?state=received&state=failed');
+    expect(repeated.status).toBe(422);
+  });
+
+  it('answers 404 JSON for an unknown handoff', async () => {
+    s = await startTemp();
+    const r = await s.call('GET', '/v1/handoffs/h_nope');
+    expect(r.status).toBe(404);
+    expect(r.body.error).toMatchObject({ code: 'not_found', details: [] });
+    const long = await s.call('GET', `/v1/handoffs/${'x'.repeat(2000)}`);
+    expect(long.status).toBe(404);
+  });
+});
