@@ -25,10 +25,13 @@ class Sink {
       req.on('end', () => {
         this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
         // A little latency widens the window between the call and Baton recording it.
-        setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{"ok":true}');
-        }, 3 + Math.random() * 10);
+        setTimeout(
+          () => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end('{"ok":true}');
+          },
+          3 + Math.random() * 10,
+        );
       });
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
@@ -63,7 +66,10 @@ beforeAll(async () => {
   writeFileSync(path.join(project.dir, 'flows', 'crash-put.yaml'), flow('crash-put', 'http.put'));
   writeFileSync(path.join(project.dir, 'flows', 'crash-post.yaml'), flow('crash-post', 'http.post'));
   const yaml = readFileSync(path.join(project.dir, 'baton.yaml'), 'utf8');
-  writeFileSync(path.join(project.dir, 'baton.yaml'), `${yaml}\nworker: { leaseMs: 1500, pollMs: 100, batchSize: 200 }\n`);
+  writeFileSync(
+    path.join(project.dir, 'baton.yaml'),
+    `${yaml}\nworker: { leaseMs: 1500, pollMs: 100, batchSize: 200 }\n`,
+  );
   port = await freePort();
 });
 
@@ -75,7 +81,22 @@ afterAll(async () => {
 
 /** An operator token, made with the CLI on the project's store. */
 function createToken(dir: string): string {
-  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/baton.js'), 'token', 'create', '--user', 'ops', '--access', 'operator', '--project', dir, '--json'], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/baton.js'),
+      'token',
+      'create',
+      '--user',
+      'ops',
+      '--access',
+      'operator',
+      '--project',
+      dir,
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   return (JSON.parse(out) as { token: string }).token;
 }
 
@@ -96,7 +117,10 @@ async function send(flowId: string, id: string): Promise<string | undefined> {
 describe('crash test', () => {
   it('survives SIGKILLs: nothing acknowledged is lost, no effect repeats, the audit chain holds', async () => {
     const acknowledged = new Map<string, { flow: string; key: string }>();
-    const keys = Array.from({ length: TOTAL }, (_, i) => ({ flow: i % 2 ? 'crash-post' : 'crash-put', key: `k${i}` }));
+    const keys = Array.from({ length: TOTAL }, (_, i) => ({
+      flow: i % 2 ? 'crash-post' : 'crash-put',
+      key: `k${i}`,
+    }));
     let next = 0;
     const token = createToken(project.dir);
     server = await startServe(project.dir, port);
@@ -132,7 +156,8 @@ describe('crash test', () => {
     let items: Array<{ id: string; state: string }> = [];
     for (let i = 0; i < 200; i++) {
       items = await settled();
-      if (items.length >= acknowledged.size && items.every((h) => ['handed_off', 'failed'].includes(h.state))) break;
+      if (items.length >= acknowledged.size && items.every((h) => ['handed_off', 'failed'].includes(h.state)))
+        break;
       await new Promise((r) => setTimeout(r, 200));
     }
     // Every acknowledged handoff exists, once per key.
@@ -174,9 +199,15 @@ describe('crash test', () => {
     }
     expect(sink.calls.size).toBe(acknowledged.size);
     const retried = [...sink.calls.values()].filter((n) => n > 1).length;
-    console.log(`crash test: ${acknowledged.size} acknowledged, ${KILLS} kills, ${failed.length} unknown outcomes resolved by a person, ${retried} idempotent calls repeated with the same key`);
+    console.log(
+      `crash test: ${acknowledged.size} acknowledged, ${KILLS} kills, ${failed.length} unknown outcomes resolved by a person, ${retried} idempotent calls repeated with the same key`,
+    );
 
-    const audit = (await (await fetch(`${server.url}/v1/audit/verify`)).json()) as { ok: boolean; checked: number; problems: unknown[] };
+    const audit = (await (await fetch(`${server.url}/v1/audit/verify`)).json()) as {
+      ok: boolean;
+      checked: number;
+      problems: unknown[];
+    };
     expect(audit.problems).toEqual([]);
     expect(audit.ok).toBe(true);
     expect(audit.checked).toBeGreaterThan(TOTAL * 4);

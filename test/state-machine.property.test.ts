@@ -21,9 +21,21 @@ const reasons = ['missing_info', 'wrong_owner', 'duplicate', 'bogus'] as const;
 
 const command = fc.oneof(
   fc.record({ kind: fc.constant('accept' as const), user: fc.constantFrom(...users) }),
-  fc.record({ kind: fc.constant('decline' as const), user: fc.constantFrom(...users), reason: fc.constantFrom(...reasons) }),
-  fc.record({ kind: fc.constant('return' as const), user: fc.constantFrom(...users), reason: fc.constantFrom(...reasons) }),
-  fc.record({ kind: fc.constant('reassign' as const), user: fc.constantFrom(...users), to: fc.constantFrom(...owners) }),
+  fc.record({
+    kind: fc.constant('decline' as const),
+    user: fc.constantFrom(...users),
+    reason: fc.constantFrom(...reasons),
+  }),
+  fc.record({
+    kind: fc.constant('return' as const),
+    user: fc.constantFrom(...users),
+    reason: fc.constantFrom(...reasons),
+  }),
+  fc.record({
+    kind: fc.constant('reassign' as const),
+    user: fc.constantFrom(...users),
+    to: fc.constantFrom(...owners),
+  }),
   fc.record({ kind: fc.constant('complete' as const), user: fc.constantFrom(...users) }),
   fc.record({ kind: fc.constant('cancel' as const), user: fc.constantFrom(...users) }),
   fc.record({ kind: fc.constant('retry' as const), user: fc.constantFrom(...users) }),
@@ -37,7 +49,10 @@ describe('state machine (property)', () => {
   it('random command sequences keep every invariant', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ amount: fc.option(fc.integer({ min: 0, max: 20000 })), domain: fc.constantFrom('acme.com', 'nowhere.io') }),
+        fc.record({
+          amount: fc.option(fc.integer({ min: 0, max: 20000 })),
+          domain: fc.constantFrom('acme.com', 'nowhere.io'),
+        }),
         fc.array(command, { maxLength: 12 }),
         fc.boolean(),
         async (lead, commands, operator) => {
@@ -67,7 +82,9 @@ describe('state machine (property)', () => {
             expect(open[0]!.owner).toBe(view.owner);
           }
           // Rework counts exactly the returns, declines and reassignments.
-          const rework = states.filter((t) => t === 'returned' || t === 'declined' || t === 'reassigned').length;
+          const rework = states.filter(
+            (t) => t === 'returned' || t === 'declined' || t === 'reassigned',
+          ).length;
           expect(view.rework).toBe(rework);
           // The audit chain holds.
           const rows = await baton.store.events(id);
@@ -141,7 +158,8 @@ function stateTrail(types: string[]): HandoffState[] {
     const s = to[t];
     if (!s) continue;
     if (s === 'handed_off' && out.at(-1) === 'received') out.push('building_context', 'deciding', 'acting');
-    if (s === 'awaiting_approval' && out.at(-1) === 'received') out.push('building_context', 'deciding', 'acting');
+    if (s === 'awaiting_approval' && out.at(-1) === 'received')
+      out.push('building_context', 'deciding', 'acting');
     if (s === 'handed_off' && out.at(-1) === 'awaiting_approval') out.push('acting');
     out.push(s);
   }

@@ -37,6 +37,8 @@ export interface OpenOptions {
   leaseMs?: number;
   pollMs?: number;
   crashPoint?: (name: string) => void;
+  /** SQLite: write through a writer thread, so the database works on the second core. */
+  threadedWriter?: boolean;
   /** An already loaded project (then `dir` is only used for messages). */
   project?: Project;
   /** Adjusts the action registry before flows are checked (eval swaps in recorders and recorded context). */
@@ -76,7 +78,9 @@ export class Baton {
     await registry.loadProjectModules(project.actionsDir);
     o.configure?.(registry);
     checkUses(project, registry);
-    const store = await openStore(resolveStorageUrl(project, o.storage));
+    const store = await openStore(resolveStorageUrl(project, o.storage), {
+      threaded: o.threadedWriter ?? false,
+    });
     const directory = new Directory(project.def);
     const versions = new Map<string, CompiledFlow>();
     for (const f of project.flows.values()) {
