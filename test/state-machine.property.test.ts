@@ -2,7 +2,7 @@
 // people's commands never produce a transition the state machine forbids, never fail with
 // anything but a clear 4xx-class BatonError, and keep the ledger and audit chain consistent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import * as fc from 'fast-check';
 import { canTransition } from '../src/core/states.ts';
 import { eventHash, GENESIS } from '../src/core/hash-chain.ts';
 import { HANDOFF_STATES, TERMINAL_STATES, type HandoffState } from '../src/core/types.ts';
@@ -76,7 +76,7 @@ describe('state machine (property)', () => {
           expect(HANDOFF_STATES).toContain(view.state);
           // The ledger: entries are contiguous and only the last may be open.
           const open = view.ledger.filter((l) => l.to === null);
-          if (TERMINAL_STATES.has(view.state as HandoffState)) expect(open.length).toBeLessThanOrEqual(1);
+          if (TERMINAL_STATES.has(view.state)) expect(open.length).toBeLessThanOrEqual(1);
           else {
             expect(open).toHaveLength(1);
             expect(open[0]!.owner).toBe(view.owner);

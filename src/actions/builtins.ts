@@ -13,9 +13,7 @@ const cancelTasks = async (fx: InternalEffects, ids: string[]): Promise<void> =>
 };
 
 const taskIdOf = (result: unknown): string[] =>
-  result && typeof result === 'object' && 'taskId' in result
-    ? [String((result as { taskId: unknown }).taskId)]
-    : [];
+  result && typeof result === 'object' && 'taskId' in result ? [String(result.taskId)] : [];
 
 function task(
   fx: InternalEffects,

@@ -73,10 +73,9 @@ export interface InternalAction<P = Record<string, unknown>> {
   undo?(params: P, result: unknown, fx: InternalEffects): Promise<void> | void;
 }
 
-export type AnyAction = ActionDefinition<never, unknown> | InternalAction<never>;
+export type AnyAction = ActionDefinition<never> | InternalAction<never>;
 
-export const isInternal = (a: AnyAction): a is InternalAction<never> =>
-  'internal' in a && a.internal === true;
+export const isInternal = (a: AnyAction): a is InternalAction<never> => 'internal' in a && a.internal;
 
 /** A context source: reads data for the decision. Reads have no side effects, so they may repeat. */
 export interface ContextSource<P = Record<string, unknown>> {

@@ -43,7 +43,5 @@ export class Tables {
 /** Keys compare as lower-case text, so `Acme.com` finds `acme.com` and 5 finds "5". */
 function keyText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  return (
-    typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean | bigint)
-  ).toLowerCase();
+  return (typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : JSON.stringify(v)).toLowerCase();
 }

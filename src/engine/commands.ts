@@ -1,7 +1,7 @@
 // What people do to a handoff: accept, decline, return, reassign, complete, cancel, retry,
 // resolve, observe (shadow mode). Each is a pure change of a working copy; the service commits it.
 import { BatonError } from '../core/errors.ts';
-import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
+import { isOwnerRef } from '../core/owner.ts';
 import { TERMINAL_STATES, WAITING_FOR_OWNER } from '../core/types.ts';
 import type { Actor, ReturnReason } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
@@ -132,7 +132,7 @@ export function reassign(
   }
   h.rework += 1;
   h.handedOffAt ??= w.now;
-  w.changeOwner(to as OwnerRef, 'reassigned', 'reassigned', c.user);
+  w.changeOwner(to, 'reassigned', 'reassigned', c.user);
   w.event('reassigned', actorOf(c), { from, to, ...(comment ? { comment } : {}) });
   notify(w, to, 'handoff', `Reassigned to you: ${flow.def.name} (${h.id})`);
 }

@@ -10,7 +10,7 @@ export class Directory {
   constructor(def: Pick<ProjectDef, 'people' | 'teams' | 'fallbackOwner'>) {
     for (const p of def.people) this.people.set(p.id, p);
     for (const t of def.teams) this.teams.set(t.id, t);
-    this.fallbackOwner = def.fallbackOwner as OwnerRef;
+    this.fallbackOwner = def.fallbackOwner;
   }
 
   person(id: string): Person | undefined {

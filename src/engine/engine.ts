@@ -306,7 +306,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     const def = this.rt.registry.action(a.use);
     if (!def || isInternal(def))
       return { ok: false, error: new BatonError('action_failed', `action ${a.use} is not available`) };
-    const ext = def as ActionDefinition<Record<string, unknown>, unknown>;
+    const ext = def as ActionDefinition<Record<string, unknown>>;
     const timeoutMs = Math.min(ext.timeoutMs ?? 10_000, this.leaseMs - 1000);
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.shutdown.signal]);
     try {

@@ -66,7 +66,7 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
     }
     try {
       const params = source.params.parse(c.with.render(vars));
-      const value = await source.fetch(params as never, { handoffId: w.handoff.id, flow: flow.def.id });
+      const value = await source.fetch(params, { handoffId: w.handoff.id, flow: flow.def.id });
       context[c.name] = value ?? null;
       sources.push({
         name: c.name,
@@ -160,7 +160,7 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
           `parameter ${['with', ...(issue?.path ?? [])].join('.')}: ${issue?.message ?? 'invalid'}`,
         );
       }
-      record.params = parsed.data as Record<string, unknown>;
+      record.params = parsed.data;
     } catch (e) {
       record.state = 'failed';
       record.error = errorText(e);

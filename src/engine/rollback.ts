@@ -65,7 +65,7 @@ export async function rollbackHandoff(
     }
     const rollbackUse = compiled?.rollback?.use;
     const rollbackDef = rollbackUse ? rt.registry.action(rollbackUse) : undefined;
-    const ext = def as ActionDefinition<Record<string, unknown>, unknown> | undefined;
+    const ext = def as ActionDefinition<Record<string, unknown>> | undefined;
     if (!ext?.rollback && !rollbackDef) {
       w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use });
       snap = await commitOrThrow(engine, w, flow);
@@ -93,7 +93,7 @@ export async function rollbackHandoff(
             decision: {},
             handoff: { id, flow: flow.def.id },
           }) ?? a.params;
-        await (rollbackDef as ActionDefinition<Record<string, unknown>, unknown>).run(params, ctx);
+        await (rollbackDef as ActionDefinition<Record<string, unknown>>).run(params, ctx);
       }
       a2.state = 'rolled_back';
       w2.putAction(a2);

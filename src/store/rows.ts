@@ -17,7 +17,7 @@ type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v);
 const optNum = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 const optStr = (v: unknown): string | undefined =>
-  v === null || v === undefined ? undefined : String(v as string);
+  v === null || v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
 const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
 const optJson = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : json<T>(v));
 

@@ -23,7 +23,6 @@ import {
   decodeCursor,
   encodeCursor,
   HANDOFF_COLUMNS,
-  handoffToRow,
   rowToAction,
   rowToApproval,
   rowToEvent,
