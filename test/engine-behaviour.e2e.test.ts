@@ -49,7 +49,7 @@ async function settle(ms = 3000): Promise<void> {
     const busy = await baton.store.query<{ n: number }>(
       "SELECT COUNT(*) AS n FROM handoffs WHERE state IN ('received','building_context','deciding','acting')",
     );
-    if (Number(busy[0]!.n) === 0) return;
+    if (busy[0]!.n === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }
