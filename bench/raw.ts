@@ -1,0 +1,125 @@
+// The raw limit: plain node:sqlite writing the same rows a lead-to-owner handoff writes (one
+// handoff row, six events, two actions, two ledger entries, a task, an inbox message), with
+// synchronous=FULL — once with a transaction per handoff, once in batches.
+import { DatabaseSync } from 'node:sqlite';
+import { createHash } from 'node:crypto';
+import { applyMigrations } from '../src/store/sqlite/migrate.ts';
+import { HANDOFF_COLUMNS } from '../src/store/rows.ts';
+
+export function runRaw(file: string, total: number, batch: number): { perSecond: number; seconds: number } {
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+  applyMigrations(db);
+  const q = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  const handoff = db.prepare(
+    `INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) VALUES (${q(HANDOFF_COLUMNS.length)})`,
+  );
+  const event = db.prepare(`INSERT INTO events VALUES (${q(10)})`);
+  const action = db.prepare(`INSERT INTO actions VALUES (${q(15)})`);
+  const ledger = db.prepare(`INSERT INTO ledger VALUES (${q(8)})`);
+  const task = db.prepare(`INSERT INTO tasks VALUES (${q(9)})`);
+  const inbox = db.prepare(`INSERT INTO inbox VALUES (${q(6)})`);
+  const input = JSON.stringify({ id: 'x', company: 'Company', email: 'buyer@acme.com', amount: 6500 });
+  const context = JSON.stringify({
+    account: { domain: 'acme.com', company: 'Acme Corp', owner: 'kim', tier: 'enterprise' },
+  });
+  const decision = JSON.stringify({
+    owner: 'user:kim',
+    actions: ['task', 'tell'],
+    by: 'rule',
+    rule: { index: 0, name: 'existing account', when: 'context.account != null' },
+    reads: { 'context.account': {} },
+    policyVersions: {},
+  });
+  const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+  const write = (i: number) => {
+    const id = `h_raw_${i}`;
+    const now = Date.now();
+    handoff.run(
+      id,
+      'lead-to-owner',
+      'v1',
+      'auto',
+      `k${i}`,
+      'handed_off',
+      'user:kim',
+      'team:marketing',
+      'team:sales-ops',
+      input,
+      context,
+      decision,
+      null,
+      null,
+      now,
+      now,
+      now,
+      null,
+      null,
+      now + 900_000,
+      0,
+      0,
+      0,
+      0,
+      2,
+      1,
+      null,
+      null,
+      6,
+      'h',
+    );
+    let prev = '0'.repeat(64);
+    for (let s = 1; s <= 6; s++) {
+      const data = s === 3 ? decision : '{"action":"task","result":{"taskId":"t"}}';
+      const h = hash(prev + data);
+      event.run(id, s, now, 'event', 'engine', 'lead-to-owner', null, data, prev, h);
+      prev = h;
+    }
+    action.run(
+      id,
+      'task',
+      0,
+      'builtin.create_task',
+      'succeeded',
+      'low',
+      `${id}:task`,
+      '{"title":"Call Company"}',
+      '{"taskId":"t"}',
+      null,
+      1,
+      null,
+      null,
+      null,
+      now,
+    );
+    action.run(
+      id,
+      'tell',
+      1,
+      'builtin.notify_owner',
+      'succeeded',
+      'low',
+      `${id}:tell`,
+      '{"text":"New lead"}',
+      '{"messageId":"m"}',
+      null,
+      1,
+      null,
+      null,
+      null,
+      now,
+    );
+    ledger.run(id, 1, 'agent:lead-to-owner', now, now, 'received', 'released', null);
+    ledger.run(id, 2, 'user:kim', now, null, 'decision:rule', 'pending', null);
+    task.run(`t_${i}`, id, 'task', 'Call Company', null, 'user:kim', 'open', now, null);
+    inbox.run(`m_${i}`, 'user:kim', id, 'notification', 'New lead: Company', now);
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < total; i += batch) {
+    db.exec('BEGIN IMMEDIATE');
+    for (let j = i; j < Math.min(total, i + batch); j++) write(j);
+    db.exec('COMMIT');
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  return { perSecond: total / seconds, seconds };
+}

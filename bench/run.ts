@@ -1,0 +1,97 @@
+// `npm run bench`: lead-to-owner end to end on fresh SQLite stores (synchronous=FULL).
+//   1. the raw limit: plain node:sqlite writing the same rows, a transaction per handoff and in batches
+//   2. in process, 20,000 handoffs with 200 in flight (plain store, and with the writer thread)
+//   3. over HTTP against `baton serve`, 20,000 handoffs with 200 in flight
+//   4. latency at 1,000 handoffs/s offered
+// Prints a table, then one JSON line. Options: --total N, --in-flight N, --skip-http.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runRaw } from './raw.ts';
+import { runInProcess } from './inprocess.ts';
+import { runHttp } from './http.ts';
+import { runLatency } from './latency.ts';
+
+const { values } = parseArgs({
+  options: {
+    total: { type: 'string', default: '20000' },
+    'in-flight': { type: 'string', default: '200' },
+    'skip-http': { type: 'boolean', default: false },
+    port: { type: 'string', default: '3917' },
+  },
+});
+const total = Number(values.total);
+const inFlight = Number(values['in-flight']);
+const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples');
+const work = mkdtempSync(path.join(tmpdir(), 'baton-bench-'));
+const db = (name: string) => `sqlite:${path.join(work, `${name}.db`)}`;
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+const started = performance.now();
+const rows: Array<[string, string, string, string]> = [];
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+say(`bench: ${total} handoffs, ${inFlight} in flight, stores in ${work}`);
+const rawOne = runRaw(path.join(work, 'raw1.db'), total, 1);
+rows.push(['raw node:sqlite, 1 handoff per transaction', fmt(rawOne.perSecond), '', '']);
+const rawBatched = runRaw(path.join(work, 'raw200.db'), total, 200);
+rows.push(['raw node:sqlite, 200 handoffs per transaction', fmt(rawBatched.perSecond), '', '']);
+say('bench: raw done');
+
+const plain = await runInProcess(examples, db('inproc'), total, inFlight, false);
+rows.push(['Baton in process', fmt(plain.perSecond), fmt(plain.p50, 1), fmt(plain.p99, 1)]);
+const threaded = await runInProcess(examples, db('threaded'), total, inFlight, true);
+rows.push([
+  'Baton in process, writer thread',
+  fmt(threaded.perSecond),
+  fmt(threaded.p50, 1),
+  fmt(threaded.p99, 1),
+]);
+say('bench: in process done');
+
+let http: Awaited<ReturnType<typeof runHttp>> | undefined;
+if (!values['skip-http']) {
+  http = await runHttp(examples, db('http'), total, inFlight, Number(values.port));
+  rows.push(['Baton over HTTP (baton serve)', fmt(http.perSecond), fmt(http.p50, 1), fmt(http.p99, 1)]);
+  say('bench: http done');
+}
+
+const best = threaded.perSecond > plain.perSecond ? threaded : plain;
+const latency = await runLatency(examples, db('latency'), 1000, 10, best === threaded);
+rows.push([
+  `latency at ${latency.offered}/s offered (${latency.handoffs} handoffs)`,
+  '',
+  fmt(latency.p50, 1),
+  fmt(latency.p99, 1),
+]);
+clearInterval(sampler);
+
+const header: [string, string, string, string] = ['run', 'handoffs/s', 'p50 ms', 'p99 ms'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (r: string[]) =>
+  r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));
+console.log(
+  JSON.stringify({
+    handoffs_per_s: Math.round(best.perSecond),
+    http_handoffs_per_s: http ? Math.round(http.perSecond) : null,
+    p50_ms: Number(latency.p50.toFixed(2)),
+    p99_ms: Number(latency.p99.toFixed(2)),
+    peak_rss_mb: Math.round(peakRss / 2 ** 20),
+    raw_batched_per_s: Math.round(rawBatched.perSecond),
+    raw_per_tx_per_s: Math.round(rawOne.perSecond),
+    in_process_plain_per_s: Math.round(plain.perSecond),
+    in_process_writer_thread_per_s: Math.round(threaded.perSecond),
+    total,
+    in_flight: inFlight,
+    seconds: Math.round((performance.now() - started) / 1000),
+  }),
+);
+rmSync(work, { recursive: true, force: true });
