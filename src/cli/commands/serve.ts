@@ -33,6 +33,8 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
     dir: s.projectDir,
     ...(s.storageOverride ? { storage: s.storageOverride } : {}),
     worker: o.worker,
+    // A long-running server writes SQLite from a second thread, so the two cores overlap.
+    threadedWriter: true,
   });
   const host = o.host ?? baton.project.def.server.host;
   const wanted = port ?? baton.project.def.server.port;
