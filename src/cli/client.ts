@@ -29,14 +29,14 @@ export interface SendResult {
 
 /** What a person does to a handoff; `kind` is also the HTTP route's last segment. */
 export type HandoffCommand =
-  | { kind: 'accept' }
+  | { kind: 'accept'; comment?: string }
   | { kind: 'decline'; reason: string; comment?: string }
   | { kind: 'return'; reason: string; comment?: string }
   | { kind: 'reassign'; to: string; comment?: string }
   | { kind: 'complete'; comment?: string }
   | { kind: 'cancel'; comment?: string }
-  | { kind: 'rollback' }
-  | { kind: 'retry' }
+  | { kind: 'rollback'; comment?: string }
+  | { kind: 'retry'; comment?: string }
   | { kind: 'resolve'; action: string; outcome: 'succeeded' | 'failed' | 'retry'; comment?: string };
 
 export interface Decision {

@@ -68,7 +68,7 @@ export class DirectClient implements Client {
     const b = this.baton;
     switch (c.kind) {
       case 'accept':
-        await b.accept(id, p);
+        await b.accept(id, p, c.comment);
         break;
       case 'decline':
         await b.decline(id, p, c.reason, c.comment);
@@ -86,10 +86,10 @@ export class DirectClient implements Client {
         await b.cancel(id, p, c.comment);
         break;
       case 'rollback':
-        await b.rollback(id, p);
+        await b.rollback(id, p, c.comment);
         break;
       case 'retry':
-        await b.retry(id, p);
+        await b.retry(id, p, c.comment);
         break;
       case 'resolve':
         await b.resolve(id, c.action, p, c.outcome, c.comment);

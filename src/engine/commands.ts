@@ -26,7 +26,7 @@ function requireOwner(w: Work, rt: Runtime, c: Caller, what: string): void {
   );
 }
 
-export function accept(w: Work, rt: Runtime, c: Caller): void {
+export function accept(w: Work, rt: Runtime, c: Caller, comment?: string): void {
   const h = w.handoff;
   if (!WAITING_FOR_OWNER.has(h.state))
     throw new BatonError('invalid_transition', `Cannot accept: the handoff is ${h.state}`);
@@ -41,7 +41,7 @@ export function accept(w: Work, rt: Runtime, c: Caller): void {
     open.by = c.user;
     w.touchLedger(open);
   }
-  w.event('accepted', actorOf(c), { owner: h.owner });
+  w.event('accepted', actorOf(c), { owner: h.owner, ...(comment ? { comment } : {}) });
 }
 
 export function decline(
@@ -191,7 +191,7 @@ export function cancel(w: Work, rt: Runtime, c: Caller, comment?: string): void 
 }
 
 /** Failed actions go back to pending and the handoff to acting; the worker runs them again. */
-export function retry(w: Work, rt: Runtime, c: Caller): void {
+export function retry(w: Work, rt: Runtime, c: Caller, comment?: string): void {
   const h = w.handoff;
   if (h.state !== 'failed')
     throw new BatonError('invalid_transition', `Cannot retry: the handoff is ${h.state}, not failed`);
@@ -210,7 +210,7 @@ export function retry(w: Work, rt: Runtime, c: Caller): void {
     w.putAction(a);
   }
   w.to('acting');
-  w.event('retried', actorOf(c), { actions: failed.map((a) => a.id) });
+  w.event('retried', actorOf(c), { actions: failed.map((a) => a.id), ...(comment ? { comment } : {}) });
   if (h.owner !== `agent:${h.flow}`) w.changeOwner(`agent:${h.flow}`, 'retried', 'released', c.user);
 }
 

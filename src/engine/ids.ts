@@ -1,28 +1,32 @@
-// Time-ordered ids (UUID v7 layout): sortable by creation time, so inserts stay local in indexes.
+// Time-ordered ids (UUID v7 layout): sortable by creation time, so inserts stay local in
+// indexes. Random hex comes from a pooled buffer and the time prefix is cached per millisecond:
+// ids are made several times per handoff on the hot path.
 import { randomBytes } from 'node:crypto';
 
-let pool = Buffer.alloc(0);
+let pool = '';
 let offset = 0;
+let lastMs = -1;
+let timeHex = '';
 
-function random10(): Buffer {
-  if (offset + 10 > pool.length) {
-    pool = randomBytes(10 * 4096);
+function randomHex(n: number): string {
+  if (offset + n > pool.length) {
+    pool = randomBytes(16_384).toString('hex');
     offset = 0;
   }
-  const b = pool.subarray(offset, offset + 10);
-  offset += 10;
-  return b;
+  const s = pool.slice(offset, offset + n);
+  offset += n;
+  return s;
 }
+
+const VARIANT = ['8', '9', 'a', 'b'];
 
 export function newId(prefix = ''): string {
   const ms = Date.now();
-  const r = random10();
-  const hex =
-    ms.toString(16).padStart(12, '0') +
-    '7' +
-    r.toString('hex', 0, 2).slice(1) +
-    ((r[2]! & 0x3f) | 0x80).toString(16).padStart(2, '0') +
-    r.toString('hex', 3, 10).slice(0, 14);
-  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-  return prefix + uuid;
+  if (ms !== lastMs) {
+    lastMs = ms;
+    const t = ms.toString(16).padStart(12, '0');
+    timeHex = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+  }
+  const r = randomHex(18);
+  return `${prefix}${timeHex}${r.slice(0, 3)}-${VARIANT[r.charCodeAt(3) & 3]}${r.slice(4, 7)}-${r.slice(7, 18)}${randomHex(1)}`;
 }

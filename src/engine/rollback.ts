@@ -21,6 +21,7 @@ export async function rollbackHandoff(
   rt: Runtime,
   id: string,
   c: Caller,
+  comment: string | undefined,
   load: () => Promise<{ snap: HandoffSnapshot; flow: CompiledFlow }>,
 ): Promise<void> {
   const loaded = await load();
@@ -120,6 +121,7 @@ export async function rollbackHandoff(
   w.event('rolled_back', actorOf(c), {
     actions: w.actions.filter((a) => a.state === 'rolled_back').map((a) => a.id),
     notReversible: w.actions.filter((a) => a.state === 'succeeded').map((a) => a.id),
+    ...(comment ? { comment } : {}),
   });
   await commitOrThrow(engine, w, flow);
 }

@@ -213,8 +213,8 @@ export class Baton {
     };
   }
 
-  accept(id: string, p: CallerInfo) {
-    return this.mutate(id, (w) => cmd.accept(w, this.runtime, this.caller(p)));
+  accept(id: string, p: CallerInfo, comment?: string) {
+    return this.mutate(id, (w) => cmd.accept(w, this.runtime, this.caller(p), comment));
   }
 
   decline(id: string, p: CallerInfo, reason: string, comment?: string) {
@@ -239,8 +239,8 @@ export class Baton {
     return this.mutate(id, (w) => cmd.cancel(w, this.runtime, this.caller(p), comment));
   }
 
-  retry(id: string, p: CallerInfo) {
-    return this.mutate(id, (w) => cmd.retry(w, this.runtime, this.caller(p)));
+  retry(id: string, p: CallerInfo, comment?: string) {
+    return this.mutate(id, (w) => cmd.retry(w, this.runtime, this.caller(p), comment));
   }
 
   resolve(
@@ -257,9 +257,9 @@ export class Baton {
     return this.mutate(id, (w) => cmd.observe(w, this.caller(p), owner));
   }
 
-  async rollback(id: string, p: CallerInfo): Promise<HandoffView> {
+  async rollback(id: string, p: CallerInfo, comment?: string): Promise<HandoffView> {
     const c = this.caller(p);
-    await rollbackHandoff(this.engine, this.store, this.runtime, id, c, async () => {
+    await rollbackHandoff(this.engine, this.store, this.runtime, id, c, comment, async () => {
       const snap = await this.snapshot(id);
       return { snap, flow: await this.runtime.flowFor(snap.handoff.flowVersion) };
     });

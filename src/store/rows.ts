@@ -54,6 +54,20 @@ export const HANDOFF_COLUMNS = [
   'head_hash',
 ] as const;
 
+/**
+ * A handoff's input, context and decision are replaced, never changed in place, so their JSON
+ * is computed once per object rather than at every commit of the handoff.
+ */
+const jsonCache = new WeakMap<object, string>();
+function jsonOnce(value: object): string {
+  let text = jsonCache.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonCache.set(value, text);
+  }
+  return text;
+}
+
 export function handoffToRow(h: HandoffRecord): unknown[] {
   return [
     h.id,
@@ -65,9 +79,9 @@ export function handoffToRow(h: HandoffRecord): unknown[] {
     h.owner,
     h.boundary.from,
     h.boundary.to,
-    JSON.stringify(h.input),
-    h.context === null ? null : JSON.stringify(h.context),
-    h.decision === null ? null : JSON.stringify(h.decision),
+    jsonOnce(h.input),
+    h.context === null ? null : jsonOnce(h.context),
+    h.decision === null ? null : jsonOnce(h.decision),
     h.requester ?? null,
     h.observed ? JSON.stringify(h.observed) : null,
     h.createdAt,

@@ -132,9 +132,12 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
   const withComment = (o: Record<string, unknown>) =>
     typeof o.comment === 'string' ? { comment: o.comment } : {};
 
-  act('accept', 'take the work: you (or your team or role) become its accepted owner', () => ({
-    kind: 'accept',
-  }));
+  act(
+    'accept',
+    'take the work: you (or your team or role) become its accepted owner',
+    (o) => ({ kind: 'accept', ...withComment(o) }),
+    comment,
+  );
   act(
     'decline',
     'send it back before accepting (a return before acceptance)',
@@ -155,8 +158,13 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
   );
   act('complete', 'mark the work done', (o) => ({ kind: 'complete', ...withComment(o) }), comment);
   act('cancel', 'stop the handoff for good', (o) => ({ kind: 'cancel', ...withComment(o) }), comment);
-  act('rollback', "undo the handoff's actions, newest first", () => ({ kind: 'rollback' }));
-  act('retry', 'run failed actions again', () => ({ kind: 'retry' }));
+  act(
+    'rollback',
+    "undo the handoff's actions, newest first",
+    (o) => ({ kind: 'rollback', ...withComment(o) }),
+    comment,
+  );
+  act('retry', 'run failed actions again', (o) => ({ kind: 'retry', ...withComment(o) }), comment);
   act(
     'resolve',
     'settle an action whose outcome is unknown: it --succeeded, it --failed, or --retry it',

@@ -28,8 +28,8 @@ export function commandRoutes(): Route[] {
       body: commentBody,
       response,
       errors,
-      async handler({ params, caller, baton }) {
-        return baton.accept(params.id, callerInfo(caller));
+      async handler({ params, body, caller, baton }) {
+        return baton.accept(params.id, callerInfo(caller), body.comment);
       },
     }),
     defineRoute({
@@ -112,8 +112,8 @@ export function commandRoutes(): Route[] {
       body: commentBody,
       response,
       errors,
-      async handler({ params, caller, baton }) {
-        return baton.rollback(params.id, callerInfo(caller));
+      async handler({ params, body, caller, baton }) {
+        return baton.rollback(params.id, callerInfo(caller), body.comment);
       },
     }),
     defineRoute({
@@ -126,8 +126,8 @@ export function commandRoutes(): Route[] {
       body: commentBody,
       response,
       errors,
-      async handler({ params, caller, baton }) {
-        return baton.retry(params.id, callerInfo(caller));
+      async handler({ params, body, caller, baton }) {
+        return baton.retry(params.id, callerInfo(caller), body.comment);
       },
     }),
     defineRoute({
