@@ -350,6 +350,14 @@ function checkUses(project: Project, registry: Registry): void {
       if (rb && !registry.action(rb))
         problems.push({ file: f.file, path: `actions[${i}].rollback`, message: `unknown action ${rb}` });
     });
+    if (f.def.decide.llm) {
+      problems.push({
+        file: f.file,
+        path: 'decide.llm',
+        message:
+          'the model decision layer is not available in this version: remove `llm:` (rules and `otherwise` decide)',
+      });
+    }
     f.def.context.forEach((c, i) => {
       if (!registry.source(c.use))
         problems.push({
