@@ -34,6 +34,7 @@ import {
 } from '../rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { BulkInsert } from './bulk.ts';
+import { Where } from './where.ts';
 
 type Row = Record<string, unknown>;
 
@@ -204,41 +205,22 @@ export class SqliteStore implements Store {
   }
 
   async list(f: HandoffFilter) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (f.flow) {
-      where.push('flow_id = ?');
-      params.push(f.flow);
+    const c = f.cursor ? decodeCursor(f.cursor) : undefined;
+    if (f.cursor && !c) {
+      throw new BatonError('validation_failed', 'cursor is not valid', {
+        details: [{ path: 'cursor', message: 'not a cursor from a previous page' }],
+      });
     }
-    if (f.owner) {
-      where.push('owner = ?');
-      params.push(f.owner);
-    }
-    if (f.state) {
-      where.push('state = ?');
-      params.push(f.state);
-    }
-    if (f.breached !== undefined) {
-      where.push('breached = ?');
-      params.push(f.breached ? 1 : 0);
-    }
-    if (f.since !== undefined) {
-      where.push('created_at >= ?');
-      params.push(f.since);
-    }
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor);
-      if (!c)
-        throw new BatonError('validation_failed', 'cursor is not valid', {
-          details: [{ path: 'cursor', message: 'not a cursor from a previous page' }],
-        });
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(c.createdAt, c.createdAt, c.id);
-    }
+    const where = new Where()
+      .add(!!f.flow, 'flow_id = ?', f.flow)
+      .add(!!f.owner, 'owner = ?', f.owner)
+      .add(!!f.state, 'state = ?', f.state)
+      .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
+      .add(f.since !== undefined, 'created_at >= ?', f.since)
+      .add(!!c, '(created_at < ? OR (created_at = ? AND id < ?))', c?.createdAt, c?.createdAt, c?.id);
     const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
-    const sql = `SELECT * FROM handoffs ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...(params as never[]), limit + 1) as Row[];
+    const sql = `SELECT * FROM handoffs ${where} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...(where.params as never[]), limit + 1) as Row[];
     const items = rows.slice(0, limit).map(rowToHandoff);
     const last = items[items.length - 1];
     return rows.length > limit && last
@@ -252,45 +234,36 @@ export class SqliteStore implements Store {
   }
 
   async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string; limit?: number }) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (f.state) {
-      where.push('state = ?');
-      params.push(f.state);
-    }
-    if (f.handoffId) {
-      where.push('handoff_id = ?');
-      params.push(f.handoffId);
-    }
-    const sql = `SELECT body FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY requested_at LIMIT ?`;
-    return (this.db.prepare(sql).all(...(params as never[]), f.limit ?? 1000) as Row[]).map(rowToApproval);
+    const where = new Where()
+      .add(!!f.state, 'state = ?', f.state)
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
+    const sql = `SELECT body FROM approvals ${where} ORDER BY requested_at LIMIT ?`;
+    return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 1000) as Row[]).map(
+      rowToApproval,
+    );
   }
 
   async tasks(f: { assignees?: string[]; state?: TaskRecord['state']; handoffId?: string; limit?: number }) {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (f.assignees) {
-      where.push(`assignee IN (${placeholders(f.assignees.length) || 'NULL'})`);
-      params.push(...f.assignees);
-    }
-    if (f.state) {
-      where.push('state = ?');
-      params.push(f.state);
-    }
-    if (f.handoffId) {
-      where.push('handoff_id = ?');
-      params.push(f.handoffId);
-    }
-    const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...(params as never[]), f.limit ?? 500) as Row[]).map(rowToTask);
+    const where = new Where()
+      .add(
+        !!f.assignees,
+        `assignee IN (${placeholders(f.assignees?.length ?? 0) || 'NULL'})`,
+        ...(f.assignees ?? []),
+      )
+      .add(!!f.state, 'state = ?', f.state)
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
+    const sql = `SELECT * FROM tasks ${where} ORDER BY created_at DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 500) as Row[]).map(rowToTask);
   }
 
   async inbox(f: { owners?: string[]; limit?: number }) {
-    const where = f.owners ? `WHERE owner IN (${placeholders(f.owners.length) || 'NULL'})` : '';
-    const sql = `SELECT * FROM inbox ${where} ORDER BY created_at DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...((f.owners ?? []) as never[]), f.limit ?? 500) as Row[]).map(
-      rowToInbox,
+    const where = new Where().add(
+      !!f.owners,
+      `owner IN (${placeholders(f.owners?.length ?? 0) || 'NULL'})`,
+      ...(f.owners ?? []),
     );
+    const sql = `SELECT * FROM inbox ${where} ORDER BY created_at DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 500) as Row[]).map(rowToInbox);
   }
 
   async createToken(t: TokenRow) {
