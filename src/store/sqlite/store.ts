@@ -219,7 +219,7 @@ export class SqliteStore implements Store {
       .add(f.since !== undefined, 'created_at >= ?', f.since)
       .add(!!c, '(created_at < ? OR (created_at = ? AND id < ?))', c?.createdAt, c?.createdAt, c?.id);
     const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
-    const sql = `SELECT * FROM handoffs ${where} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const sql = `SELECT * FROM handoffs ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...(where.params as never[]), limit + 1) as Row[];
     const items = rows.slice(0, limit).map(rowToHandoff);
     const last = items[items.length - 1];
@@ -237,7 +237,7 @@ export class SqliteStore implements Store {
     const where = new Where()
       .add(!!f.state, 'state = ?', f.state)
       .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
-    const sql = `SELECT body FROM approvals ${where} ORDER BY requested_at LIMIT ?`;
+    const sql = `SELECT body FROM approvals ${where.sql} ORDER BY requested_at LIMIT ?`;
     return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 1000) as Row[]).map(
       rowToApproval,
     );
@@ -252,7 +252,7 @@ export class SqliteStore implements Store {
       )
       .add(!!f.state, 'state = ?', f.state)
       .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
-    const sql = `SELECT * FROM tasks ${where} ORDER BY created_at DESC LIMIT ?`;
+    const sql = `SELECT * FROM tasks ${where.sql} ORDER BY created_at DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 500) as Row[]).map(rowToTask);
   }
 
@@ -262,7 +262,7 @@ export class SqliteStore implements Store {
       `owner IN (${placeholders(f.owners?.length ?? 0) || 'NULL'})`,
       ...(f.owners ?? []),
     );
-    const sql = `SELECT * FROM inbox ${where} ORDER BY created_at DESC LIMIT ?`;
+    const sql = `SELECT * FROM inbox ${where.sql} ORDER BY created_at DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 500) as Row[]).map(rowToInbox);
   }
 

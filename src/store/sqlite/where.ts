@@ -12,7 +12,7 @@ export class Where {
     return this;
   }
 
-  toString(): string {
+  get sql(): string {
     return this.conditions.length ? `WHERE ${this.conditions.join(' AND ')}` : '';
   }
 }
