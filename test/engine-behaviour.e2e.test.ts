@@ -320,3 +320,26 @@ ${gate('stop')}
     expect(await baton.store.flowVersion(version)).toMatchObject({ flowId: 'lead-to-owner' });
   });
 });
+
+describe('intake guards', () => {
+  it('refuses non-finite numbers and absurd nesting with 422-class errors, not a crash', async () => {
+    env = await openTemp({}, { worker: false });
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = { d: deep };
+    await expect(
+      env.baton.send(
+        'lead-to-owner',
+        { id: 'D1', company: 'Acme', email: 'a@acme.com', amount: Infinity },
+        intakeActor,
+      ),
+    ).rejects.toMatchObject({ code: 'validation_failed', details: [{ path: 'input.amount' }] });
+    await expect(
+      env.baton.send(
+        'lead-to-owner',
+        { id: 'D2', company: 'Acme', email: 'a@acme.com', extra: deep },
+        intakeActor,
+      ),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect((await env.baton.list({})).items).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { BatonError } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
+import { jsonProblems } from '../core/json-safe.ts';
 import { agentOwner } from '../core/owner.ts';
 import type { Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
@@ -91,6 +92,12 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   /** Creates a handoff, idempotent on the flow's key; resolves once it is durable. */
   async intake(flowId: string, input: unknown, actor: Actor): Promise<IntakeResult> {
     const flow = this.flow(flowId);
+    const unsafe = jsonProblems(input);
+    if (unsafe.length > 0) {
+      throw new BatonError('validation_failed', `the input for flow ${flowId} is not plain JSON`, {
+        details: unsafe,
+      });
+    }
     const errors = flow.validateInput(input);
     if (errors.length > 0) {
       throw new BatonError('validation_failed', `the input does not match flow ${flowId}'s schema`, {

@@ -1,0 +1,29 @@
+// Intake payloads come from outside: they must be plain JSON of bounded depth, with finite
+// numbers, before anything recursive (validation, hashing, storage) touches them.
+import type { ErrorDetail } from './errors.ts';
+
+export const MAX_DEPTH = 64;
+
+/** Problems that make `value` unfit to store as JSON; empty when it is fine. Iterative on purpose. */
+export function jsonProblems(value: unknown, root = 'input', maxDepth = MAX_DEPTH): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: root, depth: 0 }];
+  while (stack.length > 0 && problems.length < 20) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      problems.push({ path, message: 'must be a finite number' });
+    } else if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+      problems.push({ path, message: `a ${typeof v} is not JSON` });
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= maxDepth) {
+        problems.push({ path, message: `nested deeper than ${maxDepth} levels` });
+        continue;
+      }
+      if (Array.isArray(v))
+        v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]`, depth: depth + 1 }));
+      else
+        for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: `${path}.${k}`, depth: depth + 1 });
+    }
+  }
+  return problems;
+}
