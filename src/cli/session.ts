@@ -69,7 +69,7 @@ export class Session {
   }
 
   /** The store URL a project resolves to, with this run's override. */
-  async storageOf(baton: Baton): Promise<string> {
+  async storageOf(baton: Pick<Baton, 'project'>): Promise<string> {
     const { resolveStorageUrl } = await import('../project/load.ts');
     return resolveStorageUrl(baton.project, this.storageOverride);
   }

@@ -10,6 +10,9 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { CellCounter, CellHistogram, type Cell, type HistogramCell } from './cells.ts';
 import { ESCALATION_REASONS, RETURN_REASONS, type HandoffRecord, type HandoffState } from '../core/types.ts';
 import type { Engine } from '../engine/engine.ts';
+
+/** The Prometheus text exposition format's content type. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 import type { HandoffCommit, NewEvent } from '../store/port.ts';
 
 /** Seconds: from a second to a week. */

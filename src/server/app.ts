@@ -2,8 +2,7 @@
 // (tests use `inject` or `listen`; see listen.ts). Request logging is off: intake is a hot path.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { BatonError } from '../core/errors.ts';
-import type { Baton } from '../service/baton.ts';
-import { PromMetrics } from '../metrics/prometheus.ts';
+import type { BatonApi } from '../service/api.ts';
 import { authorize, type AnonymousRight, type Caller } from './auth.ts';
 import { registerBodyParser } from './body.ts';
 import { errorBody, logInternal, mapError, sendError } from './errors.ts';
@@ -41,19 +40,12 @@ declare module 'fastify' {
   }
 }
 
-// One Prometheus collector per service, however many servers are built on it.
-const prometheus = new WeakMap<Baton, PromMetrics>();
-
-export function buildServer(baton: Baton, options: ServerOptions = {}): FastifyInstance {
+export function buildServer(baton: BatonApi, options: ServerOptions = {}): FastifyInstance {
   const server = baton.project.def.server;
   const bodyLimit = options.bodyLimit ?? server.bodyLimit ?? 1024 * 1024;
   const anonymous = new Set<AnonymousRight>(options.anonymous ?? server.auth.anonymous);
   const useLogger = !!options.logger;
-  let prom = prometheus.get(baton);
-  if (!prom) {
-    prom = new PromMetrics(baton.engine);
-    prometheus.set(baton, prom);
-  }
+  const prom = { text: () => baton.metricsText(), contentType: baton.metricsContentType };
   const hub = new StreamHub(baton.engine, options.heartbeatMs ?? 15_000);
 
   const app = Fastify({

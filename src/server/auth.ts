@@ -6,7 +6,8 @@
 import type { FastifyRequest } from 'fastify';
 import { BatonError } from '../core/errors.ts';
 import type { Actor } from '../core/types.ts';
-import type { Baton, CallerInfo } from '../service/baton.ts';
+import type { CallerInfo } from '../service/baton.ts';
+import type { BatonApi } from '../service/api.ts';
 import { hasAccess, type Principal } from '../service/tokens.ts';
 
 export type AnonymousRight = 'intake' | 'read';
@@ -52,7 +53,7 @@ const ANONYMOUS_RIGHT: Partial<Record<Access, AnonymousRight>> = { intake: 'inta
 
 /** Resolves and checks the caller for a route; throws 401/403 BatonErrors. */
 export async function authorize(
-  baton: Baton,
+  baton: BatonApi,
   req: FastifyRequest,
   access: Access,
   anonymous: ReadonlySet<AnonymousRight>,

@@ -2,7 +2,7 @@
 // requests in flight finish, then resolves. The service (and its worker) stays open: its owner
 // closes it.
 import type { AddressInfo, Socket } from 'node:net';
-import type { Baton } from '../service/baton.ts';
+import type { BatonApi } from '../service/api.ts';
 import { buildServer, type ServerOptions } from './app.ts';
 
 export interface ListenOptions extends ServerOptions {
@@ -18,7 +18,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(baton: Baton, options: ListenOptions): Promise<RunningServer> {
+export async function startServer(baton: BatonApi, options: ListenOptions): Promise<RunningServer> {
   const { port, host = '127.0.0.1', ...rest } = options;
   const app = buildServer(baton, rest);
   // Node does not always see a keep-alive connection as idle at shutdown (then close() waits

@@ -2,7 +2,7 @@
 // registers it, validates with its schemas, and the OpenAPI document is generated from it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Baton } from '../service/baton.ts';
+import type { BatonApi } from '../service/api.ts';
 import type { Access, Caller } from './auth.ts';
 import { validationError } from './errors.ts';
 
@@ -18,7 +18,7 @@ export interface RouteContext<P, Q, B> {
   query: Q;
   body: B;
   caller: Caller;
-  baton: Baton;
+  baton: BatonApi;
   req: FastifyRequest;
   reply: FastifyReply;
 }
@@ -60,7 +60,7 @@ export interface Route {
   response: ResponseDoc;
   errors: number[];
   /** Validates and runs; resolves to what to send, or to the reply when the handler sent it. */
-  run(baton: Baton, req: FastifyRequest, reply: FastifyReply, caller: Caller): Promise<unknown>;
+  run(baton: BatonApi, req: FastifyRequest, reply: FastifyReply, caller: Caller): Promise<unknown>;
 }
 
 function check(schema: z.ZodType, data: unknown, root: 'body' | 'query' | 'params'): unknown {

@@ -1,7 +1,7 @@
 // Live updates over server-sent events: one `handoff` event per commit the engine makes durable.
 // One engine listener serves every client; it is attached while at least one client listens.
 import type { ServerResponse } from 'node:http';
-import type { Engine } from '../engine/engine.ts';
+import type { CommitSource } from '../service/api.ts';
 import type { HandoffCommit } from '../store/port.ts';
 
 /** A client that stops reading is dropped rather than buffered without bound. */
@@ -13,13 +13,13 @@ interface Client {
 }
 
 export class StreamHub {
-  private readonly engine: Engine;
+  private readonly engine: CommitSource;
   private readonly heartbeatMs: number;
   private readonly clients = new Set<Client>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly onCommit = (commit: HandoffCommit): void => this.broadcast(commit);
 
-  constructor(engine: Engine, heartbeatMs: number) {
+  constructor(engine: CommitSource, heartbeatMs: number) {
     this.engine = engine;
     this.heartbeatMs = heartbeatMs;
   }

@@ -26,6 +26,7 @@ import { applyDecisionApproval } from '../engine/pipeline.ts';
 import { rollbackHandoff } from '../engine/rollback.ts';
 import { handoffView, summaryView, type HandoffView } from './views.ts';
 import { authenticate, createToken, type Principal } from './tokens.ts';
+import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -70,6 +71,7 @@ export class Baton {
     this.directory = directory;
     this.registry = registry;
     this.versions = versions;
+    this.prom = new PromMetrics(engine);
   }
 
   static async open(o: OpenOptions): Promise<Baton> {
@@ -124,8 +126,24 @@ export class Baton {
   }
 
   runtime!: Runtime;
+  /** Counts every commit of this process's engine from the start (cheap: a switch per event). */
+  private readonly prom: PromMetrics;
+
+  /** Prometheus text for this process's engine. */
+  metricsText(): Promise<string> {
+    return this.prom.text();
+  }
+
+  get metricsContentType(): string {
+    return PROMETHEUS_CONTENT_TYPE;
+  }
+
+  startWorker(): void {
+    this.engine.start();
+  }
 
   async close(): Promise<void> {
+    this.prom.close();
     await this.engine.stop();
     await this.store.close();
   }

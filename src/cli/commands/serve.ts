@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { Command } from 'commander';
-import type { Baton } from '../../service/baton.ts';
+import type { BatonApi } from '../../service/api.ts';
 import type { CompiledFlow } from '../../flow/compiled.ts';
 import { parsePort } from '../input.ts';
 import { VERSION } from '../program.ts';
@@ -28,13 +28,13 @@ export function registerServe(program: Command, sessionFor: SessionFor): void {
 async function serve(s: Session, o: ServeOptions): Promise<void> {
   const port = o.port === undefined ? undefined : parsePort(o.port);
   const { startServer } = await import('../../server/listen.ts');
-  const { Baton } = await import('../../service/baton.ts');
-  const baton = await Baton.open({
+  const { RemoteBaton } = await import('../../service/remote.ts');
+  // The engine (with its store and worker) runs on its own thread and the HTTP server on this
+  // one, so a busy API and a busy engine use both cores.
+  const baton: BatonApi = await RemoteBaton.open({
     dir: s.projectDir,
     ...(s.storageOverride ? { storage: s.storageOverride } : {}),
     worker: o.worker,
-    // A long-running server writes SQLite from a second thread, so the two cores overlap.
-    threadedWriter: true,
   });
   const host = o.host ?? baton.project.def.server.host;
   const wanted = port ?? baton.project.def.server.port;
@@ -62,7 +62,7 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
     await baton.close();
     throw e;
   }
-  if (o.worker) baton.engine.start();
+  if (o.worker) baton.startWorker();
 
   s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken));
 
@@ -90,7 +90,7 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
 
 function banner(
   s: Session,
-  baton: Baton,
+  baton: BatonApi,
   storage: string,
   url: string,
   worker: boolean,
@@ -133,7 +133,7 @@ function banner(
 }
 
 /** The flags another shell needs to reach the same project and store directly. */
-function localFlags(s: Session, baton: Baton): string {
+function localFlags(s: Session, baton: BatonApi): string {
   let out = '';
   const rel = path.relative(process.cwd(), baton.project.dir);
   if (rel !== '') out += ` --project ${rel.startsWith('..') ? baton.project.dir : rel}`;

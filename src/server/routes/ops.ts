@@ -2,13 +2,12 @@
 // anywhere); they reveal nothing but up or down.
 import { BatonError } from '../../core/errors.ts';
 import { metricsSummary } from '../../metrics/summary.ts';
-import type { PromMetrics } from '../../metrics/prometheus.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { metricsSummaryResponse, okResponse, summaryQuery } from '../schemas.ts';
 
 const READY_TIMEOUT_MS = 2000;
 
-export function opsRoutes(prom: PromMetrics): Route[] {
+export function opsRoutes(prom: { text(): Promise<string>; contentType: string }): Route[] {
   return [
     defineRoute({
       method: 'GET',

@@ -2,14 +2,14 @@
 // (itself, its teams and roles); a queue (team:…, role:…) means that queue only.
 import { BatonError } from '../../core/errors.ts';
 import { parseOwner } from '../../core/owner.ts';
-import type { Baton } from '../../service/baton.ts';
+import type { BatonApi } from '../../service/api.ts';
 import { callerUser, type Caller } from '../auth.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { inboxList, ownerQuery, taskList, tasksQuery } from '../schemas.ts';
 
 type Who = { user: string | undefined } | { queue: string };
 
-function who(baton: Baton, owner: string | undefined, caller: Caller): Who {
+function who(baton: BatonApi, owner: string | undefined, caller: Caller): Who {
   if (owner === undefined) return { user: callerUser(caller) };
   const ref = parseOwner(owner);
   if (ref && (ref.kind === 'team' || ref.kind === 'role')) return { queue: owner };

@@ -1,0 +1,69 @@
+// What the HTTP server needs of the service. `Baton` (everything in one thread) and
+// `RemoteBaton` (the engine on its own thread, see engine-host.ts) both provide it.
+import type { Baton } from './baton.ts';
+import type { HandoffCommit } from '../store/port.ts';
+
+/** Who hears about commits (live views); a listener gets at least handoff and event types. */
+export interface CommitSource {
+  on(event: 'committed', listener: (commit: HandoffCommit) => void): unknown;
+  off(event: 'committed', listener: (commit: HandoffCommit) => void): unknown;
+}
+
+export type BatonApi = Pick<
+  Baton,
+  | 'project'
+  | 'directory'
+  | 'store'
+  | 'send'
+  | 'get'
+  | 'list'
+  | 'flows'
+  | 'flowDetail'
+  | 'tasks'
+  | 'inbox'
+  | 'approvals'
+  | 'decide'
+  | 'accept'
+  | 'decline'
+  | 'giveBack'
+  | 'reassign'
+  | 'complete'
+  | 'cancel'
+  | 'retry'
+  | 'resolve'
+  | 'observed'
+  | 'rollback'
+  | 'authenticate'
+  | 'createToken'
+  | 'metricsText'
+  | 'close'
+> & {
+  readonly engine: CommitSource;
+  readonly metricsContentType: string;
+  /** Starts the worker (a no-op when it runs elsewhere or already runs). */
+  startWorker(): void;
+};
+
+/** The methods `RemoteBaton` forwards to the engine thread. */
+export const FORWARDED = [
+  'send',
+  'get',
+  'list',
+  'tasks',
+  'inbox',
+  'approvals',
+  'decide',
+  'accept',
+  'decline',
+  'giveBack',
+  'reassign',
+  'complete',
+  'cancel',
+  'retry',
+  'resolve',
+  'observed',
+  'rollback',
+  'createToken',
+  'metricsText',
+] as const;
+export type Forwarded = (typeof FORWARDED)[number];

@@ -1,0 +1,73 @@
+// The engine thread: the whole service (engine, worker, store) in a worker thread, so the HTTP
+// server on the main thread and the engine use both cores. The main thread talks to it through
+// RemoteBaton (remote.ts): calls by message, commit notices only while someone listens.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Baton, type OpenOptions } from './baton.ts';
+import { FORWARDED, type Forwarded } from './api.ts';
+import { isBatonError } from '../core/errors.ts';
+import type { HandoffCommit } from '../store/port.ts';
+
+export type ToEngine =
+  | { id: number; call: Forwarded; args: unknown[] }
+  | { id: number; control: 'start' | 'close' | 'subscribe' | 'unsubscribe' };
+
+export type FromEngine =
+  | { id: number; ok: true; result: unknown }
+  | {
+      id: number;
+      ok: false;
+      error: { message: string; code?: string; details?: unknown; retryable?: boolean };
+    }
+  | { commit: CommitNotice };
+
+/** What live views learn about a commit: enough for /v1/stream. */
+export interface CommitNotice {
+  handoff: { id: string; flow: string; state: string; owner: string; updatedAt: number };
+  events: Array<{ type: string }>;
+}
+
+const port = parentPort!;
+const baton = await Baton.open(workerData as OpenOptions);
+const allowed = new Set<string>(FORWARDED);
+const forward = (c: HandoffCommit): void => {
+  const h = c.handoff;
+  port.postMessage({
+    commit: {
+      handoff: { id: h.id, flow: h.flow, state: h.state, owner: h.owner, updatedAt: h.updatedAt },
+      events: c.events.map((e) => ({ type: e.type })),
+    },
+  } satisfies FromEngine);
+};
+
+port.on('message', (m: ToEngine) => {
+  void handle(m).then((reply) => port.postMessage(reply));
+});
+port.postMessage({ id: 0, ok: true, result: 'ready' } satisfies FromEngine);
+
+async function handle(m: ToEngine): Promise<FromEngine> {
+  try {
+    if ('control' in m) {
+      if (m.control === 'start') baton.engine.start();
+      else if (m.control === 'subscribe') baton.engine.on('committed', forward);
+      else if (m.control === 'unsubscribe') baton.engine.off('committed', forward);
+      else {
+        await baton.close();
+        setImmediate(() => process.exit(0));
+      }
+      return { id: m.id, ok: true, result: null };
+    }
+    if (!allowed.has(m.call)) throw new Error(`not a service call: ${m.call}`);
+    const fn = baton[m.call] as (...a: unknown[]) => Promise<unknown>;
+    return { id: m.id, ok: true, result: await fn.apply(baton, m.args) };
+  } catch (e) {
+    const error: Extract<FromEngine, { ok: false }>['error'] = {
+      message: e instanceof Error ? e.message : String(e),
+    };
+    if (isBatonError(e)) {
+      error.code = e.code;
+      error.details = e.details;
+      error.retryable = e.retryable;
+    }
+    return { id: m.id, ok: false, error };
+  }
+}

@@ -1,0 +1,181 @@
+// The service with its engine on another thread (engine-thread.ts). Reads that the HTTP server
+// makes on every request (tokens, readiness, audit, metrics summary) use this thread's own
+// read-only connection; everything that changes a handoff, and every service call, goes to the
+// engine thread, which owns the writing connection and the worker.
+import { Worker } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import { BatonError, type ErrorCode } from '../core/errors.ts';
+import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
+import { SqliteStore } from '../store/sqlite/store.ts';
+import type { HandoffCommit, Store } from '../store/port.ts';
+import { Directory } from '../engine/directory.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
+import type { Baton, OpenOptions } from './baton.ts';
+import type { BatonApi, CommitSource, Forwarded } from './api.ts';
+import type { FromEngine, ToEngine } from './engine-thread.ts';
+import { authenticate, type Principal } from './tokens.ts';
+
+type Call<K extends Forwarded> = (...args: Parameters<Baton[K]>) => ReturnType<Baton[K]>;
+
+export class RemoteBaton implements BatonApi {
+  readonly project: Project;
+  readonly directory: Directory;
+  readonly store: Store;
+  readonly metricsContentType = PROMETHEUS_CONTENT_TYPE;
+  readonly engine: CommitSource;
+  private readonly worker: Worker;
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >();
+  private readonly commits = new EventEmitter<{ committed: [HandoffCommit] }>();
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(project: Project, store: Store, worker: Worker) {
+    this.project = project;
+    this.directory = new Directory(project.def);
+    this.store = store;
+    this.worker = worker;
+    worker.on('message', (m: FromEngine) => this.receive(m));
+    worker.on('error', (e) => this.failAll(e));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.failAll(new BatonError('store_error', `the engine thread exited (${code})`));
+    });
+    // Commit notices cross threads only while someone listens (the live stream).
+    const commits = this.commits;
+    const control = (c: 'subscribe' | 'unsubscribe'): void =>
+      void this.post({ id: this.nextId++, control: c }).catch(() => {});
+    this.engine = {
+      on(event, listener) {
+        commits.on(event, listener);
+        if (commits.listenerCount('committed') === 1) control('subscribe');
+        return this;
+      },
+      off(event, listener) {
+        commits.off(event, listener);
+        if (commits.listenerCount('committed') === 0) control('unsubscribe');
+        return this;
+      },
+    };
+  }
+
+  static async open(o: Omit<OpenOptions, 'configure' | 'crashPoint' | 'project'>): Promise<RemoteBaton> {
+    const project = await loadProject(o.dir);
+    const url = resolveStorageUrl(project, o.storage);
+    if (!url.startsWith('sqlite:'))
+      throw new BatonError('project_invalid', `the engine thread runs on SQLite only (storage ${url})`);
+    const worker = new Worker(new URL('./engine-thread.ts', import.meta.url), {
+      workerData: { threadedWriter: true, ...o, storage: url },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: FromEngine): void => {
+        if ('id' in m && m.id === 0) {
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) =>
+        reject(new BatonError('project_invalid', `the engine thread could not start (exit ${code})`)),
+      );
+    });
+    // Opened after the engine thread has migrated the schema.
+    const reader = new SqliteStore({ file: url.slice('sqlite:'.length) });
+    return new RemoteBaton(project, reader, worker);
+  }
+
+  private receive(m: FromEngine): void {
+    if ('commit' in m) {
+      this.commits.emit('committed', m.commit as unknown as HandoffCommit);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.ok) p.resolve(m.result);
+    else {
+      p.reject(
+        new BatonError((m.error.code ?? 'internal') as ErrorCode, m.error.message, {
+          details: (m.error.details as never) ?? [],
+          retryable: m.error.retryable ?? false,
+        }),
+      );
+    }
+  }
+
+  private failAll(e: unknown): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  private post(message: ToEngine): Promise<unknown> {
+    if (this.closed) return Promise.reject(new BatonError('store_error', 'the service is closed'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  private call<K extends Forwarded>(name: K): Call<K> {
+    return ((...args: unknown[]) => this.post({ id: this.nextId++, call: name, args })) as unknown as Call<K>;
+  }
+
+  // Service calls, answered by the engine thread.
+  readonly send = this.call('send');
+  readonly get = this.call('get');
+  readonly list = this.call('list');
+  readonly tasks = this.call('tasks');
+  readonly inbox = this.call('inbox');
+  readonly approvals = this.call('approvals');
+  readonly decide = this.call('decide');
+  readonly accept = this.call('accept');
+  readonly decline = this.call('decline');
+  readonly giveBack = this.call('giveBack');
+  readonly reassign = this.call('reassign');
+  readonly complete = this.call('complete');
+  readonly cancel = this.call('cancel');
+  readonly retry = this.call('retry');
+  readonly resolve = this.call('resolve');
+  readonly observed = this.call('observed');
+  readonly rollback = this.call('rollback');
+  readonly createToken = this.call('createToken');
+  readonly metricsText = this.call('metricsText');
+
+  flows(): ReturnType<Baton['flows']> {
+    return [...this.project.flows.values()].map((f) => ({
+      id: f.def.id,
+      name: f.def.name,
+      mode: f.def.mode,
+      version: f.version,
+      boundary: `${f.def.boundary.from}->${f.def.boundary.to}`,
+      trigger: Object.keys(f.def.trigger),
+      actions: f.def.actions.map((a) => a.id),
+    }));
+  }
+
+  flowDetail(id: string): ReturnType<Baton['flowDetail']> {
+    const f = this.project.flows.get(id);
+    if (!f) throw new BatonError('not_found', `flow ${id} does not exist`);
+    return { id: f.def.id, version: f.version, file: f.file, definition: f.def };
+  }
+
+  authenticate(secret: string): Promise<Principal> {
+    return authenticate(this.store, secret);
+  }
+
+  startWorker(): void {
+    void this.post({ id: this.nextId++, control: 'start' }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const exited = new Promise((r) => this.worker.once('exit', r));
+    await this.post({ id: this.nextId++, control: 'close' });
+    this.closed = true;
+    await exited;
+    await this.store.close();
+  }
+}
