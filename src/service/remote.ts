@@ -32,7 +32,7 @@ export class RemoteBaton implements BatonApi {
   private nextId = 1;
   private closed = false;
 
-  private constructor(project: Project, store: Store, worker: Worker) {
+  private constructor(project: Project, store: Store, worker: Worker, onFatal?: (e: Error) => void) {
     this.project = project;
     this.directory = new Directory(project.def);
     this.store = store;
@@ -40,7 +40,18 @@ export class RemoteBaton implements BatonApi {
     worker.on('message', (m: FromEngine) => this.receive(m));
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', (code) => {
-      if (!this.closed) this.failAll(new BatonError('store_error', `the engine thread exited (${code})`));
+      if (this.closed) return;
+      const e = new BatonError('store_error', `the engine thread exited (${code})`);
+      this.failAll(e);
+      this.closed = true;
+      void this.store.close();
+      // Crash-only, like the writer thread: the caller stops the process (serve exits non-zero).
+      if (onFatal) onFatal(e);
+      else {
+        setImmediate(() => {
+          throw e;
+        });
+      }
     });
     // Commit notices cross threads only while someone listens (the live stream).
     const commits = this.commits;
@@ -60,7 +71,10 @@ export class RemoteBaton implements BatonApi {
     };
   }
 
-  static async open(o: Omit<OpenOptions, 'configure' | 'crashPoint' | 'project'>): Promise<RemoteBaton> {
+  static async open(
+    o: Omit<OpenOptions, 'configure' | 'crashPoint' | 'project'>,
+    onFatal?: (e: Error) => void,
+  ): Promise<RemoteBaton> {
     const project = await loadProject(o.dir);
     const url = resolveStorageUrl(project, o.storage);
     if (!url.startsWith('sqlite:'))
@@ -84,7 +98,7 @@ export class RemoteBaton implements BatonApi {
     });
     // Opened after the engine thread has migrated the schema.
     const reader = new SqliteStore({ file: url.slice('sqlite:'.length) });
-    return new RemoteBaton(project, reader, worker);
+    return new RemoteBaton(project, reader, worker, onFatal);
   }
 
   private receive(m: FromEngine): void {

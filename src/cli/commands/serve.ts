@@ -31,11 +31,19 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
   const { RemoteBaton } = await import('../../service/remote.ts');
   // The engine (with its store and worker) runs on its own thread and the HTTP server on this
   // one, so a busy API and a busy engine use both cores.
-  const baton: BatonApi = await RemoteBaton.open({
-    dir: s.projectDir,
-    ...(s.storageOverride ? { storage: s.storageOverride } : {}),
-    worker: o.worker,
-  });
+  const baton: BatonApi = await RemoteBaton.open(
+    {
+      dir: s.projectDir,
+      ...(s.storageOverride ? { storage: s.storageOverride } : {}),
+      worker: o.worker,
+    },
+    (e) => {
+      process.stderr.write(
+        `baton: ${e.message}; stopping (acknowledged handoffs are safe: restart to resume)\n`,
+      );
+      process.exit(1);
+    },
+  );
   const host = o.host ?? baton.project.def.server.host;
   const wanted = port ?? baton.project.def.server.port;
   let server: { url: string; close(): Promise<void> };

@@ -51,8 +51,15 @@ export class ThreadedSqliteStore implements Store {
     });
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', (code) => {
-      if (!this.closed)
-        this.failAll(new BatonError('store_error', `the SQLite writer thread exited (${code})`));
+      if (this.closed) return;
+      // Crash-only: without its writer the store cannot keep its promises, so the process stops
+      // (everything acknowledged is durable; a supervisor restarts it and recovery resumes).
+      const e = new BatonError('store_error', `the SQLite writer thread exited (${code}); stopping`);
+      this.failAll(e);
+      this.closed = true;
+      setImmediate(() => {
+        throw e;
+      });
     });
   }
 
