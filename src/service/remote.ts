@@ -31,6 +31,8 @@ export class RemoteBaton implements BatonApi {
   private readonly commits = new EventEmitter<{ committed: [HandoffCommit] }>();
   private nextId = 1;
   private closed = false;
+  /** Set before asking the thread to stop, so its exit is expected. */
+  private closing = false;
 
   private constructor(project: Project, store: Store, worker: Worker, onFatal?: (e: Error) => void) {
     this.project = project;
@@ -40,7 +42,7 @@ export class RemoteBaton implements BatonApi {
     worker.on('message', (m: FromEngine) => this.receive(m));
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', (code) => {
-      if (this.closed) return;
+      if (this.closed || this.closing) return;
       const e = new BatonError('store_error', `the engine thread exited (${code})`);
       this.failAll(e);
       this.closed = true;
@@ -187,6 +189,7 @@ export class RemoteBaton implements BatonApi {
   async close(): Promise<void> {
     if (this.closed) return;
     const exited = new Promise((r) => this.worker.once('exit', r));
+    this.closing = true;
     await this.post({ id: this.nextId++, control: 'close' });
     this.closed = true;
     await exited;

@@ -30,6 +30,8 @@ export class ThreadedSqliteStore implements Store {
   >();
   private nextId = 1;
   private closed = false;
+  /** Set before asking the thread to stop, so its exit is expected. */
+  private closing = false;
 
   private constructor(worker: Worker, reader: SqliteStore) {
     this.worker = worker;
@@ -51,7 +53,7 @@ export class ThreadedSqliteStore implements Store {
     });
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', (code) => {
-      if (this.closed) return;
+      if (this.closed || this.closing) return;
       // Crash-only: without its writer the store cannot keep its promises, so the process stops
       // (everything acknowledged is durable; a supervisor restarts it and recovery resumes).
       const e = new BatonError('store_error', `the SQLite writer thread exited (${code}); stopping`);
@@ -99,6 +101,7 @@ export class ThreadedSqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     const done = new Promise((r) => this.worker.once('exit', r));
+    this.closing = true;
     await this.call('close', []);
     this.closed = true;
     await done;

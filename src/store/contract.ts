@@ -1,0 +1,404 @@
+// The store contract: every adapter runs this same suite (see sqlite/*.contract.test.ts).
+// It covers every operation of the Store port, including the fence: a worker whose lease
+// expired cannot complete, fail or extend work another worker has claimed.
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import { GENESIS, eventHash, checkpointHash } from '../core/hash-chain.ts';
+import type { HandoffRecord, HandoffSnapshot } from '../core/types.ts';
+import type { HandoffCommit, NewEvent, Store } from './port.ts';
+
+let seq = 0;
+
+export function handoff(over: Partial<HandoffRecord> = {}): HandoffRecord {
+  const now = Date.now();
+  seq++;
+  return {
+    id: `h_${String(now).padStart(14, '0')}_${String(seq).padStart(6, '0')}`,
+    flow: 'f',
+    flowVersion: 'v1',
+    mode: 'auto',
+    idempotencyKey: `k${seq}`,
+    state: 'received',
+    owner: 'agent:f',
+    input: { n: seq },
+    context: null,
+    decision: null,
+    boundary: { from: 'team:a', to: 'team:b' },
+    createdAt: now + seq,
+    updatedAt: now,
+    wakeAt: now,
+    breached: false,
+    ladderStep: 0,
+    rework: 0,
+    costUsd: 0,
+    rev: 1,
+    attempt: 0,
+    eventSeq: 0,
+    headHash: GENESIS,
+    ...over,
+  };
+}
+
+/** Appends `types` as events to `h` (mutating its head) and returns them. */
+export function events(h: HandoffRecord, ...types: string[]): NewEvent[] {
+  return types.map((type) => {
+    const seqNo = h.eventSeq + 1;
+    const dataJson = JSON.stringify({ type });
+    const at = Date.now();
+    const prevHash = h.headHash;
+    const hash = eventHash(prevHash, {
+      handoffId: h.id,
+      seq: seqNo,
+      at,
+      type,
+      actorKind: 'engine',
+      actorId: 'f',
+      via: null,
+      data: dataJson,
+    });
+    h.eventSeq = seqNo;
+    h.headHash = hash;
+    return {
+      handoffId: h.id,
+      seq: seqNo,
+      at,
+      type,
+      actor: { kind: 'engine', id: 'f' },
+      data: { type },
+      dataJson,
+      prevHash,
+      hash,
+    };
+  });
+}
+
+const insert = (h: HandoffRecord, extra: Partial<HandoffCommit> = {}): HandoffCommit => ({
+  handoff: h,
+  expectedRev: 0,
+  events: events(h, 'received'),
+  ...extra,
+});
+
+/** The next step of a snapshot: a copy with rev + 1. */
+function next(s: HandoffSnapshot | HandoffRecord, change: Partial<HandoffRecord> = {}): HandoffRecord {
+  const h = 'handoff' in s ? s.handoff : s;
+  return { ...h, ...change, rev: h.rev + 1 };
+}
+
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('publishes flow versions once, by hash', async () => {
+      const row = {
+        version: 'abc',
+        flowId: 'f',
+        name: 'F',
+        def: { id: 'f' },
+        source: 'id: f',
+        publishedAt: 1,
+      };
+      await store.publishFlow(row);
+      await store.publishFlow({ ...row, name: 'changed' });
+      expect(await store.flowVersion('abc')).toEqual(row);
+      expect(await store.flowVersion('nope')).toBeUndefined();
+    });
+
+    it('inserts a handoff with everything it carries, atomically', async () => {
+      const h = handoff();
+      const c = insert(h, {
+        actions: [
+          {
+            id: 'a',
+            use: 'builtin.create_task',
+            state: 'succeeded',
+            risk: 'low',
+            idempotencyKey: `${h.id}:a`,
+            params: { t: 1 },
+            result: { ok: 1 },
+            calls: 1,
+            order: 0,
+            updatedAt: 1,
+          },
+        ],
+        ledger: [{ seq: 1, owner: 'agent:f', from: 1, to: null, reason: 'received', status: 'accepted' }],
+        tasks: [
+          {
+            id: `t_${h.id}`,
+            handoffId: h.id,
+            kind: 'task',
+            title: 'T',
+            assignee: 'user:u',
+            state: 'open',
+            createdAt: 1,
+            data: { due: 'x' },
+          },
+        ],
+        inbox: [
+          {
+            id: `m_${h.id}`,
+            owner: 'user:u',
+            handoffId: h.id,
+            kind: 'notification',
+            text: 'hi',
+            createdAt: 1,
+          },
+        ],
+        approvals: [
+          {
+            id: `apr_${h.id}`,
+            handoffId: h.id,
+            flow: 'f',
+            kind: 'action',
+            actionId: 'a',
+            state: 'pending',
+            policyVersion: 'p',
+            levels: [{ approvers: ['role:x'], quorum: 1 }],
+            level: 0,
+            votes: [],
+            requestedAt: 1,
+            onTimeout: 'escalate',
+            onReject: 'stop',
+            summary: 's',
+          },
+        ],
+      });
+      expect(await store.commit([c])).toEqual([{ ok: true }]);
+      const s = (await store.get(h.id))!;
+      expect(s.handoff).toEqual(h);
+      expect(s.actions).toEqual(c.actions);
+      expect(s.ledger).toEqual(c.ledger);
+      expect(s.approvals).toEqual(c.approvals);
+      expect(await store.tasks({ handoffId: h.id })).toEqual(c.tasks);
+      expect(await store.inbox({ owners: ['user:u'] })).toEqual(c.inbox);
+      expect(await store.approval(`apr_${h.id}`)).toEqual(c.approvals![0]);
+      const ev = await store.events(h.id);
+      expect(ev.map((e) => [e.seq, e.type, e.prevHash, e.hash])).toEqual(
+        c.events.map((e) => [e.seq, e.type, e.prevHash, e.hash]),
+      );
+      expect(await store.byKey('f', h.idempotencyKey)).toEqual(h);
+    });
+
+    it('answers a duplicate idempotency key with the existing handoff, in the same batch too', async () => {
+      const a = handoff({ idempotencyKey: 'same' });
+      const b = handoff({ idempotencyKey: 'same' });
+      const out = await store.commit([insert(a), insert(b)]);
+      expect(out).toEqual([{ ok: true }, { ok: false, reason: 'duplicate', id: a.id, state: 'received' }]);
+      expect(await store.get(b.id)).toBeUndefined();
+      expect(await store.events(b.id)).toEqual([]);
+    });
+
+    it('refuses a commit whose revision moved on, and writes none of its rows', async () => {
+      const h = handoff();
+      await store.commit([insert(h)]);
+      const first = next(h, { state: 'building_context' });
+      const stale = next(h, { state: 'cancelled' });
+      const ev1 = events(first, 'context_built');
+      const out = await store.commit([
+        { handoff: first, expectedRev: 1, events: ev1 },
+        {
+          handoff: stale,
+          expectedRev: 1,
+          events: events({ ...h }, 'cancelled'),
+          tasks: [
+            {
+              id: 'tx',
+              handoffId: h.id,
+              kind: 'task',
+              title: 'x',
+              assignee: 'u',
+              state: 'open',
+              createdAt: 1,
+            },
+          ],
+        },
+      ]);
+      expect(out).toEqual([{ ok: true }, { ok: false, reason: 'conflict' }]);
+      expect((await store.get(h.id))!.handoff.state).toBe('building_context');
+      expect((await store.events(h.id)).map((e) => e.type)).toEqual(['received', 'context_built']);
+      expect(await store.tasks({ handoffId: h.id })).toEqual([]);
+    });
+
+    it('claims due, unleased work, bumping attempt and revision', async () => {
+      const now = Date.now();
+      const due = handoff({ wakeAt: now - 10 });
+      const later = handoff({ wakeAt: now + 60_000 });
+      const idle = handoff({ wakeAt: null });
+      await store.commit([insert(due), insert(later), insert(idle)]);
+      const claimed = await store.claim({ worker: 'w1', now, leaseMs: 1000, limit: 10 });
+      expect(claimed.map((s) => s.handoff.id)).toEqual([due.id]);
+      expect(claimed[0]!.handoff).toMatchObject({
+        attempt: 1,
+        rev: 2,
+        leaseOwner: 'w1',
+        leaseUntil: now + 1000,
+      });
+      // Leased: nobody else gets it until the lease expires.
+      expect(await store.claim({ worker: 'w2', now: now + 500, leaseMs: 1000, limit: 10 })).toEqual([]);
+      const again = await store.claim({ worker: 'w2', now: now + 1001, leaseMs: 1000, limit: 10 });
+      expect(again.map((s) => [s.handoff.id, s.handoff.attempt, s.handoff.leaseOwner])).toEqual([
+        [due.id, 2, 'w2'],
+      ]);
+      expect(await store.nextWake()).toBe(due.wakeAt);
+    });
+
+    it('fences a worker whose lease expired: it cannot complete, fail or extend the work', async () => {
+      const now = Date.now();
+      const h = handoff({ wakeAt: now - 1 });
+      await store.commit([insert(h)]);
+      const [mine] = await store.claim({ worker: 'w1', now, leaseMs: 10, limit: 1 });
+      const [theirs] = await store.claim({ worker: 'w2', now: now + 20, leaseMs: 1000, limit: 1 });
+      expect(theirs!.handoff.attempt).toBe(2);
+      for (const change of [
+        { state: 'handed_off' as const },
+        { state: 'failed' as const },
+        { leaseUntil: now + 99_999 },
+      ]) {
+        const stale = next(mine!, change);
+        expect(
+          await store.commit([
+            { handoff: stale, expectedRev: mine!.handoff.rev, events: events(stale, 'x') },
+          ]),
+        ).toEqual([{ ok: false, reason: 'conflict' }]);
+      }
+      const s = (await store.get(h.id))!;
+      expect(s.handoff).toMatchObject({ state: 'received', leaseOwner: 'w2', attempt: 2 });
+      // The current worker still can.
+      const ok = next(theirs!, { state: 'building_context' });
+      expect(
+        await store.commit([
+          { handoff: ok, expectedRev: theirs!.handoff.rev, events: events(ok, 'context_built') },
+        ]),
+      ).toEqual([{ ok: true }]);
+    });
+
+    it('upserts actions, approvals, ledger entries and tasks by key', async () => {
+      const h = handoff();
+      const a = {
+        id: 'a',
+        use: 'http.post',
+        state: 'running' as const,
+        risk: 'medium' as const,
+        idempotencyKey: 'k',
+        params: {},
+        calls: 1,
+        order: 0,
+        updatedAt: 1,
+        startedAttempt: 1,
+      };
+      await store.commit([
+        insert(h, {
+          actions: [a],
+          ledger: [{ seq: 1, owner: 'agent:f', from: 1, to: null, reason: 'r', status: 'accepted' }],
+        }),
+      ]);
+      const h2 = next(h);
+      await store.commit([
+        {
+          handoff: h2,
+          expectedRev: 1,
+          events: events(h2, 'action_succeeded'),
+          actions: [{ ...a, state: 'succeeded', result: { id: 7 } }],
+          ledger: [
+            { seq: 1, owner: 'agent:f', from: 1, to: 5, reason: 'r', status: 'released' },
+            {
+              seq: 2,
+              owner: 'user:u',
+              from: 5,
+              to: null,
+              reason: 'decision:rule',
+              status: 'pending',
+              by: 'u',
+            },
+          ],
+        },
+      ]);
+      const s = (await store.get(h.id))!;
+      expect(s.actions).toEqual([{ ...a, state: 'succeeded', result: { id: 7 } }]);
+      expect(s.ledger.map((l) => [l.seq, l.status, l.to])).toEqual([
+        [1, 'released', 5],
+        [2, 'pending', null],
+      ]);
+    });
+
+    it('lists with filters and keyset pages, newest first', async () => {
+      const hs = Array.from({ length: 7 }, (_, i) =>
+        handoff({
+          owner: i % 2 ? 'user:a' : 'user:b',
+          state: i % 3 ? 'handed_off' : 'accepted',
+          breached: i === 3,
+        }),
+      );
+      await store.commit(hs.map((h) => insert(h)));
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ limit: 3, ...(cursor ? { cursor } : {}) });
+        all.push(...page.items.map((h) => h.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(all).toEqual(hs.map((h) => h.id).reverse());
+      expect((await store.list({ owner: 'user:a' })).items).toHaveLength(3);
+      expect((await store.list({ state: 'accepted' })).items).toHaveLength(3);
+      expect((await store.list({ breached: true })).items.map((h) => h.id)).toEqual([hs[3]!.id]);
+      expect((await store.list({ since: hs[5]!.createdAt })).items).toHaveLength(2);
+      expect((await store.list({ flow: 'other' })).items).toEqual([]);
+    });
+
+    it('keeps API tokens by hash, revokes them, lists them', async () => {
+      await store.createToken({
+        id: 'tok_1',
+        userId: 'dana',
+        access: 'admin',
+        hash: 'h1',
+        createdAt: 1,
+        name: 'first',
+      });
+      expect(await store.tokenByHash('h1')).toEqual({
+        id: 'tok_1',
+        userId: 'dana',
+        access: 'admin',
+        hash: 'h1',
+        createdAt: 1,
+        name: 'first',
+      });
+      expect(await store.revokeToken('tok_1', 5)).toBe(true);
+      expect(await store.revokeToken('tok_1', 6)).toBe(false);
+      expect((await store.tokenByHash('h1'))!.revokedAt).toBe(5);
+      expect((await store.listTokens()).map((t) => t.id)).toEqual(['tok_1']);
+    });
+
+    it('chains a checkpoint per transaction over the heads it touched', async () => {
+      const a = handoff();
+      const b = handoff();
+      await store.commit([insert(a), insert(b)]);
+      const a2 = next(a);
+      await store.commit([{ handoff: a2, expectedRev: 1, events: events(a2, 'x') }]);
+      const cps = await store.checkpoints(0, 10);
+      expect(cps).toHaveLength(2);
+      expect(cps[0]!.heads).toEqual([
+        [a.id, 1, a.headHash],
+        [b.id, 1, b.headHash],
+      ]);
+      expect(cps[1]!.heads).toEqual([[a.id, 2, a2.headHash]]);
+      expect(cps[0]!.prevHash).toBe(GENESIS);
+      expect(cps[1]!.prevHash).toBe(cps[0]!.hash);
+      for (const c of cps)
+        expect(checkpointHash(c.prevHash, c.seq, c.at, JSON.stringify(c.heads))).toBe(c.hash);
+      const heads = await store.heads(undefined, 1);
+      expect(heads).toHaveLength(1);
+      expect((await store.heads(heads[0]!.id, 10)).length).toBe(1);
+    });
+
+    it('answers read-only queries', async () => {
+      await store.commit([insert(handoff()), insert(handoff())]);
+      const rows = await store.query<{ n: number }>('SELECT COUNT(*) AS n FROM handoffs');
+      expect(rows[0]!.n).toBe(2);
+    });
+  });
+}

@@ -1,0 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { storeContract } from '../contract.ts';
+import { SqliteStore } from './store.ts';
+import { ThreadedSqliteStore } from './threaded.ts';
+
+const file = () => path.join(mkdtempSync(path.join(tmpdir(), 'baton-contract-')), 'c.db');
+
+storeContract('SQLite', async () => new SqliteStore({ file: file() }));
+storeContract('SQLite with a writer thread', () => ThreadedSqliteStore.open(file()));
