@@ -343,3 +343,52 @@ describe('intake guards', () => {
     expect((await env.baton.list({})).items).toEqual([]);
   });
 });
+
+describe('flow versions', () => {
+  it('a handoff keeps running under the version it started with after the flow file changes', async () => {
+    const { readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const v1 = simpleFlow(
+      `  - { id: task, use: builtin.create_task, with: { title: "v1 task" } }`,
+      'handoff: { acceptWithin: 15m }',
+    );
+    env = await openTemp({ 'flows/simple.yaml': v1 }, { worker: false });
+    const dir = env.dir;
+    const storage = `sqlite:${path.join(dir, 'data', 'baton.db')}`;
+    const { id } = await env.baton.send('simple', { id: 'V1' }, intakeActor);
+    await settle();
+    const before = await env.baton.get(id);
+    await env.baton.close();
+    // The flow changes: another title and an escalation ladder.
+    const file = path.join(dir, 'flows', 'simple.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('v1 task', 'v2 task')
+        .replace(
+          'handoff: { acceptWithin: 15m }',
+          'handoff: { acceptWithin: 15m, escalate: [ { after: 1m, to: team:ops } ] }',
+        ),
+    );
+    const { Baton } = await import('../src/service/baton.ts');
+    const reopened = await Baton.open({ dir, storage });
+    env = {
+      baton: reopened,
+      dir,
+      close: async () => {
+        await reopened.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    expect(reopened.engine.flow('simple').version).not.toBe(before.flowVersion);
+    const pinned = await reopened.runtime.flowFor(before.flowVersion);
+    expect(pinned.def.actions[0]!.with).toEqual({ title: 'v1 task' });
+    expect(pinned.ladder).toEqual([]);
+    // A new handoff uses the new version; the old one keeps its own.
+    const second = await reopened.send('simple', { id: 'V2' }, intakeActor);
+    await reopened.engine.drain();
+    expect((await reopened.get(second.id)).flowVersion).toBe(reopened.engine.flow('simple').version);
+    expect((await reopened.get(id)).flowVersion).toBe(before.flowVersion);
+    expect((await reopened.tasks()).map((t) => t.title).sort()).toEqual(['v1 task', 'v2 task']);
+  });
+});
