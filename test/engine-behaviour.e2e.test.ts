@@ -392,3 +392,47 @@ describe('flow versions', () => {
     expect((await reopened.tasks()).map((t) => t.title).sort()).toEqual(['v1 task', 'v2 task']);
   });
 });
+
+describe('restart after a crash', () => {
+  it('releases the leases of a dead process on this host at start, so its handoffs resume at once', async () => {
+    const { hostname } = await import('node:os');
+    env = await openTemp({}, { worker: false });
+    const { id } = await env.baton.send(
+      'lead-to-owner',
+      { id: 'L-dead', company: 'Acme', email: 'a@acme.com' },
+      intakeActor,
+    );
+    // A worker that died mid-step (pid 2^22 + 1 does not exist) holds a 10-minute lease.
+    const [s] = await env.baton.store.claim({
+      worker: `${hostname()}:4194305:x`,
+      now: Date.now() + 1,
+      leaseMs: 600_000,
+      limit: 1,
+    });
+    expect(s?.handoff.id).toBe(id);
+    await env.baton.close();
+    const { Baton } = await import('../src/service/baton.ts');
+    const path = await import('node:path');
+    const reopened = await Baton.open({
+      dir: env.dir,
+      storage: `sqlite:${path.join(env.dir, 'data', 'baton.db')}`,
+      worker: true,
+      pollMs: 20,
+    });
+    const dir = env.dir;
+    const { rmSync } = await import('node:fs');
+    env = {
+      baton: reopened,
+      dir,
+      close: async () => {
+        await reopened.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    reopened.engine.start();
+    const until = Date.now() + 3000;
+    while ((await reopened.get(id)).state !== 'handed_off' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    expect((await reopened.get(id)).state).toBe('handed_off');
+  });
+});

@@ -169,7 +169,25 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   start(): void {
     if (!this.runsWorker || !this.stopped) return;
     this.stopped = false;
-    this.poke();
+    void this.releaseDeadLeases().finally(() => this.poke());
+  }
+
+  /**
+   * After a crash and restart on the same machine, the dead process's leases would only expire
+   * after leaseMs; a worker id names its host and pid, so a lease whose process is gone is
+   * released at once and its handoffs resume now.
+   */
+  private async releaseDeadLeases(): Promise<void> {
+    const host = hostname();
+    try {
+      for (const holder of await this.store.leaseHolders()) {
+        const [h, pid] = holder.split(':');
+        if (h !== host || holder === this.workerId || !pid || processAlive(Number(pid))) continue;
+        await this.store.releaseLeases(holder);
+      }
+    } catch (e) {
+      process.emitWarning(`baton: could not release the leases of dead workers: ${errorText(e)}`);
+    }
   }
 
   /** Graceful stop: claims nothing more, lets running steps finish (their leases are released). */
@@ -329,6 +347,16 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

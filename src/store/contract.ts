@@ -277,6 +277,22 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       ).toEqual([{ ok: true }]);
     });
 
+    it("names the lease holders and releases a dead worker's leases (fencing its late commits)", async () => {
+      const now = Date.now();
+      const h = handoff({ wakeAt: now - 1 });
+      await store.commit([insert(h)]);
+      const [mine] = await store.claim({ worker: 'host:123:a', now, leaseMs: 60_000, limit: 1 });
+      expect(await store.leaseHolders()).toEqual(['host:123:a']);
+      expect(await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toEqual([]);
+      expect(await store.releaseLeases('host:123:a')).toBe(1);
+      const [theirs] = await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 });
+      expect(theirs!.handoff.leaseOwner).toBe('host:456:b');
+      const late = next(mine!, { state: 'handed_off' });
+      expect(
+        await store.commit([{ handoff: late, expectedRev: mine!.handoff.rev, events: events(late, 'x') }]),
+      ).toEqual([{ ok: false, reason: 'conflict' }]);
+    });
+
     it('upserts actions, approvals, ledger entries and tasks by key', async () => {
       const h = handoff();
       const a = {

@@ -109,6 +109,13 @@ export interface Store {
   claim(options: ClaimOptions): Promise<HandoffSnapshot[]>;
   /** The earliest wake_at of any handoff, to sleep until then. */
   nextWake(): Promise<number | undefined>;
+  /** The workers that hold leases now. */
+  leaseHolders(): Promise<string[]>;
+  /**
+   * Ends the leases of a worker known to be dead (its process is gone), so its work is taken
+   * over at once instead of when the leases expire. Bumps revisions: a late commit is fenced.
+   */
+  releaseLeases(worker: string): Promise<number>;
 
   get(id: string): Promise<HandoffSnapshot | undefined>;
   byKey(flow: string, idempotencyKey: string): Promise<HandoffRecord | undefined>;

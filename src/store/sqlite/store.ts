@@ -176,6 +176,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  async leaseHolders(): Promise<string[]> {
+    return (this.stmts.leaseHolders.all() as Row[]).map((r) => String(r.lease_owner));
+  }
+
+  async releaseLeases(worker: string): Promise<number> {
+    return Number(this.stmts.releaseLeases.run(worker).changes);
+  }
+
   async nextWake(): Promise<number | undefined> {
     const r = this.stmts.nextWake.get() as Row | undefined;
     return r && r.w !== null ? Number(r.w) : undefined;
@@ -402,6 +410,8 @@ function prepareStatements(db: DatabaseSync) {
       ORDER BY wake_at LIMIT ?`),
     lease: p('UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ? WHERE id = ?'),
     nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
+    leaseHolders: p('SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL'),
+    releaseLeases: p('UPDATE handoffs SET lease_until = 0, rev = rev + 1 WHERE lease_owner = ?'),
     actionsOf: p('SELECT * FROM actions WHERE handoff_id = ? ORDER BY ord'),
     approvalsOf: p('SELECT body FROM approvals WHERE handoff_id = ? ORDER BY requested_at'),
     ledgerOf: p('SELECT * FROM ledger WHERE handoff_id = ? ORDER BY seq'),

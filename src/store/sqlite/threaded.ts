@@ -124,6 +124,14 @@ export class ThreadedSqliteStore implements Store {
     return this.call('claim', [options]);
   }
 
+  leaseHolders() {
+    return this.reader.leaseHolders();
+  }
+
+  releaseLeases(worker: string): Promise<number> {
+    return this.call('releaseLeases', [worker]);
+  }
+
   nextWake() {
     return this.reader.nextWake();
   }

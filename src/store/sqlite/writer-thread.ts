@@ -7,7 +7,15 @@ import { isBatonError } from '../../core/errors.ts';
 
 export interface WriterRequest {
   id: number;
-  op: 'commitRows' | 'claim' | 'publishFlow' | 'createToken' | 'revokeToken' | 'migrate' | 'close';
+  op:
+    | 'commitRows'
+    | 'claim'
+    | 'publishFlow'
+    | 'createToken'
+    | 'revokeToken'
+    | 'releaseLeases'
+    | 'migrate'
+    | 'close';
   args: unknown[];
 }
 
