@@ -91,3 +91,9 @@ export const notFound = (what: string, id: string): BatonError =>
 
 export const invalidTransition = (message: string, context: Record<string, string> = {}): BatonError =>
   new BatonError('invalid_transition', message, { context });
+
+/** An error's message, for events and logs (anything thrown, not only Errors). */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -4,7 +4,7 @@
 // its lease cannot change what another worker now owns.
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { BatonError } from '../core/errors.ts';
+import { BatonError, errorText } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
 import { jsonProblems } from '../core/json-safe.ts';
 import { agentOwner } from '../core/owner.ts';
@@ -14,7 +14,8 @@ import type { CommitOutcome, HandoffCommit, Store } from '../store/port.ts';
 import { isInternal, type ActionDefinition } from '../actions/define.ts';
 import { Work } from './work.ts';
 import { GroupCommitter } from './group-commit.ts';
-import { applyOutcome, errorText, step, type ExternalCall } from './pipeline.ts';
+import { step } from './pipeline.ts';
+import { applyOutcome, type ExternalCall } from './act.ts';
 import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
 import { newId } from './ids.ts';

@@ -1,7 +1,7 @@
 // Undo registry: a whole handoff rolled back, newest action first. Internal actions are undone
 // inside a transaction; an external rollback is committed as started before it is called, like
 // any other external call, and its outcome recorded after.
-import { BatonError } from '../core/errors.ts';
+import { BatonError, errorText } from '../core/errors.ts';
 import type { HandoffSnapshot } from '../core/types.ts';
 import { isInternal, type ActionDefinition, type InternalEffects } from '../actions/define.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
@@ -10,7 +10,7 @@ import { Work } from './work.ts';
 import { actorOf, type Caller } from './commands.ts';
 import type { Runtime } from './runtime.ts';
 import type { Engine } from './engine.ts';
-import { errorText } from './pipeline.ts';
+
 import { newId } from './ids.ts';
 
 const ROLLBACK_FROM = new Set(['handed_off', 'escalated', 'returned', 'accepted', 'failed', 'completed']);

@@ -1,0 +1,210 @@
+// Running a handoff's actions, in order: the approval gate, internal actions inline (inside the
+// step's transaction), external ones committed as `running` before they are called, their
+// outcomes with retries, and calls whose outcome a crash made unknown.
+import { errorText, isBatonError } from '../core/errors.ts';
+import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
+import type { ActionRecord } from '../core/types.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { isInternal, type InternalEffects } from '../actions/define.ts';
+import type { Work } from './work.ts';
+import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
+import { engineActor, fail } from './escalate.ts';
+import { requestActionApproval } from './approvals.ts';
+
+export interface ExternalCall {
+  actionId: string;
+}
+import { newId } from './ids.ts';
+
+/** Runs the next pending action. Returns `wait` when the handoff must wait (approval, backoff). */
+export async function act(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+): Promise<ExternalCall | 'wait' | undefined> {
+  for (const a of [...w.actions].sort((x, y) => x.order - y.order)) {
+    if (a.state === 'succeeded' || a.state === 'skipped' || a.state === 'rolled_back') continue;
+    if (a.state === 'awaiting_approval') {
+      w.to('awaiting_approval');
+      return 'wait';
+    }
+    if (a.state === 'running') {
+      if (a.startedAttempt === w.handoff.attempt) return 'wait';
+      outcomeUnknown(w, flow, rt, a);
+      return w.handoff.state === 'acting' ? undefined : 'wait';
+    }
+    if (a.state === 'failed' || a.state === 'outcome_unknown') {
+      fail(w, flow, rt, `action ${a.id} is ${a.state}`, { action: a.id });
+      return 'wait';
+    }
+    // pending
+    if (a.nextAttemptAt !== undefined && a.nextAttemptAt > w.now) return 'wait';
+    const compiled = flow.actions.find((x) => x.def.id === a.id);
+    const vars = celVars(w.handoff, flow);
+    if (compiled?.approval && !approvalSettled(w, a)) {
+      if (!compiled.approval.when || compiled.approval.when.eval(vars) === true) {
+        // No level applies (every level's `when` is false): nobody must approve, the action runs.
+        if (requestActionApproval(w, flow, rt, a, compiled.approval, vars)) return 'wait';
+      }
+    }
+    const def = rt.registry.action(a.use);
+    if (!def) {
+      a.state = 'failed';
+      a.error = `action ${a.use} is not available`;
+      w.putAction(a);
+      fail(w, flow, rt, a.error, { action: a.id });
+      return 'wait';
+    }
+    if (isInternal(def)) {
+      try {
+        const result = def.apply(a.params as never, effects(w, rt));
+        a.state = 'succeeded';
+        a.calls += 1;
+        a.result = result;
+        w.putAction(a);
+        w.event('action_succeeded', engineActor(flow), {
+          action: a.id,
+          use: a.use,
+          idempotencyKey: a.idempotencyKey,
+          result,
+        });
+      } catch (e) {
+        a.state = 'failed';
+        a.error = errorText(e);
+        w.putAction(a);
+        w.event('action_failed', engineActor(flow), {
+          action: a.id,
+          use: a.use,
+          error: a.error,
+          retryable: false,
+        });
+        fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
+        return 'wait';
+      }
+      continue;
+    }
+    a.state = 'running';
+    a.calls += 1;
+    a.startedAttempt = w.handoff.attempt;
+    delete a.nextAttemptAt;
+    w.putAction(a);
+    w.event('action_started', engineActor(flow), {
+      action: a.id,
+      use: a.use,
+      idempotencyKey: a.idempotencyKey,
+      call: a.calls,
+    });
+    return { actionId: a.id };
+  }
+  handOff(w, flow, rt);
+  return undefined;
+}
+
+/** Was this action's approval already given (or decided by timeout as approve)? */
+function approvalSettled(w: Work, a: ActionRecord): boolean {
+  if (!a.approvalId) return false;
+  const ap = w.approvals.find((x) => x.id === a.approvalId);
+  return ap?.state === 'approved';
+}
+
+/** A call started under an earlier lease never reported back: did it happen? */
+function outcomeUnknown(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecord): void {
+  const def = rt.registry.action(a.use);
+  const idempotent = !!def && !isInternal(def) && def.idempotent;
+  w.event('action_outcome_unknown', engineActor(flow), {
+    action: a.id,
+    use: a.use,
+    idempotencyKey: a.idempotencyKey,
+    retry: idempotent,
+  });
+  if (idempotent) {
+    a.state = 'pending';
+    w.putAction(a);
+    return;
+  }
+  a.state = 'outcome_unknown';
+  a.error =
+    'the call started but its outcome was not recorded (crash or lost lease); check the target system, then `baton resolve`';
+  w.putAction(a);
+  fail(w, flow, rt, `action ${a.id} has an unknown outcome and is not idempotent`, {
+    action: a.id,
+    reason: 'action_failed',
+  });
+}
+
+/** Records the outcome of an external call made for `actionId`. */
+export function applyOutcome(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  actionId: string,
+  outcome: { ok: true; result: unknown } | { ok: false; error: unknown },
+): void {
+  const a = w.action(actionId);
+  if (!a || a.state !== 'running') return;
+  const actor = engineActor(flow);
+  if (outcome.ok) {
+    a.state = 'succeeded';
+    a.result = outcome.result;
+    delete a.error;
+    w.putAction(a);
+    w.event('action_succeeded', actor, {
+      action: a.id,
+      use: a.use,
+      idempotencyKey: a.idempotencyKey,
+      call: a.calls,
+    });
+    return;
+  }
+  const error = errorText(outcome.error);
+  const retryable = isBatonError(outcome.error)
+    ? outcome.error.retryable
+    : !(outcome.error instanceof TypeError && /Invalid URL/.test(error));
+  const retry = flow.actions.find((x) => x.def.id === a.id)?.retry ?? { attempts: 3, backoffMs: 1000 };
+  if (retryable && a.calls < retry.attempts) {
+    const hinted = isBatonError(outcome.error) ? outcome.error.retryAfterMs : undefined;
+    const delay = hinted ?? Math.round(retry.backoffMs * 2 ** (a.calls - 1) * (0.5 + Math.random()));
+    a.state = 'pending';
+    a.error = error;
+    a.nextAttemptAt = w.now + delay;
+    w.putAction(a);
+    w.event('action_retry_scheduled', actor, {
+      action: a.id,
+      use: a.use,
+      error,
+      call: a.calls,
+      retryInMs: delay,
+    });
+    return;
+  }
+  a.state = 'failed';
+  a.error = error;
+  w.putAction(a);
+  w.event('action_failed', actor, { action: a.id, use: a.use, error, call: a.calls, retryable });
+  fail(w, flow, rt, `action ${a.id} failed: ${error}`, { action: a.id, reason: 'action_failed' });
+}
+
+function effects(w: Work, rt: Runtime): InternalEffects {
+  const owner = w.handoff.decision?.owner ?? w.handoff.owner;
+  void rt;
+  return {
+    handoffId: w.handoff.id,
+    now: w.now,
+    owner,
+    newId,
+    addTask: (t) => w.addTask(t),
+    addInbox: (m) => w.addInbox(m),
+    tasksOf: async () => [],
+  };
+}
+
+function handOff(w: Work, flow: CompiledFlow, rt: Runtime): void {
+  const h = w.handoff;
+  let target = flow.handoffTo.render(celVars(h, flow));
+  if (!isOwnerRef(target)) target = fallbackOwner(flow, rt);
+  const from = h.owner;
+  w.to('handed_off');
+  w.changeOwner(target as OwnerRef, `decision:${h.decision?.by ?? 'rule'}`, 'released');
+  h.handedOffAt ??= w.now;
+  w.event('handed_off', engineActor(flow), { from, to: target });
+}
