@@ -22,7 +22,9 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
         if (s.json) return s.outJson({ dir: path.resolve(dir), files });
         s.out(`Created a Baton project in ${dir}:\n`);
         for (const f of files) s.out(`  ${path.relative(process.cwd(), f) || f}\n`);
-        s.out(`\nNext:\n  cd ${dir}\n  npx baton validate\n  npx baton eval\n  npx baton serve\n`);
+        // Run from where `init` ran (the checkout whose `npx baton` this is), naming the project.
+        const p = `--project ${dir}`;
+        s.out(`\nNext:\n  npx baton validate ${p}\n  npx baton eval ${p}\n  npx baton serve ${p}\n`);
       }),
     );
 
