@@ -285,6 +285,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.leaseHolders()).toEqual(['host:123:a']);
       expect(await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toEqual([]);
       expect(await store.releaseLeases('host:123:a')).toBe(1);
+      expect(await store.leaseHolders()).toEqual([]);
       const [theirs] = await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 });
       expect(theirs!.handoff.leaseOwner).toBe('host:456:b');
       const late = next(mine!, { state: 'handed_off' });

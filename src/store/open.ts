@@ -1,4 +1,5 @@
-// Opens the store a storage URL names: `sqlite:PATH` (or `sqlite::memory:`).
+// Opens the store a storage URL names: `sqlite:PATH` (or `sqlite::memory:`), or
+// `postgres://…` / `postgresql://…` (`?schema=NAME` selects and creates a schema).
 import { BatonError } from '../core/errors.ts';
 import type { Store } from './port.ts';
 import { SqliteStore } from './sqlite/store.ts';
@@ -21,7 +22,16 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     if (options.threaded && file !== ':memory:') return ThreadedSqliteStore.open(file);
     return new SqliteStore({ file });
   }
-  throw new BatonError('project_invalid', `storage URL "${url}" is not supported: use sqlite:PATH`, {
-    details: [{ path: 'storage', message: 'expected sqlite:PATH' }],
-  });
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    // Loaded on demand: SQLite users never load the driver.
+    const { PostgresStore } = await import('./postgres/store.ts');
+    return PostgresStore.open({ url });
+  }
+  throw new BatonError(
+    'project_invalid',
+    `storage URL "${url}" is not supported: use sqlite:PATH or postgres://…`,
+    {
+      details: [{ path: 'storage', message: 'expected sqlite:PATH or postgres://user@host/database' }],
+    },
+  );
 }

@@ -411,7 +411,9 @@ function prepareStatements(db: DatabaseSync) {
     lease: p('UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ? WHERE id = ?'),
     nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
     leaseHolders: p('SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL'),
-    releaseLeases: p('UPDATE handoffs SET lease_until = 0, rev = rev + 1 WHERE lease_owner = ?'),
+    releaseLeases: p(
+      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = ?',
+    ),
     actionsOf: p('SELECT * FROM actions WHERE handoff_id = ? ORDER BY ord'),
     approvalsOf: p('SELECT body FROM approvals WHERE handoff_id = ? ORDER BY requested_at'),
     ledgerOf: p('SELECT * FROM ledger WHERE handoff_id = ? ORDER BY seq'),
