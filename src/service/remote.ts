@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { BatonError, type ErrorCode } from '../core/errors.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
-import { SqliteStore } from '../store/sqlite/store.ts';
+import { openStore } from '../store/open.ts';
 import type { HandoffCommit, Store } from '../store/port.ts';
 import { Directory } from '../engine/directory.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
@@ -79,8 +79,6 @@ export class RemoteBaton implements BatonApi {
   ): Promise<RemoteBaton> {
     const project = await loadProject(o.dir);
     const url = resolveStorageUrl(project, o.storage);
-    if (!url.startsWith('sqlite:'))
-      throw new BatonError('project_invalid', `the engine thread runs on SQLite only (storage ${url})`);
     const worker = new Worker(new URL('./engine-thread.ts', import.meta.url), {
       workerData: { threadedWriter: true, ...o, storage: url },
     });
@@ -98,8 +96,8 @@ export class RemoteBaton implements BatonApi {
         reject(new BatonError('project_invalid', `the engine thread could not start (exit ${code})`)),
       );
     });
-    // Opened after the engine thread has migrated the schema.
-    const reader = new SqliteStore({ file: url.slice('sqlite:'.length) });
+    // Opened after the engine thread has migrated the schema; this thread only reads through it.
+    const reader = await openStore(url);
     return new RemoteBaton(project, reader, worker, onFatal);
   }
 
