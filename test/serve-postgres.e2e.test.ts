@@ -43,3 +43,63 @@ describe('baton serve on PostgreSQL', () => {
     await kill(server, 'SIGTERM');
   });
 });
+
+describe('scale-out on PostgreSQL: an API process and separate workers', () => {
+  it('serve --no-worker takes intake; two `baton worker` processes hand every handoff off once', async () => {
+    const { spawn } = await import('node:child_process');
+    const { appendFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { ROOT } = await import('./support/project.ts');
+    const own = freshSchema();
+    const p = tempProject();
+    appendFileSync(
+      path.join(p.dir, 'baton.yaml'),
+      '\nworker: { pollMs: 50, leaseMs: 5000, batchSize: 50 }\n',
+    );
+    const env = { BATON_DATABASE_URL: schemaUrl(own) };
+    const api = await startServe(p.dir, await freePort(), env, ['--no-worker']);
+    const workers = [1, 2].map(() =>
+      spawn(process.execPath, [path.join(ROOT, 'bin/baton.js'), 'worker', '--project', p.dir], {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      }),
+    );
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const r = await fetch(`${api.url}/v1/flows/lead-to-owner/handoffs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ id: `W-${i}`, company: `Co ${i}`, email: `b${i}@acme.com` }),
+          });
+          return ((await r.json()) as { id: string }).id;
+        }),
+      );
+      let items: Array<{ state: string }> = [];
+      for (let i = 0; i < 200; i++) {
+        items = (
+          (await (await fetch(`${api.url}/v1/handoffs?limit=100`)).json()) as {
+            items: Array<{ state: string }>;
+          }
+        ).items;
+        if (items.length === 30 && items.every((h) => h.state === 'handed_off')) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(items.filter((h) => h.state === 'handed_off')).toHaveLength(ids.length);
+      const tasks = (await (await fetch(`${api.url}/v1/tasks?owner=user:kim`)).json()) as {
+        items: unknown[];
+      };
+      expect(tasks.items).toHaveLength(30);
+      const audit = (await (await fetch(`${api.url}/v1/audit/verify`)).json()) as { ok: boolean };
+      expect(audit.ok).toBe(true);
+    } finally {
+      for (const w of workers) w.kill('SIGTERM');
+      await Promise.all(
+        workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))),
+      );
+      await kill(api, 'SIGTERM');
+      p.cleanup();
+      await dropSchema(own);
+    }
+  });
+});

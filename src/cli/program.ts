@@ -6,6 +6,7 @@ import { registerProjectCommands } from './commands/project.ts';
 import { registerHandoffCommands } from './commands/handoffs.ts';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerWorker } from './commands/worker.ts';
 
 const EPILOGUE = `
 Modes:
@@ -74,6 +75,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
 
   registerProjectCommands(program, session);
   registerServe(program, session);
+  registerWorker(program, session);
   registerHandoffCommands(program, session);
   registerAdminCommands(program, session);
   return program;

@@ -27,10 +27,11 @@ export async function startServe(
   dir: string,
   port: number,
   env: Record<string, string> = {},
+  extraArgs: string[] = [],
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/baton.js'), 'serve', '--project', dir, '--port', String(port)],
+    [path.join(ROOT, 'bin/baton.js'), 'serve', '--project', dir, '--port', String(port), ...extraArgs],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
