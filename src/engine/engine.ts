@@ -61,6 +61,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private pokeAgain = false;
   private stopped = true;
   private readonly shutdown = new AbortController();
+  private unsubscribeWake: (() => Promise<void>) | undefined;
 
   constructor(o: EngineOptions) {
     super();
@@ -171,6 +172,16 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     if (!this.runsWorker || !this.stopped) return;
     this.stopped = false;
     void this.releaseDeadLeases().finally(() => this.poke());
+    // Woken by other processes' commits where the store can tell (polling stays the fallback).
+    this.store
+      .subscribeWake?.(() => this.poke())
+      .then((unsubscribe) => {
+        if (this.stopped) void unsubscribe();
+        else this.unsubscribeWake = unsubscribe;
+      })
+      .catch((e: unknown) =>
+        process.emitWarning(`baton: no wake-ups from the store, polling only: ${errorText(e)}`),
+      );
   }
 
   /**
@@ -195,6 +206,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.unsubscribeWake?.().catch(() => {});
+    this.unsubscribeWake = undefined;
     const all = Promise.allSettled([...this.inFlight.values()]);
     const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([all, timeout]);

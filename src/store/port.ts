@@ -109,6 +109,11 @@ export interface Store {
   claim(options: ClaimOptions): Promise<HandoffSnapshot[]>;
   /** The earliest wake_at of any handoff, to sleep until then. */
   nextWake(): Promise<number | undefined>;
+  /**
+   * Optional: calls `onWake` when another process commits work that is due now (PostgreSQL:
+   * LISTEN/NOTIFY), so workers need not wait for their next poll. Resolves to an unsubscribe.
+   */
+  subscribeWake?(onWake: () => void): Promise<() => Promise<void>>;
   /** The workers that hold leases now. */
   leaseHolders(): Promise<string[]>;
   /**
