@@ -103,3 +103,39 @@ describe('scale-out on PostgreSQL: an API process and separate workers', () => {
     }
   });
 });
+
+describe('wake-ups on PostgreSQL', () => {
+  it('a worker that polls once a minute still picks up new work at once (LISTEN/NOTIFY)', async () => {
+    const { appendFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { Baton } = await import('../src/service/baton.ts');
+    const own = freshSchema();
+    const p = tempProject();
+    appendFileSync(path.join(p.dir, 'baton.yaml'), '\nworker: { pollMs: 60000 }\n');
+    const url = schemaUrl(own);
+    const api = await Baton.open({ dir: p.dir, storage: url, worker: false });
+    const worker = await Baton.open({ dir: p.dir, storage: url, worker: true });
+    try {
+      worker.engine.start();
+      await new Promise((r) => setTimeout(r, 300)); // listening, and its first poll done
+      const t0 = Date.now();
+      const { id } = await api.send(
+        'lead-to-owner',
+        { id: 'N-1', company: 'Acme', email: 'a@acme.com' },
+        { kind: 'system', id: 'test' },
+      );
+      let state = '';
+      while (state !== 'handed_off' && Date.now() - t0 < 10_000) {
+        state = (await api.get(id)).state;
+        if (state !== 'handed_off') await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(state).toBe('handed_off');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    } finally {
+      await worker.close();
+      await api.close();
+      p.cleanup();
+      await dropSchema(own);
+    }
+  });
+});

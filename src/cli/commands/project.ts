@@ -8,7 +8,7 @@ import type { Project } from '../../project/load.ts';
 import type { Baton } from '../../service/baton.ts';
 import { EXIT_FAILURE, EXIT_USAGE, ExitError, formatDetail, UsageError } from '../errors.ts';
 import { plural, table } from '../format.ts';
-import { withSession, type SessionFor } from '../session.ts';
+import { withSession, type Session, type SessionFor } from '../session.ts';
 
 export function registerProjectCommands(program: Command, sessionFor: SessionFor): void {
   program
@@ -82,13 +82,18 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
 
   program
     .command('migrate')
-    .description("bring the project's store to the latest schema")
+    .description(
+      "bring the project's store to the latest schema; with --from and --to, copy a SQLite store into an empty PostgreSQL one",
+    )
+    .option('--from <url>', 'copy this SQLite store (sqlite:PATH, relative to the working directory)')
+    .option('--to <url>', 'into this empty PostgreSQL store (postgres://…?schema=NAME)')
     .action(
-      withSession(sessionFor, async (s) => {
+      withSession(sessionFor, async (s, opts: { from?: string; to?: string }) => {
         if (s.http)
           throw new UsageError(
             'migrate works on the store directly; unset BATON_URL (use --storage or --project)',
           );
+        if (opts.from !== undefined || opts.to !== undefined) return copyCommand(s, opts);
         const { loadProject, resolveStorageUrl } = await import('../../project/load.ts');
         const { openStore } = await import('../../store/open.ts');
         let url: string;
@@ -129,6 +134,61 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
         if (report.failed > 0) throw new ExitError(EXIT_FAILURE);
       }),
     );
+}
+
+/** `migrate --from --to`: copies the whole store, then shows what the target's audit says. */
+async function copyCommand(s: Session, opts: { from?: string; to?: string }): Promise<void> {
+  if (opts.from === undefined || opts.to === undefined)
+    throw new UsageError(
+      `--${opts.from === undefined ? 'from' : 'to'} is required with --${opts.from === undefined ? 'to' : 'from'}`,
+    );
+  if (s.typed.has('storage'))
+    throw new UsageError('--storage does not apply to migrate --from/--to: the two URLs name the stores');
+  const { copyStore, redactUrl, TABLES } = await import('../../store/copy.ts');
+  const { progressBar } = await import('../progress.ts');
+  // Relative SQLite paths are from the working directory, as for --storage.
+  const { from, to } = opts;
+  let bar: ReturnType<typeof progressBar> | undefined;
+  let shown = 0;
+  if (!s.json) s.err(`copying ${from} to ${redactUrl(to)}\n`);
+  const result = await copyStore(from, to, (done, total) => {
+    bar ??= progressBar(total, 'copying');
+    bar.tick(done - shown);
+    shown = done;
+  });
+  bar?.done();
+  const { audit } = result;
+  if (s.json) s.outJson(result);
+  else {
+    s.out(`copied in ${(result.ms / 1000).toFixed(1)}s:\n`);
+    s.out(
+      table(
+        ['WHAT', 'ROWS'],
+        TABLES.map((t) => [t.label, String(result[t.count])]),
+      ),
+    );
+    if (audit.ok) {
+      s.out(
+        `audit ok on the target: ${plural(audit.checked, 'event')} in ${plural(audit.handoffs, 'handoff')}, ${plural(audit.checkpoints, 'checkpoint')}\n`,
+      );
+      if (audit.head) s.out(`head: checkpoint ${audit.head.seq} ${audit.head.hash} (the source's last)\n`);
+    } else {
+      s.err(
+        `baton: the audit does not verify on the target (${plural(audit.problems.length, 'problem')}):\n`,
+      );
+      for (const p of audit.problems) {
+        const where = [
+          p.handoffId,
+          p.seq !== undefined ? `#${p.seq}` : '',
+          p.checkpoint !== undefined ? `checkpoint ${p.checkpoint}` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        s.err(`  ${where ? `${where}: ` : ''}${p.problem}\n`);
+      }
+    }
+  }
+  if (!audit.ok) throw new ExitError(EXIT_FAILURE);
 }
 
 function counts(p: Project) {

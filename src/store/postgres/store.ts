@@ -2,6 +2,7 @@
 // one database. Same semantics as the SQLite store: group commit with per-handoff revision
 // checks, leases claimed with FOR UPDATE SKIP LOCKED, one checkpoint row per transaction.
 import pg from 'pg';
+import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { BatonError } from '../../core/errors.ts';
@@ -173,9 +174,14 @@ export class PostgresStore implements Store {
   private readonly checkpointLock: number;
   private closed = false;
 
-  private constructor(pool: pg.Pool, schema: string | undefined) {
+  private readonly connectionString: string;
+  private readonly channel: string;
+
+  private constructor(pool: pg.Pool, schema: string | undefined, connectionString: string) {
     this.pool = pool;
     this.schema = schema;
+    this.connectionString = connectionString;
+    this.channel = wakeChannel(schema);
     this.checkpointLock = lockKey(`${LOCK_CHECKPOINT}:${schema ?? ''}`);
   }
 
@@ -190,7 +196,7 @@ export class PostgresStore implements Store {
     });
     // An idle connection that breaks (server restart) is replaced on the next checkout.
     pool.on('error', () => undefined);
-    const store = new PostgresStore(pool, schema);
+    const store = new PostgresStore(pool, schema, connectionString);
     try {
       await store.migrate();
     } catch (e) {
@@ -242,7 +248,20 @@ export class PostgresStore implements Store {
   async commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {
     if (batch.length === 0) return [];
     const rows = batch.map(commitToRows);
-    return this.transaction((c) => this.commitRows(c, rows));
+    // Work due now wakes the workers of other processes (the NOTIFY is sent at COMMIT).
+    const soon = Date.now() + 1000;
+    const wake = batch.some(
+      (c) => c.handoff.wakeAt !== null && c.handoff.wakeAt <= soon && !c.handoff.leaseOwner,
+    );
+    return this.transaction(async (c) => {
+      const outcomes = await this.commitRows(c, rows);
+      if (wake) await c.query('SELECT pg_notify($1, $2)', [this.channel, '']);
+      return outcomes;
+    });
+  }
+
+  subscribeWake(onWake: () => void): Promise<() => Promise<void>> {
+    return listen(this.connectionString, this.channel, onWake);
   }
 
   private async commitRows(c: Client, batch: readonly CommitRows[]): Promise<CommitOutcome[]> {
@@ -535,6 +554,31 @@ export class PostgresStore implements Store {
         c.release(broken);
       }
     }
+  }
+
+  /**
+   * Bulk load for copying a whole store (`baton migrate --from`): inserts the rows exactly as
+   * given, in one transaction. Nothing is re-serialized: hashed text stays byte for byte.
+   */
+  async copyRows(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly unknown[]>,
+  ): Promise<void> {
+    const width = columns.length;
+    if (rows.length === 0 || width === 0) return;
+    if (rows.some((r) => r.length !== width)) {
+      throw new BatonError('internal', `copyRows ${table}: every row must have ${width} values`);
+    }
+    const head = `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES `;
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / width));
+    await this.transaction(async (c) => {
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const chunk = rows.slice(start, start + perStatement);
+        const values = chunk.map((_, r) => `(${dollars(width, r * width + 1)})`).join(', ');
+        await c.query(head + values, chunk.flat());
+      }
+    });
   }
 
   /** For tests that tamper with the audit log on purpose. */
