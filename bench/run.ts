@@ -4,6 +4,8 @@
 //   3. over HTTP against `baton serve`, 20,000 handoffs with 200 in flight
 //   4. latency at 1,000 handoffs/s offered
 // Prints a table, then one JSON line. Options: --total N, --in-flight N, --skip-http.
+// `--store postgres` runs the PostgreSQL benchmark instead (bench/postgres.ts): --pg-url URL,
+// --workers 1,2,4 (worker process counts), --profile DIR (CPU profiles of the worker processes).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,11 +22,61 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '200' },
     'skip-http': { type: 'boolean', default: false },
     port: { type: 'string', default: '3917' },
+    store: { type: 'string', default: 'sqlite' },
+    'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    profile: { type: 'string' },
+    workers: { type: 'string', default: '1,2,4' },
   },
 });
-const total = Number(values.total);
-const inFlight = Number(values['in-flight']);
+const positive = (name: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: --${name} must be a positive whole number (got "${v}")`);
+    process.exit(2);
+  }
+  return n;
+};
+const total = positive('total', values.total);
+const inFlight = positive('in-flight', values['in-flight']);
 const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples');
+const say = (s: string) => process.stderr.write(`${s}\n`);
+if (values.store !== 'sqlite' && values.store !== 'postgres') {
+  console.error(`bench: --store must be sqlite or postgres (got "${values.store}")`);
+  process.exit(2);
+}
+if (values.store === 'postgres') {
+  const { runPostgresBench } = await import('./postgres.ts');
+  let peak = 0;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const t = performance.now();
+  say(`bench: ${total} handoffs, ${inFlight} in flight, PostgreSQL`);
+  const r = await runPostgresBench({
+    examples,
+    pgUrl: values['pg-url'],
+    total,
+    inFlight,
+    skipHttp: values['skip-http'],
+    port: positive('port', values.port),
+    workers: values.workers.split(',').map((w) => positive('workers', w.trim())),
+    ...(values.profile ? { profileDir: values.profile } : {}),
+    say,
+  }).catch((e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+  clearInterval(sample);
+  printTable(r.rows);
+  console.log(
+    JSON.stringify({
+      ...r.json,
+      peak_rss_mb: Math.round(peak / 2 ** 20),
+      total,
+      in_flight: inFlight,
+      seconds: Math.round((performance.now() - t) / 1000),
+    }),
+  );
+  process.exit(0);
+}
 const work = mkdtempSync(path.join(tmpdir(), 'baton-bench-'));
 const db = (name: string) => `sqlite:${path.join(work, `${name}.db`)}`;
 
@@ -34,7 +86,6 @@ const started = performance.now();
 const rows: Array<[string, string, string, string]> = [];
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const say = (s: string) => process.stderr.write(`${s}\n`);
 
 say(`bench: ${total} handoffs, ${inFlight} in flight, stores in ${work}`);
 const rawOne = runRaw(path.join(work, 'raw1.db'), total, 1);
@@ -71,13 +122,7 @@ rows.push([
 ]);
 clearInterval(sampler);
 
-const header: [string, string, string, string] = ['run', 'handoffs/s', 'p50 ms', 'p99 ms'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: string[]) =>
-  r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows) console.log(line(r));
+printTable(rows);
 console.log(
   JSON.stringify({
     handoffs_per_s: Math.round(best.perSecond),
@@ -95,3 +140,13 @@ console.log(
   }),
 );
 rmSync(work, { recursive: true, force: true });
+
+function printTable(table: ReadonlyArray<[string, string, string, string]>): void {
+  const header: [string, string, string, string] = ['run', 'handoffs/s', 'p50 ms', 'p99 ms'];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of table) console.log(line(r));
+}
