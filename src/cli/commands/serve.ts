@@ -8,6 +8,7 @@ import type { CompiledFlow } from '../../flow/compiled.ts';
 import { parsePort } from '../input.ts';
 import { VERSION } from '../program.ts';
 import { withSession, type Session, type SessionFor } from '../session.ts';
+import { untilSignal } from './until-signal.ts';
 
 interface ServeOptions {
   port?: string;
@@ -74,25 +75,9 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
 
   s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken));
 
-  await new Promise<void>((resolve, reject) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        s.err(`baton: ${signal} again: exiting without waiting\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      s.err(`\n${signal}: stopping (finishing running steps)…\n`);
-      server
-        .close()
-        .then(() => baton.close())
-        .then(() => {
-          s.err('stopped\n');
-          resolve();
-        }, reject);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await untilSignal(s, async () => {
+    await server.close();
+    await baton.close();
   });
 }
 

@@ -2,6 +2,7 @@
 // share one store (PostgreSQL) with `baton serve --no-worker` processes.
 import type { Command } from 'commander';
 import { withSession, type Session, type SessionFor } from '../session.ts';
+import { untilSignal } from './until-signal.ts';
 
 export function registerWorker(program: Command, sessionFor: SessionFor): void {
   program
@@ -23,21 +24,5 @@ async function work(s: Session): Promise<void> {
   s.out(
     `Baton worker ${baton.engine.workerId}\n  storage  ${await s.storageOf(baton)}\n  flows    ${flows.join(', ')}\nCtrl-C stops it (running steps finish first).\n`,
   );
-  await new Promise<void>((resolve, reject) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        s.err(`baton: ${signal} again: exiting without waiting\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      s.err(`\n${signal}: stopping (finishing running steps)…\n`);
-      baton.close().then(() => {
-        s.err('stopped\n');
-        resolve();
-      }, reject);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignal(s, () => baton.close());
 }
