@@ -157,9 +157,30 @@ export function applyOutcome(
     return;
   }
   const error = errorText(outcome.error);
-  const retryable = isBatonError(outcome.error)
-    ? outcome.error.retryable
-    : !(outcome.error instanceof TypeError && /Invalid URL/.test(error));
+  // Only the action can say a failure left nothing behind (a BatonError marked retryable, e.g. a
+  // 429 or 503 answer). Any other error - a timeout, a dropped connection - may come after the
+  // call reached the other side: an idempotent action is tried again with the same key, any
+  // other has an unknown outcome and waits for a person.
+  const def = rt.registry.action(a.use);
+  const idempotent = !!def && !isInternal(def) && def.idempotent;
+  if (!isBatonError(outcome.error) && !idempotent) {
+    a.state = 'outcome_unknown';
+    a.error = `${error} (the call may have reached the target: check it, then \`baton resolve\`)`;
+    w.putAction(a);
+    w.event('action_outcome_unknown', actor, {
+      action: a.id,
+      use: a.use,
+      idempotencyKey: a.idempotencyKey,
+      error,
+      retry: false,
+    });
+    fail(w, flow, rt, `action ${a.id} has an unknown outcome and is not idempotent: ${error}`, {
+      action: a.id,
+      reason: 'action_failed',
+    });
+    return;
+  }
+  const retryable = isBatonError(outcome.error) ? outcome.error.retryable : !/Invalid URL/.test(error);
   const retry = flow.actions.find((x) => x.def.id === a.id)?.retry ?? { attempts: 3, backoffMs: 1000 };
   if (retryable && a.calls < retry.attempts) {
     const hinted = isBatonError(outcome.error) ? outcome.error.retryAfterMs : undefined;

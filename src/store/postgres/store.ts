@@ -192,7 +192,13 @@ export class PostgresStore implements Store {
       connectionString,
       max: options.max ?? 10,
       types: TYPES,
-      ...(schema !== undefined ? { options: `-c search_path=${ident(schema)}` } : {}),
+      // A process stopped inside a transaction (SIGSTOP, a frozen VM) must not hold the checkpoint
+      // lock and stall every commit: the server ends such a session after 10 s, its transaction
+      // rolls back, and the stopped worker's late commit then fails (its lease is long gone).
+      options: [
+        ...(schema !== undefined ? [`-c search_path=${ident(schema)}`] : []),
+        '-c idle_in_transaction_session_timeout=10000',
+      ].join(' '),
     });
     // An idle connection that breaks (server restart) is replaced on the next checkout.
     pool.on('error', () => undefined);
