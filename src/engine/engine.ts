@@ -313,6 +313,10 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       outcome = undefined;
       snap = committed;
       if (!call) return;
+      // A process paused (or starved) past its lease must not make the call late: another worker
+      // owns the handoff by now and will treat the call as of unknown outcome.
+      const until = snap.handoff.leaseUntil;
+      if (until !== undefined && Date.now() >= until - 500) return;
       this.crashPoint('before_action_call');
       outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
       this.crashPoint('after_action_call');
