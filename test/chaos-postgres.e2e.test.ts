@@ -13,6 +13,7 @@ import { ROOT, tempProject } from './support/project.ts';
 import { freePort, kill, startServe, type ServerProcess } from './support/server.ts';
 import { dropSchema, freshSchema, schemaUrl, TEST_URL } from '../src/store/postgres/testing.ts';
 import { Baton } from '../src/service/baton.ts';
+import { sinkFlow } from './support/sink-flow.ts';
 
 const TOTAL = 2000;
 const LANES = 16;
@@ -63,21 +64,6 @@ const workers: Worker[] = [];
 let api: ServerProcess | undefined;
 let db: pg.Pool | undefined;
 
-function flow(id: string, use: 'http.put' | 'http.post'): string {
-  return `id: ${id}
-name: Chaos test ${use}
-boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id], properties: { id: { type: string } } }
-idempotencyKey: input.id
-decide:
-  otherwise: { owner: team:finance }
-actions:
-  - { id: effect, use: ${use}, with: { url: "${sink.url}/effect", body: { id: "\${input.id}" } }, retry: { attempts: 5, backoff: 50ms } }
-  - { id: task, use: builtin.create_task, with: { title: "Pay \${input.id}" } }
-handoff: { to: "\${decision.owner}" }
-`;
-}
-
 function startWorker(): Worker {
   const child = spawn(
     process.execPath,
@@ -116,8 +102,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   await sink.start();
-  writeFileSync(path.join(project.dir, 'flows', 'chaos-put.yaml'), flow('chaos-put', 'http.put'));
-  writeFileSync(path.join(project.dir, 'flows', 'chaos-post.yaml'), flow('chaos-post', 'http.post'));
+  writeFileSync(
+    path.join(project.dir, 'flows', 'chaos-put.yaml'),
+    sinkFlow('chaos-put', 'http.put', sink.url),
+  );
+  writeFileSync(
+    path.join(project.dir, 'flows', 'chaos-post.yaml'),
+    sinkFlow('chaos-post', 'http.post', sink.url),
+  );
   appendFileSync(
     path.join(project.dir, 'baton.yaml'),
     `\nworker: { leaseMs: ${LEASE_MS}, pollMs: 100, batchSize: 200 }\n`,

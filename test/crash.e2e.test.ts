@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ROOT, tempProject } from './support/project.ts';
 import { freePort, kill, startServe, type ServerProcess } from './support/server.ts';
+import { sinkFlow } from './support/sink-flow.ts';
 
 const TOTAL = 1000;
 const KILLS = 4;
@@ -45,26 +46,17 @@ let project: ReturnType<typeof tempProject>;
 let server: ServerProcess | undefined;
 let port = 0;
 
-function flow(id: string, use: 'http.put' | 'http.post'): string {
-  return `id: ${id}
-name: Crash test ${use}
-boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id], properties: { id: { type: string } } }
-idempotencyKey: input.id
-decide:
-  otherwise: { owner: team:finance }
-actions:
-  - { id: effect, use: ${use}, with: { url: "${sink.url}/effect", body: { id: "\${input.id}" } }, retry: { attempts: 5, backoff: 50ms } }
-  - { id: task, use: builtin.create_task, with: { title: "Pay \${input.id}" } }
-handoff: { to: "\${decision.owner}" }
-`;
-}
-
 beforeAll(async () => {
   await sink.start();
   project = tempProject();
-  writeFileSync(path.join(project.dir, 'flows', 'crash-put.yaml'), flow('crash-put', 'http.put'));
-  writeFileSync(path.join(project.dir, 'flows', 'crash-post.yaml'), flow('crash-post', 'http.post'));
+  writeFileSync(
+    path.join(project.dir, 'flows', 'crash-put.yaml'),
+    sinkFlow('crash-put', 'http.put', sink.url),
+  );
+  writeFileSync(
+    path.join(project.dir, 'flows', 'crash-post.yaml'),
+    sinkFlow('crash-post', 'http.post', sink.url),
+  );
   const yaml = readFileSync(path.join(project.dir, 'baton.yaml'), 'utf8');
   writeFileSync(
     path.join(project.dir, 'baton.yaml'),

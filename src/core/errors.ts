@@ -97,3 +97,29 @@ export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** An error as it crosses a thread boundary (structured clone keeps data, not classes). */
+export interface WireError {
+  message: string;
+  code?: ErrorCode;
+  details?: ErrorDetail[];
+  retryable?: boolean;
+}
+
+export function toWire(e: unknown): WireError {
+  const w: WireError = { message: errorText(e) };
+  if (isBatonError(e)) {
+    w.code = e.code;
+    w.details = e.details;
+    w.retryable = e.retryable;
+  }
+  return w;
+}
+
+/** Rebuilds the error on the other side; an error that was not a BatonError gets `fallback`. */
+export function fromWire(w: WireError | undefined, fallback: ErrorCode): BatonError {
+  return new BatonError(w?.code ?? fallback, w?.message ?? 'the other thread failed', {
+    details: w?.details ?? [],
+    retryable: w?.retryable ?? false,
+  });
+}

@@ -24,7 +24,7 @@ import * as cmd from '../engine/commands.ts';
 import { castVote, applyActionApproval, type Vote } from '../engine/approvals.ts';
 import { applyDecisionApproval } from '../engine/pipeline.ts';
 import { rollbackHandoff } from '../engine/rollback.ts';
-import { handoffView, summaryView, type HandoffView } from './views.ts';
+import { flowDetailView, flowView, handoffView, summaryView, type HandoffView } from './views.ts';
 import { authenticate, createToken, type Principal } from './tokens.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 
@@ -171,20 +171,11 @@ export class Baton {
   }
 
   flows() {
-    return this.engine.flowList().map((f) => ({
-      id: f.def.id,
-      name: f.def.name,
-      mode: f.def.mode,
-      version: f.version,
-      boundary: `${f.def.boundary.from}->${f.def.boundary.to}`,
-      trigger: Object.keys(f.def.trigger),
-      actions: f.def.actions.map((a) => a.id),
-    }));
+    return this.engine.flowList().map(flowView);
   }
 
   flowDetail(id: string) {
-    const f = this.engine.flow(id);
-    return { id: f.def.id, version: f.version, file: f.file, definition: f.def };
+    return flowDetailView(this.engine.flow(id));
   }
 
   async tasks(user?: string, state?: 'open' | 'done' | 'cancelled') {

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Baton, type OpenOptions } from './baton.ts';
 import { FORWARDED, type Forwarded } from './api.ts';
-import { isBatonError } from '../core/errors.ts';
+import { toWire, type WireError } from '../core/errors.ts';
 import type { HandoffCommit } from '../store/port.ts';
 
 export type ToEngine =
@@ -16,7 +16,7 @@ export type FromEngine =
   | {
       id: number;
       ok: false;
-      error: { message: string; code?: string; details?: unknown; retryable?: boolean };
+      error: WireError;
     }
   | { commit: CommitNotice };
 
@@ -60,14 +60,6 @@ async function handle(m: ToEngine): Promise<FromEngine> {
     const fn = baton[m.call] as (...a: unknown[]) => Promise<unknown>;
     return { id: m.id, ok: true, result: await fn.apply(baton, m.args) };
   } catch (e) {
-    const error: Extract<FromEngine, { ok: false }>['error'] = {
-      message: e instanceof Error ? e.message : String(e),
-    };
-    if (isBatonError(e)) {
-      error.code = e.code;
-      error.details = e.details;
-      error.retryable = e.retryable;
-    }
-    return { id: m.id, ok: false, error };
+    return { id: m.id, ok: false, error: toWire(e) };
   }
 }

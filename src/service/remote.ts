@@ -4,7 +4,7 @@
 // engine thread, which owns the writing connection and the worker.
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
-import { BatonError, type ErrorCode } from '../core/errors.ts';
+import { BatonError, fromWire } from '../core/errors.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
 import type { HandoffCommit, Store } from '../store/port.ts';
@@ -14,6 +14,7 @@ import type { Baton, OpenOptions } from './baton.ts';
 import type { BatonApi, CommitSource, Forwarded } from './api.ts';
 import type { FromEngine, ToEngine } from './engine-thread.ts';
 import { authenticate, type Principal } from './tokens.ts';
+import { flowDetailView, flowView } from './views.ts';
 
 type Call<K extends Forwarded> = (...args: Parameters<Baton[K]>) => ReturnType<Baton[K]>;
 
@@ -111,12 +112,7 @@ export class RemoteBaton implements BatonApi {
     this.pending.delete(m.id);
     if (m.ok) p.resolve(m.result);
     else {
-      p.reject(
-        new BatonError((m.error.code ?? 'internal') as ErrorCode, m.error.message, {
-          details: (m.error.details as never) ?? [],
-          retryable: m.error.retryable ?? false,
-        }),
-      );
+      p.reject(fromWire(m.error, 'internal'));
     }
   }
 
@@ -159,21 +155,13 @@ export class RemoteBaton implements BatonApi {
   readonly metricsText = this.call('metricsText');
 
   flows(): ReturnType<Baton['flows']> {
-    return [...this.project.flows.values()].map((f) => ({
-      id: f.def.id,
-      name: f.def.name,
-      mode: f.def.mode,
-      version: f.version,
-      boundary: `${f.def.boundary.from}->${f.def.boundary.to}`,
-      trigger: Object.keys(f.def.trigger),
-      actions: f.def.actions.map((a) => a.id),
-    }));
+    return [...this.project.flows.values()].map(flowView);
   }
 
   flowDetail(id: string): ReturnType<Baton['flowDetail']> {
     const f = this.project.flows.get(id);
     if (!f) throw new BatonError('not_found', `flow ${id} does not exist`);
-    return { id: f.def.id, version: f.version, file: f.file, definition: f.def };
+    return flowDetailView(f);
   }
 
   authenticate(secret: string): Promise<Principal> {

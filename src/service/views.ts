@@ -1,5 +1,6 @@
 // The public shapes of the HTTP API and `--json` output (SPEC §5).
 import type { EventRecord, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
 
 export interface HandoffSummaryView {
   id: string;
@@ -77,3 +78,21 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[]) {
 }
 
 export type HandoffView = ReturnType<typeof handoffView>;
+
+/** A flow in `GET /v1/flows`. */
+export function flowView(f: CompiledFlow) {
+  return {
+    id: f.def.id,
+    name: f.def.name,
+    mode: f.def.mode,
+    version: f.version,
+    boundary: `${f.def.boundary.from}->${f.def.boundary.to}`,
+    trigger: Object.keys(f.def.trigger),
+    actions: f.def.actions.map((a) => a.id),
+  };
+}
+
+/** One flow in `GET /v1/flows/{flow}`. */
+export function flowDetailView(f: CompiledFlow) {
+  return { id: f.def.id, version: f.version, file: f.file, definition: f.def };
+}

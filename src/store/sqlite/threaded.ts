@@ -3,7 +3,7 @@
 // readers and the writer work at once). Commits cross as plain rows (see rows.ts), which is
 // much cheaper to pass between threads than the records themselves.
 import { Worker } from 'node:worker_threads';
-import { BatonError, type ErrorCode } from '../../core/errors.ts';
+import { BatonError, fromWire } from '../../core/errors.ts';
 import type { HandoffSnapshot } from '../../core/types.ts';
 import { commitToRows } from '../rows.ts';
 import type {
@@ -42,13 +42,7 @@ export class ThreadedSqliteStore implements Store {
       this.pending.delete(r.id);
       if (r.ok) p.resolve(r.result);
       else {
-        const code = (r.error?.code ?? 'store_error') as ErrorCode;
-        p.reject(
-          new BatonError(code, r.error?.message ?? 'the writer thread failed', {
-            details: (r.error?.details as never) ?? [],
-            retryable: r.error?.retryable ?? false,
-          }),
-        );
+        p.reject(fromWire(r.error, 'store_error'));
       }
     });
     worker.on('error', (e) => this.failAll(e));

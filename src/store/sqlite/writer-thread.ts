@@ -3,7 +3,7 @@
 // time, in order, so commits are applied in the order they were sent.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore } from './store.ts';
-import { isBatonError } from '../../core/errors.ts';
+import { toWire, type WireError } from '../../core/errors.ts';
 
 export interface WriterRequest {
   id: number;
@@ -23,7 +23,7 @@ export interface WriterReply {
   id: number;
   ok: boolean;
   result?: unknown;
-  error?: { message: string; code?: string; details?: unknown; retryable?: boolean };
+  error?: WireError;
 }
 
 const port = parentPort!;
@@ -49,12 +49,6 @@ async function handle(m: WriterRequest): Promise<WriterReply> {
       }
     }
   } catch (e) {
-    const error: NonNullable<WriterReply['error']> = { message: e instanceof Error ? e.message : String(e) };
-    if (isBatonError(e)) {
-      error.code = e.code;
-      error.details = e.details;
-      error.retryable = e.retryable;
-    }
-    return { id: m.id, ok: false, error };
+    return { id: m.id, ok: false, error: toWire(e) };
   }
 }
