@@ -86,12 +86,6 @@ export function isBatonError(e: unknown): e is BatonError {
   return e instanceof BatonError;
 }
 
-export const notFound = (what: string, id: string): BatonError =>
-  new BatonError('not_found', `${what} ${id} does not exist`, { context: { id } });
-
-export const invalidTransition = (message: string, context: Record<string, string> = {}): BatonError =>
-  new BatonError('invalid_transition', message, { context });
-
 /** An error's message, for events and logs (anything thrown, not only Errors). */
 export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;

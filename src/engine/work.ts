@@ -39,10 +39,6 @@ export class Work {
     this.expectedRev = expectedRev;
   }
 
-  get changed(): boolean {
-    return this.events.length > 0 || this.changedActions.size > 0 || this.changedApprovals.size > 0;
-  }
-
   /** Appends an event to the handoff's hash chain. */
   event(type: string, actor: Actor, data: Record<string, unknown> = {}): void {
     const h = this.handoff;
