@@ -73,7 +73,8 @@ export const ruleSchema = z.strictObject({
 });
 
 export const llmSchema = z.strictObject({
-  model: z.string().optional(),
+  model: z.string().optional().describe("provider:model (default: baton.yaml's models.default)"),
+  fallback: z.string().optional().describe('Tried when the main model cannot be reached'),
   instructions: z.string().default(''),
   owners: z.array(ownerRef).min(1),
   actions: z.array(id).optional(),
@@ -142,6 +143,7 @@ export const flowSchema = z.strictObject({
         .strictObject({ perHandoff: z.number().optional(), perDay: z.number().optional() })
         .optional(),
       maxActions: z.int().min(0).optional(),
+      maxModelCalls: z.int().min(0).optional().describe('Model calls per handoff'),
     })
     .default({}),
 });

@@ -1,6 +1,7 @@
 // The project file `baton.yaml` (SPEC §2) as zod schemas.
 import { z } from 'zod';
 import { isOwnerRef } from './owner.ts';
+import { isDuration } from './duration.ts';
 
 const personId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits, ".", "_", "@", "-"');
 
@@ -26,6 +27,49 @@ export const teamSchema = z.strictObject({
   manager: personId.optional(),
 });
 export type Team = z.infer<typeof teamSchema>;
+
+const modelRef = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*:.+$/, 'provider:model, e.g. openai:gpt-4.1-mini')
+  .describe('provider:model');
+
+export const providerSchema = z.strictObject({
+  type: z.enum(['openai', 'openai-chat', 'anthropic', 'openai-compatible']),
+  baseURL: z.string().optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional()
+    .describe('The environment variable that holds the API key (never the key itself)'),
+});
+export type ProviderDef = z.infer<typeof providerSchema>;
+
+/** USD per million tokens. */
+export const priceSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cached: z.number().min(0).optional().describe('Cached input tokens (default: the input price)'),
+});
+export type PriceDef = z.infer<typeof priceSchema>;
+
+export const costCapSchema = z.strictObject({
+  perHandoff: z.number().min(0).optional().describe('USD per handoff'),
+  perDay: z.number().min(0).optional().describe('USD per flow per UTC day'),
+});
+
+export const modelsSchema = z
+  .strictObject({
+    default: modelRef.optional().describe('The model of flows whose decide.llm names none'),
+    fallback: modelRef.optional().describe('Tried when the main model cannot be reached'),
+    timeout: z.string().refine(isDuration, 'a duration like 30s or 2m').default('30s'),
+    retries: z.int().min(0).max(10).default(2),
+    maxOutputTokens: z.int().min(16).max(100_000).default(1024),
+    temperature: z.number().min(0).max(2).default(0),
+    prices: z.record(z.string(), priceSchema).default({}),
+    providers: z.record(z.string(), providerSchema).default({}),
+  })
+  .default({ timeout: '30s', retries: 2, maxOutputTokens: 1024, temperature: 0, prices: {}, providers: {} });
+export type ModelsDef = z.infer<typeof modelsSchema>;
 
 export const projectSchema = z.strictObject({
   storage: z.string().default('sqlite:./data/baton.db'),
@@ -54,9 +98,15 @@ export const projectSchema = z.strictObject({
   flows: z.string().default('flows').describe('Folder of flow files, relative to baton.yaml'),
   tables: z.string().default('tables').describe('Folder of lookup tables (CSV or YAML)'),
   actions: z.string().default('actions').describe('Folder of TypeScript files that define actions'),
-  models: z.record(z.string(), z.unknown()).default({}),
+  models: modelsSchema,
   connectors: z.record(z.string(), z.unknown()).default({}),
-  guardrails: z.strictObject({ maxActions: z.int().min(0).default(20) }).default({ maxActions: 20 }),
+  guardrails: z
+    .strictObject({
+      maxActions: z.int().min(0).default(20),
+      maxModelCalls: z.int().min(0).default(3).describe('Model calls per handoff'),
+      costCap: costCapSchema.optional(),
+    })
+    .default({ maxActions: 20, maxModelCalls: 3 }),
   worker: z
     .strictObject({
       leaseMs: z.int().min(1000).default(30_000),

@@ -178,6 +178,30 @@ export interface EventRecord {
   hash: string;
 }
 
+/** Where a context field came from and how far it is trusted (SPEC §3.11). */
+export interface ContextProvenance {
+  name: string;
+  /** The context source, e.g. `crm.findCompany`. */
+  use: string;
+  trust: 'trusted' | 'untrusted';
+  at: number;
+  found: boolean;
+}
+
+/** A handoff's model calls: how many started, and the one in flight (committed before the call). */
+export interface ModelCallState {
+  calls: number;
+  running?: {
+    call: number;
+    /** The budget reservation held for it. */
+    reservation: string;
+    model: string;
+    estimateUsd: number;
+    /** The handoff attempt (lease) during which the call started. */
+    startedAttempt: number;
+  };
+}
+
 export interface HandoffRecord {
   id: string;
   flow: string;
@@ -203,6 +227,9 @@ export interface HandoffRecord {
   ladderStep: number;
   rework: number;
   costUsd: number;
+  /** Provenance of each context field (set when the context is built). */
+  provenance?: ContextProvenance[];
+  model?: ModelCallState;
   /** Shadow mode: what people did, and whether Baton agreed. */
   observed?: { owner: string; agreed: boolean; at: number };
   rev: number;

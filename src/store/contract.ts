@@ -412,6 +412,107 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.heads(heads[0]!.id, 10)).length).toBe(1);
     });
 
+    it("keeps a handoff's provenance and model-call state", async () => {
+      const h = handoff({
+        provenance: [{ name: 'mail', use: 'email.body', trust: 'untrusted', at: 5, found: true }],
+        model: {
+          calls: 1,
+          running: { call: 1, reservation: 'r1', model: 'openai:m', estimateUsd: 0.01, startedAttempt: 2 },
+        },
+      });
+      await store.commit([insert(h)]);
+      const got = (await store.get(h.id))!.handoff;
+      expect(got.provenance).toEqual(h.provenance);
+      expect(got.model).toEqual(h.model);
+      const h2 = next(h, { model: { calls: 1 } });
+      await store.commit([{ handoff: h2, expectedRev: 1, events: events(h2, 'x') }]);
+      expect((await store.get(h.id))!.handoff.model).toEqual({ calls: 1 });
+    });
+
+    it('reserves budget against caps, idempotently, and settles it once', async () => {
+      const base = { handoffId: 'h1', flow: 'f', day: '2026-11-26', model: 'openai:m', at: 1 };
+      const caps = { perHandoffUsd: 0.05, perDayUsd: 0.1, maxCalls: 3 };
+      expect(await store.reserveBudget({ ...base, id: 'h1:1', estimateUsd: 0.03, caps })).toEqual({
+        ok: true,
+      });
+      expect(await store.reserveBudget({ ...base, id: 'h1:1', estimateUsd: 0.03, caps })).toEqual({
+        ok: true,
+      });
+      expect(await store.budgetDay('f', base.day)).toEqual({ reservedUsd: 0.03, spentUsd: 0, calls: 1 });
+      // The handoff holds 0.03 of its 0.05: another 0.03 is refused, and stays refused.
+      const refused = await store.reserveBudget({ ...base, id: 'h1:2', estimateUsd: 0.03, caps });
+      expect(refused).toEqual({ ok: false, cap: 'per_handoff', used: 0.03, limit: 0.05 });
+      expect(await store.reserveBudget({ ...base, id: 'h1:2', estimateUsd: 0.001, caps })).toEqual(refused);
+      // Settling releases the estimate and spends the reported cost, once.
+      const settled = { costUsd: 0.01, inputTokens: 100, outputTokens: 10, cachedTokens: 0, at: 2 };
+      expect(await store.settleBudget('h1:1', settled)).toEqual({ costUsd: 0.01 });
+      expect(await store.settleBudget('h1:1', { ...settled, costUsd: 0.02 })).toEqual({ costUsd: 0.01 });
+      expect(await store.settleBudget('h1:2', settled)).toBeUndefined();
+      expect(await store.settleBudget('nope', settled)).toBeUndefined();
+      const day = await store.budgetDay('f', base.day);
+      expect(day.spentUsd).toBeCloseTo(0.01, 10);
+      expect(day.reservedUsd).toBeCloseTo(0, 10);
+      // Now 0.01 is spent: 0.03 more fits the handoff.
+      expect(await store.reserveBudget({ ...base, id: 'h1:3', estimateUsd: 0.03, caps })).toEqual({
+        ok: true,
+      });
+      // The per-day cap counts every handoff of the flow.
+      const other = { ...base, handoffId: 'h2' };
+      expect(await store.reserveBudget({ ...other, id: 'h2:1', estimateUsd: 0.05, caps })).toEqual({
+        ok: true,
+      });
+      const fourth = { ...base, handoffId: 'h4' };
+      expect(await store.reserveBudget({ ...fourth, id: 'h4:1', estimateUsd: 0.02, caps })).toMatchObject({
+        ok: false,
+        cap: 'per_day',
+        limit: 0.1,
+      });
+      // Another flow, or another day, has its own budget.
+      expect(
+        await store.reserveBudget({
+          ...base,
+          handoffId: 'h5',
+          id: 'h5:1',
+          flow: 'g',
+          estimateUsd: 0.02,
+          caps,
+        }),
+      ).toEqual({ ok: true });
+      // Model calls per handoff.
+      const calls = { maxCalls: 2 };
+      const h3 = { ...base, handoffId: 'h3', estimateUsd: 0 };
+      expect(await store.reserveBudget({ ...h3, id: 'h3:1', caps: calls })).toEqual({ ok: true });
+      expect(await store.reserveBudget({ ...h3, id: 'h3:2', caps: calls })).toEqual({ ok: true });
+      expect(await store.reserveBudget({ ...h3, id: 'h3:3', caps: calls })).toEqual({
+        ok: false,
+        cap: 'model_calls',
+        used: 2,
+        limit: 2,
+      });
+    });
+
+    it('a concurrent burst cannot overspend the daily cap', async () => {
+      const day = '2026-11-27';
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.reserveBudget({
+            id: `b${i}:1`,
+            handoffId: `b${i}`,
+            flow: 'burst',
+            day,
+            model: 'openai:m',
+            estimateUsd: 0.1,
+            at: 1,
+            caps: { perDayUsd: 1 },
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(10);
+      const d = await store.budgetDay('burst', day);
+      expect(d.calls).toBe(10);
+      expect(d.reservedUsd).toBeCloseTo(1, 9);
+    });
+
     it('answers read-only queries', async () => {
       await store.commit([insert(handoff()), insert(handoff())]);
       const rows = await store.query<{ n: number }>('SELECT COUNT(*) AS n FROM handoffs');

@@ -34,6 +34,8 @@ const KEYS: Record<keyof CopyCounts, { table: string; key: string[] }> = {
   inbox: { table: 'inbox', key: ['id'] },
   tokens: { table: 'tokens', key: ['id'] },
   checkpoints: { table: 'checkpoints', key: ['seq'] },
+  budgetDays: { table: 'budget_days', key: ['flow_id', 'day'] },
+  budgetReservations: { table: 'budget_reservations', key: ['id'] },
 };
 
 /** A table's rows as plain objects, in key order (sorted here: the two databases collate differently). */

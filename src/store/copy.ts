@@ -23,6 +23,13 @@ export const TABLES = [
   { table: 'inbox', count: 'inbox', key: ['id'], label: 'inbox messages' },
   { table: 'tokens', count: 'tokens', key: ['id'], label: 'tokens' },
   { table: 'checkpoints', count: 'checkpoints', key: ['seq'], label: 'checkpoints' },
+  { table: 'budget_days', count: 'budgetDays', key: ['flow_id', 'day'], label: 'budget days' },
+  {
+    table: 'budget_reservations',
+    count: 'budgetReservations',
+    key: ['id'],
+    label: 'budget reservations',
+  },
 ] as const;
 
 type CountName = (typeof TABLES)[number]['count'];

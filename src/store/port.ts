@@ -79,6 +79,48 @@ export interface CheckpointRow {
   hash: string;
 }
 
+/**
+ * A budget reservation made before a model call (or any paid call): the estimate is held
+ * against the caps until the call's cost is settled. Idempotent on `id`: asking again returns
+ * the first answer, so a step repeated after a crash neither reserves twice nor changes its mind.
+ */
+export interface BudgetReservation {
+  id: string;
+  handoffId: string;
+  flow: string;
+  /** The UTC day the cost counts against (YYYY-MM-DD). */
+  day: string;
+  model: string;
+  estimateUsd: number;
+  at: number;
+  caps: { perHandoffUsd?: number; perDayUsd?: number; maxCalls?: number };
+}
+
+export type ReserveOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      cap: 'per_handoff' | 'per_day' | 'model_calls';
+      /** What is already spent or held against that cap (USD, or calls for model_calls). */
+      used: number;
+      limit: number;
+    };
+
+export interface BudgetSettlement {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  at: number;
+}
+
+/** One flow's spending on one day: what is settled and what is held for calls in flight. */
+export interface BudgetDay {
+  reservedUsd: number;
+  spentUsd: number;
+  calls: number;
+}
+
 export interface ClaimOptions {
   worker: string;
   now: number;
@@ -151,6 +193,20 @@ export interface Store {
     limit: number,
   ): Promise<Array<{ id: string; eventSeq: number; headHash: string }>>;
   checkpoints(afterSeq: number, limit: number): Promise<CheckpointRow[]>;
+
+  /**
+   * Reserves budget in one transaction of its own: refused (and the refusal stored) when the
+   * estimate would take the handoff or the flow's day past a cap, or the handoff past its
+   * model calls. Concurrent reservations of one flow and day are serialized by the store.
+   */
+  reserveBudget(r: BudgetReservation): Promise<ReserveOutcome>;
+  /**
+   * Settles a reservation with the cost actually reported: the estimate is released and the
+   * cost spent. Idempotent: a settled reservation keeps its first cost, which is returned.
+   * Undefined when there is no such granted reservation.
+   */
+  settleBudget(id: string, s: BudgetSettlement): Promise<{ costUsd: number } | undefined>;
+  budgetDay(flow: string, day: string): Promise<BudgetDay>;
 
   /** Raw SQL for read-only reports (metrics); parameters are positional. */
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;

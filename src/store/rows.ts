@@ -52,6 +52,8 @@ export const HANDOFF_COLUMNS = [
   'lease_until',
   'event_seq',
   'head_hash',
+  'provenance',
+  'model_state',
 ] as const;
 
 /**
@@ -100,6 +102,8 @@ export function handoffToRow(h: HandoffRecord): unknown[] {
     h.leaseUntil ?? null,
     h.eventSeq,
     h.headHash,
+    h.provenance ? jsonOnce(h.provenance) : null,
+    h.model ? JSON.stringify(h.model) : null,
   ];
 }
 
@@ -142,6 +146,10 @@ export function rowToHandoff(r: Row): HandoffRecord {
   if (leaseOwner !== undefined) h.leaseOwner = leaseOwner;
   const leaseUntil = optNum(r.lease_until);
   if (leaseUntil !== undefined) h.leaseUntil = leaseUntil;
+  const provenance = optJson<HandoffRecord['provenance']>(r.provenance);
+  if (provenance) h.provenance = provenance;
+  const model = optJson<HandoffRecord['model']>(r.model_state);
+  if (model) h.model = model;
   return h;
 }
 

@@ -7,6 +7,9 @@ import { BatonError, fromWire } from '../../core/errors.ts';
 import type { HandoffSnapshot } from '../../core/types.ts';
 import { commitToRows } from '../rows.ts';
 import type {
+  BudgetReservation,
+  BudgetSettlement,
+  ReserveOutcome,
   ClaimOptions,
   CommitOutcome,
   FlowVersionRow,
@@ -184,6 +187,18 @@ export class ThreadedSqliteStore implements Store {
 
   checkpoints(afterSeq: number, limit: number) {
     return this.reader.checkpoints(afterSeq, limit);
+  }
+
+  reserveBudget(r: BudgetReservation): Promise<ReserveOutcome> {
+    return this.call('reserveBudget', [r]);
+  }
+
+  settleBudget(id: string, s: BudgetSettlement): Promise<{ costUsd: number } | undefined> {
+    return this.call('settleBudget', [id, s]);
+  }
+
+  budgetDay(flow: string, day: string) {
+    return this.reader.budgetDay(flow, day);
   }
 
   query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {

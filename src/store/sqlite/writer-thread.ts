@@ -15,6 +15,8 @@ export interface WriterRequest {
     | 'revokeToken'
     | 'releaseLeases'
     | 'migrate'
+    | 'reserveBudget'
+    | 'settleBudget'
     | 'close';
   args: unknown[];
 }

@@ -1,0 +1,44 @@
+// The budget rule both stores apply inside their reservation transaction: given what the
+// handoff and the flow's day already hold, may this estimate be reserved? Kept apart so SQLite
+// and PostgreSQL cannot disagree about it.
+import type { BudgetReservation, ReserveOutcome } from './port.ts';
+
+export interface BudgetHeld {
+  /** Settled cost plus open estimates of the handoff's granted reservations. */
+  handoffUsd: number;
+  /** Granted reservations of the handoff (model calls made or in flight). */
+  handoffCalls: number;
+  /** The flow's day: settled plus held. */
+  dayUsd: number;
+}
+
+/** Tolerance for float sums (a cap of 0.05 must admit five reservations of 0.01). */
+const EPS = 1e-9;
+
+export function judgeReservation(r: BudgetReservation, held: BudgetHeld): ReserveOutcome {
+  const { maxCalls, perHandoffUsd, perDayUsd } = r.caps;
+  if (maxCalls !== undefined && held.handoffCalls + 1 > maxCalls) {
+    return { ok: false, cap: 'model_calls', used: held.handoffCalls, limit: maxCalls };
+  }
+  if (perHandoffUsd !== undefined && held.handoffUsd + r.estimateUsd > perHandoffUsd + EPS) {
+    return { ok: false, cap: 'per_handoff', used: held.handoffUsd, limit: perHandoffUsd };
+  }
+  if (perDayUsd !== undefined && held.dayUsd + r.estimateUsd > perDayUsd + EPS) {
+    return { ok: false, cap: 'per_day', used: held.dayUsd, limit: perDayUsd };
+  }
+  return { ok: true };
+}
+
+export const HANDOFF_HELD_SQL = `SELECT
+    COALESCE(SUM(CASE WHEN state = 'settled' THEN cost_usd ELSE estimate_usd END), 0) AS usd,
+    COUNT(*) AS calls
+  FROM budget_reservations WHERE handoff_id = ? AND state <> 'refused'`;
+
+export function refusalOf(json: unknown): ReserveOutcome {
+  const r = JSON.parse(String(json)) as {
+    cap: 'per_handoff' | 'per_day' | 'model_calls';
+    used: number;
+    limit: number;
+  };
+  return { ok: false, cap: r.cap, used: r.used, limit: r.limit };
+}
