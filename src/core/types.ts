@@ -94,6 +94,13 @@ export interface Decision {
   confidence?: number;
   rationale?: string;
   evidence?: string[];
+  /** The model that decided (`by: llm`). */
+  model?: string;
+  /**
+   * The model decided while untrusted text was in its context: outbound and high-risk actions
+   * then need a person's approval (the trust boundary).
+   */
+  untrusted?: boolean;
   /** Hashes of the approval policies in force for this decision (policy versions). */
   policyVersions: Record<string, string>;
 }

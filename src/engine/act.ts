@@ -4,17 +4,18 @@
 import { errorText, isBatonError } from '../core/errors.ts';
 import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
 import type { ActionRecord } from '../core/types.ts';
-import type { CompiledFlow } from '../flow/compiled.ts';
-import { isInternal, type InternalEffects } from '../actions/define.ts';
+import type { CompiledApproval, CompiledFlow } from '../flow/compiled.ts';
+import { isInternal, type AnyAction, type InternalEffects } from '../actions/define.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, fail } from './escalate.ts';
 import { requestActionApproval } from './approvals.ts';
 
-export interface ExternalCall {
-  actionId: string;
-}
 import { newId } from './ids.ts';
+import type { ModelCall } from './model-step.ts';
+
+/** What the engine must call once the step is committed: an action, or a model. */
+export type ExternalCall = { actionId: string } | { model: ModelCall };
 
 /** Runs the next pending action. Returns `wait` when the handoff must wait (approval, backoff). */
 export async function act(
@@ -48,6 +49,10 @@ export async function act(
       }
     }
     const def = rt.registry.action(a.use);
+    if (def && trustGated(w, a, def) && !approvalSettled(w, a)) {
+      requestActionApproval(w, flow, rt, a, trustBoundaryPolicy(flow, rt), vars);
+      return 'wait';
+    }
     if (!def) {
       a.state = 'failed';
       a.error = `action ${a.use} is not available`;
@@ -98,6 +103,26 @@ export async function act(
   }
   handOff(w, flow, rt);
   return undefined;
+}
+
+/**
+ * The trust boundary: a model chose this action while untrusted text (an email body, ticket
+ * text, chat) was in its context, and the action sends something out or is high-risk. Nothing
+ * the text says can make the model skip this: a person approves first.
+ */
+function trustGated(w: Work, a: ActionRecord, def: AnyAction): boolean {
+  const d = w.handoff.decision;
+  if (d?.by !== 'llm' || !d.untrusted) return false;
+  return a.risk === 'high' || (!isInternal(def) && def.outbound === true);
+}
+
+function trustBoundaryPolicy(flow: CompiledFlow, rt: Runtime): CompiledApproval {
+  return {
+    levels: [{ name: 'trust boundary', approvers: [fallbackOwner(flow, rt)], quorum: 1 }],
+    onTimeout: 'escalate',
+    onReject: 'stop',
+    version: 'trust-boundary',
+  };
 }
 
 /** Was this action's approval already given (or decided by timeout as approve)? */

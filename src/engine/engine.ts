@@ -7,14 +7,15 @@ import { hostname } from 'node:os';
 import { BatonError, errorText } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
 import { jsonProblems } from '../core/json-safe.ts';
-import { agentOwner } from '../core/owner.ts';
+import { agentOwner, type OwnerRef } from '../core/owner.ts';
 import type { Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { CommitOutcome, HandoffCommit, Store } from '../store/port.ts';
 import { isInternal, type ActionDefinition } from '../actions/define.ts';
 import { Work } from './work.ts';
 import { GroupCommitter } from './group-commit.ts';
-import { step } from './pipeline.ts';
+import { adoptDecision, step } from './pipeline.ts';
+import { applyModelOutcome, type ModelCall, type ModelOutcome } from './model-step.ts';
 import { applyOutcome, type ExternalCall } from './act.ts';
 import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
@@ -283,13 +284,17 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private async run(start: HandoffSnapshot): Promise<void> {
     let snap = start;
     const attempt = start.handoff.attempt;
-    let outcome: { actionId: string; result: Outcome } | undefined;
+    let outcome: { actionId: string; result: Outcome } | { model: ModelOutcome } | undefined;
     for (let round = 0; round < 1000; round++) {
       const flow = await this.rt.flowFor(snap.handoff.flowVersion);
       const w = new Work(snap, Date.now());
       let call: ExternalCall | undefined;
       try {
-        if (outcome) applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
+        if (outcome && 'model' in outcome) {
+          await applyModelOutcome(w, flow, this.rt, outcome.model, (d) =>
+            adoptDecision(w, flow, this.rt, { ...d, owner: d.owner as OwnerRef, by: 'llm' }),
+          );
+        } else if (outcome) applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
         fireTimers(w, flow, this.rt);
         call = await step(w, flow, this.rt);
       } catch (e) {
@@ -318,7 +323,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       const until = snap.handoff.leaseUntil;
       if (until !== undefined && Date.now() >= until - 500) return;
       this.crashPoint('before_action_call');
-      outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
+      if ('model' in call) outcome = { model: await this.callModel(call.model) };
+      else outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
       this.crashPoint('after_action_call');
     }
   }
@@ -342,6 +348,23 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     if (!outcome.ok) return undefined;
     this.emit('committed', commit);
     return snapshotOf(commit, w);
+  }
+
+  private async callModel(call: ModelCall): Promise<ModelOutcome> {
+    const started = Date.now();
+    const decider = this.rt.models?.decider;
+    if (!decider) return { ok: false, error: new BatonError('internal', 'no model is configured'), ms: 0 };
+    // Retries and the fallback together must end within the lease.
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(Math.max(1000, this.leaseMs - 1000)),
+      this.shutdown.signal,
+    ]);
+    try {
+      const answer = await decider.decide(call.request, signal);
+      return { ok: true, answer, ms: Date.now() - started };
+    } catch (error) {
+      return { ok: false, error, ms: Date.now() - started };
+    }
   }
 
   private async callAction(snap: HandoffSnapshot, actionId: string): Promise<Outcome> {

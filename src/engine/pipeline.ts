@@ -3,7 +3,7 @@
 // returns the action to call next, if any (acting itself is in act.ts).
 import { BatonError, errorText } from '../core/errors.ts';
 import { isOwnerRef } from '../core/owner.ts';
-import type { ActionRecord, Actor, ApprovalRecord, Decision } from '../core/types.ts';
+import type { ActionRecord, Actor, ApprovalRecord, ContextProvenance, Decision } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
@@ -11,6 +11,7 @@ import { engineActor, escalate, fail } from './escalate.ts';
 import { requestDecisionApproval } from './approvals.ts';
 import { act, type ExternalCall } from './act.ts';
 import { decide } from '../decide/rules.ts';
+import { startModelCall, type ModelCall } from './model-step.ts';
 
 export async function step(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCall | undefined> {
   const h = w.handoff;
@@ -23,9 +24,11 @@ export async function step(w: Work, flow: CompiledFlow, rt: Runtime): Promise<Ex
         if (!(await buildContext(w, flow, rt))) return undefined;
         w.to('deciding');
         continue;
-      case 'deciding':
-        makeDecision(w, flow, rt);
+      case 'deciding': {
+        const call = await makeDecision(w, flow, rt);
+        if (call) return { model: call };
         continue;
+      }
       case 'acting': {
         const next = await act(w, flow, rt);
         if (next === 'wait') return undefined;
@@ -41,7 +44,7 @@ export async function step(w: Work, flow: CompiledFlow, rt: Runtime): Promise<Ex
 
 async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<boolean> {
   const context: Record<string, unknown> = {};
-  const sources: Array<Record<string, unknown>> = [];
+  const sources: ContextProvenance[] = [];
   const vars = celVars(w.handoff, flow);
   vars.context = context;
   for (const c of flow.context) {
@@ -75,21 +78,36 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
     }
   }
   w.handoff.context = context;
+  w.handoff.provenance = sources;
   w.event('context_built', engineActor(flow), { sources });
   return true;
 }
 
-function makeDecision(w: Work, flow: CompiledFlow, rt: Runtime): void {
+/** Rules first; where none matched and the flow has `decide.llm`, a model call (returned). */
+async function makeDecision(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ModelCall | undefined> {
+  const d = decide(flow, celVars(w.handoff, flow));
+  if (d.decision.by === 'otherwise' && flow.def.decide.llm) {
+    const call = await startModelCall(w, flow, rt, d.errors);
+    // No call (refused by a budget, or failed): the handoff has left `deciding`.
+    return call;
+  }
+  adoptDecision(w, flow, rt, d.decision, d.errors.length ? { ruleErrors: d.errors } : {});
+  return undefined;
+}
+
+/** Records a decision (rules, otherwise, model) and goes on: contract, mode, actions. */
+export function adoptDecision(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  made: Omit<Decision, 'policyVersions'>,
+  extra: Record<string, unknown> = {},
+): void {
   const h = w.handoff;
-  const vars = celVars(h, flow);
-  const d = decide(flow, vars);
   const policyVersions: Record<string, string> = {};
   for (const a of flow.actions) if (a.approval) policyVersions[a.def.id] = a.approval.version;
-  const decision: Decision = { ...d.decision, policyVersions };
-  w.event('decided', engineActor(flow), {
-    ...decision,
-    ...(d.errors.length ? { ruleErrors: d.errors } : {}),
-  });
+  const decision: Decision = { ...made, policyVersions };
+  w.event('decided', engineActor(flow), { ...decision, ...extra });
   if (!isOwnerRef(decision.owner)) {
     escalate(w, flow, rt, 'no_rule', { invalidOwner: decision.owner });
     return;

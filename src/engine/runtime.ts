@@ -6,6 +6,7 @@ import type { OwnerRef } from '../core/owner.ts';
 import { isOwnerRef } from '../core/owner.ts';
 import type { Directory } from './directory.ts';
 import type { Registry } from '../actions/registry.ts';
+import type { ModelRuntime } from './models.ts';
 
 export interface Runtime {
   directory: Directory;
@@ -14,6 +15,8 @@ export interface Runtime {
   flowFor(version: string): Promise<CompiledFlow>;
   /** Project-wide cap on actions per handoff, where the flow sets none. */
   maxActions: number;
+  /** The model decision layer; absent when no flow decides with a model. */
+  models?: ModelRuntime;
 }
 
 export function celVars(h: HandoffRecord, flow: CompiledFlow): CelVars {

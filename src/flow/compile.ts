@@ -174,7 +174,8 @@ function assemble(
       use: s.use,
       with: c.must(c.params(['context', i, 'with'], s.with), ['context', i, 'with']),
       when: c.expr(['context', i, 'when'], s.when, 'bool'),
-      trust: s.trust ?? 'trusted',
+      // Absent: the source's own declared trust applies.
+      ...(s.trust ? { trust: s.trust } : {}),
     })),
     rules: def.decide.rules.map((r, i) => ({
       index: i,

@@ -87,7 +87,8 @@ export interface CompiledFlow {
     use: string;
     with: ParamsTemplate;
     when?: Expr;
-    trust: 'trusted' | 'untrusted';
+    /** The flow's override of the source's declared trust. */
+    trust?: 'trusted' | 'untrusted';
   }>;
   rules: CompiledRule[];
   otherwise: { owner: Template; actions?: string[] };

@@ -120,7 +120,8 @@ describe('parseFlow: a valid flow', () => {
       { afterMs: 30 * 60_000, remind: undefined, to: 'team:sales-ops' },
       { afterMs: 2 * 3600_000, remind: undefined, to: 'manager' },
     ]);
-    expect(flow.context[0]!.trust).toBe('trusted');
+    // No `trust:` in the flow: the context source's own declared trust applies when it runs.
+    expect(flow.context[0]!.trust).toBeUndefined();
     expect(flow.contract).toEqual(['input.company', 'input.email', 'decision.owner']);
   });
 

@@ -27,6 +27,8 @@ import { rollbackHandoff } from '../engine/rollback.ts';
 import { flowDetailView, flowView, handoffView, summaryView, type HandoffView } from './views.ts';
 import { authenticate, createToken, type Principal } from './tokens.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
+import type { Decider } from '../decide/port.ts';
+import { modelDecider, modelRuntime } from './models.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -44,6 +46,10 @@ export interface OpenOptions {
   project?: Project;
   /** Adjusts the action registry before flows are checked (eval swaps in recorders and recorded context). */
   configure?: (registry: Registry) => void;
+  /** Decides instead of the configured providers (tests: `scriptedDecider`). */
+  decider?: Decider;
+  /** Where provider keys and base URLs are read (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Who is calling, once authenticated (or the local user in direct mode). */
@@ -80,6 +86,7 @@ export class Baton {
     await registry.loadProjectModules(project.actionsDir);
     o.configure?.(registry);
     checkUses(project, registry);
+    const decider = modelDecider(project, o.decider, o.env ?? process.env);
     const store = await openStore(resolveStorageUrl(project, o.storage), {
       threaded: o.threadedWriter ?? false,
     });
@@ -100,6 +107,7 @@ export class Baton {
       directory,
       registry,
       maxActions: project.def.guardrails.maxActions,
+      ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? process.env) } : {}),
       flowFor: async (version) => {
         const known = versions.get(version);
         if (known) return known;
@@ -359,14 +367,6 @@ function checkUses(project: Project, registry: Registry): void {
       if (rb && !registry.action(rb))
         problems.push({ file: f.file, path: `actions[${i}].rollback`, message: `unknown action ${rb}` });
     });
-    if (f.def.decide.llm) {
-      problems.push({
-        file: f.file,
-        path: 'decide.llm',
-        message:
-          'the model decision layer is not available in this version: remove `llm:` (rules and `otherwise` decide)',
-      });
-    }
     f.def.context.forEach((c, i) => {
       if (!registry.source(c.use))
         problems.push({

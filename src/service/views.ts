@@ -50,6 +50,8 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[]) {
     input: h.input,
     context: h.context,
     decision: h.decision,
+    provenance: h.provenance ?? null,
+    costUsd: h.costUsd,
     requester: h.requester ?? null,
     observed: h.observed ?? null,
     actions: s.actions.map((a) => ({

@@ -66,6 +66,26 @@ async function populated() {
     await baton.decide(ids.L2!, asUser('sam'), 'approve', 'standard terms');
     await baton.engine.drain();
     const token = await baton.createToken('kim', 'operator', 'ci');
+    // Budget rows as a model call leaves them: one reservation settled.
+    const reservation = {
+      id: `${ids.L3!}:1`,
+      handoffId: ids.L3!,
+      flow: 'lead-to-owner',
+      day: '2026-11-26',
+      model: 'openai:m',
+      estimateUsd: 0.002,
+      at: 1,
+      caps: { perDayUsd: 1 },
+    };
+    await baton.store.reserveBudget(reservation);
+    await baton.store.reserveBudget({ ...reservation, id: `${ids.L4!}:1`, handoffId: ids.L4! });
+    await baton.store.settleBudget(reservation.id, {
+      costUsd: 0.0012,
+      inputTokens: 1000,
+      outputTokens: 50,
+      cachedTokens: 0,
+      at: 2,
+    });
     const views = Object.fromEntries(
       await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, await baton.get(id)] as const)),
     );
