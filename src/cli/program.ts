@@ -7,6 +7,7 @@ import { registerHandoffCommands } from './commands/handoffs.ts';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerReplay } from './commands/replay.ts';
 
 const EPILOGUE = `
 Modes:
@@ -78,6 +79,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerWorker(program, session);
   registerHandoffCommands(program, session);
   registerAdminCommands(program, session);
+  registerReplay(program, session);
   return program;
 }
 

@@ -24,6 +24,10 @@ import {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+// The SDK prints a process warning per call for a parameter a model ignores (e.g. temperature);
+// Baton's output stays clean unless the embedding application chose its own logger.
+globalThis.AI_SDK_LOG_WARNINGS ??= false;
+
 const LOCAL_SERVERS: Record<string, { env: string; url: string }> = {
   ollama: { env: 'OLLAMA_BASE_URL', url: 'http://127.0.0.1:11434/v1' },
   lmstudio: { env: 'LMSTUDIO_BASE_URL', url: 'http://127.0.0.1:1234/v1' },

@@ -185,7 +185,24 @@ export const handoffView = handoffSummary.extend({
   idempotencyKey: z.string(),
   input: json,
   context: json.nullable(),
-  decision: json.nullable().describe('owner, actions, by (rule | otherwise | llm | human), evidence'),
+  decision: json
+    .nullable()
+    .describe(
+      'owner, actions, by (rule | otherwise | llm | human), reads, evidence; for llm: model, confidence, rationale, untrusted',
+    ),
+  provenance: z
+    .array(
+      z.object({
+        name: z.string(),
+        use: z.string(),
+        trust: z.enum(['trusted', 'untrusted']),
+        at: ms,
+        found: z.boolean(),
+      }),
+    )
+    .nullable()
+    .describe('Where each context field came from and how far it is trusted'),
+  costUsd: z.number().describe('Model and paid API cost of this handoff, USD'),
   requester: z.string().nullable(),
   observed: z.object({ owner: z.string(), agreed: z.boolean(), at: ms }).nullable(),
   actions: z.array(
