@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedDecider, type ScriptedAnswer } from '../src/decide/scripted.ts';
 import { utcDay } from '../src/decide/cost.ts';
+import { metricsSummary } from '../src/metrics/summary.ts';
 import { startModelServer } from './support/model-server.ts';
 import { answer, openLlm, ticket, TRIAGE_FLOW } from './support/llm-project.ts';
 import { asUser, intakeActor } from './support/project.ts';
@@ -264,5 +265,35 @@ describe('through the AI SDK against the local model server', () => {
     expect(v.costUsd).toBeGreaterThan(0);
     // The key went in a header, never into the audit log.
     expect(JSON.stringify(v.events)).not.toContain('local-test-key');
+  });
+});
+
+describe('suggest mode with a model', () => {
+  it("shows the model's decision and rationale; a correction is rework of the model's decision", async () => {
+    const suggest = TRIAGE_FLOW.replace('guardrails:', 'mode: suggest\nguardrails:');
+    const t = await withScript([{ object: answer({ owner: 'team:eng-oncall', confidence: 0.8 }) }], suggest);
+    const v = await t.run();
+    expect(v.state).toBe('awaiting_approval');
+    const ap = v.approvals.find((a) => a.kind === 'decision')!;
+    expect(ap.summary).toContain('route to team:eng-oncall');
+    expect(ap.summary).toContain('The body describes an outage.');
+    expect(ap.params).toMatchObject({
+      owner: 'team:eng-oncall',
+      by: 'llm',
+      model: 'openai:gpt-test',
+      confidence: 0.8,
+      rationale: 'The body describes an outage.',
+      evidence: ['input.body'],
+    });
+    await t.baton.decide(ap.id, asUser('eng', 'operator'), 'approve', 'not an outage', {
+      owner: 'team:eng-tier2',
+    });
+    await t.baton.engine.drain();
+    const after = await t.baton.get(v.id);
+    expect(after.owner).toBe('team:eng-tier2');
+    expect(after.decision).toMatchObject({ by: 'human', overrides: 'llm', owner: 'team:eng-tier2' });
+    expect(after.events.find((e) => e.type === 'overridden')!.data).toMatchObject({ overrides: 'llm' });
+    const summary = await metricsSummary(t.baton.store, { flow: 'triage' });
+    expect(summary.totals.byDecision.llm).toMatchObject({ handoffs: 1, reworked: 1 });
   });
 });

@@ -88,6 +88,8 @@ export interface Decision {
   actions: string[];
   /** How the decision was made: a rule, the otherwise branch, the model, or a person. */
   by: 'rule' | 'otherwise' | 'llm' | 'human';
+  /** A person's correction: how the decision they corrected was made (its rework counts there). */
+  overrides?: 'rule' | 'otherwise' | 'llm';
   rule?: { index: number; name?: string; when: string };
   /** The input/context paths the deciding expression read, with their values. */
   reads: Record<string, unknown>;

@@ -75,8 +75,26 @@ export function requestDecisionApproval(w: Work, flow: CompiledFlow, approvers: 
     requestedAt: w.now,
     onTimeout: 'escalate',
     onReject: 'stop',
-    summary: `${flow.def.name}: route to ${d.owner} with ${d.actions.join(', ') || 'no actions'}`,
-    params: { owner: d.owner, actions: d.actions },
+    summary:
+      `${flow.def.name}: route to ${d.owner} with ${d.actions.join(', ') || 'no actions'}` +
+      (d.by === 'llm'
+        ? ` (model ${d.model ?? ''}, confidence ${d.confidence ?? '?'}): ${d.rationale ?? ''}`
+        : ` (${d.by}${d.rule?.name ? ` ${d.rule.name}` : ''})`),
+    // What the person confirms or corrects: the decision, and for a model its reasons.
+    params: {
+      owner: d.owner,
+      actions: d.actions,
+      by: d.by,
+      ...(d.by === 'llm'
+        ? {
+            model: d.model,
+            confidence: d.confidence,
+            rationale: d.rationale,
+            evidence: d.evidence,
+            reads: d.reads,
+          }
+        : {}),
+    },
   };
   w.putApproval(a);
   w.to('awaiting_approval');

@@ -223,9 +223,12 @@ export function applyDecisionApproval(
       });
     }
     const previous = h.decision!.owner;
-    h.decision = { ...h.decision!, owner: editedOwner, by: 'human' };
+    // The rework counts against the decision a person corrected (rule, otherwise or model).
+    const d = h.decision!;
+    const overrides = d.overrides ?? (d.by === 'human' ? undefined : d.by);
+    h.decision = { ...d, owner: editedOwner, by: 'human', ...(overrides ? { overrides } : {}) };
     h.rework += 1;
-    w.event('overridden', actor, { approval: approval.id, previous, owner: editedOwner });
+    w.event('overridden', actor, { approval: approval.id, previous, owner: editedOwner, overrides });
   }
   w.to('acting');
 }

@@ -76,7 +76,7 @@ describe('baton report text', () => {
       ['lead-to-owner', 'missing_info', '0', '1', '1'],
       ['lead-to-owner', 'wrong_owner', '1', '0', '1'],
     ]);
-    expect(section('Rework by decision').some((l) => /billing +human +1 +1 +1 +100%/.test(l))).toBe(true);
+    expect(section('Rework by decision').some((l) => /billing +otherwise +2 +1 +1 +50%/.test(l))).toBe(true);
     expect(
       section('Escalations by reason')[1]!
         .trim()

@@ -88,13 +88,14 @@ describe('metrics summary over a realistic day', () => {
     ]);
     expect(lead.byDecision.rule).toEqual({ handoffs: 6, reworked: 2, reworkEvents: 3, rate: 0.3333 });
     expect(lead.byDecision.otherwise).toEqual({ handoffs: 1, reworked: 0, reworkEvents: 0, rate: 0 });
-    // B1's owner was corrected by a person: its decision is now `human`.
-    expect(flow(all, 'billing').byDecision.human).toEqual({
-      handoffs: 1,
+    // B1's owner was corrected by a person: the rework counts against the decision corrected.
+    expect(flow(all, 'billing').byDecision.otherwise).toEqual({
+      handoffs: 2,
       reworked: 1,
       reworkEvents: 1,
-      rate: 1,
+      rate: 0.5,
     });
+    expect(flow(all, 'billing').byDecision.human.handoffs).toBe(0);
     expect(all.totals.byDecision.llm).toEqual({ handoffs: 0, reworked: 0, reworkEvents: 0, rate: null });
   });
 

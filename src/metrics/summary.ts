@@ -257,7 +257,7 @@ async function* handoffRows(store: Store, f: Filter): AsyncGenerator<Row> {
     }
     const sql = `SELECT h.id, h.flow_id, h.boundary_from, h.boundary_to, h.mode, h.state, h.created_at,
         h.handed_off_at, h.accepted_at, h.completed_at, h.breached, h.rework, h.cost_usd,
-        ${q.json('h.decision', 'by')} AS decided_by, ${q.json('h.observed', 'agreed')} AS agreed,
+        COALESCE(${q.json('h.decision', 'overrides')}, ${q.json('h.decision', 'by')}) AS decided_by, ${q.json('h.observed', 'agreed')} AS agreed,
         CASE WHEN h.observed IS NULL THEN 0 ELSE 1 END AS has_observed
       FROM handoffs h ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
       ORDER BY h.created_at, h.id LIMIT ${q.p(PAGE)}`;
