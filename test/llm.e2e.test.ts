@@ -297,3 +297,60 @@ describe('suggest mode with a model', () => {
     expect(summary.totals.byDecision.llm).toMatchObject({ handoffs: 1, reworked: 1 });
   });
 });
+
+describe('builtin.draft_reply with a model', () => {
+  it('the model writes the draft from the template and the fields; it is a proposal, with its cost', async () => {
+    const t = await withScript((n) =>
+      n === 0
+        ? { object: answer({ actions: ['ticket', 'reply'] }) }
+        : {
+            text: 'Hello, we are looking into the failing exports.',
+            usage: { inputTokens: 500, outputTokens: 50 },
+          },
+    );
+    const v = await t.run(ticket({ customerEmail: 'jo@acme.com' }));
+    expect(v.state).toBe('handed_off');
+    const draftCall = t.decider.requests[1]!;
+    expect(draftCall.kind).toBe('draft');
+    expect(draftCall.system).toContain('We are on it'); // the template guides the model
+    expect(draftCall.prompt).toMatch(/<data id="[0-9a-f]{16}" path="input\.body"/);
+    const draft = (await t.baton.tasks()).find((x) => x.kind === 'draft')!;
+    expect(draft.body).toBe('Hello, we are looking into the failing exports.');
+    expect(draft.data).toMatchObject({ to: 'jo@acme.com', status: 'proposed' });
+    const succeeded = v.events.find((e) => e.type === 'action_succeeded' && e.data.action === 'reply')!;
+    expect(succeeded.data.draftedBy).toBe('model:openai:gpt-test');
+    // Two model calls: the decision and the draft, both paid for.
+    expect(v.events.filter((e) => e.type === 'model_called')).toHaveLength(2);
+    const costs = v.events.filter((e) => e.type === 'model_called').map((e) => Number(e.data.costUsd));
+    expect(costs[1]).toBeCloseTo((500 * 2 + 50 * 8) / 1e6, 9);
+    expect(v.costUsd).toBeCloseTo(costs[0]! + costs[1]!, 9);
+  });
+
+  it('falls back to the template when no model answers', async () => {
+    const t = await withScript((n) =>
+      n === 0 ? { object: answer({ actions: ['reply'] }) } : { error: 'down' },
+    );
+    const v = await t.run(ticket({ customerEmail: 'jo@acme.com' }));
+    expect(v.state).toBe('handed_off');
+    const draft = (await t.baton.tasks()).find((x) => x.kind === 'draft')!;
+    expect(draft.body).toBe('We are on it');
+    const succeeded = v.events.find((e) => e.type === 'action_succeeded' && e.data.action === 'reply')!;
+    expect(succeeded.data.draftedBy).toBe('template');
+  });
+
+  it('uses the template when no model is configured', async () => {
+    const plain = TRIAGE_FLOW.replace(/ {2}llm:\n(?: {4}.*\n)+/, '').replace(
+      'otherwise: { owner: team:eng-tier2, actions: [ticket] }',
+      'otherwise: { owner: team:eng-tier2, actions: [ticket, reply] }',
+    );
+    const t = await openLlm({}, plain, 'models: {}\n');
+    closers.push(() => t.close());
+    const { id } = await t.baton.send('triage', ticket({ customerEmail: 'jo@acme.com' }), intakeActor);
+    await t.baton.engine.drain();
+    const v = await t.baton.get(id);
+    expect(v.decision).toMatchObject({ by: 'otherwise' });
+    expect(v.events.some((e) => e.type === 'model_call_started')).toBe(false);
+    const draft = (await t.baton.tasks()).find((x) => x.kind === 'draft')!;
+    expect(draft.body).toBe('We are on it');
+  });
+});

@@ -4,6 +4,8 @@
 
 /** Everything a model call is made of: stored verbatim as the decision's frozen inputs. */
 export interface DecisionRequest {
+  /** `decision` (default): a structured answer; `draft`: free text (a reply draft). */
+  kind?: 'decision' | 'draft';
   /** The flow deciding (for messages and metrics). */
   flow: string;
   /** `provider:model`, e.g. `openai:gpt-4.1-mini`. */
@@ -40,7 +42,7 @@ export interface TokenUsage {
 export interface ModelAnswer {
   /** The model that answered (the fallback model when the main one failed). */
   model: string;
-  /** The parsed JSON object, or undefined when the text was not JSON of the right shape. */
+  /** The parsed JSON object, or undefined when the text was not JSON of the right shape (or a draft). */
   object: unknown;
   /** The answer's text as received. */
   text: string;

@@ -86,6 +86,18 @@ export class SdkDecider implements Decider {
   }
 
   private async ask(ref: string, req: DecisionRequest, abortSignal: AbortSignal): Promise<ModelAnswer> {
+    if (req.kind === 'draft') {
+      const d = await generateText({
+        model: this.model(ref),
+        system: req.system,
+        prompt: req.prompt,
+        temperature: req.params.temperature,
+        maxOutputTokens: req.params.maxOutputTokens,
+        maxRetries: req.params.retries,
+        abortSignal,
+      });
+      return { model: ref, object: undefined, text: d.text, usage: usageOf(d.usage) };
+    }
     const r = await generateText({
       model: this.model(ref),
       system: req.system,

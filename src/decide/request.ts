@@ -6,7 +6,7 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Registry } from '../actions/registry.ts';
 import { modelsOf, paramsOf } from './settings.ts';
 import type { DecisionRequest } from './port.ts';
-import { buildPrompt, type ContextField } from './prompt.ts';
+import { buildPrompt, dataSection, type ContextField } from './prompt.ts';
 import type { Redactor } from './redact.ts';
 
 /** The owners and actions the model may choose: the flow's `decide.llm` and its allowlist. */
@@ -63,6 +63,44 @@ export function requestFor(
     prompt,
     owners: allowed.owners,
     actions: allowed.actions,
+    params: paramsOf(settings),
+  };
+}
+
+/**
+ * A reply draft: free text a person reviews and sends. The action's `body` is the guidance (it
+ * is also the template used when no model is configured).
+ */
+export function draftRequestFor(
+  flow: CompiledFlow,
+  settings: ModelsDef,
+  redactor: Redactor,
+  fields: readonly ContextField[],
+  salt: string,
+  guidance: { body: string; to?: string | undefined; subject?: string | undefined },
+): DecisionRequest {
+  const { model, fallback } = modelsOf(flow, settings);
+  if (!model) throw new Error(`flow ${flow.def.id} names no model and baton.yaml has no models.default`);
+  const data = dataSection(fields, salt);
+  const system = [
+    `You draft a reply for a person to review and send, for "${flow.def.name}".`,
+    'Write only the reply text: no subject line, no notes to the reviewer.',
+    data.rule,
+    '',
+    "What the reply should say (the flow's template):",
+    guidance.body,
+    ...(guidance.to ? ['', `It goes to: ${guidance.to}`] : []),
+    ...(guidance.subject ? [`Subject: ${guidance.subject}`] : []),
+  ].join('\n');
+  return {
+    kind: 'draft',
+    flow: flow.def.id,
+    model,
+    ...(fallback ? { fallbackModel: fallback } : {}),
+    system: redactor.text(system),
+    prompt: redactor.text(data.text),
+    owners: [],
+    actions: [],
     params: paramsOf(settings),
   };
 }

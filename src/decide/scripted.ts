@@ -52,6 +52,7 @@ export class ScriptedDecider implements Decider {
       outputTokens: s.usage?.outputTokens ?? Math.ceil(text.length / 4),
       cachedInputTokens: s.usage?.cachedInputTokens ?? 0,
     };
+    if (request.kind === 'draft') return { model: request.model, object: undefined, text, usage };
     let object: unknown;
     let parseError: string | undefined;
     try {

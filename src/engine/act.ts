@@ -13,9 +13,20 @@ import { requestActionApproval } from './approvals.ts';
 
 import { newId } from './ids.ts';
 import type { ModelCall } from './model-step.ts';
+import { draftsWithModel, startDraft, type DraftCall } from './draft-step.ts';
 
-/** What the engine must call once the step is committed: an action, or a model. */
-export type ExternalCall = { actionId: string } | { model: ModelCall };
+/** What the engine must call once the step is committed: an action, a model decision, a draft. */
+export type ExternalCall = { actionId: string } | { model: ModelCall } | { draft: DraftCall };
+
+async function startDraftCall(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  a: ActionRecord,
+): Promise<ExternalCall | undefined> {
+  const call = await startDraft(w, flow, rt, a);
+  return call ? { draft: call } : undefined;
+}
 
 /** Runs the next pending action. Returns `wait` when the handoff must wait (approval, backoff). */
 export async function act(
@@ -31,6 +42,13 @@ export async function act(
     }
     if (a.state === 'running') {
       if (a.startedAttempt === w.handoff.attempt) return 'wait';
+      if (draftsWithModel(a, flow, rt)) {
+        // Nothing is written before the draft's outcome: drafting again is safe.
+        a.state = 'pending';
+        w.putAction(a);
+        w.event('action_outcome_unknown', engineActor(flow), { action: a.id, use: a.use, retry: true });
+        return (await startDraftCall(w, flow, rt, a)) ?? 'wait';
+      }
       outcomeUnknown(w, flow, rt, a);
       return w.handoff.state === 'acting' ? undefined : 'wait';
     }
@@ -60,6 +78,8 @@ export async function act(
       fail(w, flow, rt, a.error, { action: a.id });
       return 'wait';
     }
+    if (isInternal(def) && draftsWithModel(a, flow, rt))
+      return (await startDraftCall(w, flow, rt, a)) ?? 'wait';
     if (isInternal(def)) {
       try {
         const result = def.apply(a.params as never, effects(w, rt));
@@ -230,7 +250,7 @@ export function applyOutcome(
   fail(w, flow, rt, `action ${a.id} failed: ${error}`, { action: a.id, reason: 'action_failed' });
 }
 
-function effects(w: Work, rt: Runtime): InternalEffects {
+export function effects(w: Work, rt: Runtime): InternalEffects {
   const owner = w.handoff.decision?.owner ?? w.handoff.owner;
   void rt;
   return {

@@ -16,7 +16,8 @@ import { Work } from './work.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { adoptDecision, step } from './pipeline.ts';
 import { applyModelOutcome, type ModelCall, type ModelOutcome } from './model-step.ts';
-import { applyOutcome, type ExternalCall } from './act.ts';
+import { applyOutcome, effects, type ExternalCall } from './act.ts';
+import { applyDraftOutcome } from './draft-step.ts';
 import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
 import { newId } from './ids.ts';
@@ -284,7 +285,11 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private async run(start: HandoffSnapshot): Promise<void> {
     let snap = start;
     const attempt = start.handoff.attempt;
-    let outcome: { actionId: string; result: Outcome } | { model: ModelOutcome } | undefined;
+    let outcome:
+      | { actionId: string; result: Outcome }
+      | { model: ModelOutcome }
+      | { draft: ModelOutcome; actionId: string }
+      | undefined;
     for (let round = 0; round < 1000; round++) {
       const flow = await this.rt.flowFor(snap.handoff.flowVersion);
       const w = new Work(snap, Date.now());
@@ -294,6 +299,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
           await applyModelOutcome(w, flow, this.rt, outcome.model, (d) =>
             adoptDecision(w, flow, this.rt, { ...d, owner: d.owner as OwnerRef, by: 'llm' }),
           );
+        } else if (outcome && 'draft' in outcome) {
+          await applyDraftOutcome(w, flow, this.rt, outcome.actionId, outcome.draft, effects(w, this.rt));
         } else if (outcome) applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
         fireTimers(w, flow, this.rt);
         call = await step(w, flow, this.rt);
@@ -324,6 +331,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       if (until !== undefined && Date.now() >= until - 500) return;
       this.crashPoint('before_action_call');
       if ('model' in call) outcome = { model: await this.callModel(call.model) };
+      else if ('draft' in call)
+        outcome = { draft: await this.callModel(call.draft), actionId: call.draft.actionId };
       else outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
       this.crashPoint('after_action_call');
     }

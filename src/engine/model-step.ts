@@ -49,6 +49,44 @@ export async function startModelCall(
   await settleLostCall(w, flow, m);
   const fields = fieldsOf(w, flow);
   const request = requestFor(flow, m.settings, rt.registry, m.redactor, fields, h.id);
+  const held = await reserveCall(w, flow, rt, m, request);
+  if (!held) return undefined;
+  const { call, reservation, estimate } = held;
+  h.model = {
+    calls: call,
+    running: { call, reservation, model: request.model, estimateUsd: estimate, startedAttempt: h.attempt },
+  };
+  w.event('model_call_started', engineActor(flow), {
+    call,
+    reservation,
+    model: request.model,
+    ...(request.fallbackModel ? { fallbackModel: request.fallbackModel } : {}),
+    params: request.params,
+    system: request.system,
+    prompt: request.prompt,
+    owners: request.owners,
+    actions: request.actions,
+    context: m.redactor.value(fields),
+    estimateUsd: estimate,
+    ...(ruleErrors.length ? { ruleErrors } : {}),
+  });
+  return { request, reservation, call };
+}
+
+/**
+ * Reserves budget for the handoff's next model call. Undefined when refused (the handoff is
+ * escalated with `cost_cap`, before any call) or when the model has no price (failed: budgets
+ * fail closed).
+ */
+export async function reserveCall(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  m: ModelRuntime,
+  request: DecisionRequest,
+  details: Record<string, unknown> = {},
+): Promise<{ call: number; reservation: string; estimate: number } | undefined> {
+  const h = w.handoff;
   const price = priceOf(m.settings, request.model);
   if (!price) {
     fail(w, flow, rt, `no price for model ${request.model} in baton.yaml models.prices: budgets fail closed`);
@@ -79,32 +117,15 @@ export async function startModelCall(
       limit: verdict.limit,
       estimateUsd: estimate,
       model: request.model,
+      ...details,
     });
     return undefined;
   }
-  h.model = {
-    calls: call,
-    running: { call, reservation, model: request.model, estimateUsd: estimate, startedAttempt: h.attempt },
-  };
-  w.event('model_call_started', engineActor(flow), {
-    call,
-    reservation,
-    model: request.model,
-    ...(request.fallbackModel ? { fallbackModel: request.fallbackModel } : {}),
-    params: request.params,
-    system: request.system,
-    prompt: request.prompt,
-    owners: request.owners,
-    actions: request.actions,
-    context: m.redactor.value(fields),
-    estimateUsd: estimate,
-    ...(ruleErrors.length ? { ruleErrors } : {}),
-  });
-  return { request, reservation, call };
+  return { call, reservation, estimate };
 }
 
 /** A call that was running when its worker died may have been billed: charge its estimate. */
-async function settleLostCall(w: Work, flow: CompiledFlow, m: ModelRuntime): Promise<void> {
+export async function settleLostCall(w: Work, flow: CompiledFlow, m: ModelRuntime): Promise<void> {
   const h = w.handoff;
   const lost = h.model?.running;
   if (!lost) return;
@@ -126,30 +147,21 @@ async function settleLostCall(w: Work, flow: CompiledFlow, m: ModelRuntime): Pro
   });
 }
 
-/** Records a model call's answer and cost, then decides from it (or escalates). */
-export async function applyModelOutcome(
+/**
+ * Settles the running call's reservation with its reported cost (a timeout may still have been
+ * billed: its estimate; a refused call was not: nothing), and records `model_called`.
+ */
+export async function settleCall(
   w: Work,
   flow: CompiledFlow,
-  rt: Runtime,
+  m: ModelRuntime,
   outcome: ModelOutcome,
-  adopt: (d: {
-    owner: string;
-    actions: string[];
-    confidence: number;
-    rationale: string;
-    evidence: string[];
-    reads: Record<string, unknown>;
-    model: string;
-    untrusted: boolean;
-  }) => void,
-): Promise<void> {
+  extra: Record<string, unknown> = {},
+): Promise<ModelAnswer | undefined> {
   const h = w.handoff;
-  const m = rt.models!;
-  const running = h.model?.running;
-  if (!running || h.state !== 'deciding') return;
+  const running = h.model!.running!;
   const answered = outcome.ok ? outcome.answer : undefined;
   const price = priceOf(m.settings, answered?.model ?? running.model);
-  // No answer: a timeout may still have been billed (charge the estimate); a refused call was not.
   const timedOut =
     !outcome.ok &&
     outcome.error instanceof ModelUnavailableError &&
@@ -173,11 +185,37 @@ export async function applyModelOutcome(
     ms: outcome.ms,
     costUsd: charged,
     usage,
+    ...extra,
     ...(answered
       ? { answer: redact.text(answered.text) }
       : { error: redact.text(errorText(outcome.ok ? '' : outcome.error)) }),
     ...(answered?.attempts ? { attempts: redact.value(answered.attempts) } : {}),
   });
+  return answered;
+}
+
+/** Records a model call's answer and cost, then decides from it (or escalates). */
+export async function applyModelOutcome(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  outcome: ModelOutcome,
+  adopt: (d: {
+    owner: string;
+    actions: string[];
+    confidence: number;
+    rationale: string;
+    evidence: string[];
+    reads: Record<string, unknown>;
+    model: string;
+    untrusted: boolean;
+  }) => void,
+): Promise<void> {
+  const h = w.handoff;
+  const m = rt.models!;
+  if (!h.model?.running || h.state !== 'deciding') return;
+  const answered = await settleCall(w, flow, m, outcome);
+  const redact = m.redactor;
   if (!answered) {
     escalate(w, flow, rt, 'invalid_model_answer', {
       problem: redact.text(`no model answered: ${errorText(outcome.ok ? '' : outcome.error)}`),
