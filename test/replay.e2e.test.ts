@@ -107,6 +107,10 @@ describe('baton replay (CLI)', () => {
       ANTHROPIC_API_KEY: 'sk-ant-cli-test-key',
     };
     const sent = await p.json<{ id: string }>(['send', 'triage', JSON.stringify(ticket())], { env });
+    const shown = await p.run(['show', sent.id], { env });
+    expect(shown.stdout).toContain('decision  team:eng-oncall by llm openai:gpt-test, confidence 0.9');
+    expect(shown.stdout).toContain('evidence input.body');
+    expect(shown.stdout).toMatch(/cost +\$0\.\d{4}/);
     const same = await p.run(['replay', sent.id], { env });
     expect(same.code).toBe(0);
     expect(same.stdout).toContain('no change');

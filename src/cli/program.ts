@@ -16,7 +16,7 @@ Modes:
   --project, BATON_PROJECT or the working directory; the store is --storage, BATON_DATABASE_URL
   or baton.yaml's storage; --as USER names the person acting (needed to accept, decline,
   return, reassign, complete, cancel, roll back, retry, resolve, approve and reject).
-  init, validate, schema, eval, migrate and token always work on local files and the store.
+  init, validate, schema, eval, migrate, token and replay always work on local files and the store.
 
 Output:
   Tables and timelines for people; --json prints the HTTP API's JSON shapes for scripts.

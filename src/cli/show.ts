@@ -91,10 +91,15 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
   if (h.decision) {
     const d = h.decision;
     const rule = d.rule ? ` "${d.rule.name ?? `rule ${d.rule.index}`}" (${d.rule.when})` : '';
-    line(`  decision  ${d.owner} by ${d.by}${rule}`);
+    const model = d.model ? ` ${d.model}, confidence ${d.confidence ?? '?'}` : '';
+    const corrected = d.overrides ? ` (corrected a ${d.overrides} decision)` : '';
+    line(`  decision  ${d.owner} by ${d.by}${rule}${model}${corrected}`);
     if (d.actions.length) line(`            actions ${d.actions.join(', ')}`);
     if (d.rationale) line(`            ${short(d.rationale, 100)}`);
+    if (d.evidence?.length) line(`            evidence ${d.evidence.join(', ')}`);
+    if (d.untrusted) line('            untrusted text in context: outbound and high-risk actions need approval');
   }
+  if (h.costUsd > 0) line(`  cost      $${h.costUsd.toFixed(4)}`);
   if (h.requester) line(`  requester ${h.requester}`);
 
   line();
