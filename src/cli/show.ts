@@ -97,7 +97,8 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
     if (d.actions.length) line(`            actions ${d.actions.join(', ')}`);
     if (d.rationale) line(`            ${short(d.rationale, 100)}`);
     if (d.evidence?.length) line(`            evidence ${d.evidence.join(', ')}`);
-    if (d.untrusted) line('            untrusted text in context: outbound and high-risk actions need approval');
+    if (d.untrusted)
+      line('            untrusted text in context: outbound and high-risk actions need approval');
   }
   if (h.costUsd > 0) line(`  cost      $${h.costUsd.toFixed(4)}`);
   if (h.requester) line(`  requester ${h.requester}`);
