@@ -23,12 +23,12 @@ describe('budgets on PostgreSQL', () => {
       await Promise.all([a.baton.engine.drain(), b.baton.engine.drain()]);
       const views = await Promise.all(ids.map((id) => a.baton.get(id)));
       const decided = views.filter((v) => v.decision?.by === 'llm').length;
-      const capped = views.filter((v) =>
+      const refused = views.filter((v) =>
         v.events.some((e) => e.type === 'escalated' && e.data.reason === 'cost_cap'),
       );
-      expect(decided + capped.length).toBe(40);
+      expect(decided + refused.length).toBe(40);
       expect(decided).toBeGreaterThan(0);
-      expect(capped.length).toBeGreaterThan(0);
+      expect(refused.length).toBeGreaterThan(0);
       const day = await a.baton.store.budgetDay('triage', utcDay(Date.now()));
       expect(day.spentUsd + day.reservedUsd).toBeLessThanOrEqual(0.03 + 1e-9);
       expect(day.calls).toBe(decided);

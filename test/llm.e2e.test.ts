@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedDecider, type ScriptedAnswer } from '../src/decide/scripted.ts';
 import { utcDay } from '../src/decide/cost.ts';
 import { metricsSummary } from '../src/metrics/summary.ts';
+import { runEval } from '../src/eval/run.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startModelServer } from './support/model-server.ts';
 import { answer, openLlm, ticket, TRIAGE_FLOW } from './support/llm-project.ts';
 import { asUser, intakeActor } from './support/project.ts';
@@ -352,5 +355,36 @@ describe('builtin.draft_reply with a model', () => {
     expect(v.events.some((e) => e.type === 'model_call_started')).toBe(false);
     const draft = (await t.baton.tasks()).find((x) => x.kind === 'draft')!;
     expect(draft.body).toBe('We are on it');
+  });
+});
+
+describe('baton eval with recorded model answers', () => {
+  it("runs a model flow's cases from recorded answers, never calling a model", async () => {
+    const cases = `
+- name: outage goes to on-call
+  input: { id: T-1, subject: Down, body: Everything is down, customerEmail: jo@acme.com }
+  model:
+    - { owner: team:eng-oncall, actions: [ticket, reply], confidence: 0.9, rationale: outage, evidence: [input.body] }
+    - Hello, we are on it.
+  expect: { owner: team:eng-oncall, rule: llm, actions: [ticket, reply] }
+- name: unsure goes to a person
+  input: { id: T-2, subject: Hm, body: Something odd }
+  model: [{ owner: team:eng-tier2, actions: [], confidence: 0.2, rationale: unsure, evidence: [input.body] }]
+  expect: { escalation: low_confidence }
+- name: a case without the model's answer says so
+  input: { id: T-3, subject: Hm, body: Something odd }
+  expect: { owner: team:eng-tier2 }
+`;
+    const t = await openLlm({ decider: scriptedDecider([]) });
+    closers.push(() => t.close());
+    writeFileSync(path.join(t.dir, 'flows', 'triage.cases.yaml'), cases);
+    const report = await runEval(t.dir, { flow: 'triage' });
+    const byName = Object.fromEntries(report.cases.map((c) => [c.name, c]));
+    expect(byName['outage goes to on-call']).toMatchObject({ passed: true });
+    expect(byName['unsure goes to a person']).toMatchObject({ passed: true });
+    expect(byName["a case without the model's answer says so"]!.passed).toBe(false);
+    expect(JSON.stringify(byName["a case without the model's answer says so"])).toContain(
+      'add it under model:',
+    );
   });
 });

@@ -3,10 +3,13 @@
 //   - name: existing account goes to its owner      # unique in the file
 //     input: { id: L1, company: Acme, email: jo@acme.com }
 //     context: { account: { owner: kim } }          # optional: recorded context, by context name
+//     model:                                        # optional: recorded model answers, in call order
+//       - { owner: team:smb, actions: [task], confidence: 0.9, rationale: small, evidence: [input.amount] }
+//       - "Thanks, we will call you."               # text: a draft, or an unparseable answer
 //     expect:                                       # at least one of:
 //       owner: user:kim          # where the work goes (see compare.ts)
 //       state: handed_off        # the handoff's state once nothing more runs by itself
-//       rule: existing account   # the rule that decided (its name, rules[N], or otherwise)
+//       rule: existing account   # the rule that decided (its name, rules[N], llm, or otherwise)
 //       actions: [task, tell]    # the actions run or planned (a `when` that did not hold: not listed);
 //                                # an entry may be {id: task, params: {title: Call Acme}} (a subset)
 //       approvals: 0             # how many approval gates, or a list:
@@ -86,6 +89,10 @@ export const caseSchema = z.strictObject({
     .record(z.string(), z.unknown())
     .optional()
     .describe('Recorded context by name; it replaces what those sources would return'),
+  model: z
+    .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+    .optional()
+    .describe('Recorded model answers in call order (the decision, then drafts); eval never calls a model'),
   expect: expectSchema,
 });
 
@@ -101,6 +108,8 @@ export interface EvalCase {
   description?: string;
   input: Record<string, unknown>;
   context?: Record<string, unknown>;
+  /** Recorded model answers, in call order: an object is a structured answer, a string text. */
+  model?: Array<string | Record<string, unknown>>;
   expect: CaseExpect;
   /** Where the case starts in its file. */
   line: number;
@@ -136,7 +145,11 @@ function parsePath(text: string): PathSeg[] {
 }
 
 function ruleNames(flow: CompiledFlow): string[] {
-  return [...flow.rules.map((r) => r.name ?? `rules[${r.index}]`), 'otherwise'];
+  return [
+    ...flow.rules.map((r) => r.name ?? `rules[${r.index}]`),
+    ...(flow.def.decide.llm ? ['llm'] : []),
+    'otherwise',
+  ];
 }
 
 /** Checks the cases against their flow: input, context names, actions, approvals, rules. */

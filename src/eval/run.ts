@@ -9,6 +9,7 @@ import { BatonError } from '../core/errors.ts';
 import { errorMessage } from '../flow/io.ts';
 import { loadProject, type Project } from '../project/load.ts';
 import { Baton } from '../service/baton.ts';
+import { scriptedDecider } from '../decide/scripted.ts';
 import { loadProjectCases, type EvalCase } from './cases.ts';
 import { compare, observe } from './compare.ts';
 import { Sandbox } from './sandbox.ts';
@@ -37,10 +38,23 @@ const EVAL_ACTOR = { kind: 'system' as const, id: 'eval', via: 'eval' };
 async function runCase(project: Project, flowId: string, c: EvalCase): Promise<string[]> {
   const flow = project.flows.get(flowId)!;
   const sandbox = new Sandbox(flow, c.input, c.context);
+  // Eval never calls a model: the case's recorded answers stand in, in call order.
+  const modelProblems: string[] = [];
+  const decider = scriptedDecider((req, n) => {
+    const recorded = c.model?.[n];
+    if (recorded === undefined) {
+      modelProblems.push(
+        `the flow asked a model (${req.kind === 'draft' ? 'a draft' : 'a decision'}, call ${n + 1}) but the case records no answer for it: add it under model:`,
+      );
+      return { error: 'no recorded answer' };
+    }
+    return typeof recorded === 'string' ? { text: recorded } : { object: recorded };
+  });
   const baton = await Baton.open({
     dir: project.file,
     storage: 'sqlite::memory:',
     worker: false,
+    decider,
     configure: (registry) => sandbox.install(registry),
   });
   try {
@@ -54,7 +68,7 @@ async function runCase(project: Project, flowId: string, c: EvalCase): Promise<s
     const snap = await baton.snapshot(id);
     const events = await baton.store.events(id);
     const observed = observe(snap, events, await baton.runtime.flowFor(snap.handoff.flowVersion));
-    return [...sandbox.problems, ...compare(c.expect, observed)];
+    return [...sandbox.problems, ...modelProblems, ...compare(c.expect, observed)];
   } finally {
     await baton.close();
   }
