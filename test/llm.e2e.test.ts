@@ -56,6 +56,14 @@ describe('the model decides where no rule matched', () => {
     expect(day.reservedUsd).toBeCloseTo(0, 9);
     const answered = v.events.find((e) => e.type === 'model_called')!.data;
     expect(answered).toMatchObject({ model: 'openai:gpt-test', costUsd: 0.0028 });
+    const prom = await t.baton.metricsText();
+    expect(prom).toContain('baton_cost_usd_total{flow="triage"} 0.0028');
+    expect(prom).toContain('baton_llm_tokens_total{flow="triage",type="input"} 1000');
+    expect(prom).toContain('baton_llm_tokens_total{flow="triage",type="output"} 100');
+    await t.baton.accept(v.id, asUser('omar', 'operator'));
+    await t.baton.complete(v.id, asUser('omar', 'operator'));
+    const summary = await metricsSummary(t.baton.store, { flow: 'triage' });
+    expect(summary.totals.cost).toEqual({ totalUsd: 0.0028, completed: 1, perCompletedUsd: 0.0028 });
   });
 
   it('stores the frozen inputs: exact prompt, context with provenance, model, parameters', async () => {

@@ -104,6 +104,7 @@ describe('Prometheus metrics after a day of work', () => {
       expect(m.get(`baton_cost_usd_total{flow="${f}"}`)).toBe(0);
       expect(m.get(`baton_llm_tokens_total{flow="${f}",type="input"}`)).toBe(0);
       expect(m.get(`baton_llm_tokens_total{flow="${f}",type="output"}`)).toBe(0);
+      expect(m.get(`baton_llm_tokens_total{flow="${f}",type="cached"}`)).toBe(0);
     }
   });
 
@@ -182,7 +183,10 @@ describe('PromMetrics listener', () => {
         event('returned', { reason: 'not a reason' }),
         event('action_failed', { action: 'crm' }),
         event('action_retry_scheduled', { action: 'nope' }),
-        event('model_called', { costUsd: 0.25, usage: { inputTokens: 1200, outputTokens: 300 } }),
+        event('model_called', {
+          costUsd: 0.25,
+          usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 40 },
+        }),
         event('model_called', { costUsd: -1, usage: { inputTokens: 'many' } }),
       ],
       actions: [
@@ -207,6 +211,7 @@ describe('PromMetrics listener', () => {
     expect(got.get('baton_cost_usd_total{flow="f"}')).toBe(0.25);
     expect(got.get('baton_llm_tokens_total{flow="f",type="input"}')).toBe(1200);
     expect(got.get('baton_llm_tokens_total{flow="f",type="output"}')).toBe(300);
+    expect(got.get('baton_llm_tokens_total{flow="f",type="cached"}')).toBe(40);
     expect([...got.keys()].some((k) => k.startsWith('baton_process_'))).toBe(false);
   });
 

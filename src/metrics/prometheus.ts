@@ -101,13 +101,18 @@ export class PromMetrics {
       cost: counter('baton_cost_usd_total', 'Model and paid API cost, USD', ['flow']),
       slaBreaches: counter('baton_sla_breaches_total', 'Handoffs not accepted within their SLA', ['flow']),
       approvals: counter('baton_approvals_total', 'Approvals closed, by outcome', ['flow', 'outcome']),
-      tokens: counter('baton_llm_tokens_total', 'Model tokens, by type (input, output)', ['flow', 'type']),
+      tokens: counter(
+        'baton_llm_tokens_total',
+        'Model tokens, by type (input, output, cached: input read from the prompt cache)',
+        ['flow', 'type'],
+      ),
     };
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'baton_' });
     // Zero series for every known flow, so rates work from the first increment.
     for (const f of engine.flowList()) {
       const c = this.flow({ flow: f.def.id, boundary: f.def.boundary });
-      for (const type of ['input', 'output']) this.cell(c.tokens, this.m.tokens, f.def.id, 'type', type);
+      for (const type of ['input', 'output', 'cached'])
+        this.cell(c.tokens, this.m.tokens, f.def.id, 'type', type);
     }
     engine.on('committed', this.onCommit);
   }
@@ -272,7 +277,7 @@ export class PromMetrics {
     cell.value++;
   }
 
-  /** A model call reports `{costUsd, usage: {inputTokens, outputTokens}}` in its event. */
+  /** A model call reports `{costUsd, usage: {inputTokens, outputTokens, cachedInputTokens}}` in its event. */
   private modelCall(f: FlowChildren, flow: string, e: NewEvent): void {
     const cost = e.data.costUsd;
     if (typeof cost === 'number' && cost > 0 && Number.isFinite(cost)) f.cost.value += cost;
@@ -284,6 +289,9 @@ export class PromMetrics {
       this.cell(f.tokens, this.m.tokens, flow, 'type', 'input').value += input;
     if (typeof output === 'number' && output > 0 && Number.isFinite(output))
       this.cell(f.tokens, this.m.tokens, flow, 'type', 'output').value += output;
+    const cached = usage.cachedInputTokens;
+    if (typeof cached === 'number' && cached > 0 && Number.isFinite(cached))
+      this.cell(f.tokens, this.m.tokens, flow, 'type', 'cached').value += cached;
   }
 }
 
