@@ -396,3 +396,30 @@ describe('baton eval with recorded model answers', () => {
     );
   });
 });
+
+describe('a handoff cancelled while its model call runs', () => {
+  it("records the call's cost and decides nothing", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const decider = scriptedDecider(async () => {
+      await gate;
+      return { object: answer(), usage: { inputTokens: 1000, outputTokens: 100 } };
+    });
+    const t = await openLlm({ decider });
+    closers.push(() => t.close());
+    const { id } = await t.baton.send('triage', ticket(), intakeActor);
+    const draining = t.baton.engine.drain();
+    while (decider.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await t.baton.cancel(id, asUser('eng', 'admin'), 'duplicate');
+    release();
+    await draining;
+    const v = await t.baton.get(id);
+    expect(v.state).toBe('cancelled');
+    expect(v.decision).toBeNull();
+    expect(v.costUsd).toBeCloseTo(0.0028, 9);
+    const day = await t.baton.store.budgetDay('triage', utcDay(Date.now()));
+    expect(day).toMatchObject({ calls: 1 });
+    expect(day.reservedUsd).toBeCloseTo(0, 9);
+    expect(day.spentUsd).toBeCloseTo(0.0028, 9);
+  });
+});

@@ -213,8 +213,10 @@ export async function applyModelOutcome(
 ): Promise<void> {
   const h = w.handoff;
   const m = rt.models!;
-  if (!h.model?.running || h.state !== 'deciding') return;
+  if (!h.model?.running) return;
   const answered = await settleCall(w, flow, m, outcome);
+  // Cancelled (or otherwise moved on by a person) during the call: the cost is still recorded.
+  if (h.state !== 'deciding') return;
   const redact = m.redactor;
   if (!answered) {
     escalate(w, flow, rt, 'invalid_model_answer', {
