@@ -423,3 +423,39 @@ describe('a handoff cancelled while its model call runs', () => {
     expect(day.spentUsd).toBeCloseTo(0.0028, 9);
   });
 });
+
+describe('a crash before a draft call', () => {
+  it('drafts again after the lease, with the lost call charged at its estimate', async () => {
+    let calls = 0;
+    const decider = scriptedDecider((_r, n) =>
+      n === 0
+        ? { object: answer({ actions: ['reply'] }), usage: { inputTokens: 1000, outputTokens: 100 } }
+        : { text: 'Hello again.', usage: { inputTokens: 500, outputTokens: 50 } },
+    );
+    const t = await openLlm({
+      decider,
+      leaseMs: 1000,
+      crashPoint: (name) => {
+        // The first external call is the decision, the second the draft: crash before the draft.
+        if (name === 'before_action_call' && ++calls === 2) throw new Error('crash');
+      },
+    });
+    closers.push(() => t.close());
+    const { id } = await t.baton.send('triage', ticket({ customerEmail: 'jo@acme.com' }), intakeActor);
+    await t.baton.engine.drain();
+    const mid = await t.baton.snapshot(id);
+    expect(mid.actions.find((a) => a.id === 'reply')!.state).toBe('running');
+    const estimate = mid.handoff.model!.running!.estimateUsd;
+    await new Promise((r) => setTimeout(r, 1100));
+    await t.baton.engine.drain();
+    const v = await t.baton.get(id);
+    expect(v.state).toBe('handed_off');
+    expect((await t.baton.tasks()).filter((x) => x.kind === 'draft').map((x) => x.body)).toEqual([
+      'Hello again.',
+    ]);
+    expect(v.costUsd).toBeCloseTo(0.0028 + estimate + 0.0014, 9);
+    const day = await t.baton.store.budgetDay('triage', utcDay(Date.now()));
+    expect(day.calls).toBe(3);
+    expect(day.spentUsd).toBeCloseTo(v.costUsd, 9);
+  });
+});
