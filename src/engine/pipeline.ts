@@ -78,7 +78,7 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
     }
   }
   w.handoff.context = context;
-  w.handoff.provenance = sources;
+  if (sources.length) w.handoff.provenance = sources;
   w.event('context_built', engineActor(flow), { sources });
   return true;
 }
