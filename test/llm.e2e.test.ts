@@ -349,6 +349,23 @@ describe('builtin.draft_reply with a model', () => {
     expect(succeeded.data.draftedBy).toBe('template');
   });
 
+  it('a flow that does not decide with a model still drafts with models.default', async () => {
+    const plain = TRIAGE_FLOW.replace(/ {2}llm:\n(?: {4}.*\n)+/, '').replace(
+      'otherwise: { owner: team:eng-tier2, actions: [ticket] }',
+      'otherwise: { owner: team:eng-tier2, actions: [ticket, reply] }',
+    );
+    const decider = scriptedDecider([{ text: 'Drafted by the default model.' }]);
+    const t = await openLlm({ decider }, plain);
+    closers.push(() => t.close());
+    const { id } = await t.baton.send('triage', ticket({ customerEmail: 'jo@acme.com' }), intakeActor);
+    await t.baton.engine.drain();
+    const v = await t.baton.get(id);
+    expect(v.decision).toMatchObject({ by: 'otherwise' });
+    expect(decider.requests.map((r) => [r.kind, r.model])).toEqual([['draft', 'openai:gpt-test']]);
+    const draft = (await t.baton.tasks()).find((x) => x.kind === 'draft')!;
+    expect(draft.body).toBe('Drafted by the default model.');
+  });
+
   it('uses the template when no model is configured', async () => {
     const plain = TRIAGE_FLOW.replace(/ {2}llm:\n(?: {4}.*\n)+/, '').replace(
       'otherwise: { owner: team:eng-tier2, actions: [ticket] }',

@@ -15,13 +15,21 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** The decider for the project's flows, or undefined when no flow decides with a model. */
 export function modelDecider(project: Project, given: Decider | undefined, env: Env): Decider | undefined {
-  const llmFlows = [...project.flows.values()].filter((f) => f.def.decide.llm);
-  if (llmFlows.length === 0) return given;
   const settings = project.def.models;
+  // Flows that ask a model: to decide, or to draft replies with the default model.
+  const llmFlows = [...project.flows.values()].filter(
+    (f) =>
+      f.def.decide.llm ||
+      (settings.default !== undefined && f.def.actions.some((a) => a.use === 'builtin.draft_reply')),
+  );
+  if (llmFlows.length === 0) return given;
   const sdk = given ? undefined : new SdkDecider(settings.providers, env);
   const problems: Array<{ file: string; path: string; message: string }> = [];
   for (const f of llmFlows) {
     const { model, fallback } = modelsOf(f, settings);
+    // A flow that only drafts uses baton.yaml's models: problems are found there.
+    const decides = !!f.def.decide.llm;
+    const file = decides ? f.file : project.file;
     if (!model) {
       problems.push({
         file: f.file,
@@ -31,32 +39,34 @@ export function modelDecider(project: Project, given: Decider | undefined, env: 
       continue;
     }
     for (const [ref, path] of [
-      [model, 'decide.llm.model'],
-      ...(fallback ? [[fallback, 'decide.llm.fallback']] : []),
+      [model, decides ? 'decide.llm.model' : 'models.default'],
+      ...(fallback ? [[fallback, decides ? 'decide.llm.fallback' : 'models.fallback']] : []),
     ] as Array<[string, string]>) {
       try {
         sdk?.check(ref);
       } catch (e) {
-        problems.push({ file: f.file, path, message: (e as Error).message });
+        problems.push({ file, path, message: (e as Error).message });
         continue;
       }
       if (!priceOf(settings, ref)) {
         problems.push({
-          file: f.file,
+          file,
           path,
           message: `model ${ref} has no price: add models.prices["${ref}"]: { input, output } (USD per million tokens) to baton.yaml`,
         });
       }
     }
   }
-  if (problems.length) {
-    throw new BatonError(
-      'flow_invalid',
-      problems.map((p) => `${p.file}: ${p.path}: ${p.message}`).join('\n'),
-      {
-        details: problems,
-      },
-    );
+  // Flows that only draft share baton.yaml's models: report each problem there once.
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const k = `${p.file}\0${p.path}\0${p.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+  if (unique.length) {
+    throw new BatonError('flow_invalid', unique.map((p) => `${p.file}: ${p.path}: ${p.message}`).join('\n'), {
+      details: unique,
+    });
   }
   return given ?? sdk;
 }
