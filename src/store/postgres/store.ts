@@ -39,6 +39,7 @@ import {
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS } from './migrate.ts';
 import { toPositional } from './sql.ts';
+import { isUnavailable } from './unavailable.ts';
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -192,10 +193,10 @@ export class PostgresStore implements Store {
 
   /** Connects, creates the schema if asked and applies pending migrations. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
-    const { connectionString, schema } = parseUrl(options.url);
+    const { connectionString, schema, pool: size } = parseUrl(options.url);
     const pool = new pg.Pool({
       connectionString,
-      max: options.max ?? 10,
+      max: options.max ?? size ?? 10,
       types: TYPES,
       // A process stopped inside a transaction (SIGSTOP, a frozen VM) must not hold the checkpoint
       // lock and stall every commit: the server ends such a session after 10 s, its transaction
@@ -205,8 +206,11 @@ export class PostgresStore implements Store {
         '-c idle_in_transaction_session_timeout=10000',
       ].join(' '),
     });
-    // An idle connection that breaks (server restart) is replaced on the next checkout.
+    // An idle connection that breaks (server restart) is replaced on the next checkout. A
+    // checked-out one that breaks between statements emits 'error' on the client, which would
+    // end the process: its next statement fails instead, and the transaction releases it broken.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresStore(pool, schema, connectionString);
     try {
       await store.migrate();
@@ -232,11 +236,22 @@ export class PostgresStore implements Store {
   }
 
   private async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(toPositional(sql), params as unknown[])).rows as Row[];
+    return (await this.run(toPositional(sql), params)).rows as Row[];
+  }
+
+  /** One statement outside a transaction; a database that is away is a retryable store_error. */
+  private async run(text: string | pg.QueryConfig, values?: readonly unknown[]): Promise<pg.QueryResult> {
+    try {
+      return typeof text === 'string'
+        ? await this.pool.query(text, values as unknown[] | undefined)
+        : await this.pool.query(text);
+    } catch (e) {
+      throw storeError(e);
+    }
   }
 
   async publishFlow(row: FlowVersionRow): Promise<void> {
-    await this.pool.query(
+    await this.run(
       `INSERT INTO flow_versions (version, flow_id, name, def, source, published_at)
         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version) DO NOTHING`,
       [row.version, row.flowId, row.name, JSON.stringify(row.def), row.source, row.publishedAt],
@@ -364,7 +379,7 @@ export class PostgresStore implements Store {
 
   /** Snapshots with their actions, approvals and ledger, read in three statements. */
   private async snapshotsOf(
-    c: Client | pg.Pool,
+    c: { query(q: pg.QueryConfig): Promise<pg.QueryResult> },
     handoffs: readonly HandoffRecord[],
   ): Promise<HandoffSnapshot[]> {
     if (handoffs.length === 0) return [];
@@ -407,7 +422,7 @@ export class PostgresStore implements Store {
   }
 
   async releaseLeases(worker: string): Promise<number> {
-    const res = await this.pool.query(
+    const res = await this.run(
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = $1',
       [worker],
     );
@@ -422,7 +437,7 @@ export class PostgresStore implements Store {
   async get(id: string): Promise<HandoffSnapshot | undefined> {
     const [r] = await this.rows('SELECT * FROM handoffs WHERE id = ?', [id]);
     if (!r) return undefined;
-    const [s] = await this.snapshotsOf(this.pool, [rowToHandoff(r)]);
+    const [s] = await this.snapshotsOf({ query: (q) => this.run(q) }, [rowToHandoff(r)]);
     return s;
   }
 
@@ -490,7 +505,7 @@ export class PostgresStore implements Store {
   }
 
   async createToken(t: TokenRow) {
-    await this.pool.query(
+    await this.run(
       'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt],
     );
@@ -502,10 +517,10 @@ export class PostgresStore implements Store {
   }
 
   async revokeToken(id: string, at: number) {
-    const res = await this.pool.query(
-      'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
-      [at, id],
-    );
+    const res = await this.run('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
+      at,
+      id,
+    ]);
     return (res.rowCount ?? 0) > 0;
   }
 
@@ -628,7 +643,9 @@ export class PostgresStore implements Store {
   /** Runs `fn` in one transaction; retried from the start after a deadlock. */
   private async transaction<T>(fn: (c: Client) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const c = await this.pool.connect();
+      const c = await this.pool.connect().catch((e: unknown) => {
+        throw storeError(e);
+      });
       let broken = false;
       try {
         await c.query('BEGIN');
@@ -641,7 +658,7 @@ export class PostgresStore implements Store {
         });
         const code = (e as { code?: unknown }).code;
         if (attempt < ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw e;
+        throw storeError(e);
       } finally {
         c.release(broken);
       }
@@ -675,8 +692,19 @@ export class PostgresStore implements Store {
 
   /** For tests that tamper with the audit log on purpose. */
   async unsafeExec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await this.run(sql);
   }
+}
+
+/** A driver error that means the database is away becomes a retryable store_error. */
+function storeError(e: unknown): unknown {
+  if (!isUnavailable(e)) return e;
+  return new BatonError('store_error', `PostgreSQL is not available: ${(e as Error).message}`, {
+    fault: 'system',
+    retryable: true,
+    retryAfterMs: 1000,
+    cause: e,
+  });
 }
 
 /** Inserts new handoffs; a taken (flow, idempotency key) is a duplicate naming the holder. */
@@ -787,7 +815,11 @@ function lockKey(name: string): number {
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** Splits `?schema=NAME` off a postgres URL (the driver does not know it). */
-export function parseUrl(url: string): { connectionString: string; schema: string | undefined } {
+export function parseUrl(url: string): {
+  connectionString: string;
+  schema: string | undefined;
+  pool?: number;
+} {
   let u: URL;
   try {
     u = new URL(url);
@@ -810,7 +842,22 @@ export function parseUrl(url: string): { connectionString: string; schema: strin
     );
   }
   u.searchParams.delete('schema');
-  return { connectionString: u.toString(), schema };
+  const poolParam = u.searchParams.get('pool');
+  u.searchParams.delete('pool');
+  let pool: number | undefined;
+  if (poolParam !== null) {
+    pool = Number(poolParam);
+    if (!Number.isInteger(pool) || pool < 1 || pool > 1000) {
+      throw new BatonError(
+        'project_invalid',
+        `storage URL pool "${poolParam}" is not a number from 1 to 1000`,
+        {
+          details: [{ path: 'storage.pool', message: 'connections per process, e.g. ?pool=10' }],
+        },
+      );
+    }
+  }
+  return { connectionString: u.toString(), schema, ...(pool !== undefined ? { pool } : {}) };
 }
 
 /** The URL without its password, for messages. */
