@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ApprovalRecord, HandoffSnapshot, TaskRecord } from '../../core/types.ts';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { BatonError } from '../../core/errors.ts';
-import { HANDOFF_HELD_SQL, judgeReservation, refusalOf } from '../budget-rules.ts';
+import { SqliteBudget } from './budget.ts';
 import type {
   BudgetDay,
   BudgetReservation,
@@ -61,6 +61,7 @@ export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
   private readonly stmts: ReturnType<typeof prepareStatements>;
   private readonly bulk: ReturnType<typeof prepareBulk>;
+  private readonly budget: SqliteBudget;
 
   constructor(options: SqliteOptions) {
     this.file = options.file;
@@ -71,6 +72,7 @@ export class SqliteStore implements Store {
     applyMigrations(this.db);
     this.stmts = prepareStatements(this.db);
     this.bulk = prepareBulk(this.db);
+    this.budget = new SqliteBudget(this.db, (fn) => this.transaction(fn));
   }
 
   async migrate(): Promise<void> {
@@ -319,81 +321,19 @@ export class SqliteStore implements Store {
     return this.db.prepare(sql).all(...(params as never[])) as T[];
   }
 
-  /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (the write lock is taken up front). */
   async reserveBudget(r: BudgetReservation): Promise<ReserveOutcome> {
-    return this.transaction(() => {
-      const existing = this.db
-        .prepare('SELECT state, refused FROM budget_reservations WHERE id = ?')
-        .get(r.id) as Row | undefined;
-      if (existing) return existing.state === 'refused' ? refusalOf(existing.refused) : { ok: true };
-      // BEGIN IMMEDIATE holds the write lock: no other reservation runs between read and write.
-      const h = this.db.prepare(HANDOFF_HELD_SQL).get(r.handoffId) as Row;
-      const d = this.db
-        .prepare('SELECT reserved_usd + spent_usd AS usd FROM budget_days WHERE flow_id = ? AND day = ?')
-        .get(r.flow, r.day) as Row | undefined;
-      const verdict = judgeReservation(r, {
-        handoffUsd: Number(h.usd),
-        handoffCalls: Number(h.calls),
-        dayUsd: d ? Number(d.usd) : 0,
-      });
-      this.db
-        .prepare(
-          `INSERT INTO budget_reservations (id, handoff_id, flow_id, day, model, state, estimate_usd, refused, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          r.id,
-          r.handoffId,
-          r.flow,
-          r.day,
-          r.model,
-          verdict.ok ? 'reserved' : 'refused',
-          r.estimateUsd,
-          verdict.ok ? null : JSON.stringify({ cap: verdict.cap, used: verdict.used, limit: verdict.limit }),
-          r.at,
-        );
-      if (verdict.ok) {
-        this.db
-          .prepare(
-            `INSERT INTO budget_days (flow_id, day, reserved_usd, calls) VALUES (?, ?, ?, 1)
-             ON CONFLICT (flow_id, day) DO UPDATE SET reserved_usd = reserved_usd + excluded.reserved_usd, calls = calls + 1`,
-          )
-          .run(r.flow, r.day, r.estimateUsd);
-      }
-      return verdict;
-    });
+    return this.budget.reserve(r);
   }
 
   async settleBudget(id: string, s: BudgetSettlement): Promise<{ costUsd: number } | undefined> {
-    return this.transaction(() => {
-      const r = this.db.prepare('SELECT * FROM budget_reservations WHERE id = ?').get(id) as Row | undefined;
-      if (!r || r.state === 'refused') return undefined;
-      if (r.state === 'settled') return { costUsd: Number(r.cost_usd) };
-      this.db
-        .prepare(
-          `UPDATE budget_reservations SET state = 'settled', cost_usd = ?, input_tokens = ?, output_tokens = ?,
-             cached_tokens = ?, settled_at = ? WHERE id = ?`,
-        )
-        .run(s.costUsd, s.inputTokens, s.outputTokens, s.cachedTokens, s.at, id);
-      this.db
-        .prepare(
-          `UPDATE budget_days SET reserved_usd = MAX(0, reserved_usd - ?), spent_usd = spent_usd + ?
-           WHERE flow_id = ? AND day = ?`,
-        )
-        .run(Number(r.estimate_usd), s.costUsd, String(r.flow_id), String(r.day));
-      return { costUsd: s.costUsd };
-    });
+    return this.budget.settle(id, s);
   }
 
   async budgetDay(flow: string, day: string): Promise<BudgetDay> {
-    const r = this.db
-      .prepare('SELECT reserved_usd, spent_usd, calls FROM budget_days WHERE flow_id = ? AND day = ?')
-      .get(flow, day) as Row | undefined;
-    return r
-      ? { reservedUsd: Number(r.reserved_usd), spentUsd: Number(r.spent_usd), calls: Number(r.calls) }
-      : { reservedUsd: 0, spentUsd: 0, calls: 0 };
+    return this.budget.day(flow, day);
   }
 
+  /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (the write lock is taken up front). */
   private transaction<T>(fn: () => T, onRollback?: () => void): T {
     this.db.exec('BEGIN IMMEDIATE');
     try {
