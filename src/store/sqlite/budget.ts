@@ -66,7 +66,7 @@ export class SqliteBudget {
 
   private enqueue<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: never) => void, reject });
+      this.queue.push({ run, resolve, reject });
       if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
