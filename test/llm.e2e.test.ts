@@ -476,3 +476,48 @@ describe('a crash before a draft call', () => {
     expect(day.spentUsd).toBeCloseTo(v.costUsd, 9);
   });
 });
+
+describe('reservations nobody will settle', () => {
+  it('are settled by the sweep: a lost call at its estimate, a call never made at nothing', async () => {
+    let crash = true;
+    const decider = scriptedDecider(() => ({ object: answer() }));
+    const t = await openLlm({
+      decider,
+      leaseMs: 1000,
+      crashPoint: (name) => {
+        if (name === 'before_action_call' && crash) {
+          crash = false;
+          throw new Error('crash');
+        }
+      },
+    });
+    closers.push(() => t.close());
+    const { id } = await t.baton.send('triage', ticket(), intakeActor);
+    await t.baton.engine.drain();
+    const estimate = (await t.baton.snapshot(id)).handoff.model!.running!.estimateUsd;
+    // A person closes the handoff before any worker takes it over.
+    await t.baton.cancel(id, asUser('eng', 'admin'), 'duplicate');
+    // A reservation whose step never committed (no call was made).
+    await t.baton.store.reserveBudget({
+      id: 'h_gone:1',
+      handoffId: 'h_gone',
+      flow: 'triage',
+      day: utcDay(Date.now()),
+      model: 'openai:gpt-test',
+      estimateUsd: 0.01,
+      at: Date.now() - 5000,
+      caps: {},
+    });
+    expect(await t.baton.engine.sweep(Date.now())).toBe(1); // the lost call is not 2 leases old yet
+    expect(await t.baton.engine.sweep(Date.now() + 2500)).toBe(1);
+    const v = await t.baton.get(id);
+    expect(v.state).toBe('cancelled');
+    expect(v.costUsd).toBeCloseTo(estimate, 9);
+    expect(v.events.at(-1)).toMatchObject({ type: 'model_call_outcome_unknown', data: { swept: true } });
+    const day = await t.baton.store.budgetDay('triage', utcDay(Date.now()));
+    expect(day.reservedUsd).toBeCloseTo(0, 9);
+    expect(day.spentUsd).toBeCloseTo(estimate, 9);
+    expect(decider.requests).toHaveLength(0);
+    expect(await t.baton.engine.sweep(Date.now() + 5000)).toBe(0);
+  });
+});

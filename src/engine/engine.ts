@@ -18,6 +18,7 @@ import { adoptDecision, step } from './pipeline.ts';
 import { applyModelOutcome, type ModelCall, type ModelOutcome } from './model-step.ts';
 import { applyOutcome, effects, type ExternalCall } from './act.ts';
 import { applyDraftOutcome } from './draft-step.ts';
+import { sweepReservations } from './sweep.ts';
 import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
 import { newId } from './ids.ts';
@@ -65,6 +66,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private polling = false;
   private pokeAgain = false;
   private stopped = true;
+  private lastSweep = 0;
   private readonly shutdown = new AbortController();
   private unsubscribeWake: (() => Promise<void>) | undefined;
 
@@ -178,6 +180,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     if (!this.runsWorker || !this.stopped) return;
     this.stopped = false;
     void this.releaseDeadLeases().finally(() => this.poke());
+    void this.sweep();
     // Woken by other processes' commits where the store can tell (polling stays the fallback).
     this.store
       .subscribeWake?.(() => this.poke())
@@ -246,8 +249,29 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     this.timer = setTimeout(() => void this.poll(), 0);
   }
 
+  /**
+   * Settles budget reservations nobody will settle (see sweep.ts); runs at start, with each
+   * drain, and at most every ten minutes while polling. Returns how many it settled.
+   */
+  async sweep(now = Date.now()): Promise<number> {
+    this.lastSweep = now;
+    try {
+      return await sweepReservations(
+        this.store,
+        this.rt,
+        (w, flow) => this.commitWork(w, flow),
+        now,
+        2 * this.leaseMs,
+      );
+    } catch (e) {
+      process.emitWarning(`baton: settling left-over budget reservations failed: ${errorText(e)}`);
+      return 0;
+    }
+  }
+
   /** Runs everything due until nothing is (the CLI's direct mode uses this). */
   async drain(maxRounds = 1000): Promise<void> {
+    await this.sweep();
     for (let i = 0; i < maxRounds; i++) {
       await Promise.allSettled([...this.inFlight.values()]);
       const claimed = await this.claimDue();
@@ -257,6 +281,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
 
   private async poll(): Promise<void> {
     if (this.stopped) return;
+    if (Date.now() - this.lastSweep > 600_000) void this.sweep();
     this.polling = true;
     try {
       const claimed = await this.claimDue();

@@ -42,3 +42,12 @@ export function refusalOf(json: unknown): ReserveOutcome {
   };
   return { ok: false, cap: r.cap, used: r.used, limit: r.limit };
 }
+
+/** Reservations nobody settled: the sweep's candidates. */
+export const HELD_RESERVATIONS_SQL = `SELECT id, handoff_id, estimate_usd FROM budget_reservations WHERE state = 'reserved' AND created_at < ? ORDER BY created_at, id LIMIT ?`;
+
+export const heldRow = (r: Record<string, unknown>) => ({
+  id: String(r.id),
+  handoffId: String(r.handoff_id),
+  estimateUsd: Number(r.estimate_usd),
+});

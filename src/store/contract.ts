@@ -478,6 +478,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           caps,
         }),
       ).toEqual({ ok: true });
+      // Held (unsettled) reservations, oldest first, before a time.
+      const held = await store.heldReservations(2, 10);
+      expect(held.map((r) => r.id)).toEqual(['h1:3', 'h2:1', 'h5:1']);
+      expect(held[0]).toEqual({ id: 'h1:3', handoffId: 'h1', estimateUsd: 0.03 });
+      expect(await store.heldReservations(1, 10)).toEqual([]);
+      expect(await store.heldReservations(2, 1)).toHaveLength(1);
       // Model calls per handoff.
       const calls = { maxCalls: 2 };
       const h3 = { ...base, handoffId: 'h3', estimateUsd: 0 };

@@ -207,6 +207,11 @@ export interface Store {
    */
   settleBudget(id: string, s: BudgetSettlement): Promise<{ costUsd: number } | undefined>;
   budgetDay(flow: string, day: string): Promise<BudgetDay>;
+  /** Reservations still held (not settled) that were made before `before`, oldest first. */
+  heldReservations(
+    before: number,
+    limit: number,
+  ): Promise<Array<{ id: string; handoffId: string; estimateUsd: number }>>;
 
   /** Raw SQL for read-only reports (metrics); parameters are positional. */
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;

@@ -6,7 +6,13 @@ import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { BatonError } from '../../core/errors.ts';
-import { HANDOFF_HELD_SQL, judgeReservation, refusalOf } from '../budget-rules.ts';
+import {
+  HANDOFF_HELD_SQL,
+  HELD_RESERVATIONS_SQL,
+  heldRow,
+  judgeReservation,
+  refusalOf,
+} from '../budget-rules.ts';
 import type {
   BudgetDay,
   BudgetReservation,
@@ -638,6 +644,10 @@ export class PostgresStore implements Store {
     return r
       ? { reservedUsd: Number(r.reserved_usd), spentUsd: Number(r.spent_usd), calls: Number(r.calls) }
       : { reservedUsd: 0, spentUsd: 0, calls: 0 };
+  }
+
+  async heldReservations(before: number, limit: number) {
+    return (await this.rows(toPositional(HELD_RESERVATIONS_SQL), [before, limit])).map(heldRow);
   }
 
   /** Runs `fn` in one transaction; retried from the start after a deadlock. */

@@ -8,6 +8,7 @@ import type { ApprovalRecord, HandoffSnapshot, TaskRecord } from '../../core/typ
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { BatonError } from '../../core/errors.ts';
 import { SqliteBudget } from './budget.ts';
+import { HELD_RESERVATIONS_SQL, heldRow } from '../budget-rules.ts';
 import type {
   BudgetDay,
   BudgetReservation,
@@ -331,6 +332,10 @@ export class SqliteStore implements Store {
 
   async budgetDay(flow: string, day: string): Promise<BudgetDay> {
     return this.budget.day(flow, day);
+  }
+
+  async heldReservations(before: number, limit: number) {
+    return (this.db.prepare(HELD_RESERVATIONS_SQL).all(before, limit) as Row[]).map(heldRow);
   }
 
   /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (the write lock is taken up front). */

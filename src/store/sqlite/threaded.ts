@@ -201,6 +201,10 @@ export class ThreadedSqliteStore implements Store {
     return this.reader.budgetDay(flow, day);
   }
 
+  heldReservations(before: number, limit: number) {
+    return this.reader.heldReservations(before, limit);
+  }
+
   query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     return this.reader.query<T>(sql, params);
   }

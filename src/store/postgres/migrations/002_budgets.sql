@@ -29,3 +29,5 @@ CREATE TABLE budget_reservations (
   settled_at    BIGINT
 );
 CREATE INDEX budget_reservations_by_handoff ON budget_reservations (handoff_id);
+-- The sweep looks for reservations nobody settled.
+CREATE INDEX budget_reservations_held ON budget_reservations (created_at) WHERE state = 'reserved';
