@@ -16,6 +16,10 @@ export const personSchema = z.strictObject({
   email: z.string().optional(),
   slack: z.string().optional(),
   roles: z.array(z.string()).default([]),
+  admin: z
+    .boolean()
+    .optional()
+    .describe('Receives the first-run admin token (default: the first person listed)'),
 });
 export type Person = z.infer<typeof personSchema>;
 

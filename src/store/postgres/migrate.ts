@@ -12,6 +12,7 @@ const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'
 export const LOCK_CLASS = 0x6261746f;
 export const LOCK_MIGRATE = 1;
 export const LOCK_CHECKPOINT = 2;
+export const LOCK_FIRST_TOKEN = 3;
 
 function migrationFiles(): Array<{ version: number; file: string }> {
   return readdirSync(DIR)

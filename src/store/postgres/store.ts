@@ -30,9 +30,11 @@ import {
   rowToLedger,
   rowToTask,
   rowToToken,
+  TOKEN_COLUMNS,
+  tokenValues,
 } from '../rows.ts';
 import { Where } from '../sqlite/where.ts';
-import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS } from './migrate.ts';
+import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { toPositional } from './sql.ts';
 
 type Row = Record<string, unknown>;
@@ -172,6 +174,7 @@ export class PostgresStore implements Store {
   readonly schema: string | undefined;
   private readonly pool: pg.Pool;
   private readonly checkpointLock: number;
+  private readonly firstTokenLock: number;
   private closed = false;
 
   private readonly connectionString: string;
@@ -183,6 +186,7 @@ export class PostgresStore implements Store {
     this.connectionString = connectionString;
     this.channel = wakeChannel(schema);
     this.checkpointLock = lockKey(`${LOCK_CHECKPOINT}:${schema ?? ''}`);
+    this.firstTokenLock = lockKey(`${LOCK_FIRST_TOKEN}:${schema ?? ''}`);
   }
 
   /** Connects, creates the schema if asked and applies pending migrations. */
@@ -441,6 +445,7 @@ export class PostgresStore implements Store {
     }
     const where = new Where()
       .add(!!f.flow, 'flow_id = ?', f.flow)
+      .add(!!f.flows, 'flow_id = ANY(?)', f.flows ?? [])
       .add(!!f.owner, 'owner = ?', f.owner)
       .add(!!f.state, 'state = ?', f.state)
       .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
@@ -461,10 +466,16 @@ export class PostgresStore implements Store {
     return r ? rowToApproval(r) : undefined;
   }
 
-  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string; limit?: number }) {
+  async approvals(f: {
+    state?: ApprovalRecord['state'];
+    handoffId?: string;
+    flows?: readonly string[];
+    limit?: number;
+  }) {
     const where = new Where()
       .add(!!f.state, 'state = ?', f.state)
-      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId)
+      .add(!!f.flows, 'flow_id = ANY(?)', f.flows ?? []);
     const sql = `SELECT body FROM approvals ${where.sql} ORDER BY requested_at, id LIMIT ?`;
     return (await this.rows(sql, [...where.params, f.limit ?? 1000])).map(rowToApproval);
   }
@@ -486,9 +497,30 @@ export class PostgresStore implements Store {
 
   async createToken(t: TokenRow) {
     await this.pool.query(
-      'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt],
+      `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      tokenValues(t),
     );
+  }
+
+  async createFirstToken(t: TokenRow) {
+    // INSERT … WHERE NOT EXISTS alone races under READ COMMITTED: serialize on an advisory lock.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, this.firstTokenLock]);
+      const res = await client.query(
+        `INSERT INTO tokens (${TOKEN_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+         WHERE NOT EXISTS (SELECT 1 FROM tokens)`,
+        tokenValues(t),
+      );
+      await client.query('COMMIT');
+      return (res.rowCount ?? 0) > 0;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   async tokenByHash(hash: string) {
@@ -496,10 +528,10 @@ export class PostgresStore implements Store {
     return r ? rowToToken(r) : undefined;
   }
 
-  async revokeToken(id: string, at: number) {
+  async revokeToken(id: string, at: number, by?: string) {
     const res = await this.pool.query(
-      'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
-      [at, id],
+      'UPDATE tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL',
+      [at, by ?? null, id],
     );
     return (res.rowCount ?? 0) > 0;
   }
