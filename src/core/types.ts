@@ -129,6 +129,8 @@ export interface ActionRecord {
 
 export interface ApprovalVote {
   user: string;
+  /** The person `user` stood in for (a delegation in baton.yaml); the vote counts as theirs. */
+  for?: string;
   decision: 'approve' | 'reject';
   level: number;
   at: number;
@@ -160,7 +162,13 @@ export interface ApprovalRecord {
   onReject: 'stop' | 'skip';
   decidedAt?: number;
   /** human | rule | fallback | timeout, and who. */
-  decidedBy?: { label: 'human' | 'rule' | 'fallback' | 'timeout'; user?: string; via?: string };
+  decidedBy?: {
+    label: 'human' | 'rule' | 'fallback' | 'timeout';
+    user?: string;
+    /** The person `user` stood in for, when deciding by delegation. */
+    for?: string;
+    via?: string;
+  };
   comment?: string;
   /** What is being approved, shown to the approver. */
   summary: string;

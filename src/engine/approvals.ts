@@ -53,14 +53,17 @@ export function requestActionApproval(
     policyVersion: a.policyVersion,
     levels: a.levels,
   });
-  for (const approver of levels[0]?.approvers ?? [])
-    notify(w, approver, 'approval', `Approval needed: ${a.summary} (${a.id})`);
-  void rt;
+  notifyApprovers(w, rt, a, 'approval', `Approval needed: ${a.summary} (${a.id})`);
   return a;
 }
 
 /** Suggest mode: a person confirms (or corrects) the decision before anything runs. */
-export function requestDecisionApproval(w: Work, flow: CompiledFlow, approvers: string[]): ApprovalRecord {
+export function requestDecisionApproval(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  approvers: string[],
+): ApprovalRecord {
   const d = w.handoff.decision!;
   const a: ApprovalRecord = {
     id: newId('apr_'),
@@ -85,9 +88,33 @@ export function requestDecisionApproval(w: Work, flow: CompiledFlow, approvers: 
     kind: 'decision',
     suggestion: a.params,
   });
-  for (const approver of approvers)
-    notify(w, approver, 'approval', `Confirm routing: ${a.summary} (${a.id})`);
+  notifyApprovers(w, rt, a, 'approval', `Confirm routing: ${a.summary} (${a.id})`);
   return a;
+}
+
+/**
+ * Tells the approvers of the approval's current level, and whoever stands in for one of them
+ * (a delegation that holds now for this flow), in their Baton inbox.
+ */
+export function notifyApprovers(
+  w: Work,
+  rt: Runtime,
+  approval: ApprovalRecord,
+  kind: 'approval' | 'reminder',
+  text: string,
+): void {
+  const approvers = approval.levels[approval.level]?.approvers ?? [];
+  const told = new Set<string>();
+  for (const approver of approvers) {
+    notify(w, approver, kind, text);
+    for (const user of rt.directory.usersOf(approver)) {
+      for (const delegate of rt.directory.delegatesOf(user, approval.flow, w.now)) {
+        if (told.has(delegate) || approvers.some((o) => rt.directory.actsFor(delegate, o))) continue;
+        told.add(delegate);
+        notify(w, `user:${delegate}`, kind, `${text} (standing in for ${user})`);
+      }
+    }
+  }
 }
 
 export interface Vote {
@@ -127,17 +154,36 @@ export function castVote(
       `${vote.user} requested this handoff and cannot approve it (no self-approval)`,
     );
   }
-  if (!level.approvers.some((o) => rt.directory.actsFor(vote.user, o))) {
+  // The right to vote: an approver of this level, or standing in for one (a delegation in
+  // baton.yaml). Never for the requester, and one vote per person per level, also by proxy.
+  const stand = (exclude: ReadonlySet<string>) => {
+    for (const o of level.approvers) {
+      const s = rt.directory.standing(vote.user, o, approval.flow, w.now, exclude);
+      if (s) return s;
+    }
+    return undefined;
+  };
+  const requester = new Set(approval.requester ? [approval.requester] : []);
+  if (!stand(requester)) {
     throw new BatonError(
       'forbidden',
-      `${vote.user} is not an approver of ${approval.id} at level ${approval.level + 1} (approvers: ${level.approvers.join(', ')})`,
+      stand(new Set())
+        ? `${vote.user} stands in for ${approval.requester}, who requested this handoff: no self-approval, also not by delegation`
+        : `${vote.user} is not an approver of ${approval.id} at level ${approval.level + 1} (approvers: ${level.approvers.join(', ')})`,
     );
   }
-  if (approval.votes.some((v) => v.user === vote.user && v.level === approval.level)) {
-    throw new BatonError('already_decided', `${vote.user} already voted on ${approval.id} at this level`);
+  const atLevel = approval.votes.filter((v) => v.level === approval.level);
+  const voted = new Set(atLevel.flatMap((v) => (v.for ? [v.user, v.for] : [v.user])));
+  const standing = voted.has(vote.user) ? undefined : stand(new Set([...voted, ...requester]));
+  if (!standing) {
+    throw new BatonError(
+      'already_decided',
+      `${vote.user} already voted on ${approval.id} at this level (or someone voted in their place)`,
+    );
   }
   approval.votes.push({
     user: vote.user,
+    ...(standing.for ? { for: standing.for } : {}),
     decision: vote.decision,
     level: approval.level,
     at: w.now,
@@ -149,6 +195,7 @@ export function castVote(
     approval: approval.id,
     decision: vote.decision,
     level: approval.level,
+    ...(standing.for ? { for: standing.for } : {}),
     ...(vote.comment ? { comment: vote.comment } : {}),
     ...(vote.edits ? { edits: vote.edits } : {}),
   });
@@ -157,7 +204,12 @@ export function castVote(
       approval,
       'rejected',
       w.now,
-      { label: 'human', user: vote.user, ...(vote.via ? { via: vote.via } : {}) },
+      {
+        label: 'human',
+        user: vote.user,
+        ...(standing.for ? { for: standing.for } : {}),
+        ...(vote.via ? { via: vote.via } : {}),
+      },
       vote.comment,
     );
   } else {
@@ -167,20 +219,24 @@ export function castVote(
     if (approvals >= level.quorum) {
       if (approval.level + 1 < approval.levels.length) {
         approval.level += 1;
-        for (const approver of approval.levels[approval.level]!.approvers) {
-          notify(
-            w,
-            approver,
-            'approval',
-            `Approval needed (level ${approval.level + 1}): ${approval.summary} (${approval.id})`,
-          );
-        }
+        notifyApprovers(
+          w,
+          rt,
+          approval,
+          'approval',
+          `Approval needed (level ${approval.level + 1}): ${approval.summary} (${approval.id})`,
+        );
       } else {
         close(
           approval,
           'approved',
           w.now,
-          { label: 'human', user: vote.user, ...(vote.via ? { via: vote.via } : {}) },
+          {
+            label: 'human',
+            user: vote.user,
+            ...(standing.for ? { for: standing.for } : {}),
+            ...(vote.via ? { via: vote.via } : {}),
+          },
           vote.comment,
         );
       }
