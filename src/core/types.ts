@@ -158,6 +158,8 @@ export interface ApprovalRecord {
   requester?: string;
   requestedAt: number;
   timeoutAt?: number;
+  /** Reminder times still to come (epoch ms, earliest first); each fires once. */
+  remindAt?: number[];
   onTimeout: 'escalate' | 'approve' | 'reject';
   onReject: 'stop' | 'skip';
   decidedAt?: number;
@@ -173,6 +175,28 @@ export interface ApprovalRecord {
   /** What is being approved, shown to the approver. */
   summary: string;
   params?: Record<string, unknown>;
+  /**
+   * sha256 of the canonical JSON of {handoff, action, params}: the approval holds only for
+   * exactly these parameters (an approver's edit re-binds it; any other change voids it).
+   */
+  binding?: string;
+  /** Approvers' edits of the parameters, oldest first (each is also an `overridden` event). */
+  overrides?: ApprovalOverride[];
+  /** How many reminders went out before the timeout. */
+  remindersSent?: number;
+}
+
+export interface ApprovalOverride {
+  by: string;
+  /** The person `by` stood in for, if any. */
+  for?: string;
+  at: number;
+  level: number;
+  previous: Record<string, unknown>;
+  params: Record<string, unknown>;
+  binding: string;
+  /** Levels the edit made necessary (a stricter policy level now applies). */
+  addedLevels?: ApprovalLevelState[];
 }
 
 export interface EventRecord {

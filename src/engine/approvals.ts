@@ -7,6 +7,8 @@ import type { Work } from './work.ts';
 import type { Runtime } from './runtime.ts';
 import { engineActor, escalate, notify } from './escalate.ts';
 import { newId } from './ids.ts';
+import { formatDuration } from '../core/duration.ts';
+import { approvalBinding, editParams } from './approval-binding.ts';
 
 export function requestActionApproval(
   w: Work,
@@ -39,9 +41,12 @@ export function requestActionApproval(
     onReject: policy.onReject,
     summary: `${flow.def.name}: run ${action.id} (${action.use})`,
     params: action.params,
+    binding: approvalBinding(w.handoff.id, action.id, action.params),
     ...(w.handoff.requester ? { requester: w.handoff.requester } : {}),
     ...(policy.timeoutMs !== undefined ? { timeoutAt: w.now + policy.timeoutMs } : {}),
   };
+  const remindAt = reminderTimes(a.timeoutAt, policy.remindBeforeMs, w.now);
+  if (remindAt.length) a.remindAt = remindAt;
   action.state = 'awaiting_approval';
   action.approvalId = a.id;
   w.putAction(action);
@@ -92,6 +97,79 @@ export function requestDecisionApproval(
   return a;
 }
 
+/** The action's parameters changed after approval (not by an approver's edit): the approval is void. */
+export function voidApproval(
+  w: Work,
+  flow: CompiledFlow,
+  approval: ApprovalRecord,
+  action: ActionRecord,
+): void {
+  const previous = approval.binding;
+  approval.state = 'voided';
+  approval.decidedAt = w.now;
+  w.putApproval(approval);
+  delete action.approvalId;
+  w.putAction(action);
+  w.event('approval_voided', engineActor(flow), {
+    approval: approval.id,
+    action: action.id,
+    reason: 'the parameters changed after approval',
+    binding: previous,
+    now: approvalBinding(w.handoff.id, action.id, action.params),
+  });
+}
+
+/** When to remind: each `remindBefore` ahead of the timeout that is still in the future. */
+export function reminderTimes(
+  timeoutAt: number | undefined,
+  beforeMs: readonly number[],
+  now: number,
+): number[] {
+  if (timeoutAt === undefined) return [];
+  return [...new Set(beforeMs.map((b) => timeoutAt - b))].filter((t) => t > now).sort((x, y) => x - y);
+}
+
+/**
+ * A reminder is due: tell the approvers of the current level who have not voted (and whoever
+ * stands in for them) in their inbox, once. Reminders that fell due together (the process was
+ * down) are sent as one.
+ */
+export function remindApprovers(w: Work, flow: CompiledFlow, rt: Runtime, approval: ApprovalRecord): void {
+  const due = (approval.remindAt ?? []).filter((t) => t <= w.now);
+  if (due.length === 0) return;
+  const rest = (approval.remindAt ?? []).filter((t) => t > w.now);
+  if (rest.length) approval.remindAt = rest;
+  else delete approval.remindAt;
+  const voted = new Set(
+    approval.votes
+      .filter((v) => v.level === approval.level)
+      .flatMap((v) => (v.for ? [v.user, v.for] : [v.user])),
+  );
+  const level = approval.levels[approval.level];
+  const waitingFor = (level?.approvers ?? []).filter(
+    (o) => !(o.startsWith('user:') && voted.has(o.slice(5))),
+  );
+  const left = approval.timeoutAt === undefined ? undefined : Math.max(0, approval.timeoutAt - w.now);
+  approval.remindersSent = (approval.remindersSent ?? 0) + 1;
+  w.event('approval_reminded', engineActor(flow), {
+    approval: approval.id,
+    level: approval.level,
+    approvers: waitingFor,
+    ...(left !== undefined ? { timeoutInMs: left } : {}),
+  });
+  w.putApproval(approval);
+  notifyApprovers(
+    w,
+    rt,
+    {
+      ...approval,
+      levels: approval.levels.map((l, i) => (i === approval.level ? { ...l, approvers: waitingFor } : l)),
+    },
+    'reminder',
+    `Reminder: approval still needed${left !== undefined ? ` (times out in ${formatDuration(left)})` : ''}: ${approval.summary} (${approval.id})`,
+  );
+}
+
 /**
  * Tells the approvers of the approval's current level, and whoever stands in for one of them
  * (a delegation that holds now for this flow), in their Baton inbox.
@@ -122,8 +200,8 @@ export interface Vote {
   decision: 'approve' | 'reject';
   comment?: string;
   via?: string;
-  /** Suggest mode: a corrected owner. */
-  edits?: { owner?: string };
+  /** Suggest mode: a corrected owner. Action approvals: parameters to change (an override). */
+  edits?: { owner?: string; params?: Record<string, unknown> };
 }
 
 /**
@@ -133,6 +211,7 @@ export interface Vote {
  */
 export function castVote(
   w: Work,
+  flow: CompiledFlow,
   rt: Runtime,
   approval: ApprovalRecord,
   vote: Vote,
@@ -180,6 +259,25 @@ export function castVote(
       'already_decided',
       `${vote.user} already voted on ${approval.id} at this level (or someone voted in their place)`,
     );
+  }
+  if (vote.edits?.owner !== undefined && approval.kind === 'action')
+    throw new BatonError(
+      'validation_failed',
+      'edits.owner corrects a routing confirmation; an action takes edits.params',
+      {
+        details: [{ path: 'edits.owner', message: 'only for approvals of kind decision' }],
+      },
+    );
+  if (vote.edits?.params !== undefined) {
+    if (vote.decision !== 'approve')
+      throw new BatonError('validation_failed', 'Edits come with an approval: reject without edits', {
+        details: [{ path: 'edits', message: 'only with decision approve' }],
+      });
+    editParams(w, flow, rt, approval, vote.edits.params, {
+      user: vote.user,
+      ...(standing.for ? { for: standing.for } : {}),
+      ...(vote.via ? { via: vote.via } : {}),
+    });
   }
   approval.votes.push({
     user: vote.user,

@@ -79,9 +79,17 @@ export const decideBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   comment: comment.optional(),
   edits: z
-    .strictObject({ owner: assignableOwner.optional() })
+    .strictObject({
+      owner: assignableOwner.optional().describe('Suggest mode: a corrected owner for the decision'),
+      params: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(
+          'Action approvals: parameters to change (merged over the planned ones, re-validated, re-checked against the policy; recorded as an override)',
+        ),
+    })
     .optional()
-    .describe('Suggest mode: a corrected owner for the decision'),
+    .describe('Corrections that come with an approval'),
 });
 
 export const ownerQuery = z.strictObject({

@@ -282,7 +282,7 @@ export class Baton {
     p: CallerInfo,
     decision: 'approve' | 'reject',
     comment?: string,
-    edits?: { owner?: string },
+    edits?: { owner?: string; params?: Record<string, unknown> },
   ) {
     const approvalId = await this.approvalIdFor(id);
     const approval = await this.store.approval(approvalId);
@@ -298,7 +298,7 @@ export class Baton {
         ...(c.via ? { via: c.via } : {}),
         ...(edits ? { edits } : {}),
       };
-      const state = castVote(w, this.runtime, ap, vote);
+      const state = castVote(w, flow, this.runtime, ap, vote);
       if (state === 'pending') return;
       if (ap.kind === 'decision')
         applyDecisionApproval(w, flow, this.runtime, ap, cmd.actorOf(c), edits?.owner);
