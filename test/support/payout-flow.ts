@@ -34,7 +34,7 @@ handoff: { to: "\${decision.owner}" }
 /** The project files: the payout flows and the transfer action (which records its calls). */
 export function payoutFiles(): Record<string, string> {
   return {
-    'actions/pay.ts': `import { z } from 'zod';
+    'actions/pay.ts': `import { z } from '${ROOT}/node_modules/zod/index.js';
 import { defineAction } from '${ROOT}/src/actions/define.ts';
 const calls: Array<{ amount: number; to: string }> = ((globalThis as any).__transfers ??= []);
 export const transfer = defineAction({

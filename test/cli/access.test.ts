@@ -1,6 +1,62 @@
-// `baton token create|ls|revoke` with scopes, and who created or revoked a token.
+// Access from the CLI: `baton token create|ls|revoke` with scopes and who created or revoked a token; `baton approve --set` (edits) and approving by delegation.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EXAMPLES } from '../support/project.ts';
+import { payoutFiles } from '../support/payout-flow.ts';
 import { fresh } from './run.ts';
+
+describe('baton approve --set and delegation', () => {
+  it('approves with edited parameters, and a delegate approves for the absent approver', async ({
+    onTestFinished,
+  }) => {
+    const yaml = readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8');
+    const p = fresh(onTestFinished, {
+      ...payoutFiles(),
+      'baton.yaml': `${yaml}\ndelegations:\n  - { from: ari, to: tom, until: 2099-12-31 }\n`,
+    });
+    const sent = await p.json<{ id: string; state: string }>([
+      'send',
+      'payout',
+      JSON.stringify({ id: 'C1', amount: 3000, requestedBy: 'olga' }),
+    ]);
+    expect(sent.state).toBe('awaiting_approval');
+    const inbox = await p.json<{ items: Array<{ owner: string; kind: string; text: string }> }>([
+      'inbox',
+      '--as',
+      'tom',
+    ]);
+    expect(inbox.items).toEqual([
+      expect.objectContaining({
+        owner: 'user:tom',
+        kind: 'approval',
+        text: expect.stringMatching(/standing in for ari\)$/),
+      }),
+    ]);
+
+    const bad = await p.run(['approve', sent.id, '--as', 'tom', '--set', 'amount=-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/edits\.params\.amount/);
+    const noEq = await p.run(['approve', sent.id, '--as', 'tom', '--set', 'amount']);
+    expect(noEq.code).toBe(2);
+    expect(noEq.stderr).toMatch(/name=value/);
+
+    const r = await p.run(['approve', sent.id, '--as', 'tom', '--set', 'amount=12000', '--set', 'to=acct-X']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/still pending \(level 2 of 2\)/);
+    expect(r.stdout).toMatch(/parameters changed: amount, to; now also needs CFO/);
+    const done = await p.run(['approve', sent.id, '--as', 'dana']);
+    expect(done.stdout).toMatch(/approved \(human dana\)/);
+    const h = await p.json<{
+      actions: Array<{ params: unknown; state: string }>;
+      approvals: Array<{ votes: unknown[] }>;
+    }>(['show', sent.id]);
+    expect(h.actions[0]).toEqual(
+      expect.objectContaining({ state: 'succeeded', params: { amount: 12000, to: 'acct-X' } }),
+    );
+    expect(h.approvals[0]!.votes[0]).toMatchObject({ user: 'tom', for: 'ari' });
+  });
+});
 
 describe('baton token', () => {
   it('creates scoped tokens, lists their scope and who made them, and names a bad field', async ({
