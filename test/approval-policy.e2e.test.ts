@@ -282,3 +282,61 @@ describe('approvals bound to (handoff, action, parameters)', () => {
     expect((await baton.get(id)).actions[0]!.params.amount).toBe(500);
   });
 });
+
+describe('approval figures', () => {
+  it('summary, report and /metrics show latency, timeouts, overrides, reminders, delegation and escalations', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const baton = await open({
+      'baton.yaml': readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8') + delegation,
+    });
+    const send = async (flow: string, id: string, amount: number) =>
+      (await baton.send(flow, payout(id, amount), intakeActor)).id;
+    await send('payout', 'F1', 100); // times out: escalate
+    await send('payout-approve', 'F2', 200); // times out: approve
+    await send('payout-reject', 'F3', 300); // times out: reject
+    const edited = await send('payout', 'F4', 400);
+    await baton.engine.drain();
+    vi.setSystemTime(t0 + 10 * MIN);
+    await baton.decide(edited, asUser('tom'), 'approve', undefined, { params: { amount: 450 } });
+    vi.setSystemTime(t0 + 61 * MIN);
+    await baton.engine.drain(); // one reminder each for the three still pending
+    vi.setSystemTime(t0 + 121 * MIN);
+    await baton.engine.drain(); // all three time out
+
+    const { metricsSummary } = await import('../src/metrics/summary.ts');
+    const s = await metricsSummary(baton.store, {});
+    expect(s.approvals).toMatchObject({
+      requested: 4,
+      byOutcome: { approved: 2, rejected: 1, timed_out: 1 },
+      byLabel: { human: 1, timeout: 3 },
+      timeouts: { total: 3, escalate: 1, approve: 1, reject: 1 },
+      overridden: { approvals: 1, edits: 1 },
+      reminders: 3,
+      delegatedVotes: 1,
+    });
+    expect(s.approvals.latency.count).toBe(4);
+    expect(s.approvals.latency.p50).toBeGreaterThanOrEqual(600);
+    expect(s.escalations.byReason).toContainEqual(
+      expect.objectContaining({ flow: 'payout', reason: 'approval_timeout', handoffs: 1 }),
+    );
+
+    const { formatReport } = await import('../src/metrics/report.ts');
+    expect(formatReport(s)).toContain(
+      '  timeouts: 3 (escalated 1, approved 1, rejected 1) · edited by approvers: 1 · reminders: 3 · votes by delegation: 1 · voided: 0',
+    );
+
+    const prom = await baton.metricsText();
+    for (const line of [
+      'baton_approval_timeouts_total{flow="payout",outcome="escalate"} 1',
+      'baton_approval_timeouts_total{flow="payout-approve",outcome="approve"} 1',
+      'baton_approval_timeouts_total{flow="payout-reject",outcome="reject"} 1',
+      'baton_approval_overrides_total{flow="payout",type="params"} 1',
+      'baton_approval_reminders_total{flow="payout"} 1',
+      'baton_escalations_total{flow="payout",reason="approval_timeout"} 1',
+      'baton_rework_total{flow="payout",reason="overridden"} 1',
+      'baton_approval_latency_seconds_count{flow="payout"} 2',
+    ])
+      expect(prom).toContain(line);
+  });
+});

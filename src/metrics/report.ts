@@ -251,6 +251,12 @@ export function formatReport(summary: MetricsSummary): string {
       .filter(([, v]) => v > 0)
       .map(([k, v]) => `${k} ${v}`);
     out.push(`  decided by: ${labels.join(', ') || '-'}`);
+    const t = a.timeouts;
+    out.push(
+      `  timeouts: ${t.total}${t.total ? ` (escalated ${t.escalate}, approved ${t.approve}, rejected ${t.reject})` : ''}` +
+        ` · edited by approvers: ${a.overridden.approvals}${a.overridden.edits > a.overridden.approvals ? ` (${a.overridden.edits} edits)` : ''}` +
+        ` · reminders: ${a.reminders} · votes by delegation: ${a.delegatedVotes} · voided: ${a.byOutcome.voided}`,
+    );
   }
 
   if (s.shadow.length > 0) {

@@ -164,6 +164,7 @@ export const approvalSchema = z.object({
   votes: z.array(
     z.object({
       user: z.string(),
+      for: z.string().optional().describe('The approver this vote stood in for (a delegation)'),
       decision: z.enum(['approve', 'reject']),
       level: z.number(),
       at: ms,
@@ -174,6 +175,8 @@ export const approvalSchema = z.object({
   requester: z.string().optional(),
   requestedAt: ms,
   timeoutAt: ms.optional(),
+  remindAt: z.array(ms).optional().describe('Reminders still to come before the timeout'),
+  remindersSent: z.number().optional(),
   onTimeout: z.enum(['escalate', 'approve', 'reject']),
   onReject: z.enum(['stop', 'skip']),
   decidedAt: ms.optional(),
@@ -181,12 +184,36 @@ export const approvalSchema = z.object({
     .object({
       label: z.enum(['human', 'rule', 'fallback', 'timeout']),
       user: z.string().optional(),
+      for: z.string().optional(),
       via: z.string().optional(),
     })
     .optional(),
   comment: z.string().optional(),
   summary: z.string(),
   params: json.optional(),
+  binding: z
+    .string()
+    .optional()
+    .describe('sha256 of (handoff, action, parameters): the approval holds for exactly these parameters'),
+  overrides: z
+    .array(
+      z.object({
+        by: z.string(),
+        for: z.string().optional(),
+        at: ms,
+        level: z.number(),
+        previous: json,
+        params: json,
+        binding: z.string(),
+        addedLevels: z
+          .array(
+            z.object({ name: z.string().optional(), approvers: z.array(z.string()), quorum: z.number() }),
+          )
+          .optional(),
+      }),
+    )
+    .optional()
+    .describe("Approvers' edits of the parameters"),
 });
 
 export const handoffView = handoffSummary.extend({
