@@ -251,9 +251,9 @@ export function formatReport(summary: MetricsSummary): string {
       .filter(([, v]) => v > 0)
       .map(([k, v]) => `${k} ${v}`);
     out.push(`  decided by: ${labels.join(', ') || '-'}`);
-    const t = a.timeouts;
+    const to = a.timeouts;
     out.push(
-      `  timeouts: ${t.total}${t.total ? ` (escalated ${t.escalate}, approved ${t.approve}, rejected ${t.reject})` : ''}` +
+      `  timeouts: ${to.total}${to.total ? ` (escalated ${to.escalate}, approved ${to.approve}, rejected ${to.reject})` : ''}` +
         ` · edited by approvers: ${a.overridden.approvals}${a.overridden.edits > a.overridden.approvals ? ` (${a.overridden.edits} edits)` : ''}` +
         ` · reminders: ${a.reminders} · votes by delegation: ${a.delegatedVotes} · voided: ${a.byOutcome.voided}`,
     );
