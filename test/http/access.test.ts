@@ -117,6 +117,46 @@ describe('access levels on every route', () => {
   });
 });
 
+describe('the audit log names the actor of every state change', () => {
+  it('intake, commands and votes over HTTP are events with the calling person', async () => {
+    s = await startTemp({ anonymous: [] });
+    const tok = async (u: string, l: AccessLevel) => s!.token(u, l);
+    const [intake, kim, ops, sam] = await Promise.all([
+      tok('olga', 'intake'),
+      tok('kim', 'viewer'),
+      tok('ops', 'operator'),
+      tok('sam', 'viewer'),
+    ]);
+    const post = (path: string, token: string, body: unknown = {}) => s!.call('POST', path, { token, body });
+    const lead = { id: 'AU1', company: 'Big', email: 'x@big.io', amount: 90000 };
+    const id = (await post('/v1/flows/lead-to-owner/handoffs', intake, lead)).body.id as string;
+    await s.baton.engine.drain();
+    expect((await post(`/v1/approvals/${id}`, sam, { decision: 'approve' })).status).toBe(200);
+    await s.baton.engine.drain();
+    expect((await post(`/v1/handoffs/${id}/accept`, kim)).status).toBe(200);
+    expect((await post(`/v1/handoffs/${id}/return`, kim, { reason: 'wrong_owner' })).status).toBe(200);
+    expect((await post(`/v1/handoffs/${id}/reassign`, ops, { to: 'user:kim' })).status).toBe(200);
+    expect((await post(`/v1/handoffs/${id}/complete`, kim)).status).toBe(200);
+    const lines = (await s.call('GET', `/v1/audit/export?handoff=${id}`, { token: ops })).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; actor: { kind: string; id: string; via?: string } });
+    const byPeople = lines
+      .filter((e) => e.actor.kind === 'user')
+      .map((e) => [e.type, e.actor.id, e.actor.via]);
+    expect(byPeople).toEqual([
+      ['received', 'olga', 'api'],
+      ['approval_vote', 'sam', 'api'],
+      ['action_approved', 'sam', 'api'],
+      ['accepted', 'kim', 'api'],
+      ['returned', 'kim', 'api'],
+      ['reassigned', 'ops', 'api'],
+      ['accepted', 'kim', 'api'],
+      ['completed', 'kim', 'api'],
+    ]);
+  });
+});
+
 describe('token scopes', () => {
   const lead = (id: string, extra: Record<string, unknown> = {}) => ({
     id,
