@@ -36,9 +36,12 @@ describe('PostgreSQL store', () => {
     const rows = await a!.query<{ version: number; name: string }>(
       'SELECT version, name FROM schema_migrations ORDER BY version',
     );
-    expect(rows).toEqual([{ version: 1, name: '001_init.sql' }]);
+    expect(rows).toEqual([
+      { version: 1, name: '001_init.sql' },
+      { version: 2, name: '002_token_scopes.sql' },
+    ]);
     await a!.migrate();
-    expect(await a!.query('SELECT version FROM schema_migrations')).toHaveLength(1);
+    expect(await a!.query('SELECT version FROM schema_migrations')).toHaveLength(2);
   });
 
   it('keeps one unbroken checkpoint chain under concurrent commits from several processes', async () => {
