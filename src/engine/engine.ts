@@ -31,6 +31,8 @@ export interface EngineOptions {
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /** How long a graceful stop waits for running steps before it releases their leases. */
+  shutdownGraceMs?: number;
   /** Test hook: called at named crash points (see docs/durability.md). */
   crashPoint?: (name: string) => void;
 }
@@ -54,6 +56,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private readonly leaseMs: number;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly shutdownGraceMs: number;
   private readonly crashPoint: (name: string) => void;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +75,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     this.leaseMs = o.leaseMs ?? 30_000;
     this.batchSize = o.batchSize ?? 200;
     this.pollMs = o.pollMs ?? 1000;
+    this.shutdownGraceMs = o.shutdownGraceMs ?? 10_000;
     this.crashPoint = o.crashPoint ?? (() => {});
     const shape = o.store.batching ?? { maxBatch: 1000, maxInFlight: 1 };
     this.committer = new GroupCommitter(o.store, shape.maxBatch, shape.maxInFlight);
@@ -202,16 +206,31 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     }
   }
 
-  /** Graceful stop: claims nothing more, lets running steps finish (their leases are released). */
-  async stop(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Graceful stop: claims nothing more and lets running steps finish within the grace period.
+   * Then every lease this worker still holds is released, so other workers resume those
+   * handoffs at once instead of after the lease expires; a step still running past the grace
+   * period is fenced (its commit is refused) and its external call, if any, is an unknown
+   * outcome handled like after a crash.
+   */
+  async stop(graceMs = this.shutdownGraceMs): Promise<void> {
+    const wasRunning = !this.stopped;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.unsubscribeWake?.().catch(() => {});
     this.unsubscribeWake = undefined;
     const all = Promise.allSettled([...this.inFlight.values()]);
-    const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((r) => (timer = setTimeout(r, graceMs)));
     await Promise.race([all, timeout]);
+    clearTimeout(timer);
     this.shutdown.abort();
+    if (!wasRunning) return;
+    try {
+      await this.store.releaseLeases(this.workerId);
+    } catch (e) {
+      process.emitWarning(`baton: could not release this worker's leases on stop: ${errorText(e)}`);
+    }
   }
 
   /** Look for due work now (after a command made a handoff runnable, or a timer is due). */
