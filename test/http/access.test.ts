@@ -229,6 +229,8 @@ describe('token scopes', () => {
     expect((await s.call('GET', '/v1/metrics/summary?flow=lead-to-owner', { token: leadOnly })).status).toBe(
       200,
     );
+    expect((await s.call('GET', '/v1/stream', { token: leadOnly })).status).toBe(403);
+    expect((await s.call('GET', '/v1/stream?flow=invoice-approval', { token: leadOnly })).status).toBe(403);
 
     // Within its scope the token works as any other: sam approves the lead's quote.
     const decided = await post(`/v1/approvals/${l}`, { decision: 'approve' }, leadOnly);
