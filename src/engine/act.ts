@@ -42,7 +42,7 @@ export async function act(
     if (a.nextAttemptAt !== undefined && a.nextAttemptAt > w.now) return 'wait';
     const compiled = flow.actions.find((x) => x.def.id === a.id);
     const vars = { ...celVars(w.handoff, flow), params: a.params };
-    if (compiled?.approval && !approvalSettled(w, flow, rt, a)) {
+    if (compiled?.approval && !approvalSettled(w, flow, a)) {
       if (!compiled.approval.when || compiled.approval.when.eval(vars) === true) {
         // No level applies (every level's `when` is false): nobody must approve, the action runs.
         if (requestActionApproval(w, flow, rt, a, compiled.approval, vars)) return 'wait';
@@ -107,13 +107,12 @@ export async function act(
  * parameters changed since by anything but an approver's edit, the approval is void and a new
  * one is requested.
  */
-function approvalSettled(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecord): boolean {
+function approvalSettled(w: Work, flow: CompiledFlow, a: ActionRecord): boolean {
   if (!a.approvalId) return false;
   const ap = w.approvals.find((x) => x.id === a.approvalId);
   if (ap?.state !== 'approved') return false;
   if (ap.binding === undefined || ap.binding === approvalBinding(w.handoff.id, a.id, a.params)) return true;
   voidApproval(w, flow, ap, a);
-  void rt;
   return false;
 }
 
