@@ -4,7 +4,7 @@
 // its lease cannot change what another worker now owns.
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { BatonError, errorText } from '../core/errors.ts';
+import { BatonError, errorText, isBatonError } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
 import { jsonProblems } from '../core/json-safe.ts';
 import { agentOwner } from '../core/owner.ts';
@@ -349,6 +349,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     call: ExternalCall | undefined,
   ): Promise<HandoffSnapshot | undefined> {
     const h = w.handoff;
+    const held = h.leaseUntil;
     h.wakeAt = computeWake(w, flow);
     if (!call) {
       delete h.leaseOwner;
@@ -357,10 +358,31 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       h.leaseUntil = w.now + this.leaseMs;
     }
     const commit = w.toCommit();
-    const outcome = await this.committer.submit(commit);
+    const outcome = await this.submitWhileLeased(commit, held);
     if (!outcome.ok) return undefined;
     this.emit('committed', commit);
     return snapshotOf(commit, w);
+  }
+
+  /**
+   * A worker step whose store is briefly away (a database restart, a failover) is committed
+   * again while the lease still holds: the step, and above all the outcome of an external call
+   * it records, is kept rather than left to become an unknown outcome. Safe to repeat: the
+   * commit names the revision it read, so one that did land the first time is refused.
+   */
+  private async submitWhileLeased(
+    commit: HandoffCommit,
+    leaseUntil: number | undefined,
+  ): Promise<CommitOutcome> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await this.committer.submit(commit);
+      } catch (e) {
+        const away = isBatonError(e) && e.code === 'store_error' && e.retryable;
+        if (!away || leaseUntil === undefined || Date.now() + delay >= leaseUntil - 1000) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private async callAction(snap: HandoffSnapshot, actionId: string): Promise<Outcome> {

@@ -36,6 +36,7 @@ import {
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { toPositional } from './sql.ts';
+import { isUnavailable } from './unavailable.ts';
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -204,8 +205,11 @@ export class PostgresStore implements Store {
         '-c idle_in_transaction_session_timeout=10000',
       ].join(' '),
     });
-    // An idle connection that breaks (server restart) is replaced on the next checkout.
+    // An idle connection that breaks (server restart) is replaced on the next checkout. A
+    // checked-out one that breaks between statements emits 'error' on the client, which would
+    // end the process: its next statement fails instead, and the transaction releases it broken.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresStore(pool, schema, connectionString);
     try {
       await store.migrate();
@@ -231,11 +235,22 @@ export class PostgresStore implements Store {
   }
 
   private async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(toPositional(sql), params as unknown[])).rows as Row[];
+    return (await this.run(toPositional(sql), params)).rows as Row[];
+  }
+
+  /** One statement outside a transaction; a database that is away is a retryable store_error. */
+  private async run(text: string | pg.QueryConfig, values?: readonly unknown[]): Promise<pg.QueryResult> {
+    try {
+      return typeof text === 'string'
+        ? await this.pool.query(text, values as unknown[] | undefined)
+        : await this.pool.query(text);
+    } catch (e) {
+      throw storeError(e);
+    }
   }
 
   async publishFlow(row: FlowVersionRow): Promise<void> {
-    await this.pool.query(
+    await this.run(
       `INSERT INTO flow_versions (version, flow_id, name, def, source, published_at)
         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version) DO NOTHING`,
       [row.version, row.flowId, row.name, JSON.stringify(row.def), row.source, row.publishedAt],
@@ -363,7 +378,7 @@ export class PostgresStore implements Store {
 
   /** Snapshots with their actions, approvals and ledger, read in three statements. */
   private async snapshotsOf(
-    c: Client | pg.Pool,
+    c: { query(q: pg.QueryConfig): Promise<pg.QueryResult> },
     handoffs: readonly HandoffRecord[],
   ): Promise<HandoffSnapshot[]> {
     if (handoffs.length === 0) return [];
@@ -406,7 +421,7 @@ export class PostgresStore implements Store {
   }
 
   async releaseLeases(worker: string): Promise<number> {
-    const res = await this.pool.query(
+    const res = await this.run(
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = $1',
       [worker],
     );
@@ -421,7 +436,7 @@ export class PostgresStore implements Store {
   async get(id: string): Promise<HandoffSnapshot | undefined> {
     const [r] = await this.rows('SELECT * FROM handoffs WHERE id = ?', [id]);
     if (!r) return undefined;
-    const [s] = await this.snapshotsOf(this.pool, [rowToHandoff(r)]);
+    const [s] = await this.snapshotsOf({ query: (q) => this.run(q) }, [rowToHandoff(r)]);
     return s;
   }
 
@@ -496,7 +511,7 @@ export class PostgresStore implements Store {
   }
 
   async createToken(t: TokenRow) {
-    await this.pool.query(
+    await this.run(
       `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       tokenValues(t),
     );
@@ -504,23 +519,15 @@ export class PostgresStore implements Store {
 
   async createFirstToken(t: TokenRow) {
     // INSERT … WHERE NOT EXISTS alone races under READ COMMITTED: serialize on an advisory lock.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, this.firstTokenLock]);
-      const res = await client.query(
+    return this.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, this.firstTokenLock]);
+      const res = await c.query(
         `INSERT INTO tokens (${TOKEN_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
          WHERE NOT EXISTS (SELECT 1 FROM tokens)`,
         tokenValues(t),
       );
-      await client.query('COMMIT');
       return (res.rowCount ?? 0) > 0;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async tokenByHash(hash: string) {
@@ -529,7 +536,7 @@ export class PostgresStore implements Store {
   }
 
   async revokeToken(id: string, at: number, by?: string) {
-    const res = await this.pool.query(
+    const res = await this.run(
       'UPDATE tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL',
       [at, by ?? null, id],
     );
@@ -574,7 +581,9 @@ export class PostgresStore implements Store {
   /** Runs `fn` in one transaction; retried from the start after a deadlock. */
   private async transaction<T>(fn: (c: Client) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const c = await this.pool.connect();
+      const c = await this.pool.connect().catch((e: unknown) => {
+        throw storeError(e);
+      });
       let broken = false;
       try {
         await c.query('BEGIN');
@@ -587,7 +596,7 @@ export class PostgresStore implements Store {
         });
         const code = (e as { code?: unknown }).code;
         if (attempt < ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw e;
+        throw storeError(e);
       } finally {
         c.release(broken);
       }
@@ -621,8 +630,19 @@ export class PostgresStore implements Store {
 
   /** For tests that tamper with the audit log on purpose. */
   async unsafeExec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await this.run(sql);
   }
+}
+
+/** A driver error that means the database is away becomes a retryable store_error. */
+function storeError(e: unknown): unknown {
+  if (!isUnavailable(e)) return e;
+  return new BatonError('store_error', `PostgreSQL is not available: ${(e as Error).message}`, {
+    fault: 'system',
+    retryable: true,
+    retryAfterMs: 1000,
+    cause: e,
+  });
 }
 
 /** Inserts new handoffs; a taken (flow, idempotency key) is a duplicate naming the holder. */
