@@ -144,13 +144,16 @@ export class PromMetrics {
     const h = c.handoff;
     const f = this.flow(h);
     const m = this.m;
+    // Several approvals requested in one step are one entry into awaiting_approval.
+    let awaiting = false;
     for (const e of c.events) {
       switch (e.type) {
         case 'received':
           this.state(f, h.flow, 'received');
           break;
         case 'approval_requested':
-          this.state(f, h.flow, 'awaiting_approval');
+          if (!awaiting) this.state(f, h.flow, 'awaiting_approval');
+          awaiting = true;
           break;
         case 'handed_off':
           this.state(f, h.flow, 'handed_off');
