@@ -365,7 +365,8 @@ export class PostgresStore implements Store {
         text: `WITH due AS (
             SELECT id FROM handoffs WHERE wake_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
             ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-          UPDATE handoffs h SET attempt = h.attempt + 1, rev = h.rev + 1, lease_owner = $3, lease_until = $4
+          UPDATE handoffs h SET attempt = h.attempt + 1, rev = h.rev + 1, lease_owner = $3, lease_until = $4,
+            wake_at = $4
           FROM due WHERE h.id = due.id RETURNING h.*`,
         values: [o.now, o.limit, o.worker, o.now + o.leaseMs],
       });
@@ -422,7 +423,8 @@ export class PostgresStore implements Store {
 
   async releaseLeases(worker: string): Promise<number> {
     const res = await this.run(
-      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = $1',
+      // Released work is due at once: since its last step (it was in progress).
+      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1, wake_at = updated_at WHERE lease_owner = $1',
       [worker],
     );
     return res.rowCount ?? 0;
