@@ -127,7 +127,7 @@ export function adoptDecision(
   planActions(w, flow, rt);
   if (w.handoff.state !== 'deciding') return;
   if (h.mode === 'suggest') {
-    requestDecisionApproval(w, flow, [fallbackOwner(flow, rt)]);
+    requestDecisionApproval(w, flow, rt, [fallbackOwner(flow, rt)]);
     return;
   }
   w.to('acting');

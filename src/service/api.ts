@@ -35,6 +35,9 @@ export type BatonApi = Pick<
   | 'rollback'
   | 'authenticate'
   | 'createToken'
+  | 'createFirstRunToken'
+  | 'revokeToken'
+  | 'reachOf'
   | 'metricsText'
   | 'close'
 > & {
@@ -64,6 +67,8 @@ export const FORWARDED = [
   'observed',
   'rollback',
   'createToken',
+  'createFirstRunToken',
+  'revokeToken',
   'metricsText',
 ] as const;
 export type Forwarded = (typeof FORWARDED)[number];

@@ -15,6 +15,7 @@ import type { BatonApi, CommitSource, Forwarded } from './api.ts';
 import type { FromEngine, ToEngine } from './engine-thread.ts';
 import { authenticate, type Principal } from './tokens.ts';
 import { flowDetailView, flowView } from './views.ts';
+import { flowsInReach } from './scope.ts';
 
 type Call<K extends Forwarded> = (...args: Parameters<Baton[K]>) => ReturnType<Baton[K]>;
 
@@ -157,6 +158,8 @@ export class RemoteBaton implements BatonApi {
   readonly observed = this.call('observed');
   readonly rollback = this.call('rollback');
   readonly createToken = this.call('createToken');
+  readonly createFirstRunToken = this.call('createFirstRunToken');
+  readonly revokeToken = this.call('revokeToken');
   readonly metricsText = this.call('metricsText');
 
   flows(): ReturnType<Baton['flows']> {
@@ -167,6 +170,13 @@ export class RemoteBaton implements BatonApi {
     const f = this.project.flows.get(id);
     if (!f) throw new BatonError('not_found', `flow ${id} does not exist`);
     return flowDetailView(f);
+  }
+
+  reachOf(p: Principal): ReadonlySet<string> | undefined {
+    return flowsInReach(
+      p.scope,
+      [...this.project.flows.values()].map((f) => f.def),
+    );
   }
 
   authenticate(secret: string): Promise<Principal> {

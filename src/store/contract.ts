@@ -244,7 +244,32 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(again.map((s) => [s.handoff.id, s.handoff.attempt, s.handoff.leaseOwner])).toEqual([
         [due.id, 2, 'w2'],
       ]);
-      expect(await store.nextWake()).toBe(due.wakeAt);
+      // A leased handoff is next due when its lease ends (claims skip it until then).
+      expect(await store.nextWake()).toBe(now + 1001 + 1000);
+    });
+
+    it('keeps a handoff whose step holds the lease out of claims until the lease ends', async () => {
+      const now = Date.now();
+      const h = handoff({ wakeAt: now - 1 });
+      await store.commit([insert(h)]);
+      const [mine] = await store.claim({ worker: 'w1', now, leaseMs: 5000, limit: 1 });
+      // A step that keeps the lease (an external call follows) and is due again at once.
+      const holding = next(mine!, { state: 'acting', wakeAt: now, leaseUntil: now + 8000 });
+      expect(
+        await store.commit([
+          { handoff: holding, expectedRev: mine!.handoff.rev, events: events(holding, 'x') },
+        ]),
+      ).toEqual([{ ok: true }]);
+      expect(await store.nextWake()).toBe(now + 8000);
+      expect(await store.claim({ worker: 'w2', now: now + 7999, leaseMs: 1000, limit: 1 })).toEqual([]);
+      // The step that releases the lease is due when the engine says.
+      const done = next(holding, { state: 'handed_off', wakeAt: now + 100 });
+      delete done.leaseOwner;
+      delete done.leaseUntil;
+      expect(
+        await store.commit([{ handoff: done, expectedRev: holding.rev, events: events(done, 'y') }]),
+      ).toEqual([{ ok: true }]);
+      expect(await store.nextWake()).toBe(now + 100);
     });
 
     it('fences a worker whose lease expired: it cannot complete, fail or extend the work', async () => {
@@ -286,6 +311,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toEqual([]);
       expect(await store.releaseLeases('host:123:a')).toBe(1);
       expect(await store.leaseHolders()).toEqual([]);
+      // Released work is due at once, not when the lease would have ended.
+      expect(await store.nextWake()).toBeLessThanOrEqual(now);
       const [theirs] = await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 });
       expect(theirs!.handoff.leaseOwner).toBe('host:456:b');
       const late = next(mine!, { state: 'handed_off' });
@@ -388,6 +415,81 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.revokeToken('tok_1', 6)).toBe(false);
       expect((await store.tokenByHash('h1'))!.revokedAt).toBe(5);
       expect((await store.listTokens()).map((t) => t.id)).toEqual(['tok_1']);
+    });
+
+    it('keeps token scopes and who created and revoked a token', async () => {
+      const row = {
+        id: 'tok_s',
+        userId: 'sam',
+        access: 'operator' as const,
+        hash: 'hs',
+        createdAt: 2,
+        flows: ['lead-to-owner', 'invoice-approval'],
+        teams: ['finance'],
+        createdBy: 'dana',
+      };
+      await store.createToken(row);
+      expect(await store.tokenByHash('hs')).toEqual(row);
+      expect(await store.revokeToken('tok_s', 9, 'dana')).toBe(true);
+      expect(await store.tokenByHash('hs')).toEqual({ ...row, revokedAt: 9, revokedBy: 'dana' });
+      await store.createToken({ id: 'tok_n', userId: 'kim', access: 'viewer', hash: 'hn', createdAt: 3 });
+      const plain = (await store.tokenByHash('hn'))!;
+      expect(plain).toEqual({ id: 'tok_n', userId: 'kim', access: 'viewer', hash: 'hn', createdAt: 3 });
+    });
+
+    it('creates the first-run token once: never when any token (even a revoked one) exists', async () => {
+      const first = (id: string) => ({
+        id,
+        userId: 'dana',
+        access: 'admin' as const,
+        hash: `h_${id}`,
+        createdAt: 1,
+        createdBy: 'first-run',
+      });
+      const raced = await Promise.all([1, 2, 3, 4].map((i) => store.createFirstToken(first(`tok_f${i}`))));
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      expect(await store.listTokens()).toHaveLength(1);
+      const [only] = await store.listTokens();
+      await store.revokeToken(only!.id, 5);
+      expect(await store.createFirstToken(first('tok_again'))).toBe(false);
+      expect(await store.listTokens()).toHaveLength(1);
+    });
+
+    it('filters handoffs and approvals by a set of flows (a scoped token)', async () => {
+      const hs = ['f1', 'f2', 'f3'].map((flow) => handoff({ flow }));
+      await store.commit(
+        hs.map((h) =>
+          insert(h, {
+            approvals: [
+              {
+                id: `apr_${h.id}`,
+                handoffId: h.id,
+                flow: h.flow,
+                kind: 'action',
+                actionId: 'a',
+                state: 'pending',
+                policyVersion: 'p',
+                levels: [{ approvers: ['role:x'], quorum: 1 }],
+                level: 0,
+                votes: [],
+                requestedAt: 1,
+                onTimeout: 'escalate',
+                onReject: 'stop',
+                summary: 's',
+              },
+            ],
+          }),
+        ),
+      );
+      const ids = (flows: string[]) => store.list({ flows }).then((p) => p.items.map((h) => h.flow).sort());
+      expect(await ids(['f1', 'f3'])).toEqual(['f1', 'f3']);
+      expect(await ids([])).toEqual([]);
+      expect((await store.list({ flows: ['f1', 'f2'], flow: 'f2' })).items.map((h) => h.flow)).toEqual([
+        'f2',
+      ]);
+      const aps = await store.approvals({ flows: ['f2', 'f3'] });
+      expect(aps.map((a) => a.flow).sort()).toEqual(['f2', 'f3']);
+      expect(await store.approvals({ flows: [] })).toEqual([]);
     });
 
     it('chains a checkpoint per transaction over the heads it touched', async () => {

@@ -65,7 +65,11 @@ async function populated() {
     await baton.complete(ids.L1!, asUser('kim'));
     await baton.decide(ids.L2!, asUser('sam'), 'approve', 'standard terms');
     await baton.engine.drain();
-    const token = await baton.createToken('kim', 'operator', 'ci');
+    const token = await baton.createToken('kim', 'operator', {
+      name: 'ci',
+      scope: { flows: ['lead-to-owner'] },
+      createdBy: 'dana',
+    });
     // Budget rows as a model call leaves them: one reservation settled.
     const reservation = {
       id: `${ids.L3!}:1`,

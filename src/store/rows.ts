@@ -70,6 +70,16 @@ function jsonOnce(value: object): string {
   return text;
 }
 
+/**
+ * The `wake_at` a store keeps: when someone should next look at the handoff. While a worker
+ * holds the lease, that is no earlier than the lease's end (when it would be taken over), so
+ * claims never scan past the handoffs other workers are running, however many are in flight.
+ * The engine computes `wakeAt` afresh before every commit; this is only the store's schedule.
+ */
+export function storedWake(h: HandoffRecord): number | null {
+  if (h.leaseOwner === undefined || h.leaseUntil === undefined) return h.wakeAt;
+  return h.wakeAt === null ? h.leaseUntil : Math.max(h.wakeAt, h.leaseUntil);
+}
 export function handoffToRow(h: HandoffRecord): unknown[] {
   return [
     h.id,
@@ -91,7 +101,7 @@ export function handoffToRow(h: HandoffRecord): unknown[] {
     h.handedOffAt ?? null,
     h.acceptedAt ?? null,
     h.completedAt ?? null,
-    h.wakeAt,
+    storedWake(h),
     h.breached ? 1 : 0,
     h.ladderStep,
     h.rework,
@@ -275,7 +285,31 @@ export function rowToToken(r: Row): TokenRow {
   if (revokedAt !== undefined) t.revokedAt = revokedAt;
   const lastUsedAt = optNum(r.last_used_at);
   if (lastUsedAt !== undefined) t.lastUsedAt = lastUsedAt;
+  const flows = optStr(r.flows);
+  if (flows !== undefined) t.flows = JSON.parse(flows) as string[];
+  const teams = optStr(r.teams);
+  if (teams !== undefined) t.teams = JSON.parse(teams) as string[];
+  const createdBy = optStr(r.created_by);
+  if (createdBy !== undefined) t.createdBy = createdBy;
+  const revokedBy = optStr(r.revoked_by);
+  if (revokedBy !== undefined) t.revokedBy = revokedBy;
   return t;
+}
+
+/** The tokens row's values, in the column order of TOKEN_COLUMNS. */
+export const TOKEN_COLUMNS = 'id, user_id, access, name, hash, created_at, flows, teams, created_by';
+export function tokenValues(t: TokenRow): unknown[] {
+  return [
+    t.id,
+    t.userId,
+    t.access,
+    t.name ?? null,
+    t.hash,
+    t.createdAt,
+    t.flows ? JSON.stringify(t.flows) : null,
+    t.teams ? JSON.stringify(t.teams) : null,
+    t.createdBy ?? null,
+  ];
 }
 
 /** Cursor for keyset pagination over (created_at, id). */

@@ -38,10 +38,11 @@ describe('PostgreSQL store', () => {
     );
     expect(rows).toEqual([
       { version: 1, name: '001_init.sql' },
-      { version: 2, name: '002_budgets.sql' },
+      { version: 2, name: '002_token_scopes.sql' },
+      { version: 3, name: '003_budgets.sql' },
     ]);
     await a!.migrate();
-    expect(await a!.query('SELECT version FROM schema_migrations')).toHaveLength(2);
+    expect(await a!.query('SELECT version FROM schema_migrations')).toHaveLength(3);
   });
 
   it('keeps one unbroken checkpoint chain under concurrent commits from several processes', async () => {

@@ -37,6 +37,8 @@ import {
   rowToLedger,
   rowToTask,
   rowToToken,
+  TOKEN_COLUMNS,
+  tokenValues,
 } from '../rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { BulkInsert } from './bulk.ts';
@@ -177,7 +179,7 @@ export class SqliteStore implements Store {
         h.rev += 1;
         h.leaseOwner = o.worker;
         h.leaseUntil = o.now + o.leaseMs;
-        this.stmts.lease.run(h.attempt, h.rev, h.leaseOwner, h.leaseUntil, h.id);
+        this.stmts.lease.run(h.attempt, h.rev, h.leaseOwner, h.leaseUntil, h.leaseUntil, h.id);
         out.push(this.snapshotOf(h));
       }
       return out;
@@ -229,6 +231,7 @@ export class SqliteStore implements Store {
     }
     const where = new Where()
       .add(!!f.flow, 'flow_id = ?', f.flow)
+      .add(!!f.flows, `flow_id IN (${placeholders(f.flows?.length ?? 0) || 'NULL'})`, ...(f.flows ?? []))
       .add(!!f.owner, 'owner = ?', f.owner)
       .add(!!f.state, 'state = ?', f.state)
       .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
@@ -249,10 +252,16 @@ export class SqliteStore implements Store {
     return r ? rowToApproval(r) : undefined;
   }
 
-  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string; limit?: number }) {
+  async approvals(f: {
+    state?: ApprovalRecord['state'];
+    handoffId?: string;
+    flows?: readonly string[];
+    limit?: number;
+  }) {
     const where = new Where()
       .add(!!f.state, 'state = ?', f.state)
-      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId)
+      .add(!!f.flows, `flow_id IN (${placeholders(f.flows?.length ?? 0) || 'NULL'})`, ...(f.flows ?? []));
     const sql = `SELECT body FROM approvals ${where.sql} ORDER BY requested_at LIMIT ?`;
     return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 1000) as Row[]).map(
       rowToApproval,
@@ -283,7 +292,12 @@ export class SqliteStore implements Store {
   }
 
   async createToken(t: TokenRow) {
-    this.stmts.createToken.run(t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt);
+    this.stmts.createToken.run(...(tokenValues(t) as never[]));
+  }
+
+  async createFirstToken(t: TokenRow) {
+    // One statement: SQLite holds the write lock for it, so two processes cannot both insert.
+    return this.stmts.createFirstToken.run(...(tokenValues(t) as never[])).changes > 0;
   }
 
   async tokenByHash(hash: string) {
@@ -291,8 +305,8 @@ export class SqliteStore implements Store {
     return r ? rowToToken(r) : undefined;
   }
 
-  async revokeToken(id: string, at: number) {
-    return this.stmts.revokeToken.run(at, id).changes > 0;
+  async revokeToken(id: string, at: number, by?: string) {
+    return this.stmts.revokeToken.run(at, by ?? null, id).changes > 0;
   }
 
   async listTokens() {
@@ -432,22 +446,27 @@ function prepareStatements(db: DatabaseSync) {
     insertCheckpoint: p('INSERT INTO checkpoints (seq, at, heads, prev_hash, hash) VALUES (?, ?, ?, ?, ?)'),
     due: p(`SELECT * FROM handoffs WHERE wake_at <= ? AND (lease_until IS NULL OR lease_until < ?)
       ORDER BY wake_at LIMIT ?`),
-    lease: p('UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ? WHERE id = ?'),
+    // A leased handoff is next due when its lease ends (see storedWake).
+    lease: p(
+      'UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ?, wake_at = ? WHERE id = ?',
+    ),
     nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
     leaseHolders: p('SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL'),
     releaseLeases: p(
-      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = ?',
+      // Released work is due at once: since its last step (it was in progress).
+      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1, wake_at = updated_at WHERE lease_owner = ?',
     ),
     actionsOf: p('SELECT * FROM actions WHERE handoff_id = ? ORDER BY ord'),
     approvalsOf: p('SELECT body FROM approvals WHERE handoff_id = ? ORDER BY requested_at'),
     ledgerOf: p('SELECT * FROM ledger WHERE handoff_id = ? ORDER BY seq'),
     eventsOf: p('SELECT * FROM events WHERE handoff_id = ? ORDER BY seq'),
     approval: p('SELECT body FROM approvals WHERE id = ?'),
-    createToken: p(
-      'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    createToken: p(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    createFirstToken: p(
+      `INSERT INTO tokens (${TOKEN_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tokens)`,
     ),
     tokenByHash: p('SELECT * FROM tokens WHERE hash = ?'),
-    revokeToken: p('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    revokeToken: p('UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL'),
     listTokens: p('SELECT * FROM tokens ORDER BY created_at'),
     heads: p('SELECT id, event_seq, head_hash FROM handoffs WHERE id > ? ORDER BY id LIMIT ?'),
     checkpoints: p('SELECT * FROM checkpoints WHERE seq > ? ORDER BY seq LIMIT ?'),
