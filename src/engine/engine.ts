@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { BatonError, errorText, isBatonError } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
-import { jsonProblems } from '../core/json-safe.ts';
+import { jsonProblems, storableJson } from '../core/json-safe.ts';
 import { agentOwner } from '../core/owner.ts';
 import type { Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
@@ -402,7 +402,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
         owner: snap.handoff.decision?.owner ?? snap.handoff.owner,
         signal,
       });
-      return { ok: true, result: result ?? null };
+      return { ok: true, result: storableJson(result) };
     } catch (error) {
       return { ok: false, error };
     }
