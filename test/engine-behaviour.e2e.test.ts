@@ -227,6 +227,31 @@ export const big = defineContextSource({
     expect(h.context).toEqual({ big: { unstorable: expect.stringMatching(/BigInt/) } });
   });
 
+  it('a step that cannot be written goes to a person with the error instead of looping', async () => {
+    env = await openTemp(
+      { 'flows/simple.yaml': simpleFlow(`  - { id: task, use: builtin.create_task, with: { title: "x" } }`) },
+      { worker: false },
+    );
+    const { baton } = env;
+    const commit = baton.store.commit.bind(baton.store);
+    let refused = 0;
+    baton.store.commit = async (batch) => {
+      if (batch.some((c) => c.handoff.state === 'handed_off')) {
+        refused++;
+        throw new TypeError('this value cannot be written');
+      }
+      return commit(batch);
+    };
+    const { id } = await baton.send('simple', { id: 'P1' }, intakeActor);
+    await settle();
+    const h = await baton.get(id);
+    expect(h.state).toBe('failed');
+    expect(h.events.at(-1)?.data).toMatchObject({
+      error: expect.stringContaining('this value cannot be written'),
+    });
+    expect(refused).toBe(1);
+  });
+
   it('shadow mode decides, acts on nothing, and measures agreement with what people did', async () => {
     env = await openTemp(
       {
