@@ -5,6 +5,7 @@ import pg from 'pg';
 import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
+import { redactUrl } from '../../core/redact-url.ts';
 import { BatonError } from '../../core/errors.ts';
 import {
   HANDOFF_HELD_SQL,
@@ -860,12 +861,12 @@ export function parseUrl(url: string): {
   try {
     u = new URL(url);
   } catch {
-    throw new BatonError('project_invalid', `storage URL "${redact(url)}" is not a valid URL`, {
+    throw new BatonError('project_invalid', `storage URL "${redactUrl(url)}" is not a valid URL`, {
       details: [{ path: 'storage', message: 'expected postgres://user@host:port/database' }],
     });
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new BatonError('project_invalid', `storage URL "${redact(url)}" is not a postgres:// URL`, {
+    throw new BatonError('project_invalid', `storage URL "${redactUrl(url)}" is not a postgres:// URL`, {
       details: [{ path: 'storage', message: 'expected postgres://user@host:port/database' }],
     });
   }
@@ -897,6 +898,3 @@ export function parseUrl(url: string): {
 }
 
 /** The URL without its password, for messages. */
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}
