@@ -34,6 +34,9 @@ const KEYS: Record<keyof CopyCounts, { table: string; key: string[] }> = {
   inbox: { table: 'inbox', key: ['id'] },
   tokens: { table: 'tokens', key: ['id'] },
   checkpoints: { table: 'checkpoints', key: ['seq'] },
+  outbox: { table: 'outbox', key: ['id'] },
+  deliveries: { table: 'deliveries', key: ['outbox_id', 'channel', 'recipient'] },
+  links: { table: 'links', key: ['hash'] },
 };
 
 /** A table's rows as plain objects, in key order (sorted here: the two databases collate differently). */

@@ -23,6 +23,9 @@ export const TABLES = [
   { table: 'inbox', count: 'inbox', key: ['id'], label: 'inbox messages' },
   { table: 'tokens', count: 'tokens', key: ['id'], label: 'tokens' },
   { table: 'checkpoints', count: 'checkpoints', key: ['seq'], label: 'checkpoints' },
+  { table: 'outbox', count: 'outbox', key: ['id'], label: 'notices' },
+  { table: 'deliveries', count: 'deliveries', key: ['outbox_id', 'channel', 'recipient'], label: 'deliveries' },
+  { table: 'links', count: 'links', key: ['hash'], label: 'email links' },
 ] as const;
 
 type CountName = (typeof TABLES)[number]['count'];

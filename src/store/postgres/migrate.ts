@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { refuseDuplicateNumbers } from '../sqlite/migrate.ts';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -14,10 +15,11 @@ export const LOCK_MIGRATE = 1;
 export const LOCK_CHECKPOINT = 2;
 
 function migrationFiles(): Array<{ version: number; file: string }> {
-  return readdirSync(DIR)
+  const files = readdirSync(DIR)
     .filter((f) => /^\d+_.*\.sql$/.test(f))
-    .sort()
-    .map((file) => ({ version: Number.parseInt(file, 10), file }));
+    .sort();
+  refuseDuplicateNumbers(files);
+  return files.map((file) => ({ version: Number.parseInt(file, 10), file }));
 }
 
 /** Quotes an identifier for SQL. */

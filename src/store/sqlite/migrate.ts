@@ -14,6 +14,7 @@ export function applyMigrations(db: DatabaseSync): number {
   const files = readdirSync(DIR)
     .filter((f) => /^\d+_.*\.sql$/.test(f))
     .sort();
+  refuseDuplicateNumbers(files);
   let applied = 0;
   for (const file of files) {
     const version = Number.parseInt(file, 10);
@@ -36,4 +37,15 @@ export function applyMigrations(db: DatabaseSync): number {
     }
   }
   return applied;
+}
+
+/** Two files with one number would be recorded as one migration and the second silently skipped. */
+export function refuseDuplicateNumbers(files: readonly string[]): void {
+  const seen = new Map<number, string>();
+  for (const f of files) {
+    const n = Number.parseInt(f, 10);
+    const other = seen.get(n);
+    if (other !== undefined) throw new Error(`migrations ${other} and ${f} share the number ${n}: renumber one`);
+    seen.set(n, f);
+  }
 }

@@ -14,6 +14,13 @@ export interface WriterRequest {
     | 'createToken'
     | 'revokeToken'
     | 'releaseLeases'
+    | 'claimOutbox'
+    | 'settleOutbox'
+    | 'putDelivery'
+    | 'createLink'
+    | 'useLink'
+    | 'releaseLink'
+    | 'rememberRequest'
     | 'migrate'
     | 'close';
   args: unknown[];
