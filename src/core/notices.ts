@@ -3,7 +3,8 @@
 // and channel, and record each delivery. Links in email are single-use tokens, stored hashed.
 
 /** What a notice is about; `approval_closed` asks channels to update what they showed. */
-export type NoticeKind = 'approval' | 'handoff' | 'reminder' | 'escalation' | 'notification' | 'approval_closed';
+export type NoticeKind =
+  'approval' | 'handoff' | 'reminder' | 'escalation' | 'notification' | 'approval_closed';
 
 /** A notice as a step writes it (the engine fills in id, handoff and time). */
 export interface Notice {

@@ -54,7 +54,7 @@ export function requestActionApproval(
     levels: a.levels,
   });
   for (const approver of levels[0]?.approvers ?? [])
-    notify(w, approver, 'approval', `Approval needed: ${a.summary} (${a.id})`);
+    notify(w, approver, 'approval', `Approval needed: ${a.summary} (${a.id})`, a.id);
   void rt;
   return a;
 }
@@ -86,7 +86,7 @@ export function requestDecisionApproval(w: Work, flow: CompiledFlow, approvers: 
     suggestion: a.params,
   });
   for (const approver of approvers)
-    notify(w, approver, 'approval', `Confirm routing: ${a.summary} (${a.id})`);
+    notify(w, approver, 'approval', `Confirm routing: ${a.summary} (${a.id})`, a.id);
   return a;
 }
 
@@ -173,6 +173,7 @@ export function castVote(
             approver,
             'approval',
             `Approval needed (level ${approval.level + 1}): ${approval.summary} (${approval.id})`,
+            approval.id,
           );
         }
       } else {
@@ -220,6 +221,7 @@ export function applyActionApproval(
       action: action.id,
       approval: approval.id,
       label: approval.decidedBy?.label,
+      decidedBy: approval.decidedBy,
     });
     w.to('acting');
     return;
@@ -228,6 +230,7 @@ export function applyActionApproval(
     action: action.id,
     approval: approval.id,
     label: approval.decidedBy?.label,
+    decidedBy: approval.decidedBy,
     onReject: approval.onReject,
   });
   action.state = 'skipped';
@@ -250,7 +253,11 @@ export function applyActionApproval(
 /** An approval's timeout passed: decide it by its `onTimeout` (labelled `timeout`). */
 export function timeOutApproval(w: Work, flow: CompiledFlow, rt: Runtime, approval: ApprovalRecord): void {
   const actor = engineActor(flow);
-  w.event('approval_timed_out', actor, { approval: approval.id, onTimeout: approval.onTimeout });
+  w.event('approval_timed_out', actor, {
+    approval: approval.id,
+    onTimeout: approval.onTimeout,
+    decidedBy: { label: 'timeout' },
+  });
   if (approval.onTimeout === 'escalate') {
     close(approval, 'timed_out', w.now, { label: 'timeout' });
     w.putApproval(approval);

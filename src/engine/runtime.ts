@@ -14,6 +14,16 @@ export interface Runtime {
   flowFor(version: string): Promise<CompiledFlow>;
   /** Project-wide cap on actions per handoff, where the flow sets none. */
   maxActions: number;
+  /** Channels outside Baton (Slack, email); absent when none is configured. */
+  channels?: ChannelReach;
+}
+
+/** What the engine must know of the channels to write notices to the outbox. */
+export interface ChannelReach {
+  /** Does any channel reach a person of this owner (user:, team:, role:)? */
+  reaches(owner: string): boolean;
+  /** Do channels show approvals in a way that must be updated once decided (Slack messages)? */
+  updatesClosedApprovals: boolean;
 }
 
 export function celVars(h: HandoffRecord, flow: CompiledFlow): CelVars {

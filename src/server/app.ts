@@ -18,6 +18,8 @@ import { handoffRoutes } from './routes/handoffs.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { emailLinkRoutes } from './routes/email-links.ts';
+import { slackRoutes } from './routes/slack.ts';
 
 export interface ServerOptions {
   /** Largest accepted body in bytes. Default: the project's server.bodyLimit (1 MiB). */
@@ -93,6 +95,10 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
       },
     });
   }
+
+  // Channels: their own body parsers (raw bytes for Slack's signature, forms for email pages).
+  void app.register(emailLinkRoutes(baton));
+  void app.register(slackRoutes(baton));
 
   app.setErrorHandler((err, req, reply) => {
     const m = mapError(err, bodyLimit);

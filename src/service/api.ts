@@ -36,6 +36,9 @@ export type BatonApi = Pick<
   | 'authenticate'
   | 'createToken'
   | 'metricsText'
+  | 'linkView'
+  | 'useLink'
+  | 'rememberRequest'
   | 'close'
 > & {
   readonly engine: CommitSource;
@@ -65,5 +68,7 @@ export const FORWARDED = [
   'rollback',
   'createToken',
   'metricsText',
+  'useLink',
+  'rememberRequest',
 ] as const;
 export type Forwarded = (typeof FORWARDED)[number];

@@ -27,6 +27,11 @@ import { rollbackHandoff } from '../engine/rollback.ts';
 import { flowDetailView, flowView, handoffView, summaryView, type HandoffView } from './views.ts';
 import { authenticate, createToken, type Principal } from './tokens.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
+import { closeChannels, openChannels } from '../channels/setup.ts';
+import { channelReach } from '../channels/reach.ts';
+import { Dispatcher } from '../channels/dispatcher.ts';
+import type { Channel } from '../channels/port.ts';
+import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -44,6 +49,8 @@ export interface OpenOptions {
   project?: Project;
   /** Adjusts the action registry before flows are checked (eval swaps in recorders and recorded context). */
   configure?: (registry: Registry) => void;
+  /** Outbox dispatcher: backoff after a failed delivery (default 5 s; tests shorten it). */
+  deliveryBackoffMs?: number;
 }
 
 /** Who is calling, once authenticated (or the local user in direct mode). */
@@ -122,10 +129,33 @@ export class Baton {
     });
     const baton = new Baton(project, store, engine, directory, registry, versions);
     baton.runtime = runtime;
+    // Slack and email: notices go to the outbox with their step; this process's worker drains it.
+    baton.channels = openChannels(project, store);
+    const reach = channelReach(directory, baton.channels);
+    if (reach) runtime.channels = reach;
+    if (reach && o.worker) {
+      const dispatcher = new Dispatcher({
+        store,
+        directory,
+        channels: baton.channels,
+        workerId: engine.workerId,
+        pollMs: o.pollMs ?? project.def.worker.pollMs,
+        ...(o.deliveryBackoffMs !== undefined ? { backoffMs: o.deliveryBackoffMs } : {}),
+      });
+      baton.dispatcher = dispatcher;
+      engine.attach(dispatcher);
+      engine.on('committed', (c) => {
+        if (c.outbox?.length) dispatcher.poke();
+      });
+    }
     return baton;
   }
 
   runtime!: Runtime;
+  /** The channels this project configures (Slack, email); empty when none. */
+  channels: Channel[] = [];
+  /** Delivers the outbox when this process runs a worker and a channel is configured. */
+  dispatcher: Dispatcher | undefined;
   /** Counts every commit of this process's engine from the start (cheap: a switch per event). */
   private readonly prom: PromMetrics;
 
@@ -145,6 +175,7 @@ export class Baton {
   async close(): Promise<void> {
     this.prom.close();
     await this.engine.stop();
+    closeChannels(this.channels);
     await this.store.close();
   }
 
@@ -319,6 +350,23 @@ export class Baton {
       'validation_failed',
       `handoff ${id} has ${pending.length} pending approvals: name one (${pending.map((a) => a.id).join(', ')})`,
     );
+  }
+
+  // ---- channels
+
+  /** What an email link stands for (GET of the confirm page: changes nothing). */
+  linkView(token: string): Promise<LinkView> {
+    return viewLink(this.store, token);
+  }
+
+  /** Uses an email link from its confirm page: once, as the person it was sent to. */
+  useLink(token: string, choice: LinkChoice, comment?: string): Promise<LinkOutcome> {
+    return useLink(this, token, choice, comment);
+  }
+
+  /** Slack replay protection: false when this signed request was seen already. */
+  rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.store.rememberRequest(key, at, forgetBefore);
   }
 
   // ---- tokens

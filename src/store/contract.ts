@@ -471,7 +471,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const [again] = await store.claimOutbox({ worker: 'w3', now: now + 10, leaseMs: 1000, limit: 10 });
       expect(again).toMatchObject({ id: 'due', attempts: 1, error: 'x' });
       expect(await store.settleOutbox('due', 'w3', { state: 'done', attempts: 2, nextAt: null })).toBe(true);
-      expect(await store.claimOutbox({ worker: 'w4', now: now + 10_000, leaseMs: 1000, limit: 10 })).toEqual([]);
+      expect(await store.claimOutbox({ worker: 'w4', now: now + 10_000, leaseMs: 1000, limit: 10 })).toEqual(
+        [],
+      );
       const [done] = await store.outbox({ handoffId: h.id, state: 'done' });
       expect(done).toMatchObject({ id: 'due', state: 'done', attempts: 2, nextAt: null });
       expect(done!.leaseOwner).toBeUndefined();

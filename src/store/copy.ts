@@ -24,7 +24,12 @@ export const TABLES = [
   { table: 'tokens', count: 'tokens', key: ['id'], label: 'tokens' },
   { table: 'checkpoints', count: 'checkpoints', key: ['seq'], label: 'checkpoints' },
   { table: 'outbox', count: 'outbox', key: ['id'], label: 'notices' },
-  { table: 'deliveries', count: 'deliveries', key: ['outbox_id', 'channel', 'recipient'], label: 'deliveries' },
+  {
+    table: 'deliveries',
+    count: 'deliveries',
+    key: ['outbox_id', 'channel', 'recipient'],
+    label: 'deliveries',
+  },
   { table: 'links', count: 'links', key: ['hash'], label: 'email links' },
 ] as const;
 

@@ -161,7 +161,11 @@ export interface Store {
     worker: string,
     change: Pick<OutboxRecord, 'state' | 'attempts' | 'nextAt'> & { error?: string },
   ): Promise<boolean>;
-  outbox(filter: { handoffId?: string; state?: OutboxRecord['state']; limit?: number }): Promise<OutboxRecord[]>;
+  outbox(filter: {
+    handoffId?: string;
+    state?: OutboxRecord['state'];
+    limit?: number;
+  }): Promise<OutboxRecord[]>;
   /** Inserts or replaces the delivery of one notice to one person through one channel. */
   putDelivery(d: DeliveryRecord): Promise<void>;
   deliveries(filter: { outboxId?: string; approvalId?: string }): Promise<DeliveryRecord[]>;

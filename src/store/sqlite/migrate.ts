@@ -45,7 +45,8 @@ export function refuseDuplicateNumbers(files: readonly string[]): void {
   for (const f of files) {
     const n = Number.parseInt(f, 10);
     const other = seen.get(n);
-    if (other !== undefined) throw new Error(`migrations ${other} and ${f} share the number ${n}: renumber one`);
+    if (other !== undefined)
+      throw new Error(`migrations ${other} and ${f} share the number ${n}: renumber one`);
     seen.set(n, f);
   }
 }

@@ -514,11 +514,14 @@ function prepareStatements(db: DatabaseSync) {
     leaseOutbox: p('UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id = ?'),
     settleOutbox: p(`UPDATE outbox SET state = ?, attempts = ?, next_at = ?, error = ?, lease_owner = NULL,
       lease_until = NULL WHERE id = ? AND lease_owner = ?`),
-    putDelivery: p(`INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')}) VALUES (${placeholders(DELIVERY_COLUMNS.length)})
+    putDelivery:
+      p(`INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')}) VALUES (${placeholders(DELIVERY_COLUMNS.length)})
       ON CONFLICT (outbox_id, channel, recipient) DO UPDATE SET approval_id = excluded.approval_id,
       state = excluded.state, attempts = excluded.attempts, ref = excluded.ref, error = excluded.error,
       updated_at = excluded.updated_at`),
-    createLink: p(`INSERT INTO links (${LINK_COLUMNS.join(', ')}) VALUES (${placeholders(LINK_COLUMNS.length)})`),
+    createLink: p(
+      `INSERT INTO links (${LINK_COLUMNS.join(', ')}) VALUES (${placeholders(LINK_COLUMNS.length)})`,
+    ),
     link: p('SELECT * FROM links WHERE hash = ?'),
     useLink: p(
       'UPDATE links SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
