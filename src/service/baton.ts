@@ -133,7 +133,8 @@ export class Baton {
     baton.channels = openChannels(project, store);
     const reach = channelReach(directory, baton.channels);
     if (reach) runtime.channels = reach;
-    if (reach && o.worker) {
+    // Started with the worker (engine.start); `dispatcher.drain()` delivers on demand.
+    if (reach) {
       const dispatcher = new Dispatcher({
         store,
         directory,
@@ -154,7 +155,7 @@ export class Baton {
   runtime!: Runtime;
   /** The channels this project configures (Slack, email); empty when none. */
   channels: Channel[] = [];
-  /** Delivers the outbox when this process runs a worker and a channel is configured. */
+  /** Delivers the outbox (runs with this process's worker) when a channel is configured. */
   dispatcher: Dispatcher | undefined;
   /** Counts every commit of this process's engine from the start (cheap: a switch per event). */
   private readonly prom: PromMetrics;

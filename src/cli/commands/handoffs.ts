@@ -207,7 +207,7 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
           if (s.json) return s.outJson(r);
           const a = r.approval;
           const by = a.decidedBy
-            ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''})`
+            ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''}${a.decidedBy.via ? ` via ${a.decidedBy.via}` : ''})`
             : '';
           const status =
             a.state === 'pending'
