@@ -20,6 +20,7 @@ import { streamRoutes } from './routes/stream.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { emailLinkRoutes } from './routes/email-links.ts';
 import { slackRoutes } from './routes/slack.ts';
+import { channelPaths } from './routes/channel-docs.ts';
 
 export interface ServerOptions {
   /** Largest accepted body in bytes. Default: the project's server.bodyLimit (1 MiB). */
@@ -73,7 +74,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),
     ...streamRoutes(hub),
-    ...docsRoutes(() => (document ??= buildOpenApi(routes, anonymous))),
+    ...docsRoutes(() => (document ??= withChannels(buildOpenApi(routes, anonymous)))),
     ...(options.routes ?? []),
   );
 
@@ -115,4 +116,11 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
   });
   options.extend?.(app);
   return app;
+}
+
+/** The channel routes in the document beside the declared ones. */
+function withChannels(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = { ...(doc.paths as Record<string, unknown>), ...channelPaths() };
+  const tags = [...(doc.tags as Array<{ name: string }>), { name: 'channels' }];
+  return { ...doc, paths, tags };
 }

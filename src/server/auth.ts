@@ -19,7 +19,12 @@ export type AnonymousRight = 'intake' | 'read';
  */
 export type Access = 'public' | 'intake' | 'read' | 'act' | 'operate' | 'admin';
 
-export type Caller = { kind: 'token'; principal: Principal } | { kind: 'anonymous' };
+/** `via`: the channel a person used (`cli` when Baton's CLI calls over HTTP, else `api`). */
+export type Caller =
+  { kind: 'token'; principal: Principal; via?: string } | { kind: 'anonymous'; via?: string };
+
+const viaOf = (req: FastifyRequest): string | undefined =>
+  /^baton-cli(\/|$)/.test(req.headers['user-agent'] ?? '') ? 'cli' : undefined;
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
 
@@ -58,12 +63,13 @@ export async function authorize(
   access: Access,
   anonymous: ReadonlySet<AnonymousRight>,
 ): Promise<Caller> {
+  const via = viaOf(req);
   if (access === 'public') return { kind: 'anonymous' };
   const secret = bearerSecret(req.headers.authorization);
   if (secret === undefined) {
     const right = ANONYMOUS_RIGHT[access];
     if (right && anonymous.has(right) && isLocalCaller(req.socket.remoteAddress, req.headers)) {
-      return { kind: 'anonymous' };
+      return { kind: 'anonymous', ...(via ? { via } : {}) };
     }
     throw new BatonError(
       'unauthorized',
@@ -76,7 +82,7 @@ export async function authorize(
   if (!hasAccess(principal, access)) {
     throw new BatonError('forbidden', `A token with ${principal.access} access may not ${DOING[access]}`);
   }
-  return { kind: 'token', principal };
+  return { kind: 'token', principal, ...(via ? { via } : {}) };
 }
 
 const DOING: Record<Access, string> = {
@@ -91,14 +97,14 @@ const DOING: Record<Access, string> = {
 /** The service's caller for commands (commands always have a token). */
 export function callerInfo(c: Caller): CallerInfo {
   if (c.kind !== 'token') throw new BatonError('unauthorized', 'A token is required');
-  return { user: c.principal.user, access: c.principal.access, via: 'api' };
+  return { user: c.principal.user, access: c.principal.access, via: c.via ?? 'api' };
 }
 
 /** Who an intake is recorded as. */
 export function intakeActor(c: Caller): Actor {
   return c.kind === 'token'
-    ? { kind: 'user', id: c.principal.user, via: 'api' }
-    : { kind: 'system', id: 'anonymous', via: 'api' };
+    ? { kind: 'user', id: c.principal.user, via: c.via ?? 'api' }
+    : { kind: 'system', id: 'anonymous', via: c.via ?? 'api' };
 }
 
 /** The caller's user id, if any (default for tasks and inbox). */
