@@ -9,12 +9,15 @@ import type { Store } from '../store/port.ts';
 import { messageFor } from './message.ts';
 import { PermanentDeliveryError, type Channel } from './port.ts';
 
+/** No delivery starts this close to the end of the lease (an SMTP call may take ~50 s). */
+const LEASE_MARGIN_MS = 55_000;
+
 export interface DispatcherOptions {
   store: Store;
   directory: Directory;
   channels: readonly Channel[];
   workerId: string;
-  /** How long a leased notice is this worker's (default 60 s). */
+  /** How long a leased notice is this worker's (default 3 min). */
   leaseMs?: number;
   /** How often to look for due notices when nothing pokes (default 1 s). */
   pollMs?: number;
@@ -32,7 +35,7 @@ export class Dispatcher {
   private stopped = true;
 
   constructor(o: DispatcherOptions) {
-    this.o = { leaseMs: 60_000, pollMs: 1000, maxAttempts: 8, backoffMs: 5000, ...o };
+    this.o = { leaseMs: 180_000, pollMs: 1000, maxAttempts: 8, backoffMs: 5000, ...o };
   }
 
   start(): void {
@@ -143,6 +146,11 @@ export class Dispatcher {
       for (const channel of this.o.channels) {
         const address = channel.addressOf(person);
         if (address === undefined) continue;
+        // Another worker may take the notice once the lease ends: stop in time, go on later.
+        if (n.leaseUntil !== undefined && Date.now() > n.leaseUntil - LEASE_MARGIN_MS) {
+          failures.push('the lease ran short; the rest follows on the next try');
+          return failures;
+        }
         const before = done.get(`${channel.name}:${user}`);
         if (before?.state === 'sent' || before?.state === 'failed') continue;
         const d: DeliveryRecord = {

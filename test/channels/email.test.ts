@@ -219,6 +219,10 @@ describe('email', () => {
     smtp.refuseNext(451);
     const r = await env.baton.send('lead-to-owner', bigLead('E7'), system);
     await mailFor('sam@example.com', /Approval needed/);
+    // The mail is in before its delivery and the notice are recorded as done.
+    await waitFor(
+      async () => (await env.baton.store.outbox({ handoffId: r.id, state: 'done' })).length === 1,
+    );
     const [notice] = await env.baton.store.outbox({ handoffId: r.id });
     expect(notice).toMatchObject({ state: 'done', attempts: 2 });
     expect(smtp.messages.filter((m) => to(m) === 'sam@example.com')).toHaveLength(1);

@@ -43,6 +43,15 @@ async function post(path: string, req: { headers: Record<string, string>; body: 
 const interact = (body: string, o: { timestamp?: number } = {}) =>
   post('/v1/intake/slack/interactions', signedRequest(body, o));
 
+/** The Slack deliveries of an approval, once recorded as sent (after the Web API answered). */
+async function sentDeliveries(approvalId: string) {
+  await waitFor(async () => {
+    const ds = await env.baton.store.deliveries({ approvalId });
+    return ds.length > 0 && ds.every((d) => d.state === 'sent');
+  });
+  return env.baton.store.deliveries({ approvalId });
+}
+
 async function pendingApproval(input: Record<string, unknown>) {
   const r = await env.baton.send('lead-to-owner', input, { kind: 'system', id: 'test', via: 'test' });
   await waitFor(async () => (await env.baton.approvals('pending', r.id)).length === 1);
@@ -65,7 +74,7 @@ describe('Slack', () => {
     const buttons = blocks.find((b) => b.type === 'actions')!.elements!;
     expect(buttons.map((b) => b.action_id)).toEqual(['baton_approve', 'baton_reject']);
     expect(buttons[0]!.value).toBe(approval.id);
-    const delivered = await env.baton.store.deliveries({ approvalId: approval.id });
+    const delivered = await sentDeliveries(approval.id);
     expect(delivered).toMatchObject([
       { channel: 'slack', recipient: 'sam', state: 'sent', ref: { channel: 'D0SAM' } },
     ]);
@@ -133,7 +142,7 @@ describe('Slack', () => {
   it('Reject opens a modal (views.open); its submission rejects with the reason', async () => {
     const { approval } = await pendingApproval(bigLead('S2'));
     await waitFor(async () => slack.of('chat.postMessage').length === 1);
-    const [d] = await env.baton.store.deliveries({ approvalId: approval.id });
+    const [d] = await sentDeliveries(approval.id);
     const r = await interact(
       blockAction({
         user: 'U0SAM',
@@ -260,8 +269,12 @@ describe('Slack', () => {
     );
     expect((await post('/v1/intake/slack/interactions', genuine)).status).toBe(200);
     expect((await env.baton.store.approval(approval.id))!.state).toBe('approved');
-    await waitFor(async () => slack.calls.length >= 3);
-    await new Promise((r) => setTimeout(r, 100));
+    // Settled: the clicked message updated twice (at once, and by the approval_closed notice).
+    await waitFor(
+      async () =>
+        slack.of('chat.update').length === 2 &&
+        (await env.baton.store.outbox({})).every((n) => n.state === 'done'),
+    );
     const before = {
       calls: slack.calls.length,
       events: (await env.baton.store.events(handoffId)).length,
