@@ -128,7 +128,7 @@ describe('outbox', () => {
     const subjects = (who: string) =>
       smtp.messages
         .filter((m) => to(m) === who)
-        .map((m) => (m.subject ?? '').split(':')[0])
+        .map((m) => (m.subject ?? '').split(':')[0]!)
         .sort();
     expect(subjects('kim@example.com')).toEqual(['Escalated to you', 'New work for you', 'Reminder']);
     // The team's manager hears of the escalation too, with a link to accept it.
