@@ -8,7 +8,7 @@ import { openTemp, tempProject } from '../support/project.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 import { startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
 import { loadProject } from '../../src/project/load.ts';
-import type { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { dropSchema, freshSchema, schemaUrl } from '../../src/store/postgres/testing.ts';
 import { BatonError } from '../../src/core/errors.ts';
 
 let smtp: TestSmtp;
@@ -27,7 +27,7 @@ afterEach(async () => {
 const to = (m: ParsedMail): string => (Array.isArray(m.to) ? m.to[0]!.text : (m.to?.text ?? ''));
 const system = { kind: 'system' as const, id: 'test' };
 
-async function open(files: Record<string, string> = {}) {
+async function open(files: Record<string, string> = {}, storage?: string) {
   const env = await openTemp(
     {
       'baton.yaml': channelsYaml({
@@ -37,7 +37,7 @@ async function open(files: Record<string, string> = {}) {
       }),
       ...files,
     },
-    { deliveryBackoffMs: 10 },
+    { deliveryBackoffMs: 10, ...(storage ? { storage } : {}) },
   );
   cleanups.push(() => env.close());
   return env;
@@ -59,53 +59,62 @@ handoff:
 `;
 
 describe('outbox', () => {
-  it('delivers each notice once per person and channel; a crash after sending does not repeat it, one during sending re-sends it', async () => {
-    const env = await open();
-    const r = await env.baton.send(
-      'lead-to-owner',
-      { id: 'O1', company: 'Big', email: 'x@big.io', amount: 90000 },
-      system,
-    );
-    await env.baton.engine.drain();
-    await env.baton.dispatcher!.drain();
-    const [notice] = await env.baton.store.outbox({ handoffId: r.id });
-    expect(notice).toMatchObject({
-      kind: 'approval',
-      owner: 'role:sales-manager',
-      state: 'done',
-      attempts: 1,
-    });
-    const deliveries = await env.baton.store.deliveries({ outboxId: notice!.id });
-    expect(deliveries.map((d) => `${d.channel}:${d.recipient}:${d.state}`).sort()).toEqual([
-      'email:sam:sent',
-      'slack:sam:sent',
-    ]);
-    expect(smtp.messages).toHaveLength(1);
-    expect(slack.of('chat.postMessage')).toHaveLength(1);
-    const messageId = smtp.messages[0]!.messageId;
-    expect(messageId).toBe(`<${notice!.id}.email.sam@example.com>`);
+  it.each(['SQLite', 'PostgreSQL'])(
+    '%s: delivers each notice once per person and channel; a crash after sending does not repeat it, one during sending re-sends it',
+    async (kind) => {
+      let storage: string | undefined;
+      if (kind === 'PostgreSQL') {
+        const schema = freshSchema();
+        storage = schemaUrl(schema);
+        cleanups.unshift(() => dropSchema(schema));
+      }
+      const env = await open({}, storage);
+      const r = await env.baton.send(
+        'lead-to-owner',
+        { id: 'O1', company: 'Big', email: 'x@big.io', amount: 90000 },
+        system,
+      );
+      await env.baton.engine.drain();
+      await env.baton.dispatcher!.drain();
+      const [notice] = await env.baton.store.outbox({ handoffId: r.id });
+      expect(notice).toMatchObject({
+        kind: 'approval',
+        owner: 'role:sales-manager',
+        state: 'done',
+        attempts: 1,
+      });
+      const deliveries = await env.baton.store.deliveries({ outboxId: notice!.id });
+      expect(deliveries.map((d) => `${d.channel}:${d.recipient}:${d.state}`).sort()).toEqual([
+        'email:sam:sent',
+        'slack:sam:sent',
+      ]);
+      expect(smtp.messages).toHaveLength(1);
+      expect(slack.of('chat.postMessage')).toHaveLength(1);
+      const messageId = smtp.messages[0]!.messageId;
+      expect(messageId).toBe(`<${notice!.id}.email.sam@example.com>`);
 
-    // Crash after both sends, before the notice was settled: the lease ends, another round
-    // takes it, and the recorded deliveries are not repeated.
-    const raw = env.baton.store as SqliteStore;
-    raw.unsafeExec(
-      `UPDATE outbox SET state = 'pending', next_at = 0, lease_owner = NULL WHERE id = '${notice!.id}'`,
-    );
-    await env.baton.dispatcher!.drain();
-    expect(smtp.messages).toHaveLength(1);
-    expect(slack.of('chat.postMessage')).toHaveLength(1);
+      // Crash after both sends, before the notice was settled: the lease ends, another round
+      // takes it, and the recorded deliveries are not repeated.
+      const raw = env.baton.store as unknown as { unsafeExec(sql: string): unknown };
+      await raw.unsafeExec(
+        `UPDATE outbox SET state = 'pending', next_at = 0, lease_owner = NULL WHERE id = '${notice!.id}'`,
+      );
+      await env.baton.dispatcher!.drain();
+      expect(smtp.messages).toHaveLength(1);
+      expect(slack.of('chat.postMessage')).toHaveLength(1);
 
-    // Crash between the SMTP server's acceptance and the `sent` record: the mail goes again
-    // (never lost), with the same Message-ID so mail systems can fold the two.
-    raw.unsafeExec(
-      `UPDATE deliveries SET state = 'sending' WHERE outbox_id = '${notice!.id}' AND channel = 'email'`,
-    );
-    raw.unsafeExec(`UPDATE outbox SET state = 'pending', next_at = 0 WHERE id = '${notice!.id}'`);
-    await env.baton.dispatcher!.drain();
-    expect(smtp.messages).toHaveLength(2);
-    expect(smtp.messages[1]!.messageId).toBe(messageId);
-    expect(slack.of('chat.postMessage')).toHaveLength(1);
-  });
+      // Crash between the SMTP server's acceptance and the `sent` record: the mail goes again
+      // (never lost), with the same Message-ID so mail systems can fold the two.
+      await raw.unsafeExec(
+        `UPDATE deliveries SET state = 'sending' WHERE outbox_id = '${notice!.id}' AND channel = 'email'`,
+      );
+      await raw.unsafeExec(`UPDATE outbox SET state = 'pending', next_at = 0 WHERE id = '${notice!.id}'`);
+      await env.baton.dispatcher!.drain();
+      expect(smtp.messages).toHaveLength(2);
+      expect(smtp.messages[1]!.messageId).toBe(messageId);
+      expect(slack.of('chat.postMessage')).toHaveLength(1);
+    },
+  );
 
   it('reminders and each ladder step reach the owner on Slack and by email, and stay in the inbox', async () => {
     const env = await open({ 'flows/ladder.yaml': LADDER_FLOW });
