@@ -285,8 +285,33 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const [mine] = await store.claim({ worker: 'host:123:a', now, leaseMs: 60_000, limit: 1 });
       expect(await store.leaseHolders()).toEqual(['host:123:a']);
       expect(await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toEqual([]);
+      // A notice it was delivering counts as a lease of its own.
+      const n = handoff();
+      await store.commit([
+        insert(n, {
+          outbox: [
+            {
+              id: 'n1',
+              handoffId: n.id,
+              kind: 'handoff',
+              owner: 'user:u',
+              text: 't',
+              createdAt: now,
+              state: 'pending',
+              attempts: 0,
+              nextAt: now - 1,
+            },
+          ],
+        }),
+      ]);
+      expect(await store.claimOutbox({ worker: 'host:789:c', now, leaseMs: 60_000, limit: 1 })).toHaveLength(
+        1,
+      );
+      expect(await store.leaseHolders()).toEqual(['host:123:a', 'host:789:c']);
       expect(await store.releaseLeases('host:123:a')).toBe(1);
+      expect(await store.releaseLeases('host:789:c')).toBe(1);
       expect(await store.leaseHolders()).toEqual([]);
+      expect(await store.claimOutbox({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toHaveLength(1);
       const [theirs] = await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 });
       expect(theirs!.handoff.leaseOwner).toBe('host:456:b');
       const late = next(mine!, { state: 'handed_off' });

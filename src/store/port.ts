@@ -117,11 +117,12 @@ export interface Store {
    * LISTEN/NOTIFY), so workers need not wait for their next poll. Resolves to an unsubscribe.
    */
   subscribeWake?(onWake: () => void): Promise<() => Promise<void>>;
-  /** The workers that hold leases now. */
+  /** The workers that hold leases now (of handoffs or outbox notices). */
   leaseHolders(): Promise<string[]>;
   /**
-   * Ends the leases of a worker known to be dead (its process is gone), so its work is taken
-   * over at once instead of when the leases expire. Bumps revisions: a late commit is fenced.
+   * Ends the leases of a worker known to be dead (its process is gone), so its work (and the
+   * notices it was delivering) is taken over at once instead of when the leases expire. Bumps
+   * handoff revisions: a late commit is fenced. Returns how many leases it ended.
    */
   releaseLeases(worker: string): Promise<number>;
 

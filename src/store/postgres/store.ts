@@ -406,7 +406,8 @@ export class PostgresStore implements Store {
 
   async leaseHolders(): Promise<string[]> {
     const rows = await this.rows(
-      'SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL ORDER BY lease_owner',
+      `SELECT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL
+        UNION SELECT lease_owner FROM outbox WHERE lease_owner IS NOT NULL ORDER BY lease_owner`,
     );
     return rows.map((r) => String(r.lease_owner));
   }
@@ -416,7 +417,12 @@ export class PostgresStore implements Store {
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = $1',
       [worker],
     );
-    return res.rowCount ?? 0;
+    // Notices the dead worker was delivering are taken over at once too.
+    const notices = await this.pool.query(
+      'UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1',
+      [worker],
+    );
+    return (res.rowCount ?? 0) + (notices.rowCount ?? 0);
   }
 
   async nextWake(): Promise<number | undefined> {

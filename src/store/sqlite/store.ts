@@ -191,7 +191,11 @@ export class SqliteStore implements Store {
   }
 
   async releaseLeases(worker: string): Promise<number> {
-    return Number(this.stmts.releaseLeases.run(worker).changes);
+    return this.transaction(
+      () =>
+        Number(this.stmts.releaseLeases.run(worker).changes) +
+        Number(this.stmts.releaseOutboxLeases.run(worker).changes),
+    );
   }
 
   async nextWake(): Promise<number | undefined> {
@@ -493,7 +497,9 @@ function prepareStatements(db: DatabaseSync) {
       ORDER BY wake_at LIMIT ?`),
     lease: p('UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ? WHERE id = ?'),
     nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
-    leaseHolders: p('SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL'),
+    leaseHolders: p(`SELECT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL
+      UNION SELECT lease_owner FROM outbox WHERE lease_owner IS NOT NULL ORDER BY lease_owner`),
+    releaseOutboxLeases: p('UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?'),
     releaseLeases: p(
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = ?',
     ),
