@@ -173,6 +173,23 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
       ),
     );
   }
+  if (h.notices?.length) {
+    line();
+    line('Notices (Slack, email)');
+    out += indent(
+      table(
+        ['KIND', 'TO', 'STATE', 'DELIVERIES'],
+        h.notices.map((n) => [
+          n.kind,
+          n.owner || '-',
+          n.attempts > 1 ? `${n.state} (${n.attempts} tries)` : n.state,
+          n.deliveries
+            .map((d) => `${d.channel}:${d.recipient} ${d.state}${d.error ? ` (${short(d.error, 40)})` : ''}`)
+            .join(', ') || '-',
+        ]),
+      ),
+    );
+  }
   return out;
 }
 

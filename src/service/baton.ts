@@ -31,6 +31,7 @@ import { closeChannels, openChannels } from '../channels/setup.ts';
 import { channelReach } from '../channels/reach.ts';
 import { Dispatcher } from '../channels/dispatcher.ts';
 import type { Channel } from '../channels/port.ts';
+import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 
 export interface OpenOptions {
@@ -188,7 +189,8 @@ export class Baton {
 
   async get(id: string): Promise<HandoffView> {
     const s = await this.snapshot(id);
-    return handoffView(s, await this.store.events(id));
+    const notices = this.channels.length > 0 ? await noticesOf(this.store, id) : [];
+    return handoffView(s, await this.store.events(id), notices);
   }
 
   async list(filter: HandoffFilter) {

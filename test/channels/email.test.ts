@@ -6,6 +6,9 @@ import { startChannels } from '../support/channels.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 import { waitFor } from '../http/helpers.ts';
 import { hashLinkToken, LinkIssuer } from '../../src/channels/links.ts';
+import { handoffView as handoffViewSchema } from '../../src/server/schemas.ts';
+import { renderHandoff } from '../../src/cli/show.ts';
+import type { HandoffView } from '../../src/service/views.ts';
 
 let smtp: TestSmtp;
 let env: Awaited<ReturnType<typeof startChannels>>;
@@ -240,5 +243,20 @@ describe('email', () => {
       attempts: 1,
       error: expect.stringMatching(/550/),
     });
+    // The API and `baton show` tell what became of each notice.
+    const res = await fetch(`${env.url}/v1/handoffs/${r2.id}`);
+    const view = (await res.json()) as HandoffView;
+    expect(handoffViewSchema.safeParse(view).error).toBeUndefined();
+    expect(view.notices).toEqual([
+      expect.objectContaining({
+        kind: 'approval',
+        owner: 'role:sales-manager',
+        state: 'done',
+        deliveries: [expect.objectContaining({ channel: 'email', recipient: 'sam', state: 'failed' })],
+      }),
+    ]);
+    expect(renderHandoff(view)).toMatch(
+      /Notices \(Slack, email\)\n.*\n +approval +role:sales-manager +done +email:sam failed \(SMTP refused the message \(550\)\)/,
+    );
   });
 });
