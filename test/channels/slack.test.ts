@@ -14,6 +14,18 @@ import {
 import { waitFor } from '../http/helpers.ts';
 import { signSlack, verifySlackSignature } from '../../src/connectors/slack/signature.ts';
 
+const SUGGEST_FLOW = `id: suggest
+name: Suggest test
+boundary: { from: team:marketing, to: team:sales-ops }
+input: { type: object, required: [id], properties: { id: { type: string } } }
+idempotencyKey: input.id
+decide:
+  otherwise: { owner: team:smb-sales }
+actions: []
+mode: suggest
+handoff: { to: "\${decision.owner}", fallbackOwner: team:sales-ops }
+`;
+
 let slack: FakeSlack;
 let env: Awaited<ReturnType<typeof startChannels>>;
 
@@ -240,6 +252,58 @@ describe('Slack', () => {
         .of('chat.update')
         .some((c) => c.args.ts === '9.1' && /Accepted by kim via slack/.test(String(c.args.text))),
     );
+  });
+
+  it('suggest mode: Change owner… opens a modal whose submission approves with the corrected owner', async () => {
+    await env.close();
+    env = await startChannels({ slackApiUrl: slack.url }, { 'flows/suggest.yaml': SUGGEST_FLOW });
+    const r = await env.baton.send('suggest', { id: 'G1' }, { kind: 'system', id: 't' });
+    await waitFor(async () => (await env.baton.approvals('pending', r.id)).length === 1);
+    const [approval] = await env.baton.approvals('pending', r.id);
+    expect(approval!.kind).toBe('decision');
+    // The router (team:sales-ops: ops, managed by sam) is asked; both are on Slack.
+    await waitFor(async () => slack.of('chat.postMessage').length === 2);
+    const buttons = JSON.stringify(slack.of('chat.postMessage')[0]!.args.blocks);
+    expect(buttons).toContain('baton_edit');
+    await interact(
+      blockAction({ user: 'U0OPS', actionId: 'baton_edit', value: approval!.id, triggerId: 'trig-2' }),
+    );
+    await waitFor(async () => slack.of('views.open').length === 1);
+    const view = slack.of('views.open')[0]!.args.view as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe('baton_edit');
+    const bad = await interact(
+      viewSubmission({
+        user: 'U0OPS',
+        callbackId: 'baton_edit',
+        metadata: view.private_metadata,
+        values: { owner: 'nobody' },
+      }),
+    );
+    expect(bad.body).toMatchObject({
+      response_action: 'errors',
+      errors: { owner: expect.stringMatching(/not an owner/) },
+    });
+    const ok = await interact(
+      viewSubmission({
+        user: 'U0OPS',
+        callbackId: 'baton_edit',
+        metadata: view.private_metadata,
+        values: { owner: 'team:enterprise-sales', comment: 'big account' },
+      }),
+    );
+    expect(ok.body).toEqual({});
+    expect(await env.baton.store.approval(approval!.id)).toMatchObject({
+      state: 'approved',
+      decidedBy: { label: 'human', user: 'ops', via: 'slack' },
+    });
+    await waitFor(async () => (await env.baton.snapshot(r.id)).handoff.state === 'handed_off');
+    const snap = await env.baton.snapshot(r.id);
+    expect(snap.handoff.owner).toBe('team:enterprise-sales');
+    const overridden = (await env.baton.store.events(r.id)).find((e) => e.type === 'overridden')!;
+    expect(overridden).toMatchObject({
+      actor: { id: 'ops', via: 'slack' },
+      data: { owner: 'team:enterprise-sales' },
+    });
   });
 
   it('answers the Events API url_verification challenge, signed only', async () => {
