@@ -4,13 +4,13 @@
 // lease, then resumed. Nothing acknowledged may be lost, no effect may repeat, the audit chain
 // must verify, and the paused worker's late commits must be refused (fencing).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { ROOT, tempProject } from './support/project.ts';
-import { freePort, kill, startServe, type ServerProcess } from './support/server.ts';
+import { freePort, kill, startServe, startWorker, type ServerProcess } from './support/server.ts';
 import { dropSchema, freshSchema, schemaUrl, TEST_URL } from '../src/store/postgres/testing.ts';
 import { Baton } from '../src/service/baton.ts';
 import { sinkFlow } from './support/sink-flow.ts';
@@ -51,44 +51,18 @@ class Sink {
   }
 }
 
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-}
-
 const sink = new Sink();
 const schema = freshSchema();
 const env = { BATON_DATABASE_URL: schemaUrl(schema) };
 const project = tempProject();
-const workers: Worker[] = [];
+const workers: ServerProcess[] = [];
 let api: ServerProcess | undefined;
 let db: pg.Pool | undefined;
 
-function startWorker(): Worker {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/baton.js'), 'worker', '--project', project.dir],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const w = { child, output: () => out };
+async function worker(): Promise<ServerProcess> {
+  const w = await startWorker(project.dir, env);
   workers.push(w);
   return w;
-}
-
-/** Resolves once the worker has printed its banner (its store is open and it is claiming). */
-async function ready(w: Worker): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!w.output().includes('Baton worker ')) {
-    if (w.child.exitCode !== null) throw new Error(`baton worker exited:\n${w.output()}`);
-    if (Date.now() > deadline) throw new Error(`baton worker did not start:\n${w.output()}`);
-    await sleep(50);
-  }
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
@@ -184,10 +158,7 @@ describe('chaos test on PostgreSQL', () => {
     await db!.query('SELECT 1');
     api = await startServe(project.dir, await freePort(), env, ['--no-worker']);
     const token = operatorToken();
-    const victim = startWorker();
-    const sleeper = startWorker();
-    startWorker();
-    await Promise.all(workers.map(ready));
+    const [victim, sleeper] = await Promise.all([worker(), worker(), worker()]);
 
     const acknowledged = new Map<string, { flow: string; key: string }>();
     const keys = Array.from({ length: TOTAL }, (_, i) => ({
@@ -215,7 +186,7 @@ describe('chaos test on PostgreSQL', () => {
     await until(TOTAL * 0.2);
     await stopProcess(victim.child);
     await sleep(300);
-    await ready(startWorker());
+    await worker();
 
     // SIGSTOP another mid-load, for longer than its lease.
     await until(TOTAL * 0.4);

@@ -2,7 +2,7 @@
 // readiness, and a restart that keeps everything.
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempProject } from './support/project.ts';
-import { freePort, kill, startServe } from './support/server.ts';
+import { freePort, kill, startServe, startWorker } from './support/server.ts';
 import { dropSchema, freshSchema, schemaUrl } from '../src/store/postgres/testing.ts';
 
 const schema = freshSchema();
@@ -46,10 +46,8 @@ describe('baton serve on PostgreSQL', () => {
 
 describe('scale-out on PostgreSQL: an API process and separate workers', () => {
   it('serve --no-worker takes intake; two `baton worker` processes hand every handoff off once', async () => {
-    const { spawn } = await import('node:child_process');
     const { appendFileSync } = await import('node:fs');
     const path = await import('node:path');
-    const { ROOT } = await import('./support/project.ts');
     const own = freshSchema();
     const p = tempProject();
     appendFileSync(
@@ -58,12 +56,7 @@ describe('scale-out on PostgreSQL: an API process and separate workers', () => {
     );
     const env = { BATON_DATABASE_URL: schemaUrl(own) };
     const api = await startServe(p.dir, await freePort(), env, ['--no-worker']);
-    const workers = [1, 2].map(() =>
-      spawn(process.execPath, [path.join(ROOT, 'bin/baton.js'), 'worker', '--project', p.dir], {
-        env: { ...process.env, ...env },
-        stdio: 'ignore',
-      }),
-    );
+    const workers = await Promise.all([1, 2].map(() => startWorker(p.dir, env)));
     try {
       const ids = await Promise.all(
         Array.from({ length: 30 }, async (_, i) => {
@@ -93,10 +86,7 @@ describe('scale-out on PostgreSQL: an API process and separate workers', () => {
       const audit = (await (await fetch(`${api.url}/v1/audit/verify`)).json()) as { ok: boolean };
       expect(audit.ok).toBe(true);
     } finally {
-      for (const w of workers) w.kill('SIGTERM');
-      await Promise.all(
-        workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))),
-      );
+      await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));
       await kill(api, 'SIGTERM');
       p.cleanup();
       await dropSchema(own);

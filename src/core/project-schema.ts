@@ -62,7 +62,12 @@ export const projectSchema = z.strictObject({
       leaseMs: z.int().min(1000).default(30_000),
       batchSize: z.int().min(1).max(5000).default(200),
       pollMs: z.int().min(10).default(1000),
+      shutdownGraceMs: z
+        .int()
+        .min(0)
+        .default(10_000)
+        .describe('On SIGTERM, how long running steps may finish before their leases are released'),
     })
-    .default({ leaseMs: 30_000, batchSize: 200, pollMs: 1000 }),
+    .default({ leaseMs: 30_000, batchSize: 200, pollMs: 1000, shutdownGraceMs: 10_000 }),
 });
 export type ProjectDef = z.infer<typeof projectSchema>;

@@ -4,7 +4,7 @@
 // its lease cannot change what another worker now owns.
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { BatonError, errorText } from '../core/errors.ts';
+import { BatonError, errorText, isBatonError } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
 import { jsonProblems } from '../core/json-safe.ts';
 import { agentOwner } from '../core/owner.ts';
@@ -32,6 +32,8 @@ export interface EngineOptions {
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /** How long a graceful stop waits for running steps before it releases their leases. */
+  shutdownGraceMs?: number;
   /** Test hook: called at named crash points (see docs/durability.md). */
   crashPoint?: (name: string) => void;
 }
@@ -55,6 +57,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private readonly leaseMs: number;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly shutdownGraceMs: number;
   private readonly crashPoint: (name: string) => void;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -74,6 +77,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     this.leaseMs = o.leaseMs ?? 30_000;
     this.batchSize = o.batchSize ?? 200;
     this.pollMs = o.pollMs ?? 1000;
+    this.shutdownGraceMs = o.shutdownGraceMs ?? 10_000;
     this.crashPoint = o.crashPoint ?? (() => {});
     const shape = o.store.batching ?? { maxBatch: 1000, maxInFlight: 1 };
     this.committer = new GroupCommitter(o.store, shape.maxBatch, shape.maxInFlight);
@@ -211,17 +215,32 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     }
   }
 
-  /** Graceful stop: claims nothing more, lets running steps finish (their leases are released). */
-  async stop(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Graceful stop: claims nothing more and lets running steps finish within the grace period.
+   * Then every lease this worker still holds is released, so other workers resume those
+   * handoffs at once instead of after the lease expires; a step still running past the grace
+   * period is fenced (its commit is refused) and its external call, if any, is an unknown
+   * outcome handled like after a crash.
+   */
+  async stop(graceMs = this.shutdownGraceMs): Promise<void> {
+    const wasRunning = !this.stopped;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.unsubscribeWake?.().catch(() => {});
     this.unsubscribeWake = undefined;
     await Promise.allSettled(this.companions.map((c) => c.stop()));
     const all = Promise.allSettled([...this.inFlight.values()]);
-    const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((r) => (timer = setTimeout(r, graceMs)));
     await Promise.race([all, timeout]);
+    clearTimeout(timer);
     this.shutdown.abort();
+    if (!wasRunning) return;
+    try {
+      await this.store.releaseLeases(this.workerId);
+    } catch (e) {
+      process.emitWarning(`baton: could not release this worker's leases on stop: ${errorText(e)}`);
+    }
   }
 
   /** Look for due work now (after a command made a handoff runnable, or a timer is due). */
@@ -340,6 +359,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     call: ExternalCall | undefined,
   ): Promise<HandoffSnapshot | undefined> {
     const h = w.handoff;
+    const held = h.leaseUntil;
     h.wakeAt = computeWake(w, flow);
     if (!call) {
       delete h.leaseOwner;
@@ -348,7 +368,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       h.leaseUntil = w.now + this.leaseMs;
     }
     const commit = this.seal(w);
-    const outcome = await this.committer.submit(commit);
+    const outcome = await this.submitWhileLeased(commit, held);
     if (!outcome.ok) return undefined;
     this.emit('committed', commit);
     return snapshotOf(commit, w);
@@ -360,6 +380,27 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     const outbox = outboxOf(w, this.rt);
     if (outbox.length > 0) commit.outbox = outbox;
     return commit;
+  }
+
+  /**
+   * A worker step whose store is briefly away (a database restart, a failover) is committed
+   * again while the lease still holds: the step, and above all the outcome of an external call
+   * it records, is kept rather than left to become an unknown outcome. Safe to repeat: the
+   * commit names the revision it read, so one that did land the first time is refused.
+   */
+  private async submitWhileLeased(
+    commit: HandoffCommit,
+    leaseUntil: number | undefined,
+  ): Promise<CommitOutcome> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await this.committer.submit(commit);
+      } catch (e) {
+        const away = isBatonError(e) && e.code === 'store_error' && e.retryable;
+        if (!away || leaseUntil === undefined || Date.now() + delay >= leaseUntil - 1000) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private async callAction(snap: HandoffSnapshot, actionId: string): Promise<Outcome> {

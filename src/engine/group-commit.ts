@@ -5,6 +5,7 @@
 // Coalescing: when a handoff's next step is submitted while its previous step is still queued,
 // the two become one commit (the row is written once, with both steps' events). Both callers
 // learn the outcome of the merged commit, and neither is told "done" before it is durable.
+import { isBatonError } from '../core/errors.ts';
 import type { CommitOutcome, HandoffCommit, Store } from '../store/port.ts';
 
 interface Pending {
@@ -83,8 +84,9 @@ export class GroupCommitter {
         for (const w of p.waiters) w.resolve(outcomes[i]!);
       });
     } catch (e) {
-      if (batch.length === 1) {
-        for (const w of batch[0]!.waiters) w.reject(e);
+      // A store that is away fails every commit alike: no point isolating one.
+      if (batch.length === 1 || (isBatonError(e) && e.code === 'store_error' && e.retryable)) {
+        for (const p of batch) for (const w of p.waiters) w.reject(e);
         return;
       }
       // One bad commit must not sink the others: retry them one by one to isolate it.

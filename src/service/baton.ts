@@ -126,6 +126,7 @@ export class Baton {
       leaseMs: o.leaseMs ?? project.def.worker.leaseMs,
       batchSize: project.def.worker.batchSize,
       pollMs: o.pollMs ?? project.def.worker.pollMs,
+      shutdownGraceMs: project.def.worker.shutdownGraceMs,
       ...(o.crashPoint ? { crashPoint: o.crashPoint } : {}),
     });
     const baton = new Baton(project, store, engine, directory, registry, versions);

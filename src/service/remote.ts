@@ -4,7 +4,7 @@
 // engine thread, which owns the writing connection and the worker.
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
-import { BatonError, fromWire } from '../core/errors.ts';
+import { BatonError, errorText, fromWire } from '../core/errors.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
 import type { HandoffCommit, Store } from '../store/port.ts';
@@ -42,10 +42,15 @@ export class RemoteBaton implements BatonApi {
     this.store = store;
     this.worker = worker;
     worker.on('message', (m: FromEngine) => this.receive(m));
-    worker.on('error', (e) => this.failAll(e));
+    // An uncaught error ends the thread: keep it, so the exit says why.
+    let cause = '';
+    worker.on('error', (e) => {
+      cause = `: ${e.stack ?? errorText(e)}`;
+      this.failAll(e);
+    });
     worker.on('exit', (code) => {
       if (this.closed || this.closing) return;
-      const e = new BatonError('store_error', `the engine thread exited (${code})`);
+      const e = new BatonError('store_error', `the engine thread exited (${code})${cause}`);
       this.failAll(e);
       this.closed = true;
       void this.store.close();

@@ -65,3 +65,24 @@ export async function kill(p: ServerProcess, signal: NodeJS.Signals = 'SIGKILL')
   p.child.kill(signal);
   await exited;
 }
+
+/** Spawns `baton worker` and resolves once it has printed its banner (store open, claiming). */
+export async function startWorker(dir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/baton.js'), 'worker', '--project', dir], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('Baton worker ')) {
+    if (child.exitCode !== null) throw new Error(`baton worker exited (${child.exitCode}):\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`baton worker did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: '', child, output: () => out };
+}

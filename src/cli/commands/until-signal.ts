@@ -4,6 +4,9 @@ import type { Session } from '../session.ts';
 
 export function untilSignal(s: Session, shutdown: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    // The engine's own timers are unref'd and a database that is away holds no connection: this
+    // handle keeps a worker alive until it is told to stop.
+    const alive = setInterval(() => {}, 1 << 30);
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -12,10 +15,12 @@ export function untilSignal(s: Session, shutdown: () => Promise<void>): Promise<
       }
       stopping = true;
       s.err(`\n${signal}: stopping (finishing running steps)…\n`);
-      shutdown().then(() => {
-        s.err('stopped\n');
-        resolve();
-      }, reject);
+      shutdown()
+        .finally(() => clearInterval(alive))
+        .then(() => {
+          s.err('stopped\n');
+          resolve();
+        }, reject);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

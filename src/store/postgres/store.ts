@@ -43,6 +43,7 @@ import {
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS } from './migrate.ts';
 import { toPositional } from './sql.ts';
+import { isUnavailable } from './unavailable.ts';
 
 type Row = Record<string, unknown>;
 type Client = pg.PoolClient;
@@ -210,8 +211,11 @@ export class PostgresStore implements Store {
         '-c idle_in_transaction_session_timeout=10000',
       ].join(' '),
     });
-    // An idle connection that breaks (server restart) is replaced on the next checkout.
+    // An idle connection that breaks (server restart) is replaced on the next checkout. A
+    // checked-out one that breaks between statements emits 'error' on the client, which would
+    // end the process: its next statement fails instead, and the transaction releases it broken.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresStore(pool, schema, connectionString);
     try {
       await store.migrate();
@@ -237,11 +241,22 @@ export class PostgresStore implements Store {
   }
 
   private async rows(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(toPositional(sql), params as unknown[])).rows as Row[];
+    return (await this.run(toPositional(sql), params)).rows as Row[];
+  }
+
+  /** One statement outside a transaction; a database that is away is a retryable store_error. */
+  private async run(text: string | pg.QueryConfig, values?: readonly unknown[]): Promise<pg.QueryResult> {
+    try {
+      return typeof text === 'string'
+        ? await this.pool.query(text, values as unknown[] | undefined)
+        : await this.pool.query(text);
+    } catch (e) {
+      throw storeError(e);
+    }
   }
 
   async publishFlow(row: FlowVersionRow): Promise<void> {
-    await this.pool.query(
+    await this.run(
       `INSERT INTO flow_versions (version, flow_id, name, def, source, published_at)
         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (version) DO NOTHING`,
       [row.version, row.flowId, row.name, JSON.stringify(row.def), row.source, row.publishedAt],
@@ -369,7 +384,7 @@ export class PostgresStore implements Store {
 
   /** Snapshots with their actions, approvals and ledger, read in three statements. */
   private async snapshotsOf(
-    c: Client | pg.Pool,
+    c: { query(q: pg.QueryConfig): Promise<pg.QueryResult> },
     handoffs: readonly HandoffRecord[],
   ): Promise<HandoffSnapshot[]> {
     if (handoffs.length === 0) return [];
@@ -413,12 +428,12 @@ export class PostgresStore implements Store {
   }
 
   async releaseLeases(worker: string): Promise<number> {
-    const res = await this.pool.query(
+    const res = await this.run(
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = $1',
       [worker],
     );
     // Notices the dead worker was delivering are taken over at once too.
-    const notices = await this.pool.query(
+    const notices = await this.run(
       'UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1',
       [worker],
     );
@@ -433,7 +448,7 @@ export class PostgresStore implements Store {
   async get(id: string): Promise<HandoffSnapshot | undefined> {
     const [r] = await this.rows('SELECT * FROM handoffs WHERE id = ?', [id]);
     if (!r) return undefined;
-    const [s] = await this.snapshotsOf(this.pool, [rowToHandoff(r)]);
+    const [s] = await this.snapshotsOf({ query: (q) => this.run(q) }, [rowToHandoff(r)]);
     return s;
   }
 
@@ -501,7 +516,7 @@ export class PostgresStore implements Store {
   }
 
   async createToken(t: TokenRow) {
-    await this.pool.query(
+    await this.run(
       'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt],
     );
@@ -513,10 +528,10 @@ export class PostgresStore implements Store {
   }
 
   async revokeToken(id: string, at: number) {
-    const res = await this.pool.query(
-      'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
-      [at, id],
-    );
+    const res = await this.run('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
+      at,
+      id,
+    ]);
     return (res.rowCount ?? 0) > 0;
   }
 
@@ -526,7 +541,7 @@ export class PostgresStore implements Store {
 
   async claimOutbox(o: ClaimOptions): Promise<OutboxRecord[]> {
     if (o.limit <= 0) return [];
-    const res = await this.pool.query({
+    const res = await this.run({
       name: 'baton_claim_outbox',
       text: `WITH due AS (
           SELECT id FROM outbox WHERE next_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
@@ -542,7 +557,7 @@ export class PostgresStore implements Store {
     worker: string,
     change: Pick<OutboxRecord, 'state' | 'attempts' | 'nextAt'> & { error?: string },
   ): Promise<boolean> {
-    const res = await this.pool.query(
+    const res = await this.run(
       `UPDATE outbox SET state = $1, attempts = $2, next_at = $3, error = $4, lease_owner = NULL,
         lease_until = NULL WHERE id = $5 AND lease_owner = $6`,
       [change.state, change.attempts, change.nextAt, change.error ?? null, id, worker],
@@ -559,7 +574,7 @@ export class PostgresStore implements Store {
   }
 
   async putDelivery(d: DeliveryRecord): Promise<void> {
-    await this.pool.query(
+    await this.run(
       `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')}) VALUES (${dollars(DELIVERY_COLUMNS.length)})
         ON CONFLICT (outbox_id, channel, recipient) DO UPDATE SET approval_id = excluded.approval_id,
         state = excluded.state, attempts = excluded.attempts, ref = excluded.ref, error = excluded.error,
@@ -577,7 +592,7 @@ export class PostgresStore implements Store {
   }
 
   async createLink(l: LinkRecord): Promise<void> {
-    await this.pool.query(
+    await this.run(
       `INSERT INTO links (${LINK_COLUMNS.join(', ')}) VALUES (${dollars(LINK_COLUMNS.length)})`,
       linkToRow(l),
     );
@@ -597,12 +612,12 @@ export class PostgresStore implements Store {
   }
 
   async releaseLink(hash: string, usedAt: number): Promise<void> {
-    await this.pool.query('UPDATE links SET used_at = NULL WHERE hash = $1 AND used_at = $2', [hash, usedAt]);
+    await this.run('UPDATE links SET used_at = NULL WHERE hash = $1 AND used_at = $2', [hash, usedAt]);
   }
 
   async rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
-    await this.pool.query('DELETE FROM seen_requests WHERE at < $1', [forgetBefore]);
-    const res = await this.pool.query(
+    await this.run('DELETE FROM seen_requests WHERE at < $1', [forgetBefore]);
+    const res = await this.run(
       'INSERT INTO seen_requests (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
       [key, at],
     );
@@ -643,7 +658,9 @@ export class PostgresStore implements Store {
   /** Runs `fn` in one transaction; retried from the start after a deadlock. */
   private async transaction<T>(fn: (c: Client) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const c = await this.pool.connect();
+      const c = await this.pool.connect().catch((e: unknown) => {
+        throw storeError(e);
+      });
       let broken = false;
       try {
         await c.query('BEGIN');
@@ -656,7 +673,7 @@ export class PostgresStore implements Store {
         });
         const code = (e as { code?: unknown }).code;
         if (attempt < ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw e;
+        throw storeError(e);
       } finally {
         c.release(broken);
       }
@@ -690,8 +707,19 @@ export class PostgresStore implements Store {
 
   /** For tests that tamper with the audit log on purpose. */
   async unsafeExec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await this.run(sql);
   }
+}
+
+/** A driver error that means the database is away becomes a retryable store_error. */
+function storeError(e: unknown): unknown {
+  if (!isUnavailable(e)) return e;
+  return new BatonError('store_error', `PostgreSQL is not available: ${(e as Error).message}`, {
+    fault: 'system',
+    retryable: true,
+    retryAfterMs: 1000,
+    cause: e,
+  });
 }
 
 /** Inserts new handoffs; a taken (flow, idempotency key) is a duplicate naming the holder. */
