@@ -78,6 +78,7 @@ async function send(url: string, flow: string, key: string, failures: { n: numbe
       // Only the database being away may refuse an intake, and it says so (never a bare 500).
       expect(r.status, text).toBe(503);
       expect(text).toContain('store_error');
+      expect(r.headers.get('retry-after')).toBe('1');
     } catch (e) {
       if (e instanceof Error && e.name === 'AssertionError') throw e;
     }

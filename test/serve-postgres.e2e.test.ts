@@ -30,7 +30,9 @@ describe('baton serve on PostgreSQL', () => {
       if (state !== 'handed_off') await new Promise((res) => setTimeout(res, 50));
     }
     expect(state).toBe('handed_off');
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ok: true, store: { kind: 'postgres' } });
     await kill(server);
     server = await startServe(project.dir, await freePort(), env);
     const view = (await (await fetch(`${server.url}/v1/handoffs/${id}`)).json()) as {

@@ -98,6 +98,7 @@ export interface WireError {
   code?: ErrorCode;
   details?: ErrorDetail[];
   retryable?: boolean;
+  retryAfterMs?: number;
 }
 
 export function toWire(e: unknown): WireError {
@@ -106,6 +107,7 @@ export function toWire(e: unknown): WireError {
     w.code = e.code;
     w.details = e.details;
     w.retryable = e.retryable;
+    if (e.retryAfterMs !== undefined) w.retryAfterMs = e.retryAfterMs;
   }
   return w;
 }
@@ -115,5 +117,6 @@ export function fromWire(w: WireError | undefined, fallback: ErrorCode): BatonEr
   return new BatonError(w?.code ?? fallback, w?.message ?? 'the other thread failed', {
     details: w?.details ?? [],
     retryable: w?.retryable ?? false,
+    ...(w?.retryAfterMs !== undefined ? { retryAfterMs: w.retryAfterMs } : {}),
   });
 }

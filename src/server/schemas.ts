@@ -310,6 +310,14 @@ export const auditVerify = z.object({
 });
 
 export const okResponse = z.object({ ok: z.boolean() });
+
+export const readyResponse = z.object({
+  ok: z.boolean(),
+  store: z.object({
+    kind: z.enum(['sqlite', 'postgres']),
+    ms: z.number().describe('How long the store took to answer a trivial query'),
+  }),
+});
 export const metricsSummaryResponse = json.describe('Latency, rework, escalation, cost and load figures');
 export const streamEvent = z.object({
   id: z.string(),

@@ -37,7 +37,7 @@ describe('operations endpoints', () => {
   it('/healthz and /readyz; readyz says 503 when the store does not answer', async () => {
     s = await startTemp();
     expect((await s.call('GET', '/healthz')).body).toEqual({ ok: true });
-    expect((await s.call('GET', '/readyz')).body).toEqual({ ok: true });
+    expect((await s.call('GET', '/readyz')).body).toMatchObject({ ok: true, store: { kind: 'sqlite' } });
     vi.spyOn(s.baton.store, 'query').mockRejectedValue(new Error('database is locked'));
     const down = await s.call('GET', '/readyz');
     expect(down.status).toBe(503);

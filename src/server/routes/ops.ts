@@ -3,7 +3,7 @@
 import { BatonError } from '../../core/errors.ts';
 import { metricsSummary } from '../../metrics/summary.ts';
 import { defineRoute, type Route } from '../route.ts';
-import { metricsSummaryResponse, okResponse, summaryQuery } from '../schemas.ts';
+import { metricsSummaryResponse, okResponse, readyResponse, summaryQuery } from '../schemas.ts';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -25,14 +25,15 @@ export function opsRoutes(prom: { text(): Promise<string>; contentType: string }
       url: '/readyz',
       access: 'public',
       tag: 'ops',
-      summary: 'The store answers (503 when it does not)',
-      response: { description: 'Ready', schema: okResponse },
+      summary: 'The store answers (503 when it does not): which store, and how fast it answered',
+      response: { description: 'Ready', schema: readyResponse },
       errors: [503],
       async handler({ baton }) {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS);
         });
+        const started = performance.now();
         try {
           await Promise.race([baton.store.query('SELECT 1'), timeout]);
         } catch (e) {
@@ -43,7 +44,8 @@ export function opsRoutes(prom: { text(): Promise<string>; contentType: string }
         } finally {
           clearTimeout(timer);
         }
-        return { ok: true };
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        return { ok: true, store: { kind: baton.store.kind, ms } };
       },
     }),
     defineRoute({

@@ -164,6 +164,16 @@ describe('storage URLs', () => {
     expect(parseUrl('postgresql://h/db').schema).toBeUndefined();
   });
 
+  it('takes ?pool= (connections per process) off the URL', () => {
+    expect(parseUrl('postgres://h/db?pool=4&schema=s')).toEqual({
+      connectionString: 'postgres://h/db',
+      schema: 's',
+      pool: 4,
+    });
+    expect(() => parseUrl('postgres://h/db?pool=0')).toThrow(/pool "0"/);
+    expect(() => parseUrl('postgres://h/db?pool=many')).toThrow(/storage URL pool/);
+  });
+
   it('names the field of a bad URL, without the password', () => {
     expect(() => parseUrl('postgres://u:secret@h/db?schema=a;drop')).toThrow(/schema "a;drop"/);
     expect(() => parseUrl('postgres://u:secret@h:notaport/db')).toThrow(/u:\*\*\*@h/);

@@ -198,10 +198,10 @@ export class PostgresStore implements Store {
 
   /** Connects, creates the schema if asked and applies pending migrations. */
   static async open(options: PostgresOptions): Promise<PostgresStore> {
-    const { connectionString, schema } = parseUrl(options.url);
+    const { connectionString, schema, pool: size } = parseUrl(options.url);
     const pool = new pg.Pool({
       connectionString,
-      max: options.max ?? 10,
+      max: options.max ?? size ?? 10,
       types: TYPES,
       // A process stopped inside a transaction (SIGSTOP, a frozen VM) must not hold the checkpoint
       // lock and stall every commit: the server ends such a session after 10 s, its transaction
@@ -830,7 +830,11 @@ function lockKey(name: string): number {
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** Splits `?schema=NAME` off a postgres URL (the driver does not know it). */
-export function parseUrl(url: string): { connectionString: string; schema: string | undefined } {
+export function parseUrl(url: string): {
+  connectionString: string;
+  schema: string | undefined;
+  pool?: number;
+} {
   let u: URL;
   try {
     u = new URL(url);
@@ -853,7 +857,22 @@ export function parseUrl(url: string): { connectionString: string; schema: strin
     );
   }
   u.searchParams.delete('schema');
-  return { connectionString: u.toString(), schema };
+  const poolParam = u.searchParams.get('pool');
+  u.searchParams.delete('pool');
+  let pool: number | undefined;
+  if (poolParam !== null) {
+    pool = Number(poolParam);
+    if (!Number.isInteger(pool) || pool < 1 || pool > 1000) {
+      throw new BatonError(
+        'project_invalid',
+        `storage URL pool "${poolParam}" is not a number from 1 to 1000`,
+        {
+          details: [{ path: 'storage.pool', message: 'connections per process, e.g. ?pool=10' }],
+        },
+      );
+    }
+  }
+  return { connectionString: u.toString(), schema, ...(pool !== undefined ? { pool } : {}) };
 }
 
 /** The URL without its password, for messages. */
