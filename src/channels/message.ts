@@ -38,7 +38,8 @@ export function messageFor(notice: OutboxRecord, h: HandoffRecord, approval?: Ap
     if (approval.timeoutAt)
       lines.push(`Times out ${new Date(approval.timeoutAt).toISOString()} (${approval.onTimeout})`);
     lines.push(closedLine(approval) ?? '');
-    const subject = `${KIND_TITLE.approval}: ${approval.summary}`;
+    // An approval reminder (remindBefore) reads as a reminder, with the same buttons.
+    const subject = `${notice.kind === 'reminder' ? 'Reminder, approval needed' : KIND_TITLE.approval}: ${approval.summary}`;
     return {
       subject,
       lines: lines.filter(Boolean),
@@ -57,7 +58,7 @@ export function messageFor(notice: OutboxRecord, h: HandoffRecord, approval?: Ap
 export function closedLine(a: ApprovalRecord): string | undefined {
   if (a.state === 'pending') return undefined;
   const by = a.decidedBy;
-  const who = by?.user ? ` by ${by.user}` : '';
+  const who = by?.user ? ` by ${by.user}${by.for ? ` for ${by.for}` : ''}` : '';
   const via = by?.via ? ` via ${by.via}` : '';
   const label = by && by.label !== 'human' ? ` (${by.label})` : '';
   const state = a.state.replace('_', ' ');

@@ -42,7 +42,7 @@ export type HandoffCommand =
 export interface Decision {
   decision: 'approve' | 'reject';
   comment?: string;
-  edits?: { owner?: string };
+  edits?: { owner?: string; params?: Record<string, unknown> };
 }
 
 export interface DecideResult {

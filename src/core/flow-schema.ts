@@ -1,7 +1,7 @@
 // The flow file format (SPEC §2) as zod schemas. The same schemas validate flow files and
 // produce the published JSON Schema (`baton schema flow`), so the two never disagree.
 import { z } from 'zod';
-import { isDuration } from './duration.ts';
+import { isDuration, parseDuration } from './duration.ts';
 import { isOwnerRef } from './owner.ts';
 
 const id = z
@@ -35,13 +35,43 @@ export const approvalLevelSchema = z.strictObject({
   when: cel.optional().describe('The level applies only when this holds'),
 });
 
-export const approvalSchema = z.strictObject({
-  when: cel.optional().describe('Approval is required when this holds (default: always)'),
-  levels: z.array(approvalLevelSchema).min(1),
-  timeout: duration.optional(),
-  onTimeout: z.enum(['escalate', 'approve', 'reject']).default('escalate'),
-  onReject: z.enum(['stop', 'skip']).default('stop'),
-});
+export const approvalSchema = z
+  .strictObject({
+    when: cel.optional().describe('Approval is required when this holds (default: always)'),
+    levels: z.array(approvalLevelSchema).min(1),
+    timeout: duration.optional(),
+    remindBefore: z
+      .array(duration)
+      .min(1)
+      .optional()
+      .describe(
+        'Remind the approvers who have not voted this long before the timeout, e.g. [1h, 15m] (Baton inbox); needs `timeout`',
+      ),
+    onTimeout: z.enum(['escalate', 'approve', 'reject']).default('escalate'),
+    onReject: z.enum(['stop', 'skip']).default('stop'),
+  })
+  .superRefine((a, ctx) => {
+    if (!a.remindBefore) return;
+    if (a.timeout === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remindBefore'],
+        message: 'reminders come before the `timeout`: set one',
+      });
+      return;
+    }
+    const timeout = parseDuration(a.timeout);
+    a.remindBefore.forEach((r, i) => {
+      const before = parseDuration(r);
+      if (before === undefined || timeout === undefined) return; // the duration check reports it
+      if (before >= timeout)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remindBefore', i],
+          message: `must be shorter than the timeout (${a.timeout})`,
+        });
+    });
+  });
 export type ApprovalDef = z.infer<typeof approvalSchema>;
 
 export const actionSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // The project file `baton.yaml` (SPEC §2) as zod schemas.
 import { z } from 'zod';
 import { isOwnerRef } from './owner.ts';
+import { isInstant } from './delegation.ts';
 
 const personId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits, ".", "_", "@", "-"');
 
@@ -16,6 +17,10 @@ export const personSchema = z.strictObject({
   email: z.string().optional(),
   slack: z.string().optional(),
   roles: z.array(z.string()).default([]),
+  admin: z
+    .boolean()
+    .optional()
+    .describe('Receives the first-run admin token (default: the first person listed)'),
 });
 export type Person = z.infer<typeof personSchema>;
 
@@ -26,6 +31,20 @@ export const teamSchema = z.strictObject({
   manager: personId.optional(),
 });
 export type Team = z.infer<typeof teamSchema>;
+
+const instant = z
+  .string()
+  .refine(isInstant, 'a date like 2026-12-24 (the whole day, UTC) or an ISO time like 2026-12-24T18:00:00Z');
+
+/** Who stands in for whom while away (see delegation.ts). */
+export const delegationSchema = z.strictObject({
+  from: personId.describe('The person who is away'),
+  to: personId.describe('Who approves and accepts in their place'),
+  since: instant.optional().describe('From when (default: now)'),
+  until: instant.describe('Until when (a date: through that day, UTC)'),
+  flows: z.array(z.string()).min(1).optional().describe('Only for these flows (default: every flow)'),
+});
+export type Delegation = z.infer<typeof delegationSchema>;
 
 export const projectSchema = z.strictObject({
   storage: z.string().default('sqlite:./data/baton.db'),
@@ -50,6 +69,7 @@ export const projectSchema = z.strictObject({
     }),
   people: z.array(personSchema).default([]),
   teams: z.array(teamSchema).default([]),
+  delegations: z.array(delegationSchema).default([]),
   fallbackOwner: z.string().refine(isOwnerRef, 'an owner like team:ops').default('team:ops'),
   flows: z.string().default('flows').describe('Folder of flow files, relative to baton.yaml'),
   tables: z.string().default('tables').describe('Folder of lookup tables (CSV or YAML)'),

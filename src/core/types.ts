@@ -129,6 +129,8 @@ export interface ActionRecord {
 
 export interface ApprovalVote {
   user: string;
+  /** The person `user` stood in for (a delegation in baton.yaml); the vote counts as theirs. */
+  for?: string;
   decision: 'approve' | 'reject';
   level: number;
   at: number;
@@ -156,15 +158,45 @@ export interface ApprovalRecord {
   requester?: string;
   requestedAt: number;
   timeoutAt?: number;
+  /** Reminder times still to come (epoch ms, earliest first); each fires once. */
+  remindAt?: number[];
   onTimeout: 'escalate' | 'approve' | 'reject';
   onReject: 'stop' | 'skip';
   decidedAt?: number;
   /** human | rule | fallback | timeout, and who. */
-  decidedBy?: { label: 'human' | 'rule' | 'fallback' | 'timeout'; user?: string; via?: string };
+  decidedBy?: {
+    label: 'human' | 'rule' | 'fallback' | 'timeout';
+    user?: string;
+    /** The person `user` stood in for, when deciding by delegation. */
+    for?: string;
+    via?: string;
+  };
   comment?: string;
   /** What is being approved, shown to the approver. */
   summary: string;
   params?: Record<string, unknown>;
+  /**
+   * sha256 of the canonical JSON of {handoff, action, params}: the approval holds only for
+   * exactly these parameters (an approver's edit re-binds it; any other change voids it).
+   */
+  binding?: string;
+  /** Approvers' edits of the parameters, oldest first (each is also an `overridden` event). */
+  overrides?: ApprovalOverride[];
+  /** How many reminders went out before the timeout. */
+  remindersSent?: number;
+}
+
+export interface ApprovalOverride {
+  by: string;
+  /** The person `by` stood in for, if any. */
+  for?: string;
+  at: number;
+  level: number;
+  previous: Record<string, unknown>;
+  params: Record<string, unknown>;
+  binding: string;
+  /** Levels the edit made necessary (a stricter policy level now applies). */
+  addedLevels?: ApprovalLevelState[];
 }
 
 export interface EventRecord {

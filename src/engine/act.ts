@@ -9,7 +9,8 @@ import { isInternal, type InternalEffects } from '../actions/define.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, fail } from './escalate.ts';
-import { requestActionApproval } from './approvals.ts';
+import { requestActionApproval, voidApproval } from './approvals.ts';
+import { approvalBinding } from './approval-binding.ts';
 
 export interface ExternalCall {
   actionId: string;
@@ -40,8 +41,8 @@ export async function act(
     // pending
     if (a.nextAttemptAt !== undefined && a.nextAttemptAt > w.now) return 'wait';
     const compiled = flow.actions.find((x) => x.def.id === a.id);
-    const vars = celVars(w.handoff, flow);
-    if (compiled?.approval && !approvalSettled(w, a)) {
+    const vars = { ...celVars(w.handoff, flow), params: a.params };
+    if (compiled?.approval && !approvalSettled(w, flow, a)) {
       if (!compiled.approval.when || compiled.approval.when.eval(vars) === true) {
         // No level applies (every level's `when` is false): nobody must approve, the action runs.
         if (requestActionApproval(w, flow, rt, a, compiled.approval, vars)) return 'wait';
@@ -100,11 +101,19 @@ export async function act(
   return undefined;
 }
 
-/** Was this action's approval already given (or decided by timeout as approve)? */
-function approvalSettled(w: Work, a: ActionRecord): boolean {
+/**
+ * Was this action's approval given (or decided by timeout as approve) for exactly the
+ * parameters it has now? An approval binds to a hash of (handoff, action, parameters): if the
+ * parameters changed since by anything but an approver's edit, the approval is void and a new
+ * one is requested.
+ */
+function approvalSettled(w: Work, flow: CompiledFlow, a: ActionRecord): boolean {
   if (!a.approvalId) return false;
   const ap = w.approvals.find((x) => x.id === a.approvalId);
-  return ap?.state === 'approved';
+  if (ap?.state !== 'approved') return false;
+  if (ap.binding === undefined || ap.binding === approvalBinding(w.handoff.id, a.id, a.params)) return true;
+  voidApproval(w, flow, ap, a);
+  return false;
 }
 
 /** A call started under an earlier lease never reported back: did it happen? */

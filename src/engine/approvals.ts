@@ -5,8 +5,10 @@ import type { Actor, ApprovalRecord, ActionRecord } from '../core/types.ts';
 import type { CompiledApproval, CompiledFlow, CelVars } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
 import type { Runtime } from './runtime.ts';
-import { engineActor, escalate, notify } from './escalate.ts';
+import { engineActor, escalate } from './escalate.ts';
 import { newId } from './ids.ts';
+import { approvalBinding, editParams } from './approval-binding.ts';
+import { notifyApprovers, reminderTimes } from './approval-notices.ts';
 
 export function requestActionApproval(
   w: Work,
@@ -39,9 +41,12 @@ export function requestActionApproval(
     onReject: policy.onReject,
     summary: `${flow.def.name}: run ${action.id} (${action.use})`,
     params: action.params,
+    binding: approvalBinding(w.handoff.id, action.id, action.params),
     ...(w.handoff.requester ? { requester: w.handoff.requester } : {}),
     ...(policy.timeoutMs !== undefined ? { timeoutAt: w.now + policy.timeoutMs } : {}),
   };
+  const remindAt = reminderTimes(a.timeoutAt, policy.remindBeforeMs, w.now);
+  if (remindAt.length) a.remindAt = remindAt;
   action.state = 'awaiting_approval';
   action.approvalId = a.id;
   w.putAction(action);
@@ -53,14 +58,17 @@ export function requestActionApproval(
     policyVersion: a.policyVersion,
     levels: a.levels,
   });
-  for (const approver of levels[0]?.approvers ?? [])
-    notify(w, approver, 'approval', `Approval needed: ${a.summary} (${a.id})`, a.id);
-  void rt;
+  notifyApprovers(w, rt, a, 'approval', `Approval needed: ${a.summary} (${a.id})`);
   return a;
 }
 
 /** Suggest mode: a person confirms (or corrects) the decision before anything runs. */
-export function requestDecisionApproval(w: Work, flow: CompiledFlow, approvers: string[]): ApprovalRecord {
+export function requestDecisionApproval(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  approvers: string[],
+): ApprovalRecord {
   const d = w.handoff.decision!;
   const a: ApprovalRecord = {
     id: newId('apr_'),
@@ -85,9 +93,30 @@ export function requestDecisionApproval(w: Work, flow: CompiledFlow, approvers: 
     kind: 'decision',
     suggestion: a.params,
   });
-  for (const approver of approvers)
-    notify(w, approver, 'approval', `Confirm routing: ${a.summary} (${a.id})`, a.id);
+  notifyApprovers(w, rt, a, 'approval', `Confirm routing: ${a.summary} (${a.id})`);
   return a;
+}
+
+/** The action's parameters changed after approval (not by an approver's edit): the approval is void. */
+export function voidApproval(
+  w: Work,
+  flow: CompiledFlow,
+  approval: ApprovalRecord,
+  action: ActionRecord,
+): void {
+  const previous = approval.binding;
+  approval.state = 'voided';
+  approval.decidedAt = w.now;
+  w.putApproval(approval);
+  delete action.approvalId;
+  w.putAction(action);
+  w.event('approval_voided', engineActor(flow), {
+    approval: approval.id,
+    action: action.id,
+    reason: 'the parameters changed after approval',
+    binding: previous,
+    now: approvalBinding(w.handoff.id, action.id, action.params),
+  });
 }
 
 export interface Vote {
@@ -95,8 +124,8 @@ export interface Vote {
   decision: 'approve' | 'reject';
   comment?: string;
   via?: string;
-  /** Suggest mode: a corrected owner. */
-  edits?: { owner?: string };
+  /** Suggest mode: a corrected owner. Action approvals: parameters to change (an override). */
+  edits?: { owner?: string; params?: Record<string, unknown> };
 }
 
 /**
@@ -106,6 +135,7 @@ export interface Vote {
  */
 export function castVote(
   w: Work,
+  flow: CompiledFlow,
   rt: Runtime,
   approval: ApprovalRecord,
   vote: Vote,
@@ -127,17 +157,55 @@ export function castVote(
       `${vote.user} requested this handoff and cannot approve it (no self-approval)`,
     );
   }
-  if (!level.approvers.some((o) => rt.directory.actsFor(vote.user, o))) {
+  // The right to vote: an approver of this level, or standing in for one (a delegation in
+  // baton.yaml). Never for the requester, and one vote per person per level, also by proxy.
+  const stand = (exclude: ReadonlySet<string>) => {
+    for (const o of level.approvers) {
+      const s = rt.directory.standing(vote.user, o, approval.flow, w.now, exclude);
+      if (s) return s;
+    }
+    return undefined;
+  };
+  const requester = new Set(approval.requester ? [approval.requester] : []);
+  if (!stand(requester)) {
     throw new BatonError(
       'forbidden',
-      `${vote.user} is not an approver of ${approval.id} at level ${approval.level + 1} (approvers: ${level.approvers.join(', ')})`,
+      stand(new Set())
+        ? `${vote.user} stands in for ${approval.requester}, who requested this handoff: no self-approval, also not by delegation`
+        : `${vote.user} is not an approver of ${approval.id} at level ${approval.level + 1} (approvers: ${level.approvers.join(', ')})`,
     );
   }
-  if (approval.votes.some((v) => v.user === vote.user && v.level === approval.level)) {
-    throw new BatonError('already_decided', `${vote.user} already voted on ${approval.id} at this level`);
+  const atLevel = approval.votes.filter((v) => v.level === approval.level);
+  const voted = new Set(atLevel.flatMap((v) => (v.for ? [v.user, v.for] : [v.user])));
+  const standing = voted.has(vote.user) ? undefined : stand(new Set([...voted, ...requester]));
+  if (!standing) {
+    throw new BatonError(
+      'already_decided',
+      `${vote.user} already voted on ${approval.id} at this level (or someone voted in their place)`,
+    );
+  }
+  if (vote.edits?.owner !== undefined && approval.kind === 'action')
+    throw new BatonError(
+      'validation_failed',
+      'edits.owner corrects a routing confirmation; an action takes edits.params',
+      {
+        details: [{ path: 'edits.owner', message: 'only for approvals of kind decision' }],
+      },
+    );
+  if (vote.edits?.params !== undefined) {
+    if (vote.decision !== 'approve')
+      throw new BatonError('validation_failed', 'Edits come with an approval: reject without edits', {
+        details: [{ path: 'edits', message: 'only with decision approve' }],
+      });
+    editParams(w, flow, rt, approval, vote.edits.params, {
+      user: vote.user,
+      ...(standing.for ? { for: standing.for } : {}),
+      ...(vote.via ? { via: vote.via } : {}),
+    });
   }
   approval.votes.push({
     user: vote.user,
+    ...(standing.for ? { for: standing.for } : {}),
     decision: vote.decision,
     level: approval.level,
     at: w.now,
@@ -149,6 +217,7 @@ export function castVote(
     approval: approval.id,
     decision: vote.decision,
     level: approval.level,
+    ...(standing.for ? { for: standing.for } : {}),
     ...(vote.comment ? { comment: vote.comment } : {}),
     ...(vote.edits ? { edits: vote.edits } : {}),
   });
@@ -157,7 +226,12 @@ export function castVote(
       approval,
       'rejected',
       w.now,
-      { label: 'human', user: vote.user, ...(vote.via ? { via: vote.via } : {}) },
+      {
+        label: 'human',
+        user: vote.user,
+        ...(standing.for ? { for: standing.for } : {}),
+        ...(vote.via ? { via: vote.via } : {}),
+      },
       vote.comment,
     );
   } else {
@@ -167,21 +241,24 @@ export function castVote(
     if (approvals >= level.quorum) {
       if (approval.level + 1 < approval.levels.length) {
         approval.level += 1;
-        for (const approver of approval.levels[approval.level]!.approvers) {
-          notify(
-            w,
-            approver,
-            'approval',
-            `Approval needed (level ${approval.level + 1}): ${approval.summary} (${approval.id})`,
-            approval.id,
-          );
-        }
+        notifyApprovers(
+          w,
+          rt,
+          approval,
+          'approval',
+          `Approval needed (level ${approval.level + 1}): ${approval.summary} (${approval.id})`,
+        );
       } else {
         close(
           approval,
           'approved',
           w.now,
-          { label: 'human', user: vote.user, ...(vote.via ? { via: vote.via } : {}) },
+          {
+            label: 'human',
+            user: vote.user,
+            ...(standing.for ? { for: standing.for } : {}),
+            ...(vote.via ? { via: vote.via } : {}),
+          },
           vote.comment,
         );
       }

@@ -18,19 +18,22 @@ export interface Caller {
 
 export const actorOf = (c: Caller): Actor => ({ kind: 'user', id: c.user, ...(c.via ? { via: c.via } : {}) });
 
-function requireOwner(w: Work, rt: Runtime, c: Caller, what: string): void {
-  if (c.operator || rt.directory.actsFor(c.user, w.handoff.owner)) return;
-  throw new BatonError(
-    'forbidden',
-    `${c.user} cannot ${what} handoff ${w.handoff.id}: it belongs to ${w.handoff.owner}`,
-  );
+/** The owner (or whoever stands in for them by delegation), or an operator; `for` names the absent owner. */
+function requireOwner(w: Work, rt: Runtime, c: Caller, what: string): { for?: string } {
+  const h = w.handoff;
+  const standing = rt.directory.standing(c.user, h.owner, h.flow, w.now);
+  if (standing) return standing.for ? { for: standing.for } : {};
+  if (c.operator) return {};
+  throw new BatonError('forbidden', `${c.user} cannot ${what} handoff ${h.id}: it belongs to ${h.owner}`);
 }
 
 export function accept(w: Work, rt: Runtime, c: Caller, comment?: string): void {
   const h = w.handoff;
   if (!WAITING_FOR_OWNER.has(h.state))
     throw new BatonError('invalid_transition', `Cannot accept: the handoff is ${h.state}`);
-  if (!rt.directory.actsFor(c.user, h.owner)) {
+  // Only the owner accepts (or someone standing in for them): an operator reassigns instead.
+  const standing = rt.directory.standing(c.user, h.owner, h.flow, w.now);
+  if (!standing) {
     throw new BatonError('forbidden', `${c.user} cannot accept work owned by ${h.owner}`);
   }
   w.to('accepted');
@@ -41,7 +44,11 @@ export function accept(w: Work, rt: Runtime, c: Caller, comment?: string): void 
     open.by = c.user;
     w.touchLedger(open);
   }
-  w.event('accepted', actorOf(c), { owner: h.owner, ...(comment ? { comment } : {}) });
+  w.event('accepted', actorOf(c), {
+    owner: h.owner,
+    ...(standing.for ? { for: standing.for } : {}),
+    ...(comment ? { comment } : {}),
+  });
 }
 
 export function decline(
@@ -58,8 +65,8 @@ export function decline(
       'invalid_transition',
       `Cannot decline: the handoff is ${h.state} (decline is a return before acceptance)`,
     );
-  requireOwner(w, rt, c, 'decline');
-  sendBack(w, flow, rt, c, 'declined', reason, comment);
+  const standing = requireOwner(w, rt, c, 'decline');
+  sendBack(w, flow, rt, c, 'declined', reason, comment, standing);
 }
 
 export function giveBack(
@@ -74,8 +81,8 @@ export function giveBack(
   if (!['accepted', 'handed_off', 'escalated', 'completed'].includes(h.state)) {
     throw new BatonError('invalid_transition', `Cannot return: the handoff is ${h.state}`);
   }
-  requireOwner(w, rt, c, 'return');
-  sendBack(w, flow, rt, c, 'returned', reason, comment);
+  const standing = requireOwner(w, rt, c, 'return');
+  sendBack(w, flow, rt, c, 'returned', reason, comment, standing);
 }
 
 function sendBack(
@@ -86,6 +93,7 @@ function sendBack(
   how: 'declined' | 'returned',
   reason: ReturnReason,
   comment?: string,
+  standing: { for?: string } = {},
 ): void {
   const h = w.handoff;
   const from = h.owner;
@@ -94,7 +102,7 @@ function sendBack(
   delete h.completedAt; // a returned handoff is not complete any more
   h.rework += 1;
   w.changeOwner(to, `${how}:${reason}`, how, c.user);
-  w.event(how, actorOf(c), { reason, from, to, ...(comment ? { comment } : {}) });
+  w.event(how, actorOf(c), { reason, from, to, ...standing, ...(comment ? { comment } : {}) });
   notify(
     w,
     to,
@@ -142,7 +150,7 @@ export function complete(w: Work, rt: Runtime, c: Caller, comment?: string): voi
   if (!['accepted', 'handed_off', 'escalated', 'returned'].includes(h.state)) {
     throw new BatonError('invalid_transition', `Cannot complete: the handoff is ${h.state}`);
   }
-  requireOwner(w, rt, c, 'complete');
+  const standing = requireOwner(w, rt, c, 'complete');
   if (h.state !== 'accepted') accept(w, rt, { ...c });
   w.to('completed');
   h.completedAt = w.now;
@@ -152,7 +160,7 @@ export function complete(w: Work, rt: Runtime, c: Caller, comment?: string): voi
     open.status = 'completed';
     w.touchLedger(open);
   }
-  w.event('completed', actorOf(c), { owner: h.owner, ...(comment ? { comment } : {}) });
+  w.event('completed', actorOf(c), { owner: h.owner, ...standing, ...(comment ? { comment } : {}) });
 }
 
 export function cancel(w: Work, rt: Runtime, c: Caller, comment?: string): void {

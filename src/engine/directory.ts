@@ -1,16 +1,60 @@
 // People and teams of a project: who may act for an owner, and who manages whom.
-import type { Person, ProjectDef, Team } from '../core/project-schema.ts';
+import type { Delegation, Person, ProjectDef, Team } from '../core/project-schema.ts';
 import { parseOwner, type OwnerRef } from '../core/owner.ts';
+import { delegationHolds } from '../core/delegation.ts';
+
+/** How a user may act for an owner: as themselves, or standing in for someone away (`for`). */
+export interface Standing {
+  for?: string;
+}
 
 export class Directory {
   readonly fallbackOwner: OwnerRef;
   private readonly people = new Map<string, Person>();
   private readonly teams = new Map<string, Team>();
+  private readonly delegations: readonly Delegation[];
 
-  constructor(def: Pick<ProjectDef, 'people' | 'teams' | 'fallbackOwner'>) {
+  constructor(
+    def: Pick<ProjectDef, 'people' | 'teams' | 'fallbackOwner'> & { delegations?: readonly Delegation[] },
+  ) {
     for (const p of def.people) this.people.set(p.id, p);
     for (const t of def.teams) this.teams.set(t.id, t);
     this.fallbackOwner = def.fallbackOwner;
+    this.delegations = def.delegations ?? [];
+  }
+
+  /** The people `user` stands in for at `now` on `flow` (their delegations to `user` hold). */
+  standsInFor(user: string, flow: string, now: number): string[] {
+    const out: string[] = [];
+    for (const d of this.delegations)
+      if (d.to === user && delegationHolds(d, now, flow) && !out.includes(d.from)) out.push(d.from);
+    return out;
+  }
+
+  /** Who stands in for `user` at `now` on `flow` (to tell them too). */
+  delegatesOf(user: string, flow: string, now: number): string[] {
+    const out: string[] = [];
+    for (const d of this.delegations)
+      if (d.from === user && delegationHolds(d, now, flow) && !out.includes(d.to)) out.push(d.to);
+    return out;
+  }
+
+  /**
+   * May `user` act for `owner` on `flow` at `now`, directly or by delegation? Their own right
+   * comes first; otherwise the first person they stand in for who acts for the owner, skipping
+   * anyone in `exclude` (e.g. someone who already voted, or the requester).
+   */
+  standing(
+    user: string,
+    owner: string,
+    flow: string,
+    now: number,
+    exclude: ReadonlySet<string> = new Set(),
+  ): Standing | undefined {
+    if (!exclude.has(user) && this.actsFor(user, owner)) return {};
+    for (const absent of this.standsInFor(user, flow, now))
+      if (!exclude.has(absent) && this.actsFor(absent, owner)) return { for: absent };
+    return undefined;
   }
 
   person(id: string): Person | undefined {

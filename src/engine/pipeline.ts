@@ -109,7 +109,7 @@ function makeDecision(w: Work, flow: CompiledFlow, rt: Runtime): void {
   planActions(w, flow, rt);
   if (w.handoff.state !== 'deciding') return;
   if (h.mode === 'suggest') {
-    requestDecisionApproval(w, flow, [fallbackOwner(flow, rt)]);
+    requestDecisionApproval(w, flow, rt, [fallbackOwner(flow, rt)]);
     return;
   }
   w.to('acting');

@@ -9,6 +9,7 @@ import type { Work } from './work.ts';
 import { fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, escalate, notify } from './escalate.ts';
 import { timeOutApproval } from './approvals.ts';
+import { remindApprovers } from './approval-notices.ts';
 
 const ACTIVE = new Set<HandoffRecord['state']>(['received', 'building_context', 'deciding', 'acting']);
 
@@ -16,9 +17,14 @@ export function fireTimers(w: Work, flow: CompiledFlow, rt: Runtime): void {
   const h = w.handoff;
   if (h.state === 'awaiting_approval') {
     for (const ap of w.approvals) {
-      if (ap.state !== 'pending' || ap.timeoutAt === undefined || ap.timeoutAt > w.now) continue;
-      timeOutApproval(w, flow, rt, ap);
-      if (h.state !== 'awaiting_approval') break;
+      if (ap.state !== 'pending') continue;
+      if (ap.timeoutAt !== undefined && ap.timeoutAt <= w.now) {
+        delete ap.remindAt; // the timeout decides: no reminder after it
+        timeOutApproval(w, flow, rt, ap);
+        if (h.state !== 'awaiting_approval') break;
+        continue;
+      }
+      if (ap.remindAt?.[0] !== undefined && ap.remindAt[0] <= w.now) remindApprovers(w, flow, rt, ap);
     }
     return;
   }
@@ -73,13 +79,18 @@ export function computeWake(w: Work, flow: CompiledFlow): number | null {
     return waits.length > 0 && !ready ? Math.min(...waits) : w.now;
   }
   if (h.state === 'awaiting_approval') {
-    const ready = w.approvals.some(
-      (a) => a.state !== 'pending' && w.action(a.actionId ?? '')?.state === 'awaiting_approval',
-    );
+    // A closed approval whose action still waits on it (a voided one no longer counts).
+    const ready = w.approvals.some((a) => {
+      const action = w.action(a.actionId ?? '');
+      return a.state !== 'pending' && action?.state === 'awaiting_approval' && action.approvalId === a.id;
+    });
     if (ready) return w.now;
     const t = w.approvals
-      .filter((a) => a.state === 'pending' && a.timeoutAt !== undefined)
-      .map((a) => a.timeoutAt!);
+      .filter((a) => a.state === 'pending')
+      .flatMap((a) => [
+        ...(a.timeoutAt !== undefined ? [a.timeoutAt] : []),
+        ...(a.remindAt ?? []).slice(0, 1),
+      ]);
     return t.length ? Math.min(...t) : null;
   }
   if (WAITING_FOR_OWNER.has(h.state) && h.handedOffAt !== undefined) {

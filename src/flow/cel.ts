@@ -311,6 +311,8 @@ export type ParamsErrorReporter = (path: Array<string | number>, error: CelCompi
 /** The CEL environment of one flow. */
 export class FlowCel {
   readonly #env: Environment;
+  /** Approval conditions also see `params`: the action's parameters (as planned, or as edited). */
+  readonly #approvalEnv: Environment;
   /** Converts a validated intake payload for CEL (integer fields → BigInt). */
   readonly celInput: Converter;
 
@@ -320,14 +322,21 @@ export class FlowCel {
    */
   constructor(inputSchema: unknown, inputReads: ReadonlyArray<readonly string[]> = []) {
     this.#env = base().clone().registerVariable('input', celInputType(inputSchema, inputReads));
+    this.#approvalEnv = this.#env.clone().registerVariable('params', 'map', {
+      description: "The action's parameters (approval conditions only)",
+    });
     this.celInput = inputConverter(inputSchema);
   }
 
-  /** Parses and type-checks an expression; throws CelCompileError. */
-  expr(source: string, where: string, kind: ExprKind = 'value'): CompiledExpr {
+  /**
+   * Parses and type-checks an expression; throws CelCompileError. `approval`: an approval
+   * condition, which may also read `params`.
+   */
+  expr(source: string, where: string, kind: ExprKind = 'value', approval = false): CompiledExpr {
+    const env = approval ? this.#approvalEnv : this.#env;
     let parsed;
     try {
-      parsed = this.#env.parse(source);
+      parsed = env.parse(source);
     } catch (e) {
       const d = describe(e);
       throw new CelCompileError(`syntax error: ${d.summary}`, d.code, d.offset);
@@ -341,7 +350,7 @@ export class FlowCel {
       throw new CelCompileError(`must be a condition (bool), but it yields ${checked.type}`, 'not_bool', 0);
     }
     const rewritten = rewriteHas(source, parsed.ast);
-    const fn = rewritten === undefined ? parsed : this.#env.parse(rewritten);
+    const fn = rewritten === undefined ? parsed : env.parse(rewritten);
     return new CompiledExpr(source, where, readPaths(parsed.ast), fn, chain(parsed.ast, VAR_ROOTS));
   }
 

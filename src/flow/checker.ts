@@ -79,7 +79,9 @@ export class FlowChecker {
     return this.#cached(this.#exprs, path, () => {
       if (typeof source !== 'string' || source === '' || !this.cel) return undefined;
       try {
-        return this.cel.expr(source, formatPath(path), kind);
+        // Approval conditions (actions[i].approval…) may read the action's `params` too.
+        const approval = path[0] === 'actions' && path[2] === 'approval';
+        return this.cel.expr(source, formatPath(path), kind, approval);
       } catch (e) {
         return this.#celError(path, e);
       }

@@ -142,6 +142,7 @@ function assemble(
           when: c.expr(['actions', i, 'approval', 'levels', j, 'when'], l.when, 'bool'),
         })),
         timeoutMs: ms(approval.timeout),
+        remindBeforeMs: (approval.remindBefore ?? []).map((r) => ms(r)!).sort((x, y) => y - x),
         onTimeout: approval.onTimeout,
         onReject: approval.onReject,
         version: contentHash(approval),

@@ -14,6 +14,8 @@ export interface CelVars {
   context: Record<string, unknown>;
   decision: Record<string, unknown>;
   handoff: { id: string; flow: string };
+  /** Approval conditions only: the action's parameters. */
+  params?: Record<string, unknown>;
 }
 
 export interface Expr {
@@ -44,6 +46,8 @@ export interface CompiledApproval {
   when?: Expr;
   levels: Array<{ name?: string; approvers: string[]; quorum: number; when?: Expr }>;
   timeoutMs?: number;
+  /** Reminders, in ms before the timeout (longest first). */
+  remindBeforeMs: number[];
   onTimeout: 'escalate' | 'approve' | 'reject';
   onReject: 'stop' | 'skip';
   /** sha256 of the canonical JSON of the approval block: the policy version. */

@@ -413,3 +413,31 @@ describe('flowJsonSchema', () => {
     expect(validate({ ...(parseYaml(FLOW) as object), bogus: 1 })).toBe(false);
   });
 });
+
+describe('params in approval conditions', () => {
+  const flow = (rule: string, level: string) => `id: pay
+name: Pay
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, properties: { amount: { type: number } } }
+decide:
+  rules: [ { when: "${rule}", owner: team:finance } ]
+  otherwise: { owner: team:finance }
+actions:
+  - id: t
+    use: builtin.create_task
+    with: { title: x }
+    approval: { levels: [ { approvers: [role:cfo], when: "${level}" } ] }
+`;
+
+  it('approval conditions may read the action parameters; other expressions may not', () => {
+    const ok = checkFlowText(flow('input.amount > 1.0', "params.title == 'x'"), 'flows/pay.yaml');
+    expect(ok.errors).toEqual([]);
+    const level = ok.flow!.actions[0]!.approval!.levels[0]!.when!;
+    const v = { input: {}, context: {}, decision: {}, handoff: { id: 'h', flow: 'pay' } };
+    expect(level.eval({ ...v, params: { title: 'x' } })).toBe(true);
+    expect(level.eval({ ...v, params: { title: 'y' } })).toBe(false);
+    const bad = only(flow("params.title == 'x'", 'true'));
+    expect(bad.path).toBe('decide.rules[0].when');
+    expect(bad.message).toMatch(/params/);
+  });
+});

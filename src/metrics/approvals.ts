@@ -1,9 +1,10 @@
 // Approval figures: how many were requested, how they ended, who decided (human, rule, fallback,
-// timeout) and how long people took, for the handoffs of the period.
+// timeout) and how long people took, for the handoffs of the period; also timeouts by what they
+// did, approvers' edits (overrides), reminders and votes cast by delegation.
 import type { ApprovalRecord } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import { Quantiles, type Percentiles } from './quantiles.ts';
-import { cmp, num, optNum, PAGE, Sql, str, type Filter } from './sql.ts';
+import { cmp, num, optNum, PAGE, Sql, type Filter } from './sql.ts';
 
 export type ApprovalOutcome = ApprovalRecord['state'];
 export type ApprovalLabel = NonNullable<ApprovalRecord['decidedBy']>['label'] | 'none';
@@ -16,6 +17,14 @@ export interface ApprovalFigures {
   byKind: { action: number; decision: number };
   /** Requested → decided, seconds, over approved, rejected and timed-out approvals. */
   latency: Percentiles;
+  /** Decided by their timeout, by what the timeout did (onTimeout). */
+  timeouts: { total: number; escalate: number; approve: number; reject: number };
+  /** Approvals whose parameters an approver edited (overrides), and the edits. */
+  overridden: { approvals: number; edits: number };
+  /** Reminders sent before a timeout. */
+  reminders: number;
+  /** Votes cast by someone standing in for an approver (a delegation). */
+  delegatedVotes: number;
 }
 
 type Row = Record<string, unknown>;
@@ -29,18 +38,35 @@ class ApprovalGroup {
   readonly byLabel = Object.fromEntries(LABELS.map((l) => [l, 0])) as Record<ApprovalLabel, number>;
   readonly byKind = { action: 0, decision: 0 };
   readonly latency = new Quantiles();
+  readonly timeouts = { total: 0, escalate: 0, approve: 0, reject: 0 };
+  readonly overridden = { approvals: 0, edits: 0 };
+  reminders = 0;
+  delegatedVotes = 0;
 
   add(
     state: ApprovalOutcome,
     label: ApprovalLabel,
     kind: 'action' | 'decision',
     seconds: number | null,
+    body: Partial<ApprovalRecord>,
   ): void {
     this.requested += 1;
     this.byOutcome[state] += 1;
     this.byLabel[label] += 1;
     this.byKind[kind] += 1;
     if (seconds !== null) this.latency.add(seconds);
+    if (label === 'timeout') {
+      this.timeouts.total += 1;
+      const how = body.onTimeout;
+      if (how === 'escalate' || how === 'approve' || how === 'reject') this.timeouts[how] += 1;
+    }
+    const edits = body.overrides?.length ?? 0;
+    if (edits > 0) {
+      this.overridden.approvals += 1;
+      this.overridden.edits += edits;
+    }
+    this.reminders += body.remindersSent ?? 0;
+    this.delegatedVotes += (body.votes ?? []).filter((v) => v.for !== undefined).length;
   }
 
   figures(): ApprovalFigures {
@@ -50,6 +76,10 @@ class ApprovalGroup {
       byLabel: { ...this.byLabel },
       byKind: { ...this.byKind },
       latency: this.latency.summary(),
+      timeouts: { ...this.timeouts },
+      overridden: { ...this.overridden },
+      reminders: this.reminders,
+      delegatedVotes: this.delegatedVotes,
     };
   }
 }
@@ -69,18 +99,18 @@ export async function approvalFigures(
     if (f.since !== undefined) w.push(`h.created_at >= ${q.p(f.since)}`);
     if (f.flow !== undefined) w.push(`a.flow_id = ${q.p(f.flow)}`);
     const rows = await store.query<Row>(
-      `SELECT a.id, a.flow_id, a.state, a.requested_at, a.decided_at,
-          ${q.json('a.body', 'decidedBy', 'label')} AS label, ${q.json('a.body', 'kind')} AS kind
+      `SELECT a.id, a.flow_id, a.state, a.requested_at, a.decided_at, a.body
         FROM approvals a ${join} WHERE ${w.join(' AND ')} ORDER BY a.id LIMIT ${q.p(PAGE)}`,
       q.params,
     );
     for (const r of rows) {
       const state = String(r.state) as ApprovalOutcome;
       if (!OUTCOMES.includes(state)) continue;
-      const rawLabel = str(r.label);
+      const body = JSON.parse(String(r.body)) as Partial<ApprovalRecord>;
+      const rawLabel = body.decidedBy?.label;
       const label =
         rawLabel && (LABELS as readonly string[]).includes(rawLabel) ? (rawLabel as ApprovalLabel) : 'none';
-      const kind = str(r.kind) === 'decision' ? 'decision' : 'action';
+      const kind = body.kind === 'decision' ? 'decision' : 'action';
       const decided = optNum(r.decided_at);
       const seconds =
         decided !== null && state !== 'voided' && state !== 'pending'
@@ -89,8 +119,8 @@ export async function approvalFigures(
       const flow = String(r.flow_id);
       let g = byFlow.get(flow);
       if (!g) byFlow.set(flow, (g = new ApprovalGroup()));
-      g.add(state, label, kind, seconds);
-      all.add(state, label, kind, seconds);
+      g.add(state, label, kind, seconds, body);
+      all.add(state, label, kind, seconds, body);
     }
     const last = rows.at(-1);
     if (rows.length < PAGE || !last) break;

@@ -225,6 +225,21 @@ describe('PromMetrics listener', () => {
     expect(got.get('baton_handoffs_total{flow="f",state="accepted"}')).toBe(2);
   });
 
+  it('counts one entry into awaiting_approval for several approvals requested in one step', async () => {
+    const f = fakeEngine();
+    const p = new PromMetrics(f.engine, { processMetrics: false });
+    const h = handoff({ state: 'awaiting_approval' });
+    f.emit({
+      handoff: h,
+      expectedRev: 1,
+      events: [event('approval_requested', { action: 'a' }), event('approval_requested', { action: 'b' })],
+    });
+    // A later step that asks again (the next gated action) is a new entry.
+    f.emit({ handoff: h, expectedRev: 2, events: [event('approval_requested', { action: 'c' })] });
+    const got = samples(await p.text());
+    expect(got.get('baton_handoffs_total{flow="f",state="awaiting_approval"}')).toBe(2);
+  });
+
   it('stops listening on close', async () => {
     const f = fakeEngine();
     const p = new PromMetrics(f.engine, { processMetrics: false });

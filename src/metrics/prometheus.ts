@@ -41,6 +41,9 @@ interface FlowChildren {
   rework: Map<string, Cell>;
   escalations: Map<string, Cell>;
   approvals: Map<string, Cell>;
+  approvalTimeouts: Map<string, Cell>;
+  approvalOverrides: Map<string, Cell>;
+  approvalReminders: Cell;
   actions: Map<string, Map<string, Cell>>;
   tokens: Map<string, Cell>;
   /** Latency cells per boundary the flow has had (a flow's boundary may change between versions). */
@@ -101,6 +104,21 @@ export class PromMetrics {
       cost: counter('baton_cost_usd_total', 'Model and paid API cost, USD', ['flow']),
       slaBreaches: counter('baton_sla_breaches_total', 'Handoffs not accepted within their SLA', ['flow']),
       approvals: counter('baton_approvals_total', 'Approvals closed, by outcome', ['flow', 'outcome']),
+      approvalTimeouts: counter(
+        'baton_approval_timeouts_total',
+        'Approvals decided by their timeout, by what the timeout did (escalate, approve, reject)',
+        ['flow', 'outcome'],
+      ),
+      approvalOverrides: counter(
+        'baton_approval_overrides_total',
+        "Approvers' corrections: edited action parameters (type params) or a corrected owner (type owner)",
+        ['flow', 'type'],
+      ),
+      approvalReminders: counter(
+        'baton_approval_reminders_total',
+        'Reminders sent to approvers before an approval timed out',
+        ['flow'],
+      ),
       tokens: counter('baton_llm_tokens_total', 'Model tokens, by type (input, output)', ['flow', 'type']),
     };
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'baton_' });
@@ -126,13 +144,16 @@ export class PromMetrics {
     const h = c.handoff;
     const f = this.flow(h);
     const m = this.m;
+    // Several approvals requested in one step are one entry into awaiting_approval.
+    let awaiting = false;
     for (const e of c.events) {
       switch (e.type) {
         case 'received':
           this.state(f, h.flow, 'received');
           break;
         case 'approval_requested':
-          this.state(f, h.flow, 'awaiting_approval');
+          if (!awaiting) this.state(f, h.flow, 'awaiting_approval');
+          awaiting = true;
           break;
         case 'handed_off':
           this.state(f, h.flow, 'handed_off');
@@ -160,6 +181,20 @@ export class PromMetrics {
           break;
         case 'overridden':
           this.cell(f.rework, m.rework, h.flow, 'reason', 'overridden').value++;
+          if (typeof e.data.approval === 'string')
+            this.cell(
+              f.approvalOverrides,
+              m.approvalOverrides,
+              h.flow,
+              'type',
+              e.data.what === 'params' ? 'params' : 'owner',
+            ).value++;
+          break;
+        case 'approval_timed_out':
+          this.cell(f.approvalTimeouts, m.approvalTimeouts, h.flow, 'outcome', timeoutOutcome(e)).value++;
+          break;
+        case 'approval_reminded':
+          f.approvalReminders.value++;
           break;
         case 'escalated':
           this.state(f, h.flow, 'escalated');
@@ -237,6 +272,9 @@ export class PromMetrics {
       rework: f?.rework ?? new Map(),
       escalations: f?.escalations ?? new Map(),
       approvals: f?.approvals ?? new Map(),
+      approvalTimeouts: f?.approvalTimeouts ?? new Map(),
+      approvalOverrides: f?.approvalOverrides ?? new Map(),
+      approvalReminders: f?.approvalReminders ?? this.m.approvalReminders.cell(flow),
       actions: f?.actions ?? new Map(),
       tokens: f?.tokens ?? new Map(),
       byBoundary,
@@ -285,6 +323,11 @@ export class PromMetrics {
     if (typeof output === 'number' && output > 0 && Number.isFinite(output))
       this.cell(f.tokens, this.m.tokens, flow, 'type', 'output').value += output;
   }
+}
+
+function timeoutOutcome(e: NewEvent): string {
+  const o = e.data.onTimeout;
+  return o === 'escalate' || o === 'approve' || o === 'reject' ? o : 'other';
 }
 
 function reasonOf(e: NewEvent, known: ReadonlySet<string>): string {

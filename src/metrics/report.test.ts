@@ -90,7 +90,10 @@ describe('baton report text', () => {
         .split(/\s{2,}/)
         .slice(0, 6),
     ).toEqual(['all', '4', '3', '1', '0', '0']);
-    expect(approvals.at(-1)).toBe('  decided by: human 4');
+    expect(approvals.at(-2)).toBe('  decided by: human 4');
+    expect(approvals.at(-1)).toBe(
+      '  timeouts: 0 · edited by approvers: 0 · reminders: 0 · votes by delegation: 0 · voided: 0',
+    );
     expect(
       section('Shadow mode agreement')[1]!
         .trim()

@@ -251,6 +251,12 @@ export function formatReport(summary: MetricsSummary): string {
       .filter(([, v]) => v > 0)
       .map(([k, v]) => `${k} ${v}`);
     out.push(`  decided by: ${labels.join(', ') || '-'}`);
+    const to = a.timeouts;
+    out.push(
+      `  timeouts: ${to.total}${to.total ? ` (escalated ${to.escalate}, approved ${to.approve}, rejected ${to.reject})` : ''}` +
+        ` · edited by approvers: ${a.overridden.approvals}${a.overridden.edits > a.overridden.approvals ? ` (${a.overridden.edits} edits)` : ''}` +
+        ` · reminders: ${a.reminders} · votes by delegation: ${a.delegatedVotes} · voided: ${a.byOutcome.voided}`,
+    );
   }
 
   if (s.shadow.length > 0) {

@@ -127,6 +127,45 @@ describe('loadProject', () => {
     expect(p.managerOf('role:cfo')).toBeUndefined();
   });
 
+  it('loads delegations and reports bad ones with file, line and field', () => {
+    const good = `${PROJECT}delegations:\n  - { from: dana, to: sam, until: 2026-12-24, flows: [intake] }\n`;
+    const p = loadProjectSync(project({ 'baton.yaml': good, 'flows/intake.yaml': FLOW }), { env: ENV });
+    expect(p.def.delegations).toEqual([{ from: 'dana', to: 'sam', until: '2026-12-24', flows: ['intake'] }]);
+
+    const lines = [
+      '  - { from: dana, to: ghost, until: 2026-12-24 }',
+      '  - { from: sam, to: sam, until: 2026-12-24 }',
+      '  - { from: sam, to: lee, until: 2026-02-30 }',
+      '  - { from: sam, to: lee, until: next week }',
+      '  - { from: lee, to: sam, since: 2026-12-24, until: 2026-12-01 }',
+      '  - { from: lee, to: dana, until: 2026-12-24, flows: [intake, nope] }',
+      '  - { from: lee, to: dana }',
+    ];
+    // Schema errors first (the fields themselves), then references, as for the rest of the file.
+    const schema = `${PROJECT}delegations:\n${[2, 3, 6].map((i) => lines[i]).join('\n')}\n`;
+    const e1 = failure(project({ 'baton.yaml': schema, 'flows/intake.yaml': FLOW }));
+    expect(e1.code).toBe('project_invalid');
+    expect(e1.details.map((d) => [d.path, d.line, d.message])).toEqual([
+      ['delegations[0].until', lineOf(schema, lines[2]!), expect.stringMatching(/a date like 2026-12-24/)],
+      ['delegations[1].until', lineOf(schema, lines[3]!), expect.stringMatching(/a date like/)],
+      ['delegations[2].until', lineOf(schema, lines[6]!), expect.anything()],
+    ]);
+    expect(e1.details.every((d) => /baton\.yaml$/.test(d.file ?? ''))).toBe(true);
+    const refs = `${PROJECT}delegations:\n${[0, 1, 5].map((i) => lines[i]).join('\n')}\n`;
+    const e2 = failure(project({ 'baton.yaml': refs, 'flows/intake.yaml': FLOW }));
+    expect(e2.details.map((d) => [d.path, d.line, d.message])).toEqual([
+      ['delegations[0].to', lineOf(refs, lines[0]!), expect.stringMatching(/unknown person "ghost"/)],
+      ['delegations[1].to', lineOf(refs, lines[1]!), expect.stringMatching(/cannot stand in for themselves/)],
+      ['delegations[2].flows[1]', lineOf(refs, lines[5]!), expect.stringMatching(/unknown flow "nope"/)],
+    ]);
+    // An end before the start is caught once the fields themselves are valid.
+    const reversed = `${PROJECT}delegations:\n${lines[4]}\n`;
+    const e3 = failure(project({ 'baton.yaml': reversed }));
+    expect(e3.details.map((d) => [d.path, d.line, d.message])).toEqual([
+      ['delegations[0].until', lineOf(reversed, lines[4]!), expect.stringMatching(/ends before it starts/)],
+    ]);
+  });
+
   it('reports schema errors of baton.yaml with line and field', () => {
     const text = PROJECT.replace('port: 3100', 'port: lots');
     const err = failure(project({ 'baton.yaml': text }));

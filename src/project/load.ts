@@ -33,7 +33,7 @@ import { errnoCode, errorMessage } from '../flow/io.ts';
 import { checkFlowsDir } from '../flow/load.ts';
 import { formatPath, sortDetails, summarize, YamlSource } from '../flow/yaml-source.ts';
 import { resolveEnvRefs, type Env } from './env.ts';
-import { checkDirectory, checkFlowOwners } from './references.ts';
+import { checkDelegationFlows, checkDirectory, checkFlowOwners } from './references.ts';
 import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
 
@@ -187,6 +187,8 @@ export function loadProjectSync(path: string, options: LoadProjectOptions = {}):
       }),
     );
   }
+  if (def && flowsResult.errors.length === 0)
+    projectErrors.push(...checkDelegationFlows(def, src, new Set(flowsResult.flows.keys())));
   const tables = loadTables(resolve(paths.dir, effective.tables), projectErrors);
 
   if (projectErrors.length > 0 || flowErrors.length > 0 || !def) {

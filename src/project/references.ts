@@ -4,6 +4,7 @@
 import type { ErrorDetail } from '../core/errors.ts';
 import type { ProjectDef } from '../core/project-schema.ts';
 import { parseOwner } from '../core/owner.ts';
+import { delegationWindow } from '../core/delegation.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { YamlSource, type Path } from '../flow/yaml-source.ts';
 
@@ -47,10 +48,43 @@ export function checkDirectory(def: ProjectDef, src: YamlSource, explicitFallbac
       );
     }
   });
+  def.delegations.forEach((d, i) => {
+    for (const field of ['from', 'to'] as const)
+      if (!people.has(d[field]))
+        errors.push(
+          src.detail(['delegations', i, field], `unknown person "${d[field]}": declare it under people:`),
+        );
+    if (d.from === d.to)
+      errors.push(src.detail(['delegations', i, 'to'], 'a person cannot stand in for themselves'));
+    const w = delegationWindow(d);
+    if (d.since !== undefined && w.end <= w.start)
+      errors.push(src.detail(['delegations', i, 'until'], `ends before it starts (since ${d.since})`));
+  });
   if (explicitFallback) {
     const why = undeclaredOwner(def.fallbackOwner, { people, teams });
     if (why) errors.push(src.detail(['fallbackOwner'], why));
   }
+  return errors;
+}
+
+/** Delegations limited to flows must name flows of the project. */
+export function checkDelegationFlows(
+  def: ProjectDef,
+  src: YamlSource,
+  flows: ReadonlySet<string>,
+): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  def.delegations.forEach((d, i) =>
+    d.flows?.forEach((f, j) => {
+      if (!flows.has(f))
+        errors.push(
+          src.detail(
+            ['delegations', i, 'flows', j],
+            `unknown flow "${f}" (have: ${[...flows].join(', ') || 'none'})`,
+          ),
+        );
+    }),
+  );
   return errors;
 }
 

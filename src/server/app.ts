@@ -5,6 +5,7 @@ import { BatonError } from '../core/errors.ts';
 import type { BatonApi } from '../service/api.ts';
 import { authorize, type AnonymousRight, type Caller } from './auth.ts';
 import { registerBodyParser } from './body.ts';
+import { refuseScoped } from './reach.ts';
 import { errorBody, logInternal, mapError, sendError } from './errors.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
@@ -86,6 +87,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
       exposeHeadRoute: !streams,
       onRequest: async (req) => {
         req.caller = await authorize(baton, req, r.access, anonymous);
+        if (r.scoped !== 'checked') refuseScoped(req.caller, `${r.method} ${r.url}`);
       },
       handler: async (req, reply) => {
         // The onRequest hook always sets the caller; fail closed if it somehow did not.

@@ -19,9 +19,14 @@ export type AnonymousRight = 'intake' | 'read';
  */
 export type Access = 'public' | 'intake' | 'read' | 'act' | 'operate' | 'admin';
 
-/** `via`: the channel a person used (`cli` when Baton's CLI calls over HTTP, else `api`). */
+/**
+ * The caller of a route. `reach` is set for a token scoped to flows or teams: the flow ids it
+ * may read or act on (see service/scope.ts). `via`: the channel a person used (`cli` when
+ * Baton's CLI calls over HTTP, else `api`).
+ */
 export type Caller =
-  { kind: 'token'; principal: Principal; via?: string } | { kind: 'anonymous'; via?: string };
+  | { kind: 'token'; principal: Principal; reach?: ReadonlySet<string>; via?: string }
+  | { kind: 'anonymous'; via?: string };
 
 const viaOf = (req: FastifyRequest): string | undefined =>
   /^baton-cli(\/|$)/.test(req.headers['user-agent'] ?? '') ? 'cli' : undefined;
@@ -82,7 +87,8 @@ export async function authorize(
   if (!hasAccess(principal, access)) {
     throw new BatonError('forbidden', `A token with ${principal.access} access may not ${DOING[access]}`);
   }
-  return { kind: 'token', principal, ...(via ? { via } : {}) };
+  const reach = baton.reachOf(principal);
+  return { kind: 'token', principal, ...(reach ? { reach } : {}), ...(via ? { via } : {}) };
 }
 
 const DOING: Record<Access, string> = {
@@ -93,6 +99,14 @@ const DOING: Record<Access, string> = {
   operate: 'do this (operator access needed)',
   admin: 'do this (admin access needed)',
 };
+
+/** May this caller reach handoffs of `flow`? Unscoped callers reach every flow. */
+export const inReach = (c: Caller, flow: string): boolean =>
+  c.kind !== 'token' || !c.reach || c.reach.has(flow);
+
+/** The flows a scoped caller reaches, as a list for store filters; undefined when unscoped. */
+export const reachList = (c: Caller): string[] | undefined =>
+  c.kind === 'token' && c.reach ? [...c.reach] : undefined;
 
 /** The service's caller for commands (commands always have a token). */
 export function callerInfo(c: Caller): CallerInfo {

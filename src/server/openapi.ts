@@ -134,6 +134,8 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
       // `{}` marks the call as allowed without a token (from loopback only).
       security: r.access === 'public' ? [] : anon ? [{ bearerAuth: [] }, {}] : [{ bearerAuth: [] }],
       'x-baton-access': r.access,
+      // Whether a token scoped to flows or teams may call it (its answers are then limited).
+      'x-baton-scoped': r.scoped === 'checked',
     };
     (paths[openApiPath(r.url)] ??= {})[r.method.toLowerCase()] = op;
   }

@@ -30,6 +30,11 @@ export interface RouteDef<P, Q, B> {
   /** Fastify form: `/v1/handoffs/:id`. */
   url: string;
   access: Access;
+  /**
+   * `checked`: the handler limits what a token scoped to flows or teams sees (server/reach.ts).
+   * Left out: scoped tokens are refused (403), so nothing leaks through a forgotten check.
+   */
+  scoped?: 'checked';
   tag: string;
   summary: string;
   description?: string;
@@ -50,6 +55,7 @@ export interface Route {
   method: 'GET' | 'POST';
   url: string;
   access: Access;
+  scoped?: 'checked';
   tag: string;
   summary: string;
   description?: string;
@@ -79,6 +85,7 @@ export function defineRoute<
     method: def.method,
     url: def.url,
     access: def.access,
+    ...(def.scoped ? { scoped: def.scoped } : {}),
     tag: def.tag,
     summary: def.summary,
     ...(def.description ? { description: def.description } : {}),

@@ -79,9 +79,17 @@ export const decideBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   comment: comment.optional(),
   edits: z
-    .strictObject({ owner: assignableOwner.optional() })
+    .strictObject({
+      owner: assignableOwner.optional().describe('Suggest mode: a corrected owner for the decision'),
+      params: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(
+          'Action approvals: parameters to change (merged over the planned ones, re-validated, re-checked against the policy; recorded as an override)',
+        ),
+    })
     .optional()
-    .describe('Suggest mode: a corrected owner for the decision'),
+    .describe('Corrections that come with an approval'),
 });
 
 export const ownerQuery = z.strictObject({
@@ -156,6 +164,7 @@ export const approvalSchema = z.object({
   votes: z.array(
     z.object({
       user: z.string(),
+      for: z.string().optional().describe('The approver this vote stood in for (a delegation)'),
       decision: z.enum(['approve', 'reject']),
       level: z.number(),
       at: ms,
@@ -166,6 +175,8 @@ export const approvalSchema = z.object({
   requester: z.string().optional(),
   requestedAt: ms,
   timeoutAt: ms.optional(),
+  remindAt: z.array(ms).optional().describe('Reminders still to come before the timeout'),
+  remindersSent: z.number().optional(),
   onTimeout: z.enum(['escalate', 'approve', 'reject']),
   onReject: z.enum(['stop', 'skip']),
   decidedAt: ms.optional(),
@@ -173,12 +184,36 @@ export const approvalSchema = z.object({
     .object({
       label: z.enum(['human', 'rule', 'fallback', 'timeout']),
       user: z.string().optional(),
+      for: z.string().optional(),
       via: z.string().optional(),
     })
     .optional(),
   comment: z.string().optional(),
   summary: z.string(),
   params: json.optional(),
+  binding: z
+    .string()
+    .optional()
+    .describe('sha256 of (handoff, action, parameters): the approval holds for exactly these parameters'),
+  overrides: z
+    .array(
+      z.object({
+        by: z.string(),
+        for: z.string().optional(),
+        at: ms,
+        level: z.number(),
+        previous: json,
+        params: json,
+        binding: z.string(),
+        addedLevels: z
+          .array(
+            z.object({ name: z.string().optional(), approvers: z.array(z.string()), quorum: z.number() }),
+          )
+          .optional(),
+      }),
+    )
+    .optional()
+    .describe("Approvers' edits of the parameters"),
 });
 
 export const handoffView = handoffSummary.extend({

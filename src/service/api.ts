@@ -35,6 +35,9 @@ export type BatonApi = Pick<
   | 'rollback'
   | 'authenticate'
   | 'createToken'
+  | 'createFirstRunToken'
+  | 'revokeToken'
+  | 'reachOf'
   | 'metricsText'
   | 'linkView'
   | 'useLink'
@@ -67,6 +70,8 @@ export const FORWARDED = [
   'observed',
   'rollback',
   'createToken',
+  'createFirstRunToken',
+  'revokeToken',
   'metricsText',
   'useLink',
   'rememberRequest',

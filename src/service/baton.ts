@@ -25,7 +25,8 @@ import { castVote, applyActionApproval, type Vote } from '../engine/approvals.ts
 import { applyDecisionApproval } from '../engine/pipeline.ts';
 import { rollbackHandoff } from '../engine/rollback.ts';
 import { flowDetailView, flowView, handoffView, summaryView, type HandoffView } from './views.ts';
-import { authenticate, createToken, type Principal } from './tokens.ts';
+import { authenticate, createToken, newTokenRow, type NewToken, type Principal } from './tokens.ts';
+import { checkScope, flowsInReach } from './scope.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 import { closeChannels, openChannels } from '../channels/setup.ts';
 import { channelReach } from '../channels/reach.ts';
@@ -316,7 +317,7 @@ export class Baton {
     p: CallerInfo,
     decision: 'approve' | 'reject',
     comment?: string,
-    edits?: { owner?: string },
+    edits?: { owner?: string; params?: Record<string, unknown> },
   ) {
     const approvalId = await this.approvalIdFor(id);
     const approval = await this.store.approval(approvalId);
@@ -332,7 +333,7 @@ export class Baton {
         ...(c.via ? { via: c.via } : {}),
         ...(edits ? { edits } : {}),
       };
-      const state = castVote(w, this.runtime, ap, vote);
+      const state = castVote(w, flow, this.runtime, ap, vote);
       if (state === 'pending') return;
       if (ap.kind === 'decision')
         applyDecisionApproval(w, flow, this.runtime, ap, cmd.actorOf(c), edits?.owner);
@@ -375,13 +376,52 @@ export class Baton {
 
   // ---- tokens
 
-  async createToken(user: string, access: AccessLevel, name?: string) {
+  /** A token for a declared person, optionally scoped to flows and/or teams; the secret is returned once. */
+  async createToken(user: string, access: AccessLevel, o: NewToken = {}) {
     if (!this.directory.hasUser(user)) {
       throw new BatonError('validation_failed', `${user} is not a person declared in baton.yaml`, {
         details: [{ path: 'user', message: 'unknown person' }],
       });
     }
-    return createToken(this.store, user, access, name);
+    const scope = o.scope ? checkScope(o.scope, this.scopeIds()) : undefined;
+    return createToken(this.store, user, access, { ...o, ...(scope ? { scope } : {}) });
+  }
+
+  /**
+   * The first-run admin token: created only when the store has never held a token, for the
+   * person marked `admin: true` in baton.yaml (else the first person). Undefined when a token
+   * exists already or nobody is declared.
+   */
+  async createFirstRunToken(): Promise<{ id: string; user: string; token: string } | undefined> {
+    const people = this.project.def.people;
+    const admin = people.find((p) => p.admin) ?? people[0];
+    if (!admin) return undefined;
+    const { token, row } = newTokenRow(admin.id, 'admin', { name: 'first run', createdBy: 'first-run' });
+    if (!(await this.store.createFirstToken(row))) return undefined;
+    return { id: row.id, user: admin.id, token };
+  }
+
+  /** Revokes a token at once; `by` is recorded with it. False when it was already revoked. */
+  async revokeToken(id: string, by?: string): Promise<boolean> {
+    const known = (await this.store.listTokens()).find((t) => t.id === id);
+    if (!known) throw new BatonError('not_found', `token ${id} does not exist (see baton token ls)`);
+    if (known.revokedAt !== undefined) return false;
+    return this.store.revokeToken(id, Date.now(), by);
+  }
+
+  /** The flows a scoped caller reaches (undefined: all). */
+  reachOf(p: Principal): ReadonlySet<string> | undefined {
+    return flowsInReach(
+      p.scope,
+      [...this.project.flows.values()].map((f) => f.def),
+    );
+  }
+
+  private scopeIds() {
+    return {
+      flows: new Set([...this.project.flows.values()].map((f) => f.def.id)),
+      teams: new Set(this.project.def.teams.map((t) => t.id)),
+    };
   }
 
   authenticate(secret: string): Promise<Principal> {

@@ -16,6 +16,7 @@ import type { FromEngine, ToEngine } from './engine-thread.ts';
 import { authenticate, type Principal } from './tokens.ts';
 import { flowDetailView, flowView } from './views.ts';
 import { viewLink } from '../channels/confirm.ts';
+import { flowsInReach } from './scope.ts';
 
 type Call<K extends Forwarded> = (...args: Parameters<Baton[K]>) => ReturnType<Baton[K]>;
 
@@ -158,6 +159,8 @@ export class RemoteBaton implements BatonApi {
   readonly observed = this.call('observed');
   readonly rollback = this.call('rollback');
   readonly createToken = this.call('createToken');
+  readonly createFirstRunToken = this.call('createFirstRunToken');
+  readonly revokeToken = this.call('revokeToken');
   readonly metricsText = this.call('metricsText');
   readonly useLink = this.call('useLink');
   readonly rememberRequest = this.call('rememberRequest');
@@ -175,6 +178,13 @@ export class RemoteBaton implements BatonApi {
     const f = this.project.flows.get(id);
     if (!f) throw new BatonError('not_found', `flow ${id} does not exist`);
     return flowDetailView(f);
+  }
+
+  reachOf(p: Principal): ReadonlySet<string> | undefined {
+    return flowsInReach(
+      p.scope,
+      [...this.project.flows.values()].map((f) => f.def),
+    );
   }
 
   authenticate(secret: string): Promise<Principal> {

@@ -8,18 +8,31 @@ import { newId } from '../engine/ids.ts';
 
 export const hashToken = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
+/** A token's reach: only these flows and/or the flows whose boundary touches these teams. */
+export interface TokenScope {
+  flows?: string[];
+  teams?: string[];
+}
+
 export interface Principal {
   user: string;
   access: AccessLevel;
   tokenId?: string;
+  scope?: TokenScope;
 }
 
-export async function createToken(
-  store: Store,
+export interface NewToken {
+  name?: string;
+  scope?: TokenScope;
+  /** Who creates it (a person id, or `first-run`). */
+  createdBy?: string;
+}
+
+export function newTokenRow(
   user: string,
   access: AccessLevel,
-  name?: string,
-): Promise<{ id: string; token: string; row: TokenRow }> {
+  o: NewToken = {},
+): { token: string; row: TokenRow } {
   const token = `bt_${randomBytes(32).toString('base64url')}`;
   const row: TokenRow = {
     id: newId('tok_'),
@@ -27,8 +40,21 @@ export async function createToken(
     access,
     hash: hashToken(token),
     createdAt: Date.now(),
-    ...(name ? { name } : {}),
+    ...(o.name ? { name: o.name } : {}),
+    ...(o.scope?.flows ? { flows: o.scope.flows } : {}),
+    ...(o.scope?.teams ? { teams: o.scope.teams } : {}),
+    ...(o.createdBy ? { createdBy: o.createdBy } : {}),
   };
+  return { token, row };
+}
+
+export async function createToken(
+  store: Store,
+  user: string,
+  access: AccessLevel,
+  o: NewToken = {},
+): Promise<{ id: string; token: string; row: TokenRow }> {
+  const { token, row } = newTokenRow(user, access, o);
   await store.createToken(row);
   return { id: row.id, token, row };
 }
@@ -37,7 +63,11 @@ export async function authenticate(store: Store, secret: string): Promise<Princi
   const row = await store.tokenByHash(hashToken(secret));
   if (!row || row.revokedAt !== undefined)
     throw new BatonError('unauthorized', 'The token is unknown or revoked');
-  return { user: row.userId, access: row.access, tokenId: row.id };
+  const scope: TokenScope | undefined =
+    row.flows || row.teams
+      ? { ...(row.flows ? { flows: row.flows } : {}), ...(row.teams ? { teams: row.teams } : {}) }
+      : undefined;
+  return { user: row.userId, access: row.access, tokenId: row.id, ...(scope ? { scope } : {}) };
 }
 
 const RANK: Record<AccessLevel, number> = { intake: 0, viewer: 1, operator: 2, admin: 3 };

@@ -416,6 +416,81 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.listTokens()).map((t) => t.id)).toEqual(['tok_1']);
     });
 
+    it('keeps token scopes and who created and revoked a token', async () => {
+      const row = {
+        id: 'tok_s',
+        userId: 'sam',
+        access: 'operator' as const,
+        hash: 'hs',
+        createdAt: 2,
+        flows: ['lead-to-owner', 'invoice-approval'],
+        teams: ['finance'],
+        createdBy: 'dana',
+      };
+      await store.createToken(row);
+      expect(await store.tokenByHash('hs')).toEqual(row);
+      expect(await store.revokeToken('tok_s', 9, 'dana')).toBe(true);
+      expect(await store.tokenByHash('hs')).toEqual({ ...row, revokedAt: 9, revokedBy: 'dana' });
+      await store.createToken({ id: 'tok_n', userId: 'kim', access: 'viewer', hash: 'hn', createdAt: 3 });
+      const plain = (await store.tokenByHash('hn'))!;
+      expect(plain).toEqual({ id: 'tok_n', userId: 'kim', access: 'viewer', hash: 'hn', createdAt: 3 });
+    });
+
+    it('creates the first-run token once: never when any token (even a revoked one) exists', async () => {
+      const first = (id: string) => ({
+        id,
+        userId: 'dana',
+        access: 'admin' as const,
+        hash: `h_${id}`,
+        createdAt: 1,
+        createdBy: 'first-run',
+      });
+      const raced = await Promise.all([1, 2, 3, 4].map((i) => store.createFirstToken(first(`tok_f${i}`))));
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      expect(await store.listTokens()).toHaveLength(1);
+      const [only] = await store.listTokens();
+      await store.revokeToken(only!.id, 5);
+      expect(await store.createFirstToken(first('tok_again'))).toBe(false);
+      expect(await store.listTokens()).toHaveLength(1);
+    });
+
+    it('filters handoffs and approvals by a set of flows (a scoped token)', async () => {
+      const hs = ['f1', 'f2', 'f3'].map((flow) => handoff({ flow }));
+      await store.commit(
+        hs.map((h) =>
+          insert(h, {
+            approvals: [
+              {
+                id: `apr_${h.id}`,
+                handoffId: h.id,
+                flow: h.flow,
+                kind: 'action',
+                actionId: 'a',
+                state: 'pending',
+                policyVersion: 'p',
+                levels: [{ approvers: ['role:x'], quorum: 1 }],
+                level: 0,
+                votes: [],
+                requestedAt: 1,
+                onTimeout: 'escalate',
+                onReject: 'stop',
+                summary: 's',
+              },
+            ],
+          }),
+        ),
+      );
+      const ids = (flows: string[]) => store.list({ flows }).then((p) => p.items.map((h) => h.flow).sort());
+      expect(await ids(['f1', 'f3'])).toEqual(['f1', 'f3']);
+      expect(await ids([])).toEqual([]);
+      expect((await store.list({ flows: ['f1', 'f2'], flow: 'f2' })).items.map((h) => h.flow)).toEqual([
+        'f2',
+      ]);
+      const aps = await store.approvals({ flows: ['f2', 'f3'] });
+      expect(aps.map((a) => a.flow).sort()).toEqual(['f2', 'f3']);
+      expect(await store.approvals({ flows: [] })).toEqual([]);
+    });
+
     it('chains a checkpoint per transaction over the heads it touched', async () => {
       const a = handoff();
       const b = handoff();

@@ -75,7 +75,11 @@ async function populated() {
     await baton.dispatcher!.drain(1);
     await baton.decide(ids.L2!, asUser('sam'), 'approve', 'standard terms');
     await baton.engine.drain();
-    const token = await baton.createToken('kim', 'operator', 'ci');
+    const token = await baton.createToken('kim', 'operator', {
+      name: 'ci',
+      scope: { flows: ['lead-to-owner'] },
+      createdBy: 'dana',
+    });
     const views = Object.fromEntries(
       await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, await baton.get(id)] as const)),
     );

@@ -54,6 +54,8 @@ export interface FlowVersionRow {
 
 export interface HandoffFilter {
   flow?: string;
+  /** Only these flows (a scoped token's reach); an empty list matches nothing. */
+  flows?: readonly string[];
   owner?: string;
   state?: HandoffState;
   breached?: boolean;
@@ -72,6 +74,13 @@ export interface TokenRow {
   createdAt: number;
   revokedAt?: number;
   lastUsedAt?: number;
+  /** Scope: only handoffs of these flows (absent: any flow). */
+  flows?: string[];
+  /** Scope: only flows whose boundary starts or ends at one of these teams (absent: any). */
+  teams?: string[];
+  /** Who created / revoked the token (a person id, or `first-run`). */
+  createdBy?: string;
+  revokedBy?: string;
 }
 
 export interface CheckpointRow {
@@ -134,6 +143,8 @@ export interface Store {
   approvals(filter: {
     state?: ApprovalRecord['state'];
     handoffId?: string;
+    /** Only approvals of these flows; an empty list matches nothing. */
+    flows?: readonly string[];
     limit?: number;
   }): Promise<ApprovalRecord[]>;
   tasks(filter: {
@@ -145,8 +156,13 @@ export interface Store {
   inbox(filter: { owners?: string[]; limit?: number }): Promise<InboxRecord[]>;
 
   createToken(row: TokenRow): Promise<void>;
+  /**
+   * Creates the token only when the store has never held one (revoked ones count), atomically
+   * also across processes: the first-run admin token is created once. True when created.
+   */
+  createFirstToken(row: TokenRow): Promise<boolean>;
   tokenByHash(hash: string): Promise<TokenRow | undefined>;
-  revokeToken(id: string, at: number): Promise<boolean>;
+  revokeToken(id: string, at: number, by?: string): Promise<boolean>;
   listTokens(): Promise<TokenRow[]>;
 
   // ---- channels (Slack, email): the outbox, its deliveries, email link tokens, seen requests

@@ -268,6 +268,14 @@ export function rowToToken(r: Row): TokenRow {
   if (revokedAt !== undefined) t.revokedAt = revokedAt;
   const lastUsedAt = optNum(r.last_used_at);
   if (lastUsedAt !== undefined) t.lastUsedAt = lastUsedAt;
+  const flows = optStr(r.flows);
+  if (flows !== undefined) t.flows = JSON.parse(flows) as string[];
+  const teams = optStr(r.teams);
+  if (teams !== undefined) t.teams = JSON.parse(teams) as string[];
+  const createdBy = optStr(r.created_by);
+  if (createdBy !== undefined) t.createdBy = createdBy;
+  const revokedBy = optStr(r.revoked_by);
+  if (revokedBy !== undefined) t.revokedBy = revokedBy;
   return t;
 }
 
@@ -394,6 +402,22 @@ export function rowToLink(r: Row): LinkRecord {
   const usedAt = optNum(r.used_at);
   if (usedAt !== undefined) l.usedAt = usedAt;
   return l;
+}
+
+/** The tokens row's values, in the column order of TOKEN_COLUMNS. */
+export const TOKEN_COLUMNS = 'id, user_id, access, name, hash, created_at, flows, teams, created_by';
+export function tokenValues(t: TokenRow): unknown[] {
+  return [
+    t.id,
+    t.userId,
+    t.access,
+    t.name ?? null,
+    t.hash,
+    t.createdAt,
+    t.flows ? JSON.stringify(t.flows) : null,
+    t.teams ? JSON.stringify(t.teams) : null,
+    t.createdBy ?? null,
+  ];
 }
 
 /** Cursor for keyset pagination over (created_at, id). */

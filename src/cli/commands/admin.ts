@@ -1,12 +1,21 @@
 // Commands for people's lists and for operators: tasks, inbox, token, report, audit.
 import type { Command } from 'commander';
-import { BatonError } from '../../core/errors.ts';
 import type { AccessLevel } from '../../core/project-schema.ts';
 import { EXIT_FAILURE, ExitError, UsageError } from '../errors.ts';
 import { ago, plural, short, table } from '../format.ts';
 import { parseSince, personArg } from '../input.ts';
 import { withSession, type SessionFor } from '../session.ts';
 import type { MetricsSummary } from '../../metrics/summary.ts';
+import { describeScope } from '../../service/scope.ts';
+
+const commaList = (text: string): string[] => text.split(',').map((x) => x.trim());
+
+/** `--as` on token commands records who created or revoked a token; it must be a declared person. */
+function actingPerson(as: string | undefined, baton: { directory: { hasUser(id: string): boolean } }) {
+  if (as !== undefined && !baton.directory.hasUser(as))
+    throw new UsageError(`--as ${as}: not a person declared in baton.yaml`);
+  return as;
+}
 
 const ACCESS: readonly AccessLevel[] = ['admin', 'operator', 'viewer', 'intake'];
 
@@ -75,32 +84,62 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
     .requiredOption('--user <user>', 'the person the token acts as')
     .requiredOption('--access <level>', 'admin | operator | viewer | intake')
     .option('--name <name>', 'a label (where the token is used)')
+    .option('--flows <ids>', 'scope: only handoffs of these flows (comma-separated)')
+    .option(
+      '--teams <ids>',
+      'scope: only flows whose boundary starts or ends at these teams (comma-separated)',
+    )
     .action(
-      withSession(sessionFor, async (s, o: { user: string; access: string; name?: string }) => {
-        const access = ACCESS.find((a) => a === o.access);
-        if (!access) throw new UsageError(`--access must be one of ${ACCESS.join(', ')}, not "${o.access}"`);
-        const baton = await s.baton('token create');
-        const t = await baton.createToken(o.user, access, o.name);
-        if (s.json)
-          return s.outJson({ id: t.id, user: o.user, access, name: o.name ?? null, token: t.token });
-        s.out(`${t.id} for ${o.user} (${access})${o.name ? ` "${o.name}"` : ''}\n`);
-        s.out(`${t.token}\n`);
-        s.err('Store this token now: it will not be shown again. Use it as BATON_TOKEN or a Bearer token.\n');
-      }),
+      withSession(
+        sessionFor,
+        async (s, o: { user: string; access: string; name?: string; flows?: string; teams?: string }) => {
+          const access = ACCESS.find((a) => a === o.access);
+          if (!access)
+            throw new UsageError(`--access must be one of ${ACCESS.join(', ')}, not "${o.access}"`);
+          const scope = {
+            ...(o.flows !== undefined ? { flows: commaList(o.flows) } : {}),
+            ...(o.teams !== undefined ? { teams: commaList(o.teams) } : {}),
+          };
+          const baton = await s.baton('token create');
+          const by = actingPerson(s.options.as, baton);
+          const t = await baton.createToken(o.user, access, {
+            ...(o.name ? { name: o.name } : {}),
+            ...(scope.flows || scope.teams ? { scope } : {}),
+            ...(by ? { createdBy: by } : {}),
+          });
+          const scoped = t.row.flows || t.row.teams ? { flows: t.row.flows, teams: t.row.teams } : undefined;
+          if (s.json)
+            return s.outJson({
+              id: t.id,
+              user: o.user,
+              access,
+              name: o.name ?? null,
+              flows: t.row.flows ?? null,
+              teams: t.row.teams ?? null,
+              token: t.token,
+            });
+          s.out(
+            `${t.id} for ${o.user} (${access}${scoped ? `; ${describeScope(scoped)}` : ''})${o.name ? ` "${o.name}"` : ''}\n`,
+          );
+          s.out(`${t.token}\n`);
+          s.err(
+            'Store this token now: it will not be shown again. Use it as BATON_TOKEN or a Bearer token.\n',
+          );
+        },
+      ),
     );
   token
     .command('revoke')
-    .description('revoke a token at once')
+    .description('revoke a token at once (--as records who revoked it)')
     .argument('<id>', 'token id (tok_…)')
     .action(
       withSession(sessionFor, async (s, id: string) => {
         const baton = await s.baton('token revoke');
         const known = (await baton.store.listTokens()).find((t) => t.id === id);
-        if (!known) throw new BatonError('not_found', `token ${id} does not exist (see baton token ls)`);
-        if (known.revokedAt === undefined) await baton.store.revokeToken(id, Date.now());
+        const revoked = await baton.revokeToken(id, actingPerson(s.options.as, baton));
         if (s.json) return s.outJson({ id, revoked: true });
         s.out(
-          known.revokedAt === undefined
+          revoked || known?.revokedAt === undefined
             ? `${id} revoked\n`
             : `${id} was already revoked ${ago(known.revokedAt)}\n`,
         );
@@ -118,6 +157,10 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
           user: t.userId,
           access: t.access,
           name: t.name ?? null,
+          flows: t.flows ?? null,
+          teams: t.teams ?? null,
+          createdBy: t.createdBy ?? null,
+          revokedBy: t.revokedBy ?? null,
           createdAt: new Date(t.createdAt).toISOString(),
           lastUsedAt: t.lastUsedAt === undefined ? null : new Date(t.lastUsedAt).toISOString(),
           revokedAt: t.revokedAt === undefined ? null : new Date(t.revokedAt).toISOString(),
@@ -127,15 +170,23 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
           return s.out('no tokens (create one: baton token create --user ID --access admin)\n');
         s.out(
           table(
-            ['TOKEN', 'USER', 'ACCESS', 'NAME', 'CREATED', 'LAST USED', 'STATUS'],
+            ['TOKEN', 'USER', 'ACCESS', 'SCOPE', 'NAME', 'CREATED', 'LAST USED', 'STATUS'],
             items.map((t) => [
               t.id,
               t.user,
               t.access,
+              t.flows || t.teams
+                ? describeScope({
+                    ...(t.flows ? { flows: t.flows } : {}),
+                    ...(t.teams ? { teams: t.teams } : {}),
+                  })
+                : 'all',
               t.name ?? '',
               ago(t.createdAt),
               t.lastUsedAt ? ago(t.lastUsedAt) : 'never',
-              t.revokedAt ? `revoked ${ago(t.revokedAt)}` : 'active',
+              t.revokedAt
+                ? `revoked ${ago(t.revokedAt)}${t.revokedBy ? ` by ${t.revokedBy}` : ''}`
+                : 'active',
             ]),
           ),
         );

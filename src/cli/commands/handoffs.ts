@@ -18,6 +18,20 @@ import { progressBar } from '../progress.ts';
 import { withSession, type Session, type SessionFor } from '../session.ts';
 import { renderHandoff } from '../show.ts';
 
+/** `--set key=value`, repeatable: the value is JSON when it parses, else text. */
+function collectParam(text: string, previous: Record<string, unknown> | undefined): Record<string, unknown> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set ${text}: write it as name=value`);
+  const raw = text.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // Plain text.
+  }
+  return { ...previous, [text.slice(0, eq)]: value };
+}
+
 export function registerHandoffCommands(program: Command, sessionFor: SessionFor): void {
   program
     .command('send')
@@ -195,26 +209,51 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
       .addOption(
         new Option('--edit-owner <owner>', 'suggest mode: correct the decided owner while approving'),
       )
+      .addOption(
+        new Option(
+          '--set <param=value>',
+          'approve with a changed parameter of the action (repeatable; the value is JSON, else text): recorded as an override and checked against the policy again',
+        )
+          .argParser(collectParam)
+          .default(undefined),
+      )
       .action(
-        withSession(sessionFor, async (s, id: string, o: { comment?: string; editOwner?: string }) => {
-          const r = await (
-            await s.client()
-          ).decide(id, {
-            decision,
-            ...(o.comment ? { comment: o.comment } : {}),
-            ...(o.editOwner ? { edits: { owner: o.editOwner } } : {}),
-          });
-          if (s.json) return s.outJson(r);
-          const a = r.approval;
-          const by = a.decidedBy
-            ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''}${a.decidedBy.via ? ` via ${a.decidedBy.via}` : ''})`
-            : '';
-          const status =
-            a.state === 'pending'
-              ? `vote recorded; still pending (level ${a.level + 1} of ${a.levels.length})`
-              : `${a.state}${by}`;
-          s.out(`${a.id} ${status}\n${r.handoff.id} ${r.handoff.state}, owner ${r.handoff.owner}\n`);
-        }),
+        withSession(
+          sessionFor,
+          async (
+            s,
+            id: string,
+            o: { comment?: string; editOwner?: string; set?: Record<string, unknown> },
+          ) => {
+            if (o.set && decision === 'reject') throw new UsageError('--set comes with approve, not reject');
+            const edits = {
+              ...(o.editOwner ? { owner: o.editOwner } : {}),
+              ...(o.set ? { params: o.set } : {}),
+            };
+            const r = await (
+              await s.client()
+            ).decide(id, {
+              decision,
+              ...(o.comment ? { comment: o.comment } : {}),
+              ...(o.editOwner || o.set ? { edits } : {}),
+            });
+            if (s.json) return s.outJson(r);
+            const a = r.approval;
+            const by = a.decidedBy
+              ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''}${a.decidedBy.for ? ` for ${a.decidedBy.for}` : ''}${a.decidedBy.via ? ` via ${a.decidedBy.via}` : ''})`
+              : '';
+            const status =
+              a.state === 'pending'
+                ? `vote recorded; still pending (level ${a.level + 1} of ${a.levels.length})`
+                : `${a.state}${by}`;
+            s.out(`${a.id} ${status}\n${r.handoff.id} ${r.handoff.state}, owner ${r.handoff.owner}\n`);
+            const edited = a.overrides?.at(-1);
+            if (o.set && edited)
+              s.out(
+                `parameters changed: ${Object.keys(o.set).join(', ')}${edited.addedLevels?.length ? `; now also needs ${edited.addedLevels.map((l) => l.name ?? l.approvers.join('/')).join(', ')}` : ''}\n`,
+              );
+          },
+        ),
       );
   }
 

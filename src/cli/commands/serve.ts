@@ -61,11 +61,8 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
   }
   try {
     // Only once the server is up, so the one showing of the secret is not lost to a failed start.
-    const first = baton.project.def.people[0];
-    if (first && (await baton.store.listTokens()).length === 0) {
-      const t = await baton.createToken(first.id, 'admin', 'first run');
-      firstToken = { user: first.id, token: t.token };
-    }
+    // Created only when the store has never held a token (atomic across processes).
+    firstToken = await baton.createFirstRunToken();
   } catch (e) {
     await server.close();
     await baton.close();

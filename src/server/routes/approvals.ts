@@ -1,6 +1,7 @@
 // Approval gates: list them, and approve or reject. The right to approve comes only from the
 // flow's approvers (checked by the service), never from the token's access level.
-import { callerInfo } from '../auth.ts';
+import { callerInfo, reachList } from '../auth.ts';
+import { requireApproval } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { approvalList, approvalsQuery, decideBody, decideResponse, idParams } from '../schemas.ts';
 
@@ -10,18 +11,27 @@ export function approvalRoutes(): Route[] {
       method: 'GET',
       url: '/v1/approvals',
       access: 'read',
+      scoped: 'checked',
       tag: 'approvals',
       summary: 'Approvals, oldest request first (filter: state, handoff)',
       query: approvalsQuery,
       response: { description: 'The approvals', schema: approvalList },
-      async handler({ query, baton }) {
-        return { items: await baton.approvals(query.state, query.handoff) };
+      async handler({ query, caller, baton }) {
+        const flows = reachList(caller);
+        if (!flows) return { items: await baton.approvals(query.state, query.handoff) };
+        const items = await baton.store.approvals({
+          ...(query.state ? { state: query.state } : {}),
+          ...(query.handoff ? { handoffId: query.handoff } : {}),
+          flows,
+        });
+        return { items };
       },
     }),
     defineRoute({
       method: 'POST',
       url: '/v1/approvals/:id',
       access: 'act',
+      scoped: 'checked',
       tag: 'approvals',
       summary: 'Approve or reject',
       description:
@@ -37,6 +47,7 @@ export function approvalRoutes(): Route[] {
       },
       errors: [404, 409],
       async handler({ params, body, caller, baton }) {
+        await requireApproval(baton, caller, params.id);
         return baton.decide(params.id, callerInfo(caller), body.decision, body.comment, body.edits);
       },
     }),

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { verifyAudit } from '../../audit/verify.ts';
 import { exportAudit } from '../../audit/export.ts';
 import { BatonError } from '../../core/errors.ts';
+import { refuseScoped, requireHandoff } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { auditVerify, exportQuery } from '../schemas.ts';
 import { logInternal, mapError } from '../errors.ts';
@@ -46,12 +47,15 @@ export function auditRoutes(bodyLimit: number, useLogger: boolean): Route[] {
       method: 'GET',
       url: '/v1/audit/export',
       access: 'read',
+      scoped: 'checked',
       tag: 'audit',
       summary: 'The audit log as NDJSON, one event per line',
       query: exportQuery,
       response: { description: 'NDJSON', contentType: 'application/x-ndjson' },
       errors: [404],
-      async handler({ query, baton, req, reply }) {
+      async handler({ query, caller, baton, req, reply }) {
+        if (query.handoff === undefined) refuseScoped(caller, 'the whole audit log');
+        else await requireHandoff(baton, caller, query.handoff);
         if (query.handoff !== undefined && !(await baton.store.get(query.handoff))) {
           throw new BatonError('not_found', `handoff ${query.handoff} does not exist`);
         }

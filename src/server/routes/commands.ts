@@ -1,6 +1,7 @@
 // People's commands on a handoff. Each needs a token (401 before any lookup); the service checks
 // that the caller owns the work (or has operator access) and that the transition is allowed.
 import { callerInfo } from '../auth.ts';
+import { requireHandoff } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import {
   actionParams,
@@ -22,6 +23,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/accept',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Accept work handed to you (or to your team or role)',
       params: idParams,
@@ -29,6 +31,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.accept(params.id, callerInfo(caller), body.comment);
       },
     }),
@@ -36,6 +39,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/decline',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Decline before accepting: the work goes to the fallback owner (rework)',
       params: idParams,
@@ -43,6 +47,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.decline(params.id, callerInfo(caller), body.reason, body.comment);
       },
     }),
@@ -50,6 +55,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/return',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Send accepted work back (rework, with a typed reason)',
       params: idParams,
@@ -57,6 +63,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.giveBack(params.id, callerInfo(caller), body.reason, body.comment);
       },
     }),
@@ -64,6 +71,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/reassign',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Hand the work to another owner (operators: any handoff)',
       params: idParams,
@@ -71,6 +79,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.reassign(params.id, callerInfo(caller), body.to, body.comment);
       },
     }),
@@ -78,6 +87,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/complete',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Mark the work done',
       params: idParams,
@@ -85,6 +95,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.complete(params.id, callerInfo(caller), body.comment);
       },
     }),
@@ -92,6 +103,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/cancel',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Cancel the handoff (operators: any handoff)',
       params: idParams,
@@ -99,6 +111,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.cancel(params.id, callerInfo(caller), body.comment);
       },
     }),
@@ -106,6 +119,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/rollback',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Undo the actions that ran, newest first (operators: any handoff)',
       params: idParams,
@@ -113,6 +127,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.rollback(params.id, callerInfo(caller), body.comment);
       },
     }),
@@ -120,6 +135,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/retry',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Run the failed actions of a failed handoff again',
       params: idParams,
@@ -127,6 +143,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.retry(params.id, callerInfo(caller), body.comment);
       },
     }),
@@ -134,6 +151,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/actions/:action/resolve',
       access: 'act',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Settle an action whose outcome is unknown (or that failed)',
       description:
@@ -143,6 +161,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.resolve(params.id, params.action, callerInfo(caller), body.outcome, body.comment);
       },
     }),
@@ -150,6 +169,7 @@ export function commandRoutes(): Route[] {
       method: 'POST',
       url: '/v1/handoffs/:id/observed',
       access: 'operate',
+      scoped: 'checked',
       tag: 'commands',
       summary: 'Shadow mode: record where people actually routed the work',
       params: idParams,
@@ -157,6 +177,7 @@ export function commandRoutes(): Route[] {
       response,
       errors,
       async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.observed(params.id, callerInfo(caller), body.owner);
       },
     }),

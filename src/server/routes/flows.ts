@@ -1,5 +1,7 @@
 // The project's flows, as published (each handoff pins the version it started under).
 import path from 'node:path';
+import { inReach } from '../auth.ts';
+import { requireFlow } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { flowDetail, flowList, flowParams } from '../schemas.ts';
 
@@ -9,23 +11,26 @@ export function flowRoutes(): Route[] {
       method: 'GET',
       url: '/v1/flows',
       access: 'read',
+      scoped: 'checked',
       tag: 'flows',
       summary: 'The flows of the project',
       response: { description: 'Flows', schema: flowList },
-      async handler({ baton }) {
-        return { items: baton.flows() };
+      async handler({ caller, baton }) {
+        return { items: baton.flows().filter((f) => inReach(caller, f.id)) };
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/v1/flows/:flow',
       access: 'read',
+      scoped: 'checked',
       tag: 'flows',
       summary: 'One flow: its current version and definition',
       params: flowParams,
       response: { description: 'The flow', schema: flowDetail },
       errors: [404],
-      async handler({ params, baton }) {
+      async handler({ params, caller, baton }) {
+        requireFlow(caller, params.flow);
         const f = baton.flowDetail(params.flow);
         // The file relative to the project, not a path on the server's disk.
         return { ...f, file: path.relative(baton.project.dir, f.file) };

@@ -1,6 +1,7 @@
 // Intake and reading handoffs.
 import { BatonError } from '../../core/errors.ts';
-import { intakeActor } from '../auth.ts';
+import { intakeActor, reachList } from '../auth.ts';
+import { requireFlow, requireHandoff } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import {
   flowParams,
@@ -21,6 +22,7 @@ export function handoffRoutes(): Route[] {
       method: 'POST',
       url: '/v1/flows/:flow/handoffs',
       access: 'intake',
+      scoped: 'checked',
       tag: 'handoffs',
       summary: 'Create a handoff (intake)',
       description:
@@ -40,6 +42,7 @@ export function handoffRoutes(): Route[] {
             details: [{ path: 'input', message: body === undefined ? 'is required' : 'must be an object' }],
           });
         }
+        requireFlow(caller, params.flow);
         const r = await baton.send(params.flow, body, intakeActor(caller));
         reply.header('location', `/v1/handoffs/${r.id}`);
         return r;
@@ -49,24 +52,28 @@ export function handoffRoutes(): Route[] {
       method: 'GET',
       url: '/v1/handoffs',
       access: 'read',
+      scoped: 'checked',
       tag: 'handoffs',
-      summary: 'List handoffs, newest first',
+      summary: 'List handoffs, newest first (a scoped token sees its flows only)',
       query: listQuery,
       response: { description: 'One page; pass nextCursor as cursor for the next', schema: handoffPage },
-      async handler({ query, baton }) {
-        return baton.list(query);
+      async handler({ query, caller, baton }) {
+        const flows = reachList(caller);
+        return baton.list(flows ? { ...query, flows } : query);
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/v1/handoffs/:id',
       access: 'read',
+      scoped: 'checked',
       tag: 'handoffs',
       summary: 'A handoff with its actions, approvals, ownership ledger and events',
       params: idParams,
       response: { description: 'The handoff', schema: handoffView },
       errors: [404],
-      async handler({ params, baton }) {
+      async handler({ params, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
         return baton.get(params.id);
       },
     }),

@@ -2,6 +2,7 @@
 // anywhere); they reveal nothing but up or down.
 import { BatonError } from '../../core/errors.ts';
 import { metricsSummary } from '../../metrics/summary.ts';
+import { requireNamedFlow } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { metricsSummaryResponse, okResponse, readyResponse, summaryQuery } from '../schemas.ts';
 
@@ -64,11 +65,13 @@ export function opsRoutes(prom: { text(): Promise<string>; contentType: string }
       method: 'GET',
       url: '/v1/metrics/summary',
       access: 'read',
+      scoped: 'checked',
       tag: 'ops',
       summary: 'Per-owner and per-boundary figures from the store',
       query: summaryQuery,
       response: { description: 'The summary', schema: metricsSummaryResponse },
-      async handler({ query, baton }) {
+      async handler({ query, caller, baton }) {
+        requireNamedFlow(caller, query.flow);
         return metricsSummary(baton.store, query);
       },
     }),

@@ -1,5 +1,6 @@
 // GET /v1/stream: server-sent events for live views (the console).
 import type { StreamHub } from '../stream.ts';
+import { requireNamedFlow } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { streamEvent, streamQuery } from '../schemas.ts';
 
@@ -9,6 +10,7 @@ export function streamRoutes(hub: StreamHub): Route[] {
       method: 'GET',
       url: '/v1/stream',
       access: 'read',
+      scoped: 'checked',
       tag: 'ops',
       summary: 'Live updates (server-sent events)',
       description:
@@ -16,7 +18,8 @@ export function streamRoutes(hub: StreamHub): Route[] {
         'are heartbeats.',
       query: streamQuery,
       response: { description: 'An event stream', contentType: 'text/event-stream', schema: streamEvent },
-      async handler({ query, reply }) {
+      async handler({ query, caller, reply }) {
+        requireNamedFlow(caller, query.flow);
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {

@@ -4,6 +4,7 @@ import { BatonError } from '../../core/errors.ts';
 import { parseOwner } from '../../core/owner.ts';
 import type { BatonApi } from '../../service/api.ts';
 import { callerUser, type Caller } from '../auth.ts';
+import { keepReached } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { inboxList, ownerQuery, taskList, tasksQuery } from '../schemas.ts';
 
@@ -28,6 +29,7 @@ export function taskRoutes(): Route[] {
       method: 'GET',
       url: '/v1/tasks',
       access: 'read',
+      scoped: 'checked',
       tag: 'work',
       summary: "Tasks (built-in task list); default: the caller's (all for anonymous callers)",
       query: tasksQuery,
@@ -41,13 +43,14 @@ export function taskRoutes(): Route[] {
                 ...(query.state ? { state: query.state } : {}),
               })
             : await baton.tasks(w.user, query.state);
-        return { items };
+        return { items: await keepReached(baton, caller, items) };
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/v1/inbox',
       access: 'read',
+      scoped: 'checked',
       tag: 'work',
       summary: "Inbox messages (handoffs, reminders, approvals); default: the caller's",
       query: ownerQuery,
@@ -56,7 +59,7 @@ export function taskRoutes(): Route[] {
         const w = who(baton, query.owner, caller);
         const items =
           'queue' in w ? await baton.store.inbox({ owners: [w.queue] }) : await baton.inbox(w.user);
-        return { items };
+        return { items: await keepReached(baton, caller, items) };
       },
     }),
   ];

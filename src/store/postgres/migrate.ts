@@ -1,11 +1,11 @@
 // Forward-only numbered migrations: every `NNN_name.sql` in migrations/ runs once, in order,
 // each in its own transaction, recorded in schema_migrations. A transaction-scoped advisory
 // lock serializes processes that start at the same time against the same schema.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { refuseDuplicateNumbers } from '../sqlite/migrate.ts';
+import { migrationFiles } from '../migration-files.ts';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -13,14 +13,7 @@ const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'
 export const LOCK_CLASS = 0x6261746f;
 export const LOCK_MIGRATE = 1;
 export const LOCK_CHECKPOINT = 2;
-
-function migrationFiles(): Array<{ version: number; file: string }> {
-  const files = readdirSync(DIR)
-    .filter((f) => /^\d+_.*\.sql$/.test(f))
-    .sort();
-  refuseDuplicateNumbers(files);
-  return files.map((file) => ({ version: Number.parseInt(file, 10), file }));
-}
+export const LOCK_FIRST_TOKEN = 3;
 
 /** Quotes an identifier for SQL. */
 export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -30,7 +23,7 @@ export async function applyMigrations(pool: Pool, schema: string | undefined): P
   let applied = 0;
   const client = await pool.connect();
   try {
-    for (const { version, file } of migrationFiles()) {
+    for (const { version, file } of migrationFiles(DIR)) {
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_MIGRATE]);

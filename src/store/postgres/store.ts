@@ -39,9 +39,11 @@ import {
   rowToDelivery,
   rowToLink,
   rowToOutbox,
+  TOKEN_COLUMNS,
+  tokenValues,
 } from '../rows.ts';
 import { Where } from '../sqlite/where.ts';
-import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS } from './migrate.ts';
+import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { toPositional } from './sql.ts';
 import { isUnavailable } from './unavailable.ts';
 
@@ -183,6 +185,7 @@ export class PostgresStore implements Store {
   readonly schema: string | undefined;
   private readonly pool: pg.Pool;
   private readonly checkpointLock: number;
+  private readonly firstTokenLock: number;
   private closed = false;
 
   private readonly connectionString: string;
@@ -194,6 +197,7 @@ export class PostgresStore implements Store {
     this.connectionString = connectionString;
     this.channel = wakeChannel(schema);
     this.checkpointLock = lockKey(`${LOCK_CHECKPOINT}:${schema ?? ''}`);
+    this.firstTokenLock = lockKey(`${LOCK_FIRST_TOKEN}:${schema ?? ''}`);
   }
 
   /** Connects, creates the schema if asked and applies pending migrations. */
@@ -472,6 +476,7 @@ export class PostgresStore implements Store {
     }
     const where = new Where()
       .add(!!f.flow, 'flow_id = ?', f.flow)
+      .add(!!f.flows, 'flow_id = ANY(?)', f.flows ?? [])
       .add(!!f.owner, 'owner = ?', f.owner)
       .add(!!f.state, 'state = ?', f.state)
       .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
@@ -492,10 +497,16 @@ export class PostgresStore implements Store {
     return r ? rowToApproval(r) : undefined;
   }
 
-  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string; limit?: number }) {
+  async approvals(f: {
+    state?: ApprovalRecord['state'];
+    handoffId?: string;
+    flows?: readonly string[];
+    limit?: number;
+  }) {
     const where = new Where()
       .add(!!f.state, 'state = ?', f.state)
-      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId)
+      .add(!!f.flows, 'flow_id = ANY(?)', f.flows ?? []);
     const sql = `SELECT body FROM approvals ${where.sql} ORDER BY requested_at, id LIMIT ?`;
     return (await this.rows(sql, [...where.params, f.limit ?? 1000])).map(rowToApproval);
   }
@@ -517,9 +528,22 @@ export class PostgresStore implements Store {
 
   async createToken(t: TokenRow) {
     await this.run(
-      'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt],
+      `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      tokenValues(t),
     );
+  }
+
+  async createFirstToken(t: TokenRow) {
+    // INSERT … WHERE NOT EXISTS alone races under READ COMMITTED: serialize on an advisory lock.
+    return this.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, this.firstTokenLock]);
+      const res = await c.query(
+        `INSERT INTO tokens (${TOKEN_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+         WHERE NOT EXISTS (SELECT 1 FROM tokens)`,
+        tokenValues(t),
+      );
+      return (res.rowCount ?? 0) > 0;
+    });
   }
 
   async tokenByHash(hash: string) {
@@ -527,11 +551,11 @@ export class PostgresStore implements Store {
     return r ? rowToToken(r) : undefined;
   }
 
-  async revokeToken(id: string, at: number) {
-    const res = await this.run('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
-      at,
-      id,
-    ]);
+  async revokeToken(id: string, at: number, by?: string) {
+    const res = await this.run(
+      'UPDATE tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL',
+      [at, by ?? null, id],
+    );
     return (res.rowCount ?? 0) > 0;
   }
 

@@ -40,6 +40,8 @@ import {
   rowToDelivery,
   rowToLink,
   rowToOutbox,
+  TOKEN_COLUMNS,
+  tokenValues,
 } from '../rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { BulkInsert } from './bulk.ts';
@@ -235,6 +237,7 @@ export class SqliteStore implements Store {
     }
     const where = new Where()
       .add(!!f.flow, 'flow_id = ?', f.flow)
+      .add(!!f.flows, `flow_id IN (${placeholders(f.flows?.length ?? 0) || 'NULL'})`, ...(f.flows ?? []))
       .add(!!f.owner, 'owner = ?', f.owner)
       .add(!!f.state, 'state = ?', f.state)
       .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
@@ -255,10 +258,16 @@ export class SqliteStore implements Store {
     return r ? rowToApproval(r) : undefined;
   }
 
-  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string; limit?: number }) {
+  async approvals(f: {
+    state?: ApprovalRecord['state'];
+    handoffId?: string;
+    flows?: readonly string[];
+    limit?: number;
+  }) {
     const where = new Where()
       .add(!!f.state, 'state = ?', f.state)
-      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId);
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId)
+      .add(!!f.flows, `flow_id IN (${placeholders(f.flows?.length ?? 0) || 'NULL'})`, ...(f.flows ?? []));
     const sql = `SELECT body FROM approvals ${where.sql} ORDER BY requested_at LIMIT ?`;
     return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 1000) as Row[]).map(
       rowToApproval,
@@ -289,7 +298,12 @@ export class SqliteStore implements Store {
   }
 
   async createToken(t: TokenRow) {
-    this.stmts.createToken.run(t.id, t.userId, t.access, t.name ?? null, t.hash, t.createdAt);
+    this.stmts.createToken.run(...(tokenValues(t) as never[]));
+  }
+
+  async createFirstToken(t: TokenRow) {
+    // One statement: SQLite holds the write lock for it, so two processes cannot both insert.
+    return this.stmts.createFirstToken.run(...(tokenValues(t) as never[])).changes > 0;
   }
 
   async tokenByHash(hash: string) {
@@ -297,8 +311,8 @@ export class SqliteStore implements Store {
     return r ? rowToToken(r) : undefined;
   }
 
-  async revokeToken(id: string, at: number) {
-    return this.stmts.revokeToken.run(at, id).changes > 0;
+  async revokeToken(id: string, at: number, by?: string) {
+    return this.stmts.revokeToken.run(at, by ?? null, id).changes > 0;
   }
 
   async listTokens() {
@@ -508,11 +522,12 @@ function prepareStatements(db: DatabaseSync) {
     ledgerOf: p('SELECT * FROM ledger WHERE handoff_id = ? ORDER BY seq'),
     eventsOf: p('SELECT * FROM events WHERE handoff_id = ? ORDER BY seq'),
     approval: p('SELECT body FROM approvals WHERE id = ?'),
-    createToken: p(
-      'INSERT INTO tokens (id, user_id, access, name, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    createToken: p(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    createFirstToken: p(
+      `INSERT INTO tokens (${TOKEN_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tokens)`,
     ),
     tokenByHash: p('SELECT * FROM tokens WHERE hash = ?'),
-    revokeToken: p('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    revokeToken: p('UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL'),
     listTokens: p('SELECT * FROM tokens ORDER BY created_at'),
     heads: p('SELECT id, event_seq, head_hash FROM handoffs WHERE id > ? ORDER BY id LIMIT ?'),
     dueOutbox: p(`SELECT * FROM outbox WHERE next_at <= ? AND (lease_until IS NULL OR lease_until < ?)

@@ -167,12 +167,16 @@ export class ThreadedSqliteStore implements Store {
     return this.call('createToken', [row]);
   }
 
+  createFirstToken(row: TokenRow): Promise<boolean> {
+    return this.call('createFirstToken', [row]);
+  }
+
   tokenByHash(hash: string) {
     return this.reader.tokenByHash(hash);
   }
 
-  revokeToken(id: string, at: number): Promise<boolean> {
-    return this.call('revokeToken', [id, at]);
+  revokeToken(id: string, at: number, by?: string): Promise<boolean> {
+    return this.call('revokeToken', [id, at, by]);
   }
 
   listTokens() {

@@ -12,6 +12,7 @@ export interface WriterRequest {
     | 'claim'
     | 'publishFlow'
     | 'createToken'
+    | 'createFirstToken'
     | 'revokeToken'
     | 'releaseLeases'
     | 'claimOutbox'

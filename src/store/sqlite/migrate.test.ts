@@ -1,0 +1,59 @@
+// Forward-only migrations: a store made by an earlier version keeps its rows and gains the new
+// columns (002: token scopes) when a newer Baton opens it.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from './store.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('SQLite migrations', () => {
+  it('upgrades a store at 001: existing tokens keep working, unscoped', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'baton-migrate-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'baton.db');
+    const old = new DatabaseSync(file);
+    old.exec(readFileSync(new URL('./migrations/001_init.sql', import.meta.url), 'utf8'));
+    old.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    old.exec("INSERT INTO schema_migrations VALUES (1, '001_init.sql', 1)");
+    old.exec(
+      "INSERT INTO tokens (id, user_id, access, hash, created_at) VALUES ('tok_old', 'dana', 'admin', 'h', 5)",
+    );
+    old.close();
+
+    const store = new SqliteStore({ file });
+    try {
+      await store.migrate();
+      expect(await store.tokenByHash('h')).toEqual({
+        id: 'tok_old',
+        userId: 'dana',
+        access: 'admin',
+        hash: 'h',
+        createdAt: 5,
+      });
+      const versions = await store.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
+      // The old token means a store that held one: no first-run token.
+      expect(
+        await store.createFirstToken({
+          id: 'tok_new',
+          userId: 'dana',
+          access: 'admin',
+          hash: 'h2',
+          createdAt: 6,
+        }),
+      ).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
