@@ -27,13 +27,14 @@ afterEach(async () => {
 const to = (m: ParsedMail): string => (Array.isArray(m.to) ? m.to[0]!.text : (m.to?.text ?? ''));
 const system = { kind: 'system' as const, id: 'test' };
 
-async function open(files: Record<string, string> = {}, storage?: string) {
+async function open(files: Record<string, string> = {}, storage?: string, extra?: string) {
   const env = await openTemp(
     {
       'baton.yaml': channelsYaml({
         slackApiUrl: slack.url,
         smtpUrl: smtp.url,
         publicUrl: 'https://baton.example.com',
+        ...(extra ? { extra } : {}),
       }),
       ...files,
     },
@@ -56,6 +57,21 @@ handoff:
   escalate:
     - { after: 50ms, remind: owner }
     - { after: 100ms, to: team:enterprise-sales }
+`;
+
+const REMIND_FLOW = `id: remind
+name: Reminder test
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, required: [id], properties: { id: { type: string } } }
+idempotencyKey: input.id
+decide:
+  otherwise: { owner: team:finance }
+actions:
+  - id: task
+    use: builtin.create_task
+    with: { title: "Pay \${input.id}" }
+    approval: { levels: [{ approvers: [role:sales-manager] }], timeout: 1h, remindBefore: [59m59.8s] }
+handoff: { to: "\${decision.owner}" }
 `;
 
 describe('outbox', () => {
@@ -157,6 +173,44 @@ describe('outbox', () => {
     ]);
     const inbox = await env.baton.inbox('kim');
     expect(inbox.map((m) => m.kind).sort()).toEqual(['escalation', 'reminder']);
+  });
+
+  it('approval reminders and a stand-in reach Slack; the stand-in approves from there, for the absent approver', async () => {
+    const env = await open(
+      { 'flows/remind.yaml': REMIND_FLOW },
+      undefined,
+      'delegations:\n  - { from: sam, to: dana, until: 2099-12-31 }\n',
+    );
+    const r = await env.baton.send('remind', { id: 'R1' }, system);
+    await env.baton.engine.drain();
+    await env.baton.dispatcher!.drain();
+    // sam, and dana standing in for sam, are asked.
+    const asked = () =>
+      slack
+        .of('chat.postMessage')
+        .map((c) => `${String(c.args.channel)}:${String(c.args.text).split(':')[0]}`);
+    expect(asked().sort()).toEqual(['U0DANA:Approval needed', 'U0SAM:Approval needed']);
+    await new Promise((res) => setTimeout(res, 250));
+    await env.baton.engine.drain();
+    await env.baton.dispatcher!.drain();
+    expect(
+      asked()
+        .filter((a) => a.includes('Reminder'))
+        .sort(),
+    ).toEqual(['U0DANA:Reminder, approval needed', 'U0SAM:Reminder, approval needed']);
+    const reminder = slack.of('chat.postMessage').find((c) => String(c.args.text).startsWith('Reminder'))!;
+    expect(JSON.stringify(reminder.args.blocks)).toContain('baton_approve');
+    const [approval] = await env.baton.approvals('pending', r.id);
+    await env.baton.decide(approval!.id, { user: 'dana', access: 'viewer', via: 'slack' }, 'approve');
+    await env.baton.dispatcher!.drain();
+    expect(await env.baton.store.approval(approval!.id)).toMatchObject({
+      state: 'approved',
+      decidedBy: { label: 'human', user: 'dana', for: 'sam', via: 'slack' },
+    });
+    // Every message that asked now says who decided.
+    const updates = slack.of('chat.update').map((c) => String(c.args.text));
+    expect(updates).toHaveLength(4);
+    for (const u of updates) expect(u).toMatch(/Approved by dana for sam via slack$/);
   });
 
   it('writes no notice when no channel is configured', async () => {

@@ -15,6 +15,8 @@ export function channelsYaml(o: {
   smtpUrl?: string;
   publicUrl: string;
   linkMinutes?: number;
+  /** More of baton.yaml, appended (e.g. `delegations:`). */
+  extra?: string;
 }): string {
   let text = readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8');
   for (const [id, slack] of Object.entries(SLACK_IDS)) {
@@ -32,7 +34,7 @@ export function channelsYaml(o: {
       `  email: { smtp: "${o.smtpUrl}", from: "Baton <baton@example.com>"${o.linkMinutes ? `, linkMinutes: ${o.linkMinutes}` : ''} }`,
     );
   }
-  return `${text}\nconnectors:\n${connectors.join('\n')}\n`;
+  return `${text}\nconnectors:\n${connectors.join('\n')}\n${o.extra ?? ''}`;
 }
 
 export async function startChannels(
