@@ -185,6 +185,73 @@ export const book = defineAction({
     ]);
   });
 
+  it('stores what a project action or context source returns as plain JSON, or says why it cannot', async () => {
+    const define = `${ROOT}/src/actions/define.ts`;
+    env = await openTemp(
+      {
+        'actions/odd.ts': `import { z } from 'zod';
+import { defineAction, defineContextSource } from '${define}';
+export const odd = defineAction({
+  id: 'acme.odd', risk: 'low', idempotent: true, params: z.object({}),
+  async run() { const a: any = { when: new Date(0) }; a.self = a; return a; },
+});
+export const when = defineAction({
+  id: 'acme.when', risk: 'low', idempotent: true, params: z.object({}),
+  async run() { return { when: new Date(0), skip: undefined, n: 10n > 1n }; },
+});
+export const big = defineContextSource({
+  id: 'acme.big', params: z.object({}),
+  async fetch() { return { id: 10n }; },
+});
+`,
+        'flows/simple.yaml': simpleFlow(`  - { id: odd, use: acme.odd, with: {} }
+  - { id: when, use: acme.when, with: {} }`).replace(
+          'decide:',
+          'context:\n  - { name: big, use: acme.big, with: {} }\ndecide:',
+        ),
+      },
+      { worker: false },
+    );
+    const { baton } = env;
+    const { id } = await baton.send('simple', { id: 'J1' }, intakeActor);
+    await settle();
+    const h = await baton.get(id);
+    expect(h.state).toBe('handed_off');
+    const odd = h.actions.find((a) => a.id === 'odd')!;
+    expect(odd.state).toBe('succeeded');
+    expect(odd.result).toEqual({ unstorable: expect.stringMatching(/^not JSON: .*circular/i) });
+    expect(h.actions.find((a) => a.id === 'when')!.result).toEqual({
+      when: '1970-01-01T00:00:00.000Z',
+      n: true,
+    });
+    expect(h.context).toEqual({ big: { unstorable: expect.stringMatching(/BigInt/) } });
+  });
+
+  it('a step that cannot be written goes to a person with the error instead of looping', async () => {
+    env = await openTemp(
+      { 'flows/simple.yaml': simpleFlow(`  - { id: task, use: builtin.create_task, with: { title: "x" } }`) },
+      { worker: false },
+    );
+    const { baton } = env;
+    const commit = baton.store.commit.bind(baton.store);
+    let refused = 0;
+    baton.store.commit = async (batch) => {
+      if (batch.some((c) => c.handoff.state === 'handed_off')) {
+        refused++;
+        throw new TypeError('this value cannot be written');
+      }
+      return commit(batch);
+    };
+    const { id } = await baton.send('simple', { id: 'P1' }, intakeActor);
+    await settle();
+    const h = await baton.get(id);
+    expect(h.state).toBe('failed');
+    expect(h.events.at(-1)?.data).toMatchObject({
+      error: expect.stringContaining('this value cannot be written'),
+    });
+    expect(refused).toBe(1);
+  });
+
   it('shadow mode decides, acts on nothing, and measures agreement with what people did', async () => {
     env = await openTemp(
       {

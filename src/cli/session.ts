@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Baton } from '../service/baton.ts';
 import type { Client } from './client.ts';
 import { UsageError } from './errors.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -68,10 +69,10 @@ export class Session {
     return this.opened;
   }
 
-  /** The store URL a project resolves to, with this run's override. */
+  /** The store URL a project resolves to, with this run's override, for display (password hidden). */
   async storageOf(baton: Pick<Baton, 'project'>): Promise<string> {
     const { resolveStorageUrl } = await import('../project/load.ts');
-    return resolveStorageUrl(baton.project, this.storageOverride);
+    return redactUrl(resolveStorageUrl(baton.project, this.storageOverride));
   }
 
   async client(): Promise<Client> {

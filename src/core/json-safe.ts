@@ -27,3 +27,26 @@ export function jsonProblems(value: unknown, root = 'input', maxDepth = MAX_DEPT
   }
   return problems;
 }
+
+/** How much of an action's result or a context value is kept. */
+export const MAX_STORED_BYTES = 256 * 1024;
+
+/**
+ * What comes back from code Baton does not control (a project's action or context source) as it
+ * will be stored: plain JSON (Dates become strings, undefined and functions drop out), or, when
+ * it cannot be stored (circular, a BigInt, too deep, too large), a note saying why — never an
+ * exception later, in the commit, that would leave the handoff stuck and the call repeated.
+ */
+export function storableJson(value: unknown, maxBytes = MAX_STORED_BYTES): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value ?? null);
+  } catch (e) {
+    return { unstorable: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (text === undefined) return null;
+  if (text.length > maxBytes) return { unstorable: `larger than ${maxBytes} bytes (${text.length})` };
+  const plain: unknown = JSON.parse(text);
+  const problems = jsonProblems(plain, 'value');
+  return problems.length > 0 ? { unstorable: `${problems[0]!.path} ${problems[0]!.message}` } : plain;
+}

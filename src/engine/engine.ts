@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { BatonError, errorText, isBatonError } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
-import { jsonProblems } from '../core/json-safe.ts';
+import { jsonProblems, storableJson } from '../core/json-safe.ts';
 import { agentOwner } from '../core/owner.ts';
 import type { Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
@@ -322,17 +322,19 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
         fireTimers(w, flow, this.rt);
         call = await step(w, flow, this.rt);
       } catch (e) {
-        // A bug or bad data must not drop the handoff: it goes to a person, with the error.
-        const w2 = new Work(snap, Date.now());
-        try {
-          fail(w2, flow, this.rt, `internal error: ${errorText(e)}`);
-        } catch {
-          return;
-        }
-        await this.finish(w2, flow, undefined);
+        await this.toPerson(snap, flow, e);
         return;
       }
-      const committed = await this.finish(w, flow, call);
+      let committed: HandoffSnapshot | undefined;
+      try {
+        committed = await this.finish(w, flow, call);
+      } catch (e) {
+        // A store that is away: the lease runs out and the step is retried. Anything else (a value
+        // that cannot be written) would fail the same way every time: a person gets it.
+        if (isBatonError(e) && e.code === 'store_error') throw e;
+        await this.toPerson(snap, flow, e);
+        return;
+      }
       if (!committed) {
         const fresh = await this.store.get(snap.handoff.id);
         if (!fresh || fresh.handoff.attempt !== attempt || fresh.handoff.leaseOwner !== this.workerId) return;
@@ -350,6 +352,17 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
       this.crashPoint('after_action_call');
     }
+  }
+
+  /** A bug or bad data must not drop the handoff, nor loop on it: it goes to a person, with the error. */
+  private async toPerson(snap: HandoffSnapshot, flow: CompiledFlow, e: unknown): Promise<void> {
+    const w = new Work(snap, Date.now());
+    try {
+      fail(w, flow, this.rt, `internal error: ${errorText(e)}`);
+    } catch {
+      return;
+    }
+    await this.finish(w, flow, undefined);
   }
 
   /** Commits a worker step; releases the lease unless an external call follows. */
@@ -420,7 +433,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
         owner: snap.handoff.decision?.owner ?? snap.handoff.owner,
         signal,
       });
-      return { ok: true, result: result ?? null };
+      return { ok: true, result: storableJson(result) };
     } catch (error) {
       return { ok: false, error };
     }

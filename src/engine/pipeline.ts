@@ -3,6 +3,7 @@
 // returns the action to call next, if any (acting itself is in act.ts).
 import { BatonError, errorText } from '../core/errors.ts';
 import { isOwnerRef } from '../core/owner.ts';
+import { storableJson } from '../core/json-safe.ts';
 import type { ActionRecord, Actor, ApprovalRecord, Decision } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
@@ -61,7 +62,7 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
     try {
       const params = source.params.parse(c.with.render(vars));
       const value = await source.fetch(params, { handoffId: w.handoff.id, flow: flow.def.id });
-      context[c.name] = value ?? null;
+      context[c.name] = storableJson(value);
       sources.push({
         name: c.name,
         use: c.use,

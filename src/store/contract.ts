@@ -245,7 +245,32 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(again.map((s) => [s.handoff.id, s.handoff.attempt, s.handoff.leaseOwner])).toEqual([
         [due.id, 2, 'w2'],
       ]);
-      expect(await store.nextWake()).toBe(due.wakeAt);
+      // A leased handoff is next due when its lease ends (claims skip it until then).
+      expect(await store.nextWake()).toBe(now + 1001 + 1000);
+    });
+
+    it('keeps a handoff whose step holds the lease out of claims until the lease ends', async () => {
+      const now = Date.now();
+      const h = handoff({ wakeAt: now - 1 });
+      await store.commit([insert(h)]);
+      const [mine] = await store.claim({ worker: 'w1', now, leaseMs: 5000, limit: 1 });
+      // A step that keeps the lease (an external call follows) and is due again at once.
+      const holding = next(mine!, { state: 'acting', wakeAt: now, leaseUntil: now + 8000 });
+      expect(
+        await store.commit([
+          { handoff: holding, expectedRev: mine!.handoff.rev, events: events(holding, 'x') },
+        ]),
+      ).toEqual([{ ok: true }]);
+      expect(await store.nextWake()).toBe(now + 8000);
+      expect(await store.claim({ worker: 'w2', now: now + 7999, leaseMs: 1000, limit: 1 })).toEqual([]);
+      // The step that releases the lease is due when the engine says.
+      const done = next(holding, { state: 'handed_off', wakeAt: now + 100 });
+      delete done.leaseOwner;
+      delete done.leaseUntil;
+      expect(
+        await store.commit([{ handoff: done, expectedRev: holding.rev, events: events(done, 'y') }]),
+      ).toEqual([{ ok: true }]);
+      expect(await store.nextWake()).toBe(now + 100);
     });
 
     it('fences a worker whose lease expired: it cannot complete, fail or extend the work', async () => {
@@ -311,6 +336,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.releaseLeases('host:123:a')).toBe(1);
       expect(await store.releaseLeases('host:789:c')).toBe(1);
       expect(await store.leaseHolders()).toEqual([]);
+      // Released work is due at once, not when the lease would have ended.
+      expect(await store.nextWake()).toBeLessThanOrEqual(now);
       expect(await store.claimOutbox({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toHaveLength(1);
       const [theirs] = await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 });
       expect(theirs!.handoff.leaseOwner).toBe('host:456:b');

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { verifyAudit, type AuditResult } from '../audit/verify.ts';
+import { redactUrl } from '../core/redact-url.ts';
 import { BatonError } from '../core/errors.ts';
 import { openStore } from './open.ts';
 import type { Store } from './port.ts';
@@ -254,6 +255,3 @@ async function* pages(
 }
 
 /** A store URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}

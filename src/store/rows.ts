@@ -69,6 +69,16 @@ function jsonOnce(value: object): string {
   return text;
 }
 
+/**
+ * The `wake_at` a store keeps: when someone should next look at the handoff. While a worker
+ * holds the lease, that is no earlier than the lease's end (when it would be taken over), so
+ * claims never scan past the handoffs other workers are running, however many are in flight.
+ * The engine computes `wakeAt` afresh before every commit; this is only the store's schedule.
+ */
+export function storedWake(h: HandoffRecord): number | null {
+  if (h.leaseOwner === undefined || h.leaseUntil === undefined) return h.wakeAt;
+  return h.wakeAt === null ? h.leaseUntil : Math.max(h.wakeAt, h.leaseUntil);
+}
 export function handoffToRow(h: HandoffRecord): unknown[] {
   return [
     h.id,
@@ -90,7 +100,7 @@ export function handoffToRow(h: HandoffRecord): unknown[] {
     h.handedOffAt ?? null,
     h.acceptedAt ?? null,
     h.completedAt ?? null,
-    h.wakeAt,
+    storedWake(h),
     h.breached ? 1 : 0,
     h.ladderStep,
     h.rework,

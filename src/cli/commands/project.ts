@@ -144,7 +144,8 @@ async function copyCommand(s: Session, opts: { from?: string; to?: string }): Pr
     );
   if (s.typed.has('storage'))
     throw new UsageError('--storage does not apply to migrate --from/--to: the two URLs name the stores');
-  const { copyStore, redactUrl, TABLES } = await import('../../store/copy.ts');
+  const { copyStore, TABLES } = await import('../../store/copy.ts');
+  const { redactUrl } = await import('../../core/redact-url.ts');
   const { progressBar } = await import('../progress.ts');
   // Relative SQLite paths are from the working directory, as for --storage.
   const { from, to } = opts;

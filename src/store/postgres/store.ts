@@ -5,6 +5,7 @@ import pg from 'pg';
 import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
+import { redactUrl } from '../../core/redact-url.ts';
 import { BatonError } from '../../core/errors.ts';
 import type {
   CheckpointRow,
@@ -375,7 +376,8 @@ export class PostgresStore implements Store {
         text: `WITH due AS (
             SELECT id FROM handoffs WHERE wake_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
             ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-          UPDATE handoffs h SET attempt = h.attempt + 1, rev = h.rev + 1, lease_owner = $3, lease_until = $4
+          UPDATE handoffs h SET attempt = h.attempt + 1, rev = h.rev + 1, lease_owner = $3, lease_until = $4,
+            wake_at = $4
           FROM due WHERE h.id = due.id RETURNING h.*`,
         values: [o.now, o.limit, o.worker, o.now + o.leaseMs],
       });
@@ -433,7 +435,8 @@ export class PostgresStore implements Store {
 
   async releaseLeases(worker: string): Promise<number> {
     const res = await this.run(
-      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = $1',
+      // Released work is due at once: since its last step (it was in progress).
+      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1, wake_at = updated_at WHERE lease_owner = $1',
       [worker],
     );
     // Notices the dead worker was delivering are taken over at once too.
@@ -863,12 +866,12 @@ export function parseUrl(url: string): {
   try {
     u = new URL(url);
   } catch {
-    throw new BatonError('project_invalid', `storage URL "${redact(url)}" is not a valid URL`, {
+    throw new BatonError('project_invalid', `storage URL "${redactUrl(url)}" is not a valid URL`, {
       details: [{ path: 'storage', message: 'expected postgres://user@host:port/database' }],
     });
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new BatonError('project_invalid', `storage URL "${redact(url)}" is not a postgres:// URL`, {
+    throw new BatonError('project_invalid', `storage URL "${redactUrl(url)}" is not a postgres:// URL`, {
       details: [{ path: 'storage', message: 'expected postgres://user@host:port/database' }],
     });
   }
@@ -900,6 +903,3 @@ export function parseUrl(url: string): {
 }
 
 /** The URL without its password, for messages. */
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
-}

@@ -181,7 +181,7 @@ export class SqliteStore implements Store {
         h.rev += 1;
         h.leaseOwner = o.worker;
         h.leaseUntil = o.now + o.leaseMs;
-        this.stmts.lease.run(h.attempt, h.rev, h.leaseOwner, h.leaseUntil, h.id);
+        this.stmts.lease.run(h.attempt, h.rev, h.leaseOwner, h.leaseUntil, h.leaseUntil, h.id);
         out.push(this.snapshotOf(h));
       }
       return out;
@@ -509,13 +509,17 @@ function prepareStatements(db: DatabaseSync) {
     insertCheckpoint: p('INSERT INTO checkpoints (seq, at, heads, prev_hash, hash) VALUES (?, ?, ?, ?, ?)'),
     due: p(`SELECT * FROM handoffs WHERE wake_at <= ? AND (lease_until IS NULL OR lease_until < ?)
       ORDER BY wake_at LIMIT ?`),
-    lease: p('UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ? WHERE id = ?'),
+    // A leased handoff is next due when its lease ends (see storedWake).
+    lease: p(
+      'UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ?, wake_at = ? WHERE id = ?',
+    ),
     nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
     leaseHolders: p(`SELECT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL
       UNION SELECT lease_owner FROM outbox WHERE lease_owner IS NOT NULL ORDER BY lease_owner`),
     releaseOutboxLeases: p('UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?'),
     releaseLeases: p(
-      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1 WHERE lease_owner = ?',
+      // Released work is due at once: since its last step (it was in progress).
+      'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1, wake_at = updated_at WHERE lease_owner = ?',
     ),
     actionsOf: p('SELECT * FROM actions WHERE handoff_id = ? ORDER BY ord'),
     approvalsOf: p('SELECT body FROM approvals WHERE handoff_id = ? ORDER BY requested_at'),
