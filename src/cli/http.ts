@@ -21,6 +21,8 @@ const TIMEOUT_MS = 60_000;
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+const CLI_AGENT = 'baton-cli';
+
 export class HttpClient implements Client {
   readonly mode = 'http' as const;
   readonly where: string;
@@ -46,7 +48,8 @@ export class HttpClient implements Client {
   }
 
   private async request(method: string, path: string, body?: unknown, query?: Query): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    // The server labels what this client does as done through the CLI (`via: cli`).
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': CLI_AGENT };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

@@ -169,12 +169,29 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
           a.kind === 'action' ? `action ${a.actionId ?? ''}` : a.kind,
           a.state,
           a.levels[a.level]?.approvers.join(', ') ?? '',
-          a.votes.map((v) => `${v.user}:${v.decision}`).join(' ') || '-',
+          a.votes.map((v) => `${v.user}:${v.decision}${v.via ? ` via ${v.via}` : ''}`).join(' ') || '-',
           a.decidedBy
-            ? `${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''} ${since(a.decidedAt, start)}`
+            ? `${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''}${a.decidedBy.via ? ` via ${a.decidedBy.via}` : ''} ${since(a.decidedAt, start)}`
             : a.timeoutAt
               ? `times out ${ago(a.timeoutAt, now)}`
               : '',
+        ]),
+      ),
+    );
+  }
+  if (h.notices?.length) {
+    line();
+    line('Notices (Slack, email)');
+    out += indent(
+      table(
+        ['KIND', 'TO', 'STATE', 'DELIVERIES'],
+        h.notices.map((n) => [
+          n.kind,
+          n.owner || '-',
+          n.attempts > 1 ? `${n.state} (${n.attempts} tries)` : n.state,
+          n.deliveries
+            .map((d) => `${d.channel}:${d.recipient} ${d.state}${d.error ? ` (${short(d.error, 40)})` : ''}`)
+            .join(', ') || '-',
         ]),
       ),
     );

@@ -283,4 +283,6 @@ function handOff(w: Work, flow: CompiledFlow, rt: Runtime): void {
   w.changeOwner(target as OwnerRef, `decision:${h.decision?.by ?? 'rule'}`, 'released');
   h.handedOffAt ??= w.now;
   w.event('handed_off', engineActor(flow), { from, to: target });
+  // The queue is the inbox of handed-off work (no inbox copy); channels still reach the owner.
+  w.addNotice({ kind: 'handoff', owner: target, text: `Handed to you: ${flow.def.name} (${h.id})` });
 }

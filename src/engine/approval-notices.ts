@@ -72,12 +72,12 @@ export function notifyApprovers(
   const approvers = approval.levels[approval.level]?.approvers ?? [];
   const told = new Set<string>();
   for (const approver of approvers) {
-    notify(w, approver, kind, text);
+    notify(w, approver, kind, text, approval.id);
     for (const user of rt.directory.usersOf(approver)) {
       for (const delegate of rt.directory.delegatesOf(user, approval.flow, w.now)) {
         if (told.has(delegate) || approvers.some((o) => rt.directory.actsFor(delegate, o))) continue;
         told.add(delegate);
-        notify(w, `user:${delegate}`, kind, `${text} (standing in for ${user})`);
+        notify(w, `user:${delegate}`, kind, `${text} (standing in for ${user})`, approval.id);
       }
     }
   }

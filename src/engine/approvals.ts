@@ -316,6 +316,7 @@ export function applyActionApproval(
       action: action.id,
       approval: approval.id,
       label: approval.decidedBy?.label,
+      decidedBy: approval.decidedBy,
     });
     w.to('acting');
     return;
@@ -324,6 +325,7 @@ export function applyActionApproval(
     action: action.id,
     approval: approval.id,
     label: approval.decidedBy?.label,
+    decidedBy: approval.decidedBy,
     onReject: approval.onReject,
   });
   action.state = 'skipped';
@@ -346,7 +348,11 @@ export function applyActionApproval(
 /** An approval's timeout passed: decide it by its `onTimeout` (labelled `timeout`). */
 export function timeOutApproval(w: Work, flow: CompiledFlow, rt: Runtime, approval: ApprovalRecord): void {
   const actor = engineActor(flow);
-  w.event('approval_timed_out', actor, { approval: approval.id, onTimeout: approval.onTimeout });
+  w.event('approval_timed_out', actor, {
+    approval: approval.id,
+    onTimeout: approval.onTimeout,
+    decidedBy: { label: 'timeout' },
+  });
   if (approval.onTimeout === 'escalate') {
     close(approval, 'timed_out', w.now, { label: 'timeout' });
     w.putApproval(approval);

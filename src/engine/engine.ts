@@ -23,6 +23,7 @@ import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
 import { newId } from './ids.ts';
 import type { Runtime } from './runtime.ts';
+import { outboxOf } from './outbox.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -69,6 +70,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   private lastSweep = 0;
   private readonly shutdown = new AbortController();
   private unsubscribeWake: (() => Promise<void>) | undefined;
+  private readonly companions: Array<{ start(): void; stop(): Promise<void> }> = [];
 
   constructor(o: EngineOptions) {
     super();
@@ -167,7 +169,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
   /** Commits a step made outside the worker (a person's command); wakes the worker when needed. */
   async commitWork(w: Work, flow: CompiledFlow): Promise<CommitOutcome> {
     w.handoff.wakeAt = computeWake(w, flow);
-    const commit = w.toCommit();
+    const commit = this.seal(w);
     const outcome = await this.committer.submit(commit);
     if (outcome.ok) {
       this.emit('committed', commit);
@@ -176,9 +178,16 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     return outcome;
   }
 
+  /** Work that runs beside the worker and stops with it (the channels' outbox dispatcher). */
+  attach(companion: { start(): void; stop(): Promise<void> }): void {
+    this.companions.push(companion);
+    if (!this.stopped) companion.start();
+  }
+
   start(): void {
     if (!this.runsWorker || !this.stopped) return;
     this.stopped = false;
+    for (const c of this.companions) c.start();
     void this.releaseDeadLeases().finally(() => this.poke());
     void this.sweep();
     // Woken by other processes' commits where the store can tell (polling stays the fallback).
@@ -224,6 +233,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     if (this.timer) clearTimeout(this.timer);
     await this.unsubscribeWake?.().catch(() => {});
     this.unsubscribeWake = undefined;
+    await Promise.allSettled(this.companions.map((c) => c.stop()));
     const all = Promise.allSettled([...this.inFlight.values()]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise((r) => (timer = setTimeout(r, graceMs)));
@@ -418,11 +428,19 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     } else {
       h.leaseUntil = w.now + this.leaseMs;
     }
-    const commit = w.toCommit();
+    const commit = this.seal(w);
     const outcome = await this.submitWhileLeased(commit, held);
     if (!outcome.ok) return undefined;
     this.emit('committed', commit);
     return snapshotOf(commit, w);
+  }
+
+  /** The step as one commit, with the notices the channels will deliver after it. */
+  private seal(w: Work): HandoffCommit {
+    const commit = w.toCommit();
+    const outbox = outboxOf(w, this.rt);
+    if (outbox.length > 0) commit.outbox = outbox;
+    return commit;
   }
 
   /**

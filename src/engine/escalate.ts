@@ -10,13 +10,19 @@ export function engineActor(flow: CompiledFlow): Actor {
   return { kind: 'engine', id: flow.def.id };
 }
 
+/**
+ * Tells an owner: a message in the Baton inbox, and a notice for the channels (Slack, email)
+ * that reach the owner's people; the engine keeps the notice only when a channel does.
+ */
 export function notify(
   w: Work,
   owner: string,
   kind: 'handoff' | 'reminder' | 'notification' | 'approval' | 'escalation',
   text: string,
+  approvalId?: string,
 ): void {
   w.addInbox({ id: newId('msg_'), owner, handoffId: w.handoff.id, kind, text, createdAt: w.now });
+  w.addNotice({ kind, owner, text, ...(approvalId ? { approvalId } : {}) });
 }
 
 /** Escalates to `to` (default: the fallback owner) with a reason from SPEC §6. */

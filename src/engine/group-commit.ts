@@ -120,5 +120,6 @@ function merge(first: HandoffCommit, second: HandoffCommit): HandoffCommit {
   const tasks = byKey(first.tasks, second.tasks, (t) => t.id);
   if (tasks) c.tasks = tasks;
   if (first.inbox || second.inbox) c.inbox = (first.inbox ?? []).concat(second.inbox ?? []);
+  if (first.outbox || second.outbox) c.outbox = (first.outbox ?? []).concat(second.outbox ?? []);
   return c;
 }

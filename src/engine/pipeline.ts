@@ -211,6 +211,7 @@ export function applyDecisionApproval(
       approval: approval.id,
       previous: h.decision?.owner,
       label: approval.decidedBy?.label,
+      decidedBy: approval.decidedBy,
     });
     escalate(w, flow, rt, approval.state === 'timed_out' ? 'approval_timeout' : 'approval_rejected', {
       approval: approval.id,

@@ -17,6 +17,16 @@ export interface Runtime {
   maxActions: number;
   /** The model decision layer; absent when no flow decides with a model. */
   models?: ModelRuntime;
+  /** Channels outside Baton (Slack, email); absent when none is configured. */
+  channels?: ChannelReach;
+}
+
+/** What the engine must know of the channels to write notices to the outbox. */
+export interface ChannelReach {
+  /** Does any channel reach a person of this owner (user:, team:, role:)? */
+  reaches(owner: string): boolean;
+  /** Do channels show approvals in a way that must be updated once decided (Slack messages)? */
+  updatesClosedApprovals: boolean;
 }
 
 export function celVars(h: HandoffRecord, flow: CompiledFlow): CelVars {

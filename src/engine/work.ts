@@ -15,6 +15,7 @@ import { eventHash } from '../core/hash-chain.ts';
 import { assertTransition } from '../core/states.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import type { HandoffCommit, NewEvent } from '../store/port.ts';
+import type { Notice } from '../core/notices.ts';
 
 export class Work {
   readonly handoff: HandoffRecord;
@@ -29,12 +30,16 @@ export class Work {
   private readonly changedLedger = new Set<LedgerEntry>();
   readonly tasks: TaskRecord[] = [];
   readonly inbox: InboxRecord[] = [];
+  /** Who to reach outside Baton (Slack, email) once this step is committed. */
+  readonly notices: Notice[] = [];
+  private readonly pendingAtStart: ReadonlySet<string>;
 
   constructor(snapshot: HandoffSnapshot, now = Date.now(), expectedRev = snapshot.handoff.rev) {
     this.handoff = { ...snapshot.handoff };
     this.actions = snapshot.actions.map((a) => ({ ...a }));
     this.approvals = snapshot.approvals.map((a) => ({ ...a }));
     this.ledger = snapshot.ledger.map((l) => ({ ...l }));
+    this.pendingAtStart = new Set(snapshot.approvals.filter((a) => a.state === 'pending').map((a) => a.id));
     this.now = now;
     this.expectedRev = expectedRev;
   }
@@ -122,6 +127,15 @@ export class Work {
 
   addInbox(m: InboxRecord): void {
     this.inbox.push(m);
+  }
+
+  addNotice(n: Notice): void {
+    this.notices.push(n);
+  }
+
+  /** Approvals this step closed (they were pending when the step began). */
+  closedApprovals(): ApprovalRecord[] {
+    return [...this.changedApprovals].filter((a) => a.state !== 'pending' && this.pendingAtStart.has(a.id));
   }
 
   toCommit(): HandoffCommit {

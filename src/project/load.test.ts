@@ -16,8 +16,8 @@ teams:
   - { id: ops, members: [dana] }
 fallbackOwner: team:ops
 connectors:
-  slack: { token: "\${SLACK_BOT_TOKEN}", signingSecret: "\${SLACK_SIGNING_SECRET:-dev-secret}", note: "literal $\${x}" }
-  hooks: [ { url: "https://example.com/\${HOOK_PATH}" } ]
+  slack: { token: "\${SLACK_BOT_TOKEN}", signingSecret: "\${SLACK_SIGNING_SECRET:-dev-secret}" }
+  hooks: [ { url: "https://example.com/\${HOOK_PATH}", note: "literal $\${x}" } ]
 `;
 
 const FLOW = `id: intake
@@ -96,8 +96,8 @@ describe('loadProject', () => {
   it('resolves ${ENV_VAR} references in connectors, with defaults and $${ escapes', () => {
     const p = loadProjectSync(project({ 'baton.yaml': PROJECT }), { env: ENV });
     expect(p.def.connectors).toEqual({
-      slack: { token: 'xoxb-1', signingSecret: 'dev-secret', note: 'literal ${x}' },
-      hooks: [{ url: 'https://example.com/in' }],
+      slack: { token: 'xoxb-1', signingSecret: 'dev-secret' },
+      hooks: [{ url: 'https://example.com/in', note: 'literal ${x}' }],
     });
   });
 

@@ -35,6 +35,7 @@ import { formatPath, sortDetails, summarize, YamlSource } from '../flow/yaml-sou
 import { resolveEnvRefs, type Env } from './env.ts';
 import { checkDelegationFlows, checkDirectory, checkFlowOwners } from './references.ts';
 import { loadTables, type TableRows } from './tables.ts';
+import { channelSettings, type ChannelSettings } from '../channels/config.ts';
 
 export interface Project {
   dir: string;
@@ -45,6 +46,8 @@ export interface Project {
   actionsDir: string;
   flows: Map<string, CompiledFlow>;
   tables: Map<string, TableRows>;
+  /** Slack and email settings (connectors.slack / connectors.email, or Slack's env variables). */
+  channels: ChannelSettings;
   people: Map<string, Person>;
   teams: Map<string, Team>;
   rolesOf(userId: string): string[];
@@ -88,6 +91,7 @@ function makeProject(
   def: ProjectDef,
   flows: Map<string, CompiledFlow>,
   tables: Map<string, TableRows>,
+  channels: ChannelSettings = {},
 ): Project {
   const people = new Map(def.people.map((p) => [p.id, p]));
   const teams = new Map(def.teams.map((t) => [t.id, t]));
@@ -101,6 +105,7 @@ function makeProject(
     actionsDir: resolve(paths.dir, def.actions),
     flows,
     tables,
+    channels,
     people,
     teams,
     rolesOf: (userId) => [...(people.get(userId)?.roles ?? [])],
@@ -134,6 +139,7 @@ export function loadProjectSync(path: string, options: LoadProjectOptions = {}):
   const src = new YamlSource(readProjectText(paths.file, paths.dir), paths.file);
   const projectErrors: ErrorDetail[] = [...src.syntaxErrors()];
   let def: ProjectDef | undefined;
+  let channels: ChannelSettings = {};
   if (projectErrors.length === 0) {
     let data: unknown;
     try {
@@ -160,6 +166,12 @@ export function loadProjectSync(path: string, options: LoadProjectOptions = {}):
       );
     });
     if (isRecord(connectors)) def.connectors = connectors;
+    const checked = channelSettings(def.connectors, env, def.server.publicUrl);
+    channels = checked.settings;
+    for (const p of checked.problems) {
+      if (p.issues) projectErrors.push(...src.zodDetails(p.issues, p.path));
+      else projectErrors.push(src.detail(p.path, p.message ?? 'invalid'));
+    }
     const explicitFallback = src.doc.has('fallbackOwner');
     projectErrors.push(...checkDirectory(def, src, explicitFallback));
   }
@@ -184,7 +196,7 @@ export function loadProjectSync(path: string, options: LoadProjectOptions = {}):
     const code = projectErrors.length > 0 ? 'project_invalid' : 'flow_invalid';
     throw new BatonError(code, summarize(`project ${paths.dir} is invalid`, details), { details });
   }
-  return makeProject(paths, def, flowsResult.flows, tables);
+  return makeProject(paths, def, flowsResult.flows, tables, channels);
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;

@@ -19,6 +19,9 @@ import { handoffRoutes } from './routes/handoffs.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { emailLinkRoutes } from './routes/email-links.ts';
+import { slackRoutes } from './routes/slack.ts';
+import { channelPaths } from './routes/channel-docs.ts';
 
 export interface ServerOptions {
   /** Largest accepted body in bytes. Default: the project's server.bodyLimit (1 MiB). */
@@ -72,7 +75,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),
     ...streamRoutes(hub),
-    ...docsRoutes(() => (document ??= buildOpenApi(routes, anonymous))),
+    ...docsRoutes(() => (document ??= withChannels(buildOpenApi(routes, anonymous)))),
     ...(options.routes ?? []),
   );
 
@@ -96,6 +99,10 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     });
   }
 
+  // Channels: their own body parsers (raw bytes for Slack's signature, forms for email pages).
+  void app.register(emailLinkRoutes(baton));
+  void app.register(slackRoutes(baton));
+
   app.setErrorHandler((err, req, reply) => {
     const m = mapError(err, bodyLimit);
     if (m.internal) logInternal(req, err, useLogger);
@@ -111,4 +118,11 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
   });
   options.extend?.(app);
   return app;
+}
+
+/** The channel routes in the document beside the declared ones. */
+function withChannels(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = { ...(doc.paths as Record<string, unknown>), ...channelPaths() };
+  const tags = [...(doc.tags as Array<{ name: string }>), { name: 'channels' }];
+  return { ...doc, paths, tags };
 }

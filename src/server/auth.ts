@@ -21,10 +21,15 @@ export type Access = 'public' | 'intake' | 'read' | 'act' | 'operate' | 'admin';
 
 /**
  * The caller of a route. `reach` is set for a token scoped to flows or teams: the flow ids it
- * may read or act on (see service/scope.ts).
+ * may read or act on (see service/scope.ts). `via`: the channel a person used (`cli` when
+ * Baton's CLI calls over HTTP, else `api`).
  */
 export type Caller =
-  { kind: 'token'; principal: Principal; reach?: ReadonlySet<string> } | { kind: 'anonymous' };
+  | { kind: 'token'; principal: Principal; reach?: ReadonlySet<string>; via?: string }
+  | { kind: 'anonymous'; via?: string };
+
+const viaOf = (req: FastifyRequest): string | undefined =>
+  /^baton-cli(\/|$)/.test(req.headers['user-agent'] ?? '') ? 'cli' : undefined;
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
 
@@ -63,12 +68,13 @@ export async function authorize(
   access: Access,
   anonymous: ReadonlySet<AnonymousRight>,
 ): Promise<Caller> {
+  const via = viaOf(req);
   if (access === 'public') return { kind: 'anonymous' };
   const secret = bearerSecret(req.headers.authorization);
   if (secret === undefined) {
     const right = ANONYMOUS_RIGHT[access];
     if (right && anonymous.has(right) && isLocalCaller(req.socket.remoteAddress, req.headers)) {
-      return { kind: 'anonymous' };
+      return { kind: 'anonymous', ...(via ? { via } : {}) };
     }
     throw new BatonError(
       'unauthorized',
@@ -82,7 +88,7 @@ export async function authorize(
     throw new BatonError('forbidden', `A token with ${principal.access} access may not ${DOING[access]}`);
   }
   const reach = baton.reachOf(principal);
-  return { kind: 'token', principal, ...(reach ? { reach } : {}) };
+  return { kind: 'token', principal, ...(reach ? { reach } : {}), ...(via ? { via } : {}) };
 }
 
 const DOING: Record<Access, string> = {
@@ -105,14 +111,14 @@ export const reachList = (c: Caller): string[] | undefined =>
 /** The service's caller for commands (commands always have a token). */
 export function callerInfo(c: Caller): CallerInfo {
   if (c.kind !== 'token') throw new BatonError('unauthorized', 'A token is required');
-  return { user: c.principal.user, access: c.principal.access, via: 'api' };
+  return { user: c.principal.user, access: c.principal.access, via: c.via ?? 'api' };
 }
 
 /** Who an intake is recorded as. */
 export function intakeActor(c: Caller): Actor {
   return c.kind === 'token'
-    ? { kind: 'user', id: c.principal.user, via: 'api' }
-    : { kind: 'system', id: 'anonymous', via: 'api' };
+    ? { kind: 'user', id: c.principal.user, via: c.via ?? 'api' }
+    : { kind: 'system', id: 'anonymous', via: c.via ?? 'api' };
 }
 
 /** The caller's user id, if any (default for tasks and inbox). */

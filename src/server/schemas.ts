@@ -269,6 +269,29 @@ export const handoffView = handoffSummary.extend({
   events: z.array(
     z.object({ seq: z.number(), at: iso, type: z.string(), actor, data: json, hash: z.string() }),
   ),
+  notices: z
+    .array(
+      z.object({
+        id: z.string(),
+        kind: z.string(),
+        owner: z.string(),
+        state: z.enum(['pending', 'done', 'failed']),
+        attempts: z.number(),
+        createdAt: iso,
+        error: z.string().optional(),
+        deliveries: z.array(
+          z.object({
+            channel: z.enum(['slack', 'email']),
+            recipient: z.string(),
+            state: z.enum(['sending', 'sent', 'failed']),
+            attempts: z.number(),
+            error: z.string().optional(),
+          }),
+        ),
+      }),
+    )
+    .optional()
+    .describe('Slack and email notices of this handoff with their deliveries (when channels are configured)'),
 });
 
 export const approvalList = z.object({ items: z.array(approvalSchema) });

@@ -39,6 +39,9 @@ export type BatonApi = Pick<
   | 'revokeToken'
   | 'reachOf'
   | 'metricsText'
+  | 'linkView'
+  | 'useLink'
+  | 'rememberRequest'
   | 'close'
 > & {
   readonly engine: CommitSource;
@@ -70,5 +73,7 @@ export const FORWARDED = [
   'createFirstRunToken',
   'revokeToken',
   'metricsText',
+  'useLink',
+  'rememberRequest',
 ] as const;
 export type Forwarded = (typeof FORWARDED)[number];

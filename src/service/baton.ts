@@ -30,6 +30,12 @@ import { checkScope, flowsInReach } from './scope.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 import type { Decider } from '../decide/port.ts';
 import { modelDecider, modelRuntime } from './models.ts';
+import { closeChannels, openChannels } from '../channels/setup.ts';
+import { channelReach } from '../channels/reach.ts';
+import { Dispatcher } from '../channels/dispatcher.ts';
+import type { Channel } from '../channels/port.ts';
+import { noticesOf } from '../channels/notices-view.ts';
+import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -51,6 +57,8 @@ export interface OpenOptions {
   decider?: Decider;
   /** Where provider keys and base URLs are read (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Outbox dispatcher: backoff after a failed delivery (default 5 s; tests shorten it). */
+  deliveryBackoffMs?: number;
 }
 
 /** Who is calling, once authenticated (or the local user in direct mode). */
@@ -132,10 +140,34 @@ export class Baton {
     });
     const baton = new Baton(project, store, engine, directory, registry, versions);
     baton.runtime = runtime;
+    // Slack and email: notices go to the outbox with their step; this process's worker drains it.
+    baton.channels = openChannels(project, store);
+    const reach = channelReach(directory, baton.channels);
+    if (reach) runtime.channels = reach;
+    // Started with the worker (engine.start); `dispatcher.drain()` delivers on demand.
+    if (reach) {
+      const dispatcher = new Dispatcher({
+        store,
+        directory,
+        channels: baton.channels,
+        workerId: engine.workerId,
+        pollMs: o.pollMs ?? project.def.worker.pollMs,
+        ...(o.deliveryBackoffMs !== undefined ? { backoffMs: o.deliveryBackoffMs } : {}),
+      });
+      baton.dispatcher = dispatcher;
+      engine.attach(dispatcher);
+      engine.on('committed', (c) => {
+        if (c.outbox?.length) dispatcher.poke();
+      });
+    }
     return baton;
   }
 
   runtime!: Runtime;
+  /** The channels this project configures (Slack, email); empty when none. */
+  channels: Channel[] = [];
+  /** Delivers the outbox (runs with this process's worker) when a channel is configured. */
+  dispatcher: Dispatcher | undefined;
   /** Counts every commit of this process's engine from the start (cheap: a switch per event). */
   private readonly prom: PromMetrics;
 
@@ -155,6 +187,7 @@ export class Baton {
   async close(): Promise<void> {
     this.prom.close();
     await this.engine.stop();
+    closeChannels(this.channels);
     await this.store.close();
   }
 
@@ -166,7 +199,8 @@ export class Baton {
 
   async get(id: string): Promise<HandoffView> {
     const s = await this.snapshot(id);
-    return handoffView(s, await this.store.events(id));
+    const notices = this.channels.length > 0 ? await noticesOf(this.store, id) : [];
+    return handoffView(s, await this.store.events(id), notices);
   }
 
   async list(filter: HandoffFilter) {
@@ -329,6 +363,23 @@ export class Baton {
       'validation_failed',
       `handoff ${id} has ${pending.length} pending approvals: name one (${pending.map((a) => a.id).join(', ')})`,
     );
+  }
+
+  // ---- channels
+
+  /** What an email link stands for (GET of the confirm page: changes nothing). */
+  linkView(token: string): Promise<LinkView> {
+    return viewLink(this.store, token);
+  }
+
+  /** Uses an email link from its confirm page: once, as the person it was sent to. */
+  useLink(token: string, choice: LinkChoice, comment?: string): Promise<LinkOutcome> {
+    return useLink(this, token, choice, comment);
+  }
+
+  /** Slack replay protection: false when this signed request was seen already. */
+  rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.store.rememberRequest(key, at, forgetBefore);
   }
 
   // ---- tokens

@@ -47,7 +47,7 @@ port.postMessage({ id: 0, ok: true, result: 'ready' } satisfies FromEngine);
 async function handle(m: ToEngine): Promise<FromEngine> {
   try {
     if ('control' in m) {
-      if (m.control === 'start') baton.engine.start();
+      if (m.control === 'start') baton.startWorker();
       else if (m.control === 'subscribe') baton.engine.on('committed', forward);
       else if (m.control === 'unsubscribe') baton.engine.off('committed', forward);
       else {

@@ -15,6 +15,7 @@ import type { BatonApi, CommitSource, Forwarded } from './api.ts';
 import type { FromEngine, ToEngine } from './engine-thread.ts';
 import { authenticate, type Principal } from './tokens.ts';
 import { flowDetailView, flowView } from './views.ts';
+import { viewLink } from '../channels/confirm.ts';
 import { flowsInReach } from './scope.ts';
 
 type Call<K extends Forwarded> = (...args: Parameters<Baton[K]>) => ReturnType<Baton[K]>;
@@ -161,6 +162,13 @@ export class RemoteBaton implements BatonApi {
   readonly createFirstRunToken = this.call('createFirstRunToken');
   readonly revokeToken = this.call('revokeToken');
   readonly metricsText = this.call('metricsText');
+  readonly useLink = this.call('useLink');
+  readonly rememberRequest = this.call('rememberRequest');
+
+  /** Read through this thread's connection: showing a link changes nothing. */
+  linkView(token: string): ReturnType<Baton['linkView']> {
+    return viewLink(this.store, token);
+  }
 
   flows(): ReturnType<Baton['flows']> {
     return [...this.project.flows.values()].map(flowView);

@@ -1,6 +1,7 @@
 // The public shapes of the HTTP API and `--json` output (SPEC §5).
 import type { EventRecord, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
+import type { NoticeView } from '../channels/notices-view.ts';
 
 export interface HandoffSummaryView {
   id: string;
@@ -42,7 +43,7 @@ export function summaryView(h: HandoffRecord): HandoffSummaryView {
   return v;
 }
 
-export function handoffView(s: HandoffSnapshot, events: EventRecord[]) {
+export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: NoticeView[] = []) {
   const h = s.handoff;
   return {
     ...summaryView(h),
@@ -76,6 +77,8 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[]) {
       data: e.data,
       hash: e.hash,
     })),
+    // Slack and email notices with their deliveries (only when channels are configured).
+    ...(notices.length > 0 ? { notices } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it, beforeEach, afterEach } from 'vitest';
 import { GENESIS, eventHash, checkpointHash } from '../core/hash-chain.ts';
 import type { HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { HandoffCommit, NewEvent, Store } from './port.ts';
+import type { OutboxRecord } from '../core/notices.ts';
 
 let seq = 0;
 
@@ -309,10 +310,35 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const [mine] = await store.claim({ worker: 'host:123:a', now, leaseMs: 60_000, limit: 1 });
       expect(await store.leaseHolders()).toEqual(['host:123:a']);
       expect(await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toEqual([]);
+      // A notice it was delivering counts as a lease of its own.
+      const n = handoff();
+      await store.commit([
+        insert(n, {
+          outbox: [
+            {
+              id: 'n1',
+              handoffId: n.id,
+              kind: 'handoff',
+              owner: 'user:u',
+              text: 't',
+              createdAt: now,
+              state: 'pending',
+              attempts: 0,
+              nextAt: now - 1,
+            },
+          ],
+        }),
+      ]);
+      expect(await store.claimOutbox({ worker: 'host:789:c', now, leaseMs: 60_000, limit: 1 })).toHaveLength(
+        1,
+      );
+      expect(await store.leaseHolders()).toEqual(['host:123:a', 'host:789:c']);
       expect(await store.releaseLeases('host:123:a')).toBe(1);
+      expect(await store.releaseLeases('host:789:c')).toBe(1);
       expect(await store.leaseHolders()).toEqual([]);
       // Released work is due at once, not when the lease would have ended.
       expect(await store.nextWake()).toBeLessThanOrEqual(now);
+      expect(await store.claimOutbox({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 })).toHaveLength(1);
       const [theirs] = await store.claim({ worker: 'host:456:b', now, leaseMs: 1000, limit: 1 });
       expect(theirs!.handoff.leaseOwner).toBe('host:456:b');
       const late = next(mine!, { state: 'handed_off' });
@@ -625,6 +651,121 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       await store.commit([insert(handoff()), insert(handoff())]);
       const rows = await store.query<{ n: number }>('SELECT COUNT(*) AS n FROM handoffs');
       expect(rows[0]!.n).toBe(2);
+    });
+
+    it('writes outbox notices with the step that caused them, and not when the step conflicts', async () => {
+      const h = handoff();
+      const notice = (id: string, at: number): OutboxRecord => ({
+        id,
+        handoffId: h.id,
+        kind: 'approval',
+        owner: 'role:cfo',
+        text: 'Approval needed',
+        approvalId: 'apr_1',
+        createdAt: at,
+        state: 'pending',
+        attempts: 0,
+        nextAt: at,
+      });
+      await store.commit([insert(h, { outbox: [notice('n1', 1)] })]);
+      const stale = next(h);
+      const lost = await store.commit([
+        { handoff: { ...stale, rev: 5 }, expectedRev: 4, events: [], outbox: [notice('n2', 2)] },
+      ]);
+      expect(lost[0]).toEqual({ ok: false, reason: 'conflict' });
+      expect(await store.outbox({ handoffId: h.id })).toEqual([notice('n1', 1)]);
+    });
+
+    it('leases due outbox notices to one worker at a time; settling needs the lease', async () => {
+      const h = handoff();
+      const now = Date.now();
+      const n = (id: string, nextAt: number | null): OutboxRecord => ({
+        id,
+        handoffId: h.id,
+        kind: 'handoff',
+        owner: 'user:u',
+        text: 't',
+        createdAt: now,
+        state: 'pending',
+        attempts: 0,
+        nextAt,
+      });
+      await store.commit([insert(h, { outbox: [n('due', now - 10), n('later', now + 60_000)] })]);
+      const a = await store.claimOutbox({ worker: 'w1', now, leaseMs: 1000, limit: 10 });
+      expect(a.map((o) => o.id)).toEqual(['due']);
+      expect(a[0]).toMatchObject({ leaseOwner: 'w1', leaseUntil: now + 1000 });
+      expect(await store.claimOutbox({ worker: 'w2', now, leaseMs: 1000, limit: 10 })).toEqual([]);
+      // After the lease ends another worker takes it, and the first one's settle is refused.
+      const b = await store.claimOutbox({ worker: 'w2', now: now + 1001, leaseMs: 1000, limit: 10 });
+      expect(b.map((o) => o.id)).toEqual(['due']);
+      expect(await store.settleOutbox('due', 'w1', { state: 'done', attempts: 1, nextAt: null })).toBe(false);
+      expect(
+        await store.settleOutbox('due', 'w2', { state: 'pending', attempts: 1, nextAt: now + 5, error: 'x' }),
+      ).toBe(true);
+      const [again] = await store.claimOutbox({ worker: 'w3', now: now + 10, leaseMs: 1000, limit: 10 });
+      expect(again).toMatchObject({ id: 'due', attempts: 1, error: 'x' });
+      expect(await store.settleOutbox('due', 'w3', { state: 'done', attempts: 2, nextAt: null })).toBe(true);
+      expect(await store.claimOutbox({ worker: 'w4', now: now + 10_000, leaseMs: 1000, limit: 10 })).toEqual(
+        [],
+      );
+      const [done] = await store.outbox({ handoffId: h.id, state: 'done' });
+      expect(done).toMatchObject({ id: 'due', state: 'done', attempts: 2, nextAt: null });
+      expect(done!.leaseOwner).toBeUndefined();
+    });
+
+    it('records deliveries per notice, channel and person', async () => {
+      const d = {
+        outboxId: 'n1',
+        channel: 'slack' as const,
+        recipient: 'dana',
+        approvalId: 'apr_1',
+        state: 'sending' as const,
+        attempts: 1,
+        updatedAt: 1,
+      };
+      await store.putDelivery(d);
+      await store.putDelivery({ ...d, channel: 'email', state: 'sent', ref: { messageId: '<m@x>' } });
+      await store.putDelivery({ ...d, state: 'sent', ref: { channel: 'D1', ts: '1.2' }, updatedAt: 2 });
+      const all = await store.deliveries({ approvalId: 'apr_1' });
+      expect(all).toHaveLength(2);
+      expect(all.find((x) => x.channel === 'slack')).toEqual({
+        ...d,
+        state: 'sent',
+        ref: { channel: 'D1', ts: '1.2' },
+        updatedAt: 2,
+      });
+      expect(await store.deliveries({ outboxId: 'n2' })).toEqual([]);
+    });
+
+    it('uses a link once, only before it expires, and only as it was stored', async () => {
+      const link = {
+        hash: 'a'.repeat(64),
+        kind: 'approve' as const,
+        subject: 'apr_1',
+        handoffId: 'h_1',
+        userId: 'dana',
+        createdAt: 1000,
+        expiresAt: 5000,
+      };
+      await store.createLink(link);
+      await store.createLink({ ...link, hash: 'b'.repeat(64) });
+      expect(await store.link(link.hash)).toEqual(link);
+      expect(await store.useLink('c'.repeat(64), 2000)).toBeUndefined();
+      expect(await store.useLink('b'.repeat(64), 5000)).toBeUndefined(); // expired
+      const uses = await Promise.all(Array.from({ length: 10 }, () => store.useLink(link.hash, 2000)));
+      expect(uses.filter((u) => u !== undefined)).toEqual([{ ...link, usedAt: 2000 }]);
+      await store.releaseLink(link.hash, 1999); // not the use that happened: nothing changes
+      expect(await store.useLink(link.hash, 2001)).toBeUndefined();
+      await store.releaseLink(link.hash, 2000);
+      expect(await store.useLink(link.hash, 2002)).toMatchObject({ usedAt: 2002 });
+    });
+
+    it('remembers signed requests within a window (replays are refused)', async () => {
+      expect(await store.rememberRequest('sig1', 1000, 0)).toBe(true);
+      expect(await store.rememberRequest('sig1', 1001, 0)).toBe(false);
+      expect(await store.rememberRequest('sig2', 1002, 0)).toBe(true);
+      // Forgotten once older than the window.
+      expect(await store.rememberRequest('sig1', 400_000, 100_000)).toBe(true);
     });
   });
 }

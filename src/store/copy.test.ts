@@ -1,10 +1,11 @@
 // Copying a SQLite store into PostgreSQL: every table row for row, the audit chain still
 // verifies, the service shows the same handoffs, tokens still work, and a second copy is refused.
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/verify.ts';
 import { Baton } from '../service/baton.ts';
-import { asUser, intakeActor, tempProject } from '../../test/support/project.ts';
+import { asUser, EXAMPLES, intakeActor, tempProject } from '../../test/support/project.ts';
 import { runCli } from '../../test/cli/run.ts';
 import { copyStore, type CopyCounts } from './copy.ts';
 import { openStore } from './open.ts';
@@ -34,6 +35,9 @@ const KEYS: Record<keyof CopyCounts, { table: string; key: string[] }> = {
   inbox: { table: 'inbox', key: ['id'] },
   tokens: { table: 'tokens', key: ['id'] },
   checkpoints: { table: 'checkpoints', key: ['seq'] },
+  outbox: { table: 'outbox', key: ['id'] },
+  deliveries: { table: 'deliveries', key: ['outbox_id', 'channel', 'recipient'] },
+  links: { table: 'links', key: ['hash'] },
   budgetDays: { table: 'budget_days', key: ['flow_id', 'day'] },
   budgetReservations: { table: 'budget_reservations', key: ['id'] },
 };
@@ -45,9 +49,16 @@ async function rowsOf(store: Store, table: string, key: string[]): Promise<Array
   return rows.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
 }
 
-/** A project on SQLite after a small day: routing, an approval, an accept and complete, a token. */
+/**
+ * A project on SQLite after a small day: routing, an approval, an accept and complete, a token,
+ * and notices for email whose delivery failed once (its SMTP server is down): outbox,
+ * deliveries and links hold rows too.
+ */
 async function populated() {
-  const p = tempProject();
+  const yaml = readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8');
+  const p = tempProject({
+    'baton.yaml': `${yaml}\nconnectors:\n  email: { smtp: "smtp://127.0.0.1:1", from: "Baton <b@example.com>" }\n`,
+  });
   cleanups.push(p.cleanup);
   const db = path.join(p.dir, 'data', 'baton.db');
   const baton = await Baton.open({ dir: p.dir, storage: `sqlite:${db}`, worker: false });
@@ -63,6 +74,7 @@ async function populated() {
     await baton.engine.drain();
     await baton.accept(ids.L1!, asUser('kim'));
     await baton.complete(ids.L1!, asUser('kim'));
+    await baton.dispatcher!.drain(1);
     await baton.decide(ids.L2!, asUser('sam'), 'approve', 'standard terms');
     await baton.engine.drain();
     const token = await baton.createToken('kim', 'operator', {

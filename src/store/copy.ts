@@ -24,6 +24,14 @@ export const TABLES = [
   { table: 'inbox', count: 'inbox', key: ['id'], label: 'inbox messages' },
   { table: 'tokens', count: 'tokens', key: ['id'], label: 'tokens' },
   { table: 'checkpoints', count: 'checkpoints', key: ['seq'], label: 'checkpoints' },
+  { table: 'outbox', count: 'outbox', key: ['id'], label: 'notices' },
+  {
+    table: 'deliveries',
+    count: 'deliveries',
+    key: ['outbox_id', 'channel', 'recipient'],
+    label: 'deliveries',
+  },
+  { table: 'links', count: 'links', key: ['hash'], label: 'email links' },
   { table: 'budget_days', count: 'budgetDays', key: ['flow_id', 'day'], label: 'budget days' },
   {
     table: 'budget_reservations',

@@ -13,6 +13,7 @@ import type {
   TaskRecord,
 } from '../core/types.ts';
 import type { AccessLevel } from '../core/project-schema.ts';
+import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../core/notices.ts';
 
 /** An event ready to append: `dataJson` is the exact text that was hashed. */
 export interface NewEvent extends EventRecord {
@@ -31,6 +32,8 @@ export interface HandoffCommit {
   ledger?: LedgerEntry[];
   tasks?: TaskRecord[];
   inbox?: InboxRecord[];
+  /** Notices for Slack and email, delivered by workers after the commit (state pending). */
+  outbox?: OutboxRecord[];
 }
 
 export type CommitOutcome =
@@ -165,11 +168,12 @@ export interface Store {
    * LISTEN/NOTIFY), so workers need not wait for their next poll. Resolves to an unsubscribe.
    */
   subscribeWake?(onWake: () => void): Promise<() => Promise<void>>;
-  /** The workers that hold leases now. */
+  /** The workers that hold leases now (of handoffs or outbox notices). */
   leaseHolders(): Promise<string[]>;
   /**
-   * Ends the leases of a worker known to be dead (its process is gone), so its work is taken
-   * over at once instead of when the leases expire. Bumps revisions: a late commit is fenced.
+   * Ends the leases of a worker known to be dead (its process is gone), so its work (and the
+   * notices it was delivering) is taken over at once instead of when the leases expire. Bumps
+   * handoff revisions: a late commit is fenced. Returns how many leases it ended.
    */
   releaseLeases(worker: string): Promise<number>;
 
@@ -202,6 +206,42 @@ export interface Store {
   tokenByHash(hash: string): Promise<TokenRow | undefined>;
   revokeToken(id: string, at: number, by?: string): Promise<boolean>;
   listTokens(): Promise<TokenRow[]>;
+
+  // ---- channels (Slack, email): the outbox, its deliveries, email link tokens, seen requests
+
+  /** Leases up to `limit` outbox rows that are due (next_at <= now) and not leased by a live worker. */
+  claimOutbox(options: ClaimOptions): Promise<OutboxRecord[]>;
+  /**
+   * Records what became of a leased outbox row and ends the lease. False (and nothing changed)
+   * when `worker` no longer holds the lease.
+   */
+  settleOutbox(
+    id: string,
+    worker: string,
+    change: Pick<OutboxRecord, 'state' | 'attempts' | 'nextAt'> & { error?: string },
+  ): Promise<boolean>;
+  outbox(filter: {
+    handoffId?: string;
+    state?: OutboxRecord['state'];
+    limit?: number;
+  }): Promise<OutboxRecord[]>;
+  /** Inserts or replaces the delivery of one notice to one person through one channel. */
+  putDelivery(d: DeliveryRecord): Promise<void>;
+  deliveries(filter: { outboxId?: string; approvalId?: string }): Promise<DeliveryRecord[]>;
+  createLink(link: LinkRecord): Promise<void>;
+  link(hash: string): Promise<LinkRecord | undefined>;
+  /**
+   * Uses a link: atomically marks it used when it is unused and not expired at `now`. Returns
+   * the link when this call used it; undefined when it is unknown, used or expired.
+   */
+  useLink(hash: string, now: number): Promise<LinkRecord | undefined>;
+  /** Makes a link usable again (its use at `usedAt` decided nothing, e.g. a write conflict). */
+  releaseLink(hash: string, usedAt: number): Promise<void>;
+  /**
+   * Remembers a signed request's key; false when it was seen before (a replay). Keys older than
+   * `forgetBefore` are dropped.
+   */
+  rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
 
   /** Audit: every handoff id with its stored head, in id order, page by page. */
   heads(

@@ -46,7 +46,7 @@ describe('baton approve --set and delegation', () => {
     expect(r.stdout).toMatch(/still pending \(level 2 of 2\)/);
     expect(r.stdout).toMatch(/parameters changed: amount, to; now also needs CFO/);
     const done = await p.run(['approve', sent.id, '--as', 'dana']);
-    expect(done.stdout).toMatch(/approved \(human dana\)/);
+    expect(done.stdout).toMatch(/approved \(human dana via cli\)/);
     const h = await p.json<{
       actions: Array<{ params: unknown; state: string }>;
       approvals: Array<{ votes: unknown[] }>;

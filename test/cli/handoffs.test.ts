@@ -90,11 +90,16 @@ describe('direct mode', () => {
     const approved = await p.run(['approve', first.id, '--as', 'sam', '--comment', 'fine']);
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
-    expect(approved.stdout).toMatch(/^apr_\S+ approved \(human sam\)\n/);
+    expect(approved.stdout).toMatch(/^apr_\S+ approved \(human sam via cli\)\n/);
     expect(approved.stdout).toContain(`${first.id} handed_off, owner team:enterprise-sales`);
     const h = await p.json<HandoffView>(['show', first.id]);
     expect(h.actions.find((a) => a.id === 'quote')?.state).toBe('succeeded');
-    expect(h.approvals[0]).toMatchObject({ state: 'approved', decidedBy: { label: 'human', user: 'sam' } });
+    expect(h.approvals[0]).toMatchObject({
+      state: 'approved',
+      decidedBy: { label: 'human', user: 'sam', via: 'cli' },
+    });
+    const page = await p.run(['show', first.id]);
+    expect(page.stdout).toMatch(/sam:approve via cli +human sam via cli/);
 
     const again = await p.run(['approve', first.id, '--as', 'sam']);
     expect(again.code).toBe(1);

@@ -27,19 +27,34 @@ interface Op {
   scoped: boolean;
 }
 
+/**
+ * Routes that take no bearer token: Slack's requests (the Slack signature) and email link pages
+ * (the link's token). Their refusals are tested in test/channels/.
+ */
+const CHANNEL_AUTH = new Set(['slack-signature', 'link-token']);
+
 async function operations(t: TempServer): Promise<Op[]> {
   const doc = (await t.call('GET', '/v1/openapi.json')).body as {
     paths: Record<string, Record<string, { 'x-baton-access': string; 'x-baton-scoped': boolean }>>;
   };
   const out: Op[] = [];
+  const channel: string[] = [];
   for (const [path, ops] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(ops))
-      out.push({
-        method: method.toUpperCase(),
-        path,
-        access: op['x-baton-access'],
-        scoped: op['x-baton-scoped'],
-      });
+      if (CHANNEL_AUTH.has(op['x-baton-access'])) channel.push(`${method.toUpperCase()} ${path}`);
+      else
+        out.push({
+          method: method.toUpperCase(),
+          path,
+          access: op['x-baton-access'],
+          scoped: op['x-baton-scoped'],
+        });
+  expect(channel.sort()).toEqual([
+    'GET /v1/email/links/{token}',
+    'POST /v1/email/links/{token}',
+    'POST /v1/intake/slack/events',
+    'POST /v1/intake/slack/interactions',
+  ]);
   return out;
 }
 

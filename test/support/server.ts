@@ -22,7 +22,7 @@ export interface ServerProcess {
   output: () => string;
 }
 
-/** Spawns `baton serve` and resolves once /readyz answers. */
+/** Spawns `baton serve` and resolves once /readyz answers and the start-up banner is out. */
 export async function startServe(
   dir: string,
   port: number,
@@ -45,8 +45,9 @@ export async function startServe(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`baton serve exited (${child.exitCode}):\n${out}`);
     try {
+      // The banner is written just after the server listens: under load /readyz may answer first.
       const r = await fetch(`${url}/readyz`);
-      if (r.ok) break;
+      if (r.ok && out.includes('Ctrl-C stops the server')) break;
     } catch {
       // not listening yet
     }

@@ -240,7 +240,7 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
             if (s.json) return s.outJson(r);
             const a = r.approval;
             const by = a.decidedBy
-              ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''}${a.decidedBy.for ? ` for ${a.decidedBy.for}` : ''})`
+              ? ` (${a.decidedBy.label}${a.decidedBy.user ? ` ${a.decidedBy.user}` : ''}${a.decidedBy.for ? ` for ${a.decidedBy.for}` : ''}${a.decidedBy.via ? ` via ${a.decidedBy.via}` : ''})`
               : '';
             const status =
               a.state === 'pending'

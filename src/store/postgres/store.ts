@@ -28,6 +28,7 @@ import type {
   Store,
   TokenRow,
 } from '../port.ts';
+import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../../core/notices.ts';
 import {
   commitToRows,
   type CommitRows,
@@ -42,6 +43,14 @@ import {
   rowToLedger,
   rowToTask,
   rowToToken,
+  DELIVERY_COLUMNS,
+  deliveryToRow,
+  LINK_COLUMNS,
+  linkToRow,
+  OUTBOX_COLUMNS,
+  rowToDelivery,
+  rowToLink,
+  rowToOutbox,
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
@@ -161,6 +170,7 @@ const TABLES = {
     head: 'inbox',
     columns: ['id', 'owner', 'handoff_id', 'kind', 'text', 'created_at'],
   },
+  outbox: { head: 'outbox', columns: OUTBOX_COLUMNS },
 } satisfies Record<string, TableSpec>;
 
 type TableName = keyof typeof TABLES;
@@ -428,7 +438,8 @@ export class PostgresStore implements Store {
 
   async leaseHolders(): Promise<string[]> {
     const rows = await this.rows(
-      'SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL ORDER BY lease_owner',
+      `SELECT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL
+        UNION SELECT lease_owner FROM outbox WHERE lease_owner IS NOT NULL ORDER BY lease_owner`,
     );
     return rows.map((r) => String(r.lease_owner));
   }
@@ -439,7 +450,12 @@ export class PostgresStore implements Store {
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1, wake_at = updated_at WHERE lease_owner = $1',
       [worker],
     );
-    return res.rowCount ?? 0;
+    // Notices the dead worker was delivering are taken over at once too.
+    const notices = await this.run(
+      'UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1',
+      [worker],
+    );
+    return (res.rowCount ?? 0) + (notices.rowCount ?? 0);
   }
 
   async nextWake(): Promise<number | undefined> {
@@ -559,6 +575,91 @@ export class PostgresStore implements Store {
 
   async listTokens() {
     return (await this.rows('SELECT * FROM tokens ORDER BY created_at, id')).map(rowToToken);
+  }
+
+  async claimOutbox(o: ClaimOptions): Promise<OutboxRecord[]> {
+    if (o.limit <= 0) return [];
+    const res = await this.run({
+      name: 'baton_claim_outbox',
+      text: `WITH due AS (
+          SELECT id FROM outbox WHERE next_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+          ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        UPDATE outbox o SET lease_owner = $3, lease_until = $4 FROM due WHERE o.id = due.id RETURNING o.*`,
+      values: [o.now, o.limit, o.worker, o.now + o.leaseMs],
+    });
+    return (res.rows as Row[]).map(rowToOutbox).sort((a, b) => (a.nextAt ?? 0) - (b.nextAt ?? 0));
+  }
+
+  async settleOutbox(
+    id: string,
+    worker: string,
+    change: Pick<OutboxRecord, 'state' | 'attempts' | 'nextAt'> & { error?: string },
+  ): Promise<boolean> {
+    const res = await this.run(
+      `UPDATE outbox SET state = $1, attempts = $2, next_at = $3, error = $4, lease_owner = NULL,
+        lease_until = NULL WHERE id = $5 AND lease_owner = $6`,
+      [change.state, change.attempts, change.nextAt, change.error ?? null, id, worker],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async outbox(f: { handoffId?: string; state?: OutboxRecord['state']; limit?: number }) {
+    const where = new Where()
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId)
+      .add(!!f.state, 'state = ?', f.state);
+    const sql = `SELECT * FROM outbox ${where.sql} ORDER BY created_at, id LIMIT ?`;
+    return (await this.rows(sql, [...where.params, f.limit ?? 1000])).map(rowToOutbox);
+  }
+
+  async putDelivery(d: DeliveryRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')}) VALUES (${dollars(DELIVERY_COLUMNS.length)})
+        ON CONFLICT (outbox_id, channel, recipient) DO UPDATE SET approval_id = excluded.approval_id,
+        state = excluded.state, attempts = excluded.attempts, ref = excluded.ref, error = excluded.error,
+        updated_at = excluded.updated_at`,
+      deliveryToRow(d),
+    );
+  }
+
+  async deliveries(f: { outboxId?: string; approvalId?: string }) {
+    const where = new Where()
+      .add(!!f.outboxId, 'outbox_id = ?', f.outboxId)
+      .add(!!f.approvalId, 'approval_id = ?', f.approvalId);
+    const sql = `SELECT * FROM deliveries ${where.sql} ORDER BY updated_at, outbox_id, channel, recipient`;
+    return (await this.rows(sql, where.params)).map(rowToDelivery);
+  }
+
+  async createLink(l: LinkRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO links (${LINK_COLUMNS.join(', ')}) VALUES (${dollars(LINK_COLUMNS.length)})`,
+      linkToRow(l),
+    );
+  }
+
+  async link(hash: string) {
+    const [r] = await this.rows('SELECT * FROM links WHERE hash = ?', [hash]);
+    return r ? rowToLink(r) : undefined;
+  }
+
+  async useLink(hash: string, now: number) {
+    const [r] = await this.rows(
+      'UPDATE links SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
+      [now, hash, now],
+    );
+    return r ? rowToLink(r) : undefined;
+  }
+
+  async releaseLink(hash: string, usedAt: number): Promise<void> {
+    await this.run('UPDATE links SET used_at = NULL WHERE hash = $1 AND used_at = $2', [hash, usedAt]);
+  }
+
+  async rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    await this.run('DELETE FROM seen_requests WHERE at < $1', [forgetBefore]);
+    const res = await this.run(
+      'INSERT INTO seen_requests (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+      [key, at],
+    );
+    return (res.rowCount ?? 0) > 0;
   }
 
   async heads(after: string | undefined, limit: number) {

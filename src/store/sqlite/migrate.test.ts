@@ -1,6 +1,6 @@
 // Forward-only migrations: a store made by an earlier version keeps its rows and gains the new
-// columns (002: token scopes; 003: budgets, provenance and model-call state) when a newer Baton
-// opens it.
+// columns (002: token scopes; 003: channels; 004: budgets, provenance and model-call state) when a
+// newer Baton opens it.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,8 +42,8 @@ describe('SQLite migrations', () => {
       const versions = await store.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
-      // 003: the budget tables exist and start empty.
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+      // 004: the budget tables exist and start empty.
       expect(await store.budgetDay('f', '2026-11-26')).toEqual({ reservedUsd: 0, spentUsd: 0, calls: 0 });
       expect(await store.heldReservations(Date.now(), 10)).toEqual([]);
       // The old token means a store that held one: no first-run token.

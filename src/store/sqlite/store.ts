@@ -23,6 +23,7 @@ import type {
   Store,
   TokenRow,
 } from '../port.ts';
+import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../../core/notices.ts';
 import {
   commitToRows,
   type CommitRows,
@@ -37,6 +38,14 @@ import {
   rowToLedger,
   rowToTask,
   rowToToken,
+  DELIVERY_COLUMNS,
+  deliveryToRow,
+  LINK_COLUMNS,
+  linkToRow,
+  OUTBOX_COLUMNS,
+  rowToDelivery,
+  rowToLink,
+  rowToOutbox,
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
@@ -147,6 +156,7 @@ export class SqliteStore implements Store {
           b.ledger.addFlat(c.ledger);
           b.tasks.addFlat(c.tasks);
           b.inbox.addFlat(c.inbox);
+          b.outbox.addFlat(c.outbox);
           if (c.head) heads.push(c.head);
           outcomes.push({ ok: true });
         }
@@ -191,7 +201,11 @@ export class SqliteStore implements Store {
   }
 
   async releaseLeases(worker: string): Promise<number> {
-    return Number(this.stmts.releaseLeases.run(worker).changes);
+    return this.transaction(
+      () =>
+        Number(this.stmts.releaseLeases.run(worker).changes) +
+        Number(this.stmts.releaseOutboxLeases.run(worker).changes),
+    );
   }
 
   async nextWake(): Promise<number | undefined> {
@@ -313,6 +327,78 @@ export class SqliteStore implements Store {
     return (this.stmts.listTokens.all() as Row[]).map(rowToToken);
   }
 
+  async claimOutbox(o: ClaimOptions): Promise<OutboxRecord[]> {
+    return this.transaction(() => {
+      const rows = this.stmts.dueOutbox.all(o.now, o.now, o.limit) as Row[];
+      const until = o.now + o.leaseMs;
+      for (const r of rows) this.stmts.leaseOutbox.run(o.worker, until, r.id as string);
+      return rows.map((r) => ({ ...rowToOutbox(r), leaseOwner: o.worker, leaseUntil: until }));
+    });
+  }
+
+  async settleOutbox(
+    id: string,
+    worker: string,
+    change: Pick<OutboxRecord, 'state' | 'attempts' | 'nextAt'> & { error?: string },
+  ): Promise<boolean> {
+    const r = this.stmts.settleOutbox.run(
+      change.state,
+      change.attempts,
+      change.nextAt,
+      change.error ?? null,
+      id,
+      worker,
+    );
+    return r.changes > 0;
+  }
+
+  async outbox(f: { handoffId?: string; state?: OutboxRecord['state']; limit?: number }) {
+    const where = new Where()
+      .add(!!f.handoffId, 'handoff_id = ?', f.handoffId)
+      .add(!!f.state, 'state = ?', f.state);
+    const sql = `SELECT * FROM outbox ${where.sql} ORDER BY created_at, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...(where.params as never[]), f.limit ?? 1000) as Row[]).map(
+      rowToOutbox,
+    );
+  }
+
+  async putDelivery(d: DeliveryRecord): Promise<void> {
+    this.stmts.putDelivery.run(...(deliveryToRow(d) as never[]));
+  }
+
+  async deliveries(f: { outboxId?: string; approvalId?: string }) {
+    const where = new Where()
+      .add(!!f.outboxId, 'outbox_id = ?', f.outboxId)
+      .add(!!f.approvalId, 'approval_id = ?', f.approvalId);
+    const sql = `SELECT * FROM deliveries ${where.sql} ORDER BY updated_at, outbox_id, channel, recipient`;
+    return (this.db.prepare(sql).all(...(where.params as never[])) as Row[]).map(rowToDelivery);
+  }
+
+  async createLink(l: LinkRecord): Promise<void> {
+    this.stmts.createLink.run(...(linkToRow(l) as never[]));
+  }
+
+  async link(hash: string) {
+    const r = this.stmts.link.get(hash) as Row | undefined;
+    return r ? rowToLink(r) : undefined;
+  }
+
+  async useLink(hash: string, now: number) {
+    const r = this.stmts.useLink.get(now, hash, now) as Row | undefined;
+    return r ? rowToLink(r) : undefined;
+  }
+
+  async releaseLink(hash: string, usedAt: number): Promise<void> {
+    this.stmts.releaseLink.run(hash, usedAt);
+  }
+
+  async rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.transaction(() => {
+      this.stmts.forgetRequests.run(forgetBefore);
+      return this.stmts.rememberRequest.run(key, at).changes > 0;
+    });
+  }
+
   async heads(after: string | undefined, limit: number) {
     const rows = this.stmts.heads.all(after ?? '', limit) as Row[];
     return rows.map((r) => ({
@@ -404,6 +490,7 @@ function prepareBulk(db: DatabaseSync) {
       state = excluded.state, data = excluded.data`,
     ),
     inbox: new BulkInsert(db, 'INSERT INTO inbox (id, owner, handoff_id, kind, text, created_at)', 6),
+    outbox: new BulkInsert(db, `INSERT INTO outbox (${OUTBOX_COLUMNS.join(', ')})`, OUTBOX_COLUMNS.length),
   };
 }
 
@@ -451,7 +538,9 @@ function prepareStatements(db: DatabaseSync) {
       'UPDATE handoffs SET attempt = ?, rev = ?, lease_owner = ?, lease_until = ?, wake_at = ? WHERE id = ?',
     ),
     nextWake: p('SELECT MIN(wake_at) AS w FROM handoffs WHERE wake_at IS NOT NULL'),
-    leaseHolders: p('SELECT DISTINCT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL'),
+    leaseHolders: p(`SELECT lease_owner FROM handoffs WHERE lease_owner IS NOT NULL
+      UNION SELECT lease_owner FROM outbox WHERE lease_owner IS NOT NULL ORDER BY lease_owner`),
+    releaseOutboxLeases: p('UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?'),
     releaseLeases: p(
       // Released work is due at once: since its last step (it was in progress).
       'UPDATE handoffs SET lease_owner = NULL, lease_until = NULL, rev = rev + 1, wake_at = updated_at WHERE lease_owner = ?',
@@ -469,6 +558,26 @@ function prepareStatements(db: DatabaseSync) {
     revokeToken: p('UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL'),
     listTokens: p('SELECT * FROM tokens ORDER BY created_at'),
     heads: p('SELECT id, event_seq, head_hash FROM handoffs WHERE id > ? ORDER BY id LIMIT ?'),
+    dueOutbox: p(`SELECT * FROM outbox WHERE next_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+      ORDER BY next_at LIMIT ?`),
+    leaseOutbox: p('UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id = ?'),
+    settleOutbox: p(`UPDATE outbox SET state = ?, attempts = ?, next_at = ?, error = ?, lease_owner = NULL,
+      lease_until = NULL WHERE id = ? AND lease_owner = ?`),
+    putDelivery:
+      p(`INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')}) VALUES (${placeholders(DELIVERY_COLUMNS.length)})
+      ON CONFLICT (outbox_id, channel, recipient) DO UPDATE SET approval_id = excluded.approval_id,
+      state = excluded.state, attempts = excluded.attempts, ref = excluded.ref, error = excluded.error,
+      updated_at = excluded.updated_at`),
+    createLink: p(
+      `INSERT INTO links (${LINK_COLUMNS.join(', ')}) VALUES (${placeholders(LINK_COLUMNS.length)})`,
+    ),
+    link: p('SELECT * FROM links WHERE hash = ?'),
+    useLink: p(
+      'UPDATE links SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
+    ),
+    releaseLink: p('UPDATE links SET used_at = NULL WHERE hash = ? AND used_at = ?'),
+    forgetRequests: p('DELETE FROM seen_requests WHERE at < ?'),
+    rememberRequest: p('INSERT INTO seen_requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     checkpoints: p('SELECT * FROM checkpoints WHERE seq > ? ORDER BY seq LIMIT ?'),
   };
 }

@@ -18,6 +18,7 @@ import type {
   Store,
   TokenRow,
 } from '../port.ts';
+import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../../core/notices.ts';
 import { SqliteStore } from './store.ts';
 import type { WriterReply, WriterRequest } from './writer-thread.ts';
 
@@ -183,6 +184,46 @@ export class ThreadedSqliteStore implements Store {
 
   listTokens() {
     return this.reader.listTokens();
+  }
+
+  claimOutbox(options: ClaimOptions): Promise<OutboxRecord[]> {
+    return this.call('claimOutbox', [options]);
+  }
+
+  settleOutbox(id: string, worker: string, change: Parameters<Store['settleOutbox']>[2]): Promise<boolean> {
+    return this.call('settleOutbox', [id, worker, change]);
+  }
+
+  outbox(filter: Parameters<Store['outbox']>[0]) {
+    return this.reader.outbox(filter);
+  }
+
+  putDelivery(d: DeliveryRecord): Promise<void> {
+    return this.call('putDelivery', [d]);
+  }
+
+  deliveries(filter: Parameters<Store['deliveries']>[0]) {
+    return this.reader.deliveries(filter);
+  }
+
+  createLink(link: LinkRecord): Promise<void> {
+    return this.call('createLink', [link]);
+  }
+
+  link(hash: string) {
+    return this.reader.link(hash);
+  }
+
+  useLink(hash: string, now: number): Promise<LinkRecord | undefined> {
+    return this.call('useLink', [hash, now]);
+  }
+
+  releaseLink(hash: string, usedAt: number): Promise<void> {
+    return this.call('releaseLink', [hash, usedAt]);
+  }
+
+  rememberRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.call('rememberRequest', [key, at, forgetBefore]);
   }
 
   heads(after: string | undefined, limit: number) {

@@ -1,0 +1,88 @@
+// Slack's requests: interactions (button clicks, modal submissions) and the Events API. The
+// signature is checked on the raw bytes before the body is parsed; a request seen before (its
+// signature) is a replay and is refused. Slack is on when its settings are (connectors.slack, or
+// SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorText } from '../../core/errors.ts';
+import type { BatonApi } from '../../service/api.ts';
+import { SlackChannel } from '../../connectors/slack/channel.ts';
+import { handleInteraction, type SlackAnswer } from '../../connectors/slack/interactions.ts';
+import { SLACK_WINDOW_S, verifySlackSignature } from '../../connectors/slack/signature.ts';
+import { errorBody } from '../errors.ts';
+
+export const SLACK_INTERACTIONS = '/v1/intake/slack/interactions';
+export const SLACK_EVENTS = '/v1/intake/slack/events';
+
+export function slackRoutes(baton: BatonApi) {
+  const settings = baton.project.channels.slack;
+  const slack = settings ? new SlackChannel(settings) : undefined;
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+    const verified = async (req: FastifyRequest, reply: FastifyReply): Promise<string | undefined> => {
+      if (!settings) {
+        void reply
+          .code(404)
+          .send(errorBody('not_found', 'Slack is not configured (connectors.slack in baton.yaml)'));
+        return undefined;
+      }
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const v = verifySlackSignature(settings.signingSecret, req.headers, raw);
+      if (!v.ok) {
+        void reply.code(401).send(errorBody('unauthorized', `Slack request refused: ${v.reason}`));
+        return undefined;
+      }
+      const now = Date.now();
+      const fresh = await baton.rememberRequest(`slack:${v.signature}`, now, now - 2 * SLACK_WINDOW_S * 1000);
+      if (!fresh) {
+        void reply
+          .code(401)
+          .send(errorBody('unauthorized', 'Slack request refused: it was seen before (a replay)'));
+        return undefined;
+      }
+      return raw.toString('utf8');
+    };
+
+    scope.post(SLACK_INTERACTIONS, async (req, reply) => {
+      const text = await verified(req, reply);
+      if (text === undefined) return reply;
+      const form = new URLSearchParams(text);
+      let payload: unknown;
+      try {
+        payload = JSON.parse(form.get('payload') ?? '');
+      } catch {
+        return reply.code(400).send(errorBody('invalid_json', 'The payload form field is not JSON'));
+      }
+      const answer: SlackAnswer = await handleInteraction(
+        {
+          api: baton,
+          slack: slack!,
+          people: baton.project.def.people,
+          later: (work) =>
+            void work().catch((e: unknown) =>
+              process.emitWarning(`baton: Slack call failed: ${errorText(e)}`),
+            ),
+        },
+        payload,
+      );
+      return reply.code(answer.status).send(answer.body);
+    });
+
+    scope.post(SLACK_EVENTS, async (req, reply) => {
+      const text = await verified(req, reply);
+      if (text === undefined) return reply;
+      let body: { type?: unknown; challenge?: unknown };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        return reply.code(400).send(errorBody('invalid_json', 'The body is not JSON'));
+      }
+      if (body?.type === 'url_verification' && typeof body.challenge === 'string') {
+        return reply.code(200).send({ challenge: body.challenge });
+      }
+      // Events are acknowledged; Baton takes no intake from Slack events yet.
+      return reply.code(200).send({});
+    });
+  };
+}
