@@ -154,6 +154,101 @@ describe('approval timeouts', () => {
   });
 });
 
+describe('risk levels that require approval by themselves', () => {
+  /** A flow whose high-risk transfer has no approval block, and a low-risk task. */
+  const riskFlow = (id: string, guardrails = '') => `id: ${id}
+name: Risky payout
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, required: [id, amount], properties: { id: { type: string }, amount: { type: number } } }
+idempotencyKey: input.id
+decide:
+  otherwise: { owner: team:finance }
+actions:
+  - { id: note, use: builtin.create_task, with: { title: "Check \${input.id}" } }
+  - { id: transfer, use: pay.transfer, with: { amount: "\${input.amount}", to: "acct-\${input.id}" } }
+handoff: { to: "\${decision.owner}" }
+${guardrails}`;
+  const withProjectRisk = (text: string) =>
+    text.replace(
+      'guardrails: { maxActions: 10 }',
+      'guardrails: { maxActions: 10, riskApproval: { atLeast: high } }',
+    );
+
+  it("baton.yaml's riskApproval gates a high-risk action without an approval block; the fallback owner decides (labelled fallback)", async () => {
+    const yaml = withProjectRisk(readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8'));
+    const baton = await open({ 'baton.yaml': yaml, 'flows/risky.yaml': riskFlow('risky') });
+    const { id } = await baton.send('risky', { id: 'K1', amount: 50 }, intakeActor);
+    await baton.engine.drain();
+    let h = await baton.get(id);
+    expect(h.state).toBe('awaiting_approval');
+    expect(h.actions.map((a) => [a.id, a.state])).toEqual([
+      ['note', 'succeeded'],
+      ['transfer', 'awaiting_approval'],
+    ]);
+    expect(h.approvals[0]!.levels).toEqual([
+      { name: 'risk high or higher', approvers: ['team:finance'], quorum: 1, fallback: true },
+    ]);
+    expect(transfers()).toEqual([]);
+    await baton.decide(id, asUser('tom'), 'approve');
+    await baton.engine.drain();
+    h = await baton.get(id);
+    expect(h.approvals[0]).toMatchObject({
+      state: 'approved',
+      decidedBy: { label: 'fallback', user: 'tom' },
+    });
+    expect(h.state).toBe('handed_off');
+    expect(transfers()).toEqual([{ amount: 50, to: 'acct-K1' }]);
+  });
+
+  it("a flow's own riskApproval wins, with named approvers (labelled human); an approved action block is not asked twice", async () => {
+    const yaml = withProjectRisk(readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8'));
+    const baton = await open({
+      'baton.yaml': yaml,
+      'flows/risky.yaml': riskFlow(
+        'risky',
+        'guardrails: { riskApproval: { atLeast: medium, approvers: [role:cfo], timeout: 1h, onTimeout: reject, onReject: skip } }',
+      ),
+    });
+    const { id } = await baton.send('risky', { id: 'K2', amount: 60 }, intakeActor);
+    await baton.engine.drain();
+    let h = await baton.get(id);
+    expect(h.approvals[0]).toMatchObject({
+      levels: [{ approvers: ['role:cfo'], quorum: 1 }],
+      onTimeout: 'reject',
+    });
+    expect(h.approvals[0]!.levels[0]!.fallback).toBeUndefined();
+    await expect(baton.decide(id, asUser('tom'), 'approve')).rejects.toMatchObject({ code: 'forbidden' });
+    await baton.decide(id, asUser('dana'), 'approve');
+    await baton.engine.drain();
+    h = await baton.get(id);
+    expect(h.approvals).toHaveLength(1);
+    expect(h.approvals[0]).toMatchObject({ state: 'approved', decidedBy: { label: 'human', user: 'dana' } });
+    expect(h.state).toBe('handed_off');
+
+    // The payout flow's transfer has its own approval block: once it is approved, the risk rule asks nothing more.
+    const p = await baton.send('payout', payout('K3', 500), intakeActor);
+    await baton.engine.drain();
+    await baton.decide(p.id, asUser('ari'), 'approve');
+    await baton.engine.drain();
+    const paid = await baton.get(p.id);
+    expect(paid.approvals).toHaveLength(1);
+    expect(paid.state).toBe('handed_off');
+  });
+
+  it('refuses a bad riskApproval with the file and field', async () => {
+    await expect(
+      open({ 'flows/risky.yaml': riskFlow('risky', 'guardrails: { riskApproval: { atLeast: extreme } }') }),
+    ).rejects.toMatchObject({
+      details: expect.arrayContaining([
+        expect.objectContaining({
+          file: expect.stringContaining('risky.yaml'),
+          path: 'guardrails.riskApproval.atLeast',
+        }),
+      ]),
+    });
+  });
+});
+
 describe('approvals bound to (handoff, action, parameters)', () => {
   it('stores the binding; an edit by the approver is an override, re-checked against the policy', async () => {
     const baton = await open();

@@ -74,6 +74,25 @@ export const approvalSchema = z
   });
 export type ApprovalDef = z.infer<typeof approvalSchema>;
 
+/**
+ * Risk levels that require approval by themselves: an action of this risk or higher waits for
+ * a person even when it has no `approval:` block (or its `when` does not hold). In baton.yaml
+ * for every flow, or in a flow's guardrails (which wins).
+ */
+export const riskApprovalSchema = z.strictObject({
+  atLeast: z.enum(['medium', 'high']).describe('Actions of this risk or higher need approval'),
+  approvers: z
+    .array(ownerRef)
+    .min(1)
+    .optional()
+    .describe("Who may approve (default: the flow's fallback owner, and the decision is labelled fallback)"),
+  quorum: z.int().min(1).default(1),
+  timeout: duration.optional(),
+  onTimeout: z.enum(['escalate', 'approve', 'reject']).default('escalate'),
+  onReject: z.enum(['stop', 'skip']).default('stop'),
+});
+export type RiskApprovalDef = z.infer<typeof riskApprovalSchema>;
+
 export const actionSchema = z.strictObject({
   id,
   use: z.string().regex(/^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*$/, 'connector.action, e.g. builtin.create_task'),
@@ -174,6 +193,7 @@ export const flowSchema = z.strictObject({
         .optional(),
       maxActions: z.int().min(0).optional(),
       maxModelCalls: z.int().min(0).optional().describe('Model calls per handoff'),
+      riskApproval: riskApprovalSchema.optional(),
     })
     .default({}),
 });

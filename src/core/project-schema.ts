@@ -1,6 +1,7 @@
 // The project file `baton.yaml` (SPEC §2) as zod schemas.
 import { z } from 'zod';
 import { isOwnerRef } from './owner.ts';
+import { riskApprovalSchema } from './flow-schema.ts';
 import { isDuration } from './duration.ts';
 import { isInstant } from './delegation.ts';
 
@@ -124,6 +125,7 @@ export const projectSchema = z.strictObject({
       maxActions: z.int().min(0).default(20),
       maxModelCalls: z.int().min(0).default(3).describe('Model calls per handoff'),
       costCap: costCapSchema.optional(),
+      riskApproval: riskApprovalSchema.optional(),
     })
     .default({ maxActions: 20, maxModelCalls: 3 }),
   worker: z

@@ -151,6 +151,8 @@ export interface ApprovalLevelState {
   name?: string;
   approvers: string[];
   quorum: number;
+  /** The approvers are the flow's fallback owner standing in (nobody was named): decisions are labelled fallback. */
+  fallback?: true;
 }
 
 export interface ApprovalRecord {

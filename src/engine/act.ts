@@ -11,6 +11,7 @@ import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, fail } from './escalate.ts';
 import { requestActionApproval, voidApproval } from './approvals.ts';
 import { approvalBinding } from './approval-binding.ts';
+import { atLeast, riskPolicy } from './risk-gate.ts';
 
 import { newId } from './ids.ts';
 import type { ModelCall } from './model-step.ts';
@@ -66,6 +67,11 @@ export async function act(
         // No level applies (every level's `when` is false): nobody must approve, the action runs.
         if (requestActionApproval(w, flow, rt, a, compiled.approval, vars)) return 'wait';
       }
+    }
+    const risk = riskPolicy(flow, rt);
+    if (risk && atLeast(a.risk, risk.atLeast) && !approvalSettled(w, flow, a)) {
+      requestActionApproval(w, flow, rt, a, risk, vars);
+      return 'wait';
     }
     const def = rt.registry.action(a.use);
     if (def && trustGated(w, a, def) && !approvalSettled(w, flow, a)) {
@@ -139,7 +145,7 @@ function trustGated(w: Work, a: ActionRecord, def: AnyAction): boolean {
 
 function trustBoundaryPolicy(flow: CompiledFlow, rt: Runtime): CompiledApproval {
   return {
-    levels: [{ name: 'trust boundary', approvers: [fallbackOwner(flow, rt)], quorum: 1 }],
+    levels: [{ name: 'trust boundary', approvers: [fallbackOwner(flow, rt)], quorum: 1, fallback: true }],
     remindBeforeMs: [],
     onTimeout: 'escalate',
     onReject: 'stop',

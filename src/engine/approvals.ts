@@ -20,7 +20,12 @@ export function requestActionApproval(
 ): ApprovalRecord | undefined {
   const levels = policy.levels
     .filter((l) => !l.when || l.when.eval(vars) === true)
-    .map((l) => ({ ...(l.name ? { name: l.name } : {}), approvers: l.approvers, quorum: l.quorum }));
+    .map((l) => ({
+      ...(l.name ? { name: l.name } : {}),
+      approvers: l.approvers,
+      quorum: l.quorum,
+      ...(l.fallback ? { fallback: true as const } : {}),
+    }));
   if (levels.length === 0) {
     w.event('approval_not_required', engineActor(flow), { action: action.id, policyVersion: policy.version });
     return undefined;
@@ -245,7 +250,7 @@ export function castVote(
       'rejected',
       w.now,
       {
-        label: 'human',
+        label: level.fallback ? 'fallback' : 'human',
         user: vote.user,
         ...(standing.for ? { for: standing.for } : {}),
         ...(vote.via ? { via: vote.via } : {}),
@@ -272,7 +277,7 @@ export function castVote(
           'approved',
           w.now,
           {
-            label: 'human',
+            label: level.fallback ? 'fallback' : 'human',
             user: vote.user,
             ...(standing.for ? { for: standing.for } : {}),
             ...(vote.via ? { via: vote.via } : {}),

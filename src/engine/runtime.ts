@@ -2,6 +2,7 @@
 // flow version the handoff pinned.
 import type { CompiledFlow, CelVars } from '../flow/compiled.ts';
 import type { HandoffRecord } from '../core/types.ts';
+import type { RiskApprovalDef } from '../core/flow-schema.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import { isOwnerRef } from '../core/owner.ts';
 import type { Directory } from './directory.ts';
@@ -15,6 +16,8 @@ export interface Runtime {
   flowFor(version: string): Promise<CompiledFlow>;
   /** Project-wide cap on actions per handoff, where the flow sets none. */
   maxActions: number;
+  /** Project-wide risk level that needs approval by itself, where the flow sets none. */
+  riskApproval?: RiskApprovalDef;
   /** The model decision layer; absent when no flow decides with a model. */
   models?: ModelRuntime;
   /** Channels outside Baton (Slack, email); absent when none is configured. */

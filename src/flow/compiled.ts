@@ -44,7 +44,7 @@ export interface ParamsTemplate {
 
 export interface CompiledApproval {
   when?: Expr;
-  levels: Array<{ name?: string; approvers: string[]; quorum: number; when?: Expr }>;
+  levels: Array<{ name?: string; approvers: string[]; quorum: number; when?: Expr; fallback?: true }>;
   timeoutMs?: number;
   /** Reminders, in ms before the timeout (longest first). */
   remindBeforeMs: number[];

@@ -158,7 +158,17 @@ export const approvalSchema = z.object({
   state: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'voided']),
   policyVersion: z.string(),
   levels: z.array(
-    z.object({ name: z.string().optional(), approvers: z.array(z.string()), quorum: z.number() }),
+    z.object({
+      name: z.string().optional(),
+      approvers: z.array(z.string()),
+      quorum: z.number(),
+      fallback: z
+        .boolean()
+        .optional()
+        .describe(
+          "The flow's fallback owner approves here (nobody was named): its decisions are labelled fallback",
+        ),
+    }),
   ),
   level: z.number(),
   votes: z.array(
@@ -207,7 +217,17 @@ export const approvalSchema = z.object({
         binding: z.string(),
         addedLevels: z
           .array(
-            z.object({ name: z.string().optional(), approvers: z.array(z.string()), quorum: z.number() }),
+            z.object({
+              name: z.string().optional(),
+              approvers: z.array(z.string()),
+              quorum: z.number(),
+              fallback: z
+                .boolean()
+                .optional()
+                .describe(
+                  "The flow's fallback owner approves here (nobody was named): its decisions are labelled fallback",
+                ),
+            }),
           )
           .optional(),
       }),

@@ -116,6 +116,7 @@ export class Baton {
       directory,
       registry,
       maxActions: project.def.guardrails.maxActions,
+      ...(project.def.guardrails.riskApproval ? { riskApproval: project.def.guardrails.riskApproval } : {}),
       ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? process.env) } : {}),
       flowFor: async (version) => {
         const known = versions.get(version);
