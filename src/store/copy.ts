@@ -180,7 +180,7 @@ async function checkTarget(to: string): Promise<void> {
       details: [{ path: 'to', message: expected }],
     });
   }
-  const { parseUrl } = await import('./postgres/store.ts');
+  const { parseUrl } = await import('./postgres/url.ts');
   try {
     parseUrl(to);
   } catch (e) {

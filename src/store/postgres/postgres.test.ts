@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { events, handoff } from '../contract.ts';
 import type { HandoffCommit } from '../port.ts';
-import { PostgresStore, parseUrl } from './store.ts';
+import { PostgresStore } from './store.ts';
+import { parseUrl } from './url.ts';
 import { toPositional } from './sql.ts';
 import { dropSchema, freshSchema, schemaUrl } from './testing.ts';
 

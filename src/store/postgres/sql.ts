@@ -55,3 +55,7 @@ function skipQuoted(sql: string, i: number): number {
   }
   return i;
 }
+
+/** `$from, $from+1, …` for n parameters. */
+export const dollars = (n: number, from = 1): string =>
+  Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
