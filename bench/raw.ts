@@ -64,7 +64,13 @@ export function rawRows(i: number, prefix = 'h_raw_'): RawRows {
     null,
     6,
     'h',
+    null, // provenance (rule-decided: none)
+    null, // model_state
   ];
+  if (handoff.length !== HANDOFF_COLUMNS.length)
+    throw new Error(
+      `bench/raw.ts writes ${handoff.length} handoff columns; the store has ${HANDOFF_COLUMNS.length}`,
+    );
   const events: unknown[][] = [];
   let prev = '0'.repeat(64);
   for (let s = 1; s <= 6; s++) {
