@@ -149,6 +149,18 @@ const actor = z.object({
   via: z.string().optional(),
 });
 
+const approvalLevel = z.object({
+  name: z.string().optional(),
+  approvers: z.array(z.string()),
+  quorum: z.number(),
+  fallback: z
+    .boolean()
+    .optional()
+    .describe(
+      "The flow's fallback owner approves here (nobody was named): its decisions are labelled fallback",
+    ),
+});
+
 export const approvalSchema = z.object({
   id: z.string(),
   handoffId: z.string(),
@@ -157,19 +169,7 @@ export const approvalSchema = z.object({
   actionId: z.string().optional(),
   state: z.enum(['pending', 'approved', 'rejected', 'timed_out', 'voided']),
   policyVersion: z.string(),
-  levels: z.array(
-    z.object({
-      name: z.string().optional(),
-      approvers: z.array(z.string()),
-      quorum: z.number(),
-      fallback: z
-        .boolean()
-        .optional()
-        .describe(
-          "The flow's fallback owner approves here (nobody was named): its decisions are labelled fallback",
-        ),
-    }),
-  ),
+  levels: z.array(approvalLevel),
   level: z.number(),
   votes: z.array(
     z.object({
@@ -215,21 +215,7 @@ export const approvalSchema = z.object({
         previous: json,
         params: json,
         binding: z.string(),
-        addedLevels: z
-          .array(
-            z.object({
-              name: z.string().optional(),
-              approvers: z.array(z.string()),
-              quorum: z.number(),
-              fallback: z
-                .boolean()
-                .optional()
-                .describe(
-                  "The flow's fallback owner approves here (nobody was named): its decisions are labelled fallback",
-                ),
-            }),
-          )
-          .optional(),
+        addedLevels: z.array(approvalLevel).optional(),
       }),
     )
     .optional()
