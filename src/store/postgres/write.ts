@@ -4,11 +4,10 @@
 import type { CommitOutcome } from '../port.ts';
 import { HANDOFF_COLUMNS, OUTBOX_COLUMNS, type CommitRows } from '../rows.ts';
 import type { Client, Row } from './db.ts';
-import { dollars } from './sql.ts';
 
-/** PostgreSQL allows 65,535 parameters per statement; stay well below. */
+/** PostgreSQL allows 65,535 parameters per statement; stay well below (bulk copies). */
 export const MAX_PARAMS = 30_000;
-/** Handoff rows per INSERT or UPDATE statement (31 parameters each). */
+/** Handoff rows per INSERT or UPDATE statement. */
 export const RUN_ROWS = 500;
 
 /** Column types where not text: multi-row updates cast their VALUES to them. */
@@ -33,6 +32,8 @@ const HANDOFF_TYPES: Partial<Record<(typeof HANDOFF_COLUMNS)[number], string>> =
 export interface TableSpec {
   head: string;
   columns: readonly string[];
+  /** Column types where not text (the arrays of the unnest insert are cast to them). */
+  types?: Readonly<Record<string, string>>;
   key?: readonly string[];
   update?: readonly string[];
 }
@@ -40,6 +41,7 @@ export interface TableSpec {
 export const TABLES = {
   events: {
     head: 'events',
+    types: { seq: 'integer', at: 'bigint' },
     columns: [
       'handoff_id',
       'seq',
@@ -55,6 +57,13 @@ export const TABLES = {
   },
   actions: {
     head: 'actions',
+    types: {
+      ord: 'integer',
+      calls: 'integer',
+      started_attempt: 'integer',
+      next_attempt_at: 'bigint',
+      updated_at: 'bigint',
+    },
     columns: [
       'handoff_id',
       'id',
@@ -91,41 +100,65 @@ export const TABLES = {
   },
   approvals: {
     head: 'approvals',
+    types: { requested_at: 'bigint', decided_at: 'bigint' },
     columns: ['id', 'handoff_id', 'flow_id', 'state', 'requested_at', 'decided_at', 'body'],
     key: ['id'],
     update: ['state', 'decided_at', 'body'],
   },
   ledger: {
     head: 'ledger',
+    types: { seq: 'integer', from_at: 'bigint', to_at: 'bigint' },
     columns: ['handoff_id', 'seq', 'owner', 'from_at', 'to_at', 'reason', 'status', 'by_user'],
     key: ['handoff_id', 'seq'],
     update: ['to_at', 'status', 'reason', 'by_user'],
   },
   tasks: {
     head: 'tasks',
+    types: { created_at: 'bigint' },
     columns: ['id', 'handoff_id', 'kind', 'title', 'body', 'assignee', 'state', 'created_at', 'data'],
     key: ['id'],
     update: ['title', 'body', 'assignee', 'state', 'data'],
   },
   inbox: {
     head: 'inbox',
+    types: { created_at: 'bigint' },
     columns: ['id', 'owner', 'handoff_id', 'kind', 'text', 'created_at'],
   },
-  outbox: { head: 'outbox', columns: OUTBOX_COLUMNS },
+  outbox: {
+    head: 'outbox',
+    types: { created_at: 'bigint', attempts: 'integer', next_at: 'bigint', lease_until: 'bigint' },
+    columns: OUTBOX_COLUMNS,
+  },
 } satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 
+/** `$1::text[], $2::bigint[], …` for the handoff columns. */
+function handoffArrays(): string {
+  return HANDOFF_COLUMNS.map((col, k) => `$${k + 1}::${HANDOFF_TYPES[col] ?? 'text'}[]`).join(', ');
+}
+
+/** Rows of `width` values as one array per column (what `unnest` takes). */
+function byColumn(rows: ReadonlyArray<readonly unknown[]>, width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
+  rows.forEach((row, r) => {
+    for (let k = 0; k < width; k++) columns[k]![r] = row[k];
+  });
+  return columns;
+}
+
 /** Inserts new handoffs; a taken (flow, idempotency key) is a duplicate naming the holder. */
 export async function insertHandoffs(c: Client, run: readonly CommitRows[]): Promise<CommitOutcome[]> {
-  const width = HANDOFF_COLUMNS.length;
-  const values = run.map((_, r) => `(${dollars(width, r * width + 1)})`).join(', ');
-  const res = await c.query(
-    `INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) VALUES ${values}
+  const res = await c.query({
+    name: 'baton_insert_handoffs',
+    text: `INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) SELECT * FROM unnest(${handoffArrays()})
       ON CONFLICT (flow_id, idem_key) DO NOTHING RETURNING id`,
-    run.flatMap((r) => r.handoff),
-  );
+    values: byColumn(
+      run.map((r) => r.handoff),
+      HANDOFF_COLUMNS.length,
+    ),
+  });
   const inserted = new Set((res.rows as Row[]).map((r) => String(r.id)));
   const taken = run.filter((r) => !inserted.has(r.id));
   const holders = new Map<string, Row>();
@@ -149,45 +182,57 @@ export async function insertHandoffs(c: Client, run: readonly CommitRows[]): Pro
 
 /** Updates distinct handoffs, each only if it is still at the revision its step read. */
 export async function updateHandoffs(c: Client, run: readonly CommitRows[]): Promise<CommitOutcome[]> {
-  const width = HANDOFF_COLUMNS.length + 1;
-  const types = [...HANDOFF_COLUMNS.map((col) => HANDOFF_TYPES[col] ?? 'text'), 'bigint'];
-  const values = run
-    .map((_, r) => `(${types.map((t, k) => `$${r * width + k + 1}::${t}`).join(', ')})`)
-    .join(', ');
-  const res = await c.query(
-    `UPDATE handoffs h SET ${HANDOFF_COLUMNS.slice(1)
+  const res = await c.query({
+    name: 'baton_update_handoffs',
+    text: `UPDATE handoffs h SET ${HANDOFF_COLUMNS.slice(1)
       .map((col) => `${col} = v.${col}`)
       .join(', ')}
-      FROM (VALUES ${values}) AS v (${HANDOFF_COLUMNS.join(', ')}, expected_rev)
+      FROM unnest(${handoffArrays()}, $${HANDOFF_COLUMNS.length + 1}::bigint[])
+        AS v (${HANDOFF_COLUMNS.join(', ')}, expected_rev)
       WHERE h.id = v.id AND h.rev = v.expected_rev RETURNING h.id`,
-    run.flatMap((r) => [...r.handoff, r.expectedRev]),
-  );
+    values: byColumn(
+      run.map((r) => [...r.handoff, r.expectedRev]),
+      HANDOFF_COLUMNS.length + 1,
+    ),
+  });
   const updated = new Set((res.rows as Row[]).map((r) => String(r.id)));
   return run.map((r): CommitOutcome =>
     updated.has(r.id) ? { ok: true } : { ok: false, reason: 'conflict' },
   );
 }
 
-/** Multi-row INSERT (or upsert) of flat values; a key written twice in one batch is merged. */
+/**
+ * INSERT (or upsert) of flat values as one array per column through `unnest`: one short named
+ * statement per table, parsed once per connection, whatever the number of rows (a multi-row
+ * VALUES list would be a new, long statement text for PostgreSQL to parse at every batch). A key
+ * written twice in one batch is merged.
+ */
 export async function writeRows(c: Client, spec: TableSpec, flat: readonly unknown[]): Promise<void> {
   const width = spec.columns.length;
   if (flat.length === 0) return;
   let rows: unknown[][] = [];
   for (let i = 0; i < flat.length; i += width) rows.push(flat.slice(i, i + width));
   if (spec.key && spec.update) rows = mergeByKey(spec, rows);
-  const tail =
-    spec.key && spec.update
-      ? ` ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${spec.update.map((u) => `${u} = excluded.${u}`).join(', ')}`
-      : '';
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / width));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    const values = chunk.map((_, r) => `(${dollars(width, r * width + 1)})`).join(', ');
-    await c.query(
-      `INSERT INTO ${spec.head} (${spec.columns.join(', ')}) VALUES ${values}${tail}`,
-      chunk.flat(),
-    );
+  await c.query({
+    name: `baton_write_${spec.head}`,
+    text: unnestInsert(spec),
+    values: byColumn(rows, width),
+  });
+}
+
+const unnestText = new Map<string, string>();
+function unnestInsert(spec: TableSpec): string {
+  let text = unnestText.get(spec.head);
+  if (text === undefined) {
+    const arrays = spec.columns.map((col, k) => `$${k + 1}::${spec.types?.[col] ?? 'text'}[]`).join(', ');
+    const tail =
+      spec.key && spec.update
+        ? ` ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${spec.update.map((u) => `${u} = excluded.${u}`).join(', ')}`
+        : '';
+    text = `INSERT INTO ${spec.head} (${spec.columns.join(', ')}) SELECT * FROM unnest(${arrays})${tail}`;
+    unnestText.set(spec.head, text);
   }
+  return text;
 }
 
 /**
