@@ -10,6 +10,8 @@ const MAX_BUFFERED = 1024 * 1024;
 interface Client {
   res: ServerResponse;
   flow: string | undefined;
+  /** Frames of this turn of the event loop, written together (one socket write, not one each). */
+  pending: string;
 }
 
 export class StreamHub {
@@ -30,7 +32,7 @@ export class StreamHub {
 
   /** Streams to `res` (headers already sent) until it closes; returns the clean-up. */
   add(res: ServerResponse, flow: string | undefined): () => void {
-    const client: Client = { res, flow };
+    const client: Client = { res, flow, pending: '' };
     this.clients.add(client);
     if (this.clients.size === 1) {
       this.engine.on('committed', this.onCommit);
@@ -50,7 +52,7 @@ export class StreamHub {
 
   /** Ends every stream (server shutdown). */
   closeAll(): void {
-    for (const c of [...this.clients]) c.res.end();
+    for (const c of [...this.clients]) c.res.end(c.pending || undefined);
     this.clients.clear();
     this.detach();
   }
@@ -80,10 +82,25 @@ export class StreamHub {
 
   private send(c: Client, frame: string): void {
     if (c.res.destroyed || c.res.writableEnded) return;
-    if (c.res.writableLength > MAX_BUFFERED) {
+    if (c.res.writableLength + c.pending.length > MAX_BUFFERED) {
       c.res.destroy();
       return;
     }
-    c.res.write(frame);
+    c.pending += frame;
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private flushing = false;
+  private readonly flush = (): void => {
+    this.flushing = false;
+    for (const c of this.clients) {
+      if (!c.pending) continue;
+      const text = c.pending;
+      c.pending = '';
+      if (!c.res.destroyed && !c.res.writableEnded) c.res.write(text);
+    }
+  };
 }

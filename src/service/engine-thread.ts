@@ -6,6 +6,7 @@ import { Baton, type OpenOptions } from './baton.ts';
 import { FORWARDED, type Forwarded } from './api.ts';
 import { toWire, type WireError } from '../core/errors.ts';
 import type { HandoffCommit } from '../store/port.ts';
+import { TurnBatch } from './batch.ts';
 
 export type ToEngine =
   | { id: number; call: Forwarded; args: unknown[] }
@@ -29,20 +30,23 @@ export interface CommitNotice {
 const port = parentPort!;
 const baton = await Baton.open(workerData as OpenOptions);
 const allowed = new Set<string>(FORWARDED);
+// Replies and commit notices of one turn of the event loop cross in one message each way: a
+// message per call or per commit cost the threads more than the work itself.
+const replies = new TurnBatch<FromEngine>((items) => port.postMessage(items));
 const forward = (c: HandoffCommit): void => {
   const h = c.handoff;
-  port.postMessage({
+  replies.push({
     commit: {
       handoff: { id: h.id, flow: h.flow, state: h.state, owner: h.owner, updatedAt: h.updatedAt },
       events: c.events.map((e) => ({ type: e.type })),
     },
-  } satisfies FromEngine);
+  });
 };
 
-port.on('message', (m: ToEngine) => {
-  void handle(m).then((reply) => port.postMessage(reply));
+port.on('message', (batch: ToEngine[]) => {
+  for (const m of batch) void handle(m).then((reply) => replies.push(reply));
 });
-port.postMessage({ id: 0, ok: true, result: 'ready' } satisfies FromEngine);
+port.postMessage([{ id: 0, ok: true, result: 'ready' }] satisfies FromEngine[]);
 
 async function handle(m: ToEngine): Promise<FromEngine> {
   try {
@@ -52,7 +56,10 @@ async function handle(m: ToEngine): Promise<FromEngine> {
       else if (m.control === 'unsubscribe') baton.engine.off('committed', forward);
       else {
         await baton.close();
-        setImmediate(() => process.exit(0));
+        setImmediate(() => {
+          replies.flush();
+          process.exit(0);
+        });
       }
       return { id: m.id, ok: true, result: null };
     }

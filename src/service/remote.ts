@@ -13,6 +13,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 import type { Baton, OpenOptions } from './baton.ts';
 import type { BatonApi, CommitSource, Forwarded } from './api.ts';
 import type { FromEngine, ToEngine } from './engine-thread.ts';
+import { TurnBatch } from './batch.ts';
 import { authenticate, type Principal } from './tokens.ts';
 import { flowDetailView, flowView } from './views.ts';
 import { viewLink } from '../channels/confirm.ts';
@@ -33,6 +34,8 @@ export class RemoteBaton implements BatonApi {
   >();
   private readonly commits = new EventEmitter<{ committed: [HandoffCommit] }>();
   private nextId = 1;
+  /** Calls of one turn of the event loop, sent to the engine thread together. */
+  private readonly outbox: TurnBatch<ToEngine>;
   private closed = false;
   /** Set before asking the thread to stop, so its exit is expected. */
   private closing = false;
@@ -42,7 +45,10 @@ export class RemoteBaton implements BatonApi {
     this.directory = new Directory(project.def);
     this.store = store;
     this.worker = worker;
-    worker.on('message', (m: FromEngine) => this.receive(m));
+    worker.on('message', (batch: FromEngine[]) => {
+      for (const m of batch) this.receive(m);
+    });
+    this.outbox = new TurnBatch<ToEngine>((items) => worker.postMessage(items));
     // An uncaught error ends the thread: keep it, so the exit says why.
     let cause = '';
     worker.on('error', (e) => {
@@ -91,8 +97,8 @@ export class RemoteBaton implements BatonApi {
       workerData: { threadedWriter: true, ...o, storage: url },
     });
     await new Promise<void>((resolve, reject) => {
-      const onMessage = (m: FromEngine): void => {
-        if ('id' in m && m.id === 0) {
+      const onMessage = (batch: FromEngine[]): void => {
+        if (batch.some((m) => 'id' in m && m.id === 0)) {
           worker.off('message', onMessage);
           worker.off('error', reject);
           resolve();
@@ -132,7 +138,7 @@ export class RemoteBaton implements BatonApi {
     if (this.closed) return Promise.reject(new BatonError('store_error', 'the service is closed'));
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject });
-      this.worker.postMessage(message);
+      this.outbox.push(message);
     });
   }
 
