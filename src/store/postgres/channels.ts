@@ -10,7 +10,7 @@ import {
   rowToDelivery,
   rowToLink,
   rowToOutbox,
-} from '../rows.ts';
+} from '../notice-rows.ts';
 import { Where } from '../sqlite/where.ts';
 import type { Db, Row } from './db.ts';
 import { dollars } from './sql.ts';

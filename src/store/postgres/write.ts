@@ -2,7 +2,8 @@
 // multi-row statements, and the child tables (events, actions, approvals, ledger, tasks, inbox,
 // outbox) as multi-row inserts or upserts.
 import type { CommitOutcome } from '../port.ts';
-import { HANDOFF_COLUMNS, OUTBOX_COLUMNS, type CommitRows } from '../rows.ts';
+import { HANDOFF_COLUMNS, type CommitRows } from '../rows.ts';
+import { OUTBOX_COLUMNS } from '../notice-rows.ts';
 import type { Client, Row } from './db.ts';
 
 /** PostgreSQL allows 65,535 parameters per statement; stay well below (bulk copies). */

@@ -38,6 +38,10 @@ import {
   rowToLedger,
   rowToTask,
   rowToToken,
+  TOKEN_COLUMNS,
+  tokenValues,
+} from '../rows.ts';
+import {
   DELIVERY_COLUMNS,
   deliveryToRow,
   LINK_COLUMNS,
@@ -46,9 +50,7 @@ import {
   rowToDelivery,
   rowToLink,
   rowToOutbox,
-  TOKEN_COLUMNS,
-  tokenValues,
-} from '../rows.ts';
+} from '../notice-rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { BulkInsert } from './bulk.ts';
 import { Where } from './where.ts';
