@@ -51,3 +51,18 @@ export const heldRow = (r: Record<string, unknown>) => ({
   handoffId: String(r.handoff_id),
   estimateUsd: Number(r.estimate_usd),
 });
+
+/** The budget_reservations row of a judged reservation, in the column order both stores insert. */
+export function reservationRow(r: BudgetReservation, verdict: ReserveOutcome): unknown[] {
+  return [
+    r.id,
+    r.handoffId,
+    r.flow,
+    r.day,
+    r.model,
+    verdict.ok ? 'reserved' : 'refused',
+    r.estimateUsd,
+    verdict.ok ? null : JSON.stringify({ cap: verdict.cap, used: verdict.used, limit: verdict.limit }),
+    r.at,
+  ];
+}

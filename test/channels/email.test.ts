@@ -1,5 +1,6 @@
 // Email end to end: a real SMTP server receives the message; the test follows its link as a
 // person would. GET and HEAD change nothing; only a POST from the page decides, once.
+import { bigLead } from '../support/project.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
 import { startChannels } from '../support/channels.ts';
@@ -22,13 +23,6 @@ afterEach(async () => {
   await smtp.close();
 });
 
-const bigLead = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  company: 'Big',
-  email: 'x@big.io',
-  amount: 90000,
-  ...extra,
-});
 const system = { kind: 'system' as const, id: 'test' };
 
 const to = (m: ParsedMail): string => (Array.isArray(m.to) ? m.to[0]!.text : (m.to?.text ?? ''));

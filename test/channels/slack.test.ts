@@ -1,6 +1,7 @@
 // Slack end to end: the official SDK's calls reach a local Web API server; signed interaction
 // payloads shaped like Slack's decide through the HTTP server; forged, mutated, stale and
 // replayed requests change nothing.
+import { bigLead } from '../support/project.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChannels } from '../support/channels.ts';
 import {
@@ -36,14 +37,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await env.close();
   await slack.close();
-});
-
-const bigLead = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  company: 'Big',
-  email: 'x@big.io',
-  amount: 90000,
-  ...extra,
 });
 
 async function post(path: string, req: { headers: Record<string, string>; body: string }) {

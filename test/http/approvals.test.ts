@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { bigLead } from '../support/project.ts';
 import { approvalList, decideResponse } from '../../src/server/schemas.ts';
 import { startTemp, waitFor, type TempServer } from './helpers.ts';
 
@@ -6,14 +7,6 @@ let s: TempServer | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
-});
-
-const bigLead = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  company: 'Big',
-  email: 'x@big.io',
-  amount: 90000,
-  ...extra,
 });
 
 describe('approvals over HTTP', () => {

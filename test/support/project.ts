@@ -45,3 +45,12 @@ export const asUser = (user: string, access: 'admin' | 'operator' | 'viewer' | '
   access,
   via: 'test',
 });
+
+/** A lead-to-owner input large enough (90,000) to need the sales manager's approval. */
+export const bigLead = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  company: 'Big',
+  email: 'x@big.io',
+  amount: 90000,
+  ...extra,
+});

@@ -6,6 +6,7 @@ import {
   heldRow,
   judgeReservation,
   refusalOf,
+  reservationRow,
 } from '../budget-rules.ts';
 import type { BudgetDay, BudgetReservation, BudgetSettlement, ReserveOutcome } from '../port.ts';
 import type { Db, Row } from './db.ts';
@@ -38,17 +39,7 @@ export async function reserveBudget(db: Db, r: BudgetReservation): Promise<Reser
     await c.query(
       `INSERT INTO budget_reservations (id, handoff_id, flow_id, day, model, state, estimate_usd, refused, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        r.id,
-        r.handoffId,
-        r.flow,
-        r.day,
-        r.model,
-        verdict.ok ? 'reserved' : 'refused',
-        r.estimateUsd,
-        verdict.ok ? null : JSON.stringify({ cap: verdict.cap, used: verdict.used, limit: verdict.limit }),
-        r.at,
-      ],
+      reservationRow(r, verdict),
     );
     if (verdict.ok) {
       await c.query(

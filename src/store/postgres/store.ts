@@ -41,7 +41,6 @@ import { dollars } from './sql.ts';
 import { Db, type Client, type Row } from './db.ts';
 import {
   insertHandoffs,
-  MAX_PARAMS,
   RUN_ROWS,
   TABLE_NAMES,
   TABLES,
@@ -57,6 +56,9 @@ import * as budgets from './budgets.ts';
 const TYPES = new pg.TypeOverrides();
 TYPES.setTypeParser(pg.types.builtins.INT8, Number);
 TYPES.setTypeParser(pg.types.builtins.NUMERIC, Number);
+
+/** PostgreSQL allows 65,535 parameters per statement; stay well below (bulk copies). */
+const MAX_PARAMS = 30_000;
 
 export interface PostgresOptions {
   /** A `postgres://` URL; `?schema=NAME` selects (and creates) a schema. */

@@ -6,8 +6,6 @@ import { HANDOFF_COLUMNS, type CommitRows } from '../rows.ts';
 import { OUTBOX_COLUMNS } from '../notice-rows.ts';
 import type { Client, Row } from './db.ts';
 
-/** PostgreSQL allows 65,535 parameters per statement; stay well below (bulk copies). */
-export const MAX_PARAMS = 30_000;
 /** Handoff rows per INSERT or UPDATE statement. */
 export const RUN_ROWS = 500;
 
@@ -28,6 +26,24 @@ const HANDOFF_TYPES: Partial<Record<(typeof HANDOFF_COLUMNS)[number], string>> =
   lease_until: 'bigint',
   event_seq: 'integer',
 };
+
+const ACTION_COLUMNS = [
+  'handoff_id',
+  'id',
+  'ord',
+  'use',
+  'state',
+  'risk',
+  'idem_key',
+  'params',
+  'result',
+  'error',
+  'calls',
+  'started_attempt',
+  'next_attempt_at',
+  'approval_id',
+  'updated_at',
+] as const;
 
 /** A child table written with multi-row statements; `update` columns are replaced on conflict. */
 export interface TableSpec {
@@ -65,39 +81,9 @@ export const TABLES = {
       next_attempt_at: 'bigint',
       updated_at: 'bigint',
     },
-    columns: [
-      'handoff_id',
-      'id',
-      'ord',
-      'use',
-      'state',
-      'risk',
-      'idem_key',
-      'params',
-      'result',
-      'error',
-      'calls',
-      'started_attempt',
-      'next_attempt_at',
-      'approval_id',
-      'updated_at',
-    ],
+    columns: ACTION_COLUMNS,
     key: ['handoff_id', 'id'],
-    update: [
-      'ord',
-      'use',
-      'state',
-      'risk',
-      'idem_key',
-      'params',
-      'result',
-      'error',
-      'calls',
-      'started_attempt',
-      'next_attempt_at',
-      'approval_id',
-      'updated_at',
-    ],
+    update: ACTION_COLUMNS.slice(2),
   },
   approvals: {
     head: 'approvals',

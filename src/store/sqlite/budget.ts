@@ -3,7 +3,7 @@
 // in order against what the ones before it hold): a burst costs one fsync, not one per call,
 // and no two reservations are ever judged against the same stale total.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { HANDOFF_HELD_SQL, judgeReservation, refusalOf } from '../budget-rules.ts';
+import { HANDOFF_HELD_SQL, judgeReservation, refusalOf, reservationRow } from '../budget-rules.ts';
 import type { BudgetDay, BudgetReservation, BudgetSettlement, ReserveOutcome } from '../port.ts';
 
 type Row = Record<string, unknown>;
@@ -95,17 +95,7 @@ export class SqliteBudget {
       handoffCalls: Number(h.calls),
       dayUsd: d ? Number(d.usd) : 0,
     });
-    s.insert!.run(
-      r.id,
-      r.handoffId,
-      r.flow,
-      r.day,
-      r.model,
-      verdict.ok ? 'reserved' : 'refused',
-      r.estimateUsd,
-      verdict.ok ? null : JSON.stringify({ cap: verdict.cap, used: verdict.used, limit: verdict.limit }),
-      r.at,
-    );
+    s.insert!.run(...(reservationRow(r, verdict) as never[]));
     if (verdict.ok) s.hold!.run(r.flow, r.day, r.estimateUsd);
     return verdict;
   }
