@@ -6,7 +6,7 @@ import { HANDOFF_COLUMNS } from '../src/store/rows.ts';
 import { rawRows, type RawRows } from './raw.ts';
 
 const TABLES: Array<[Exclude<keyof RawRows, 'handoff'>, number]> = [
-  ['events', 10],
+  ['events', 4],
   ['actions', 15],
   ['ledger', 8],
   ['tasks', 9],
@@ -65,7 +65,7 @@ export async function runRawPostgres(
           for (const [t, width] of TABLES)
             await c.query(
               insert(
-                t,
+                t === 'events' ? 'event_batches' : t,
                 width,
                 rows.flatMap((r) => r[t]),
               ),

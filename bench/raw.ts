@@ -1,5 +1,5 @@
 // The raw limit: plain node:sqlite writing the same rows a lead-to-owner handoff writes (one
-// handoff row, six events, two actions, two ledger entries, a task, an inbox message), with
+// handoff row, six events in one batch row, two actions, two ledger entries, a task, an inbox message), with
 // synchronous=FULL — once with a transaction per handoff, once in batches.
 import { DatabaseSync } from 'node:sqlite';
 import { createHash } from 'node:crypto';
@@ -71,14 +71,16 @@ export function rawRows(i: number, prefix = 'h_raw_'): RawRows {
     throw new Error(
       `bench/raw.ts writes ${handoff.length} handoff columns; the store has ${HANDOFF_COLUMNS.length}`,
     );
-  const events: unknown[][] = [];
+  // The six events as the store keeps them: one batch row, each event hash-chained.
+  const list: unknown[][] = [];
   let prev = '0'.repeat(64);
   for (let s = 1; s <= 6; s++) {
     const data = s === 3 ? decision : '{"action":"task","result":{"taskId":"t"}}';
     const h = hash(prev + data);
-    events.push([id, s, now, 'event', 'engine', 'lead-to-owner', null, data, prev, h]);
+    list.push([s, now, 'event', 'engine', 'lead-to-owner', null, data, h]);
     prev = h;
   }
+  const events = [[id, 6, JSON.stringify(list), '0'.repeat(64)]];
   const action = (aid: string, ord: number, use: string, params: string, result: string) => [
     id,
     aid,
@@ -120,7 +122,7 @@ export function runRaw(file: string, total: number, batch: number): { perSecond:
   const handoff = db.prepare(
     `INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) VALUES (${q(HANDOFF_COLUMNS.length)})`,
   );
-  const event = db.prepare(`INSERT INTO events VALUES (${q(10)})`);
+  const event = db.prepare(`INSERT INTO event_batches VALUES (${q(4)})`);
   const action = db.prepare(`INSERT INTO actions VALUES (${q(15)})`);
   const ledger = db.prepare(`INSERT INTO ledger VALUES (${q(8)})`);
   const task = db.prepare(`INSERT INTO tasks VALUES (${q(9)})`);

@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { fresh } from '../../test/cli/run.ts';
 import type { MetricsSummary } from '../metrics/summary.ts';
+import { editEvent } from '../../test/support/tamper.ts';
 
 const lead = (id: string, email: string) => JSON.stringify({ id, company: 'Co', email });
 
@@ -37,7 +38,15 @@ describe('baton report and baton audit verify', () => {
     expect(ok.code).toBe(0);
 
     const db = new DatabaseSync(p.db);
-    db.exec(`UPDATE events SET actor_id = 'mallory' WHERE handoff_id = '${a}' AND type = 'completed'`);
+    const completed = db
+      .prepare(`SELECT seq FROM events WHERE handoff_id = ? AND type = 'completed'`)
+      .get(a) as { seq: number };
+    await editEvent(
+      { rows: (sql) => db.prepare(sql).all(), exec: (sql) => db.exec(sql) },
+      a,
+      completed.seq,
+      () => ({ actorId: 'mallory' }),
+    );
     db.close();
     const bad = await p.run(['audit', 'verify']);
     expect(bad.code).toBe(1);

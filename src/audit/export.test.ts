@@ -3,6 +3,7 @@ import { eventHash } from '../core/hash-chain.ts';
 import type { SqliteStore } from '../store/sqlite/store.ts';
 import { runScenario, type Scenario } from '../metrics/scenario.fixture.ts';
 import { exportAudit, type ExportedEvent } from './export.ts';
+import { editEvent } from '../../test/support/tamper.ts';
 
 let s: Scenario;
 let lines: string[];
@@ -94,7 +95,9 @@ describe('audit export', () => {
   it('keeps an event whose data no longer parses, as text', async () => {
     const store = s.baton.store as SqliteStore;
     const id = s.ids.L6!;
-    store.unsafeExec(`UPDATE events SET data = '{broken' WHERE handoff_id = '${id}' AND seq = 2`);
+    await editEvent({ rows: (sql) => store.query(sql), exec: (sql) => store.unsafeExec(sql) }, id, 2, () => ({
+      data: '{broken',
+    }));
     const got: string[] = [];
     await exportAudit(store, (l) => void got.push(l), { handoffId: id });
     expect((JSON.parse(got[1]!) as ExportedEvent).data).toBe('{broken');

@@ -2,6 +2,7 @@
 // exactly as written (the data column's text is what was hashed, so it is not re-serialized).
 import type { Store } from '../store/port.ts';
 import { num, Sql, str } from '../metrics/sql.ts';
+import { EVENT_BATCH_COLUMNS, expandBatches } from '../store/event-batches.ts';
 
 /** An event row as stored. */
 export interface StoredEvent {
@@ -28,8 +29,6 @@ export interface StoredHandoff {
 /** Handoffs per page: bounds memory to a page of handoffs and their events. */
 export const PAGE = 200;
 
-const EVENT_COLUMNS = 'handoff_id, seq, at, type, actor_kind, actor_id, via, data, prev_hash, hash';
-
 type Row = Record<string, unknown>;
 
 export function toStoredEvent(r: Row): StoredEvent {
@@ -54,10 +53,10 @@ export async function eventsOf(store: Store, ids: readonly string[]): Promise<Ma
   if (ids.length === 0) return byId;
   const q = new Sql(store.kind);
   const rows = await store.query<Row>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE handoff_id IN (${q.list(ids)}) ORDER BY handoff_id, seq`,
+    `SELECT ${EVENT_BATCH_COLUMNS} FROM event_batches WHERE handoff_id IN (${q.list(ids)}) ORDER BY handoff_id, seq`,
     q.params,
   );
-  for (const r of rows) {
+  for (const r of expandBatches(rows)) {
     const e = toStoredEvent(r);
     let list = byId.get(e.handoffId);
     if (!list) byId.set(e.handoffId, (list = []));

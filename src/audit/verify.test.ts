@@ -4,6 +4,13 @@ import type { SqliteStore } from '../store/sqlite/store.ts';
 import { asUser, intakeActor } from '../../test/support/project.ts';
 import { openScenarioProject, runScenario, type Scenario } from '../metrics/scenario.fixture.ts';
 import { verifyAudit, type AuditResult } from './verify.ts';
+import {
+  deleteEvents,
+  editEvent,
+  insertEventSql,
+  rewriteEvents,
+  type TamperDb,
+} from '../../test/support/tamper.ts';
 
 type Row = Record<string, unknown>;
 
@@ -17,8 +24,10 @@ async function setup() {
   s = await runScenario();
   const store = s.baton.store as SqliteStore;
   const rows = (sql: string, params: unknown[] = []) => store.query<Row>(sql, params);
+  const db: TamperDb = { rows: (sql) => rows(sql), exec: (sql) => store.unsafeExec(sql) };
   return {
     store,
+    db,
     ids: s.ids,
     exec: (sql: string) => store.unsafeExec(sql),
     rows,
@@ -52,7 +61,7 @@ function forgedEvent(handoffId: string, last: Row, type = 'completed') {
   return {
     hash,
     seq: e.seq,
-    sql: `INSERT INTO events VALUES ('${handoffId}', ${e.seq}, ${e.at}, '${type}', 'user', 'mallory', NULL, '{}', '${String(last.hash)}', '${hash}')`,
+    sql: insertEventSql(handoffId, { ...e, prevHash: String(last.hash), hash }),
   };
 }
 
@@ -75,13 +84,13 @@ describe('audit verify', () => {
     const id = t.ids.L1!;
     const ev = await t.events(id);
     expect(ev.length).toBeGreaterThanOrEqual(7);
-    t.exec(`UPDATE events SET data = replace(data, '"L1"', '"L9"') WHERE handoff_id = '${id}' AND seq = 1`);
-    t.exec(`UPDATE events SET data = data || ' ' WHERE handoff_id = '${id}' AND seq = 2`);
-    t.exec(`UPDATE events SET at = at + 1 WHERE handoff_id = '${id}' AND seq = 3`);
-    t.exec(`UPDATE events SET type = 'cancelled' WHERE handoff_id = '${id}' AND seq = 4`);
-    t.exec(`UPDATE events SET actor_id = 'mallory' WHERE handoff_id = '${id}' AND seq = 5`);
-    t.exec(`UPDATE events SET actor_kind = 'system' WHERE handoff_id = '${id}' AND seq = 6`);
-    t.exec(`UPDATE events SET via = 'slack' WHERE handoff_id = '${id}' AND seq = 7`);
+    await editEvent(t.db, id, 1, (e) => ({ data: e.data.replace('"L1"', '"L9"') }));
+    await editEvent(t.db, id, 2, (e) => ({ data: `${e.data} ` }));
+    await editEvent(t.db, id, 3, (e) => ({ at: e.at + 1 }));
+    await editEvent(t.db, id, 4, () => ({ type: 'cancelled' }));
+    await editEvent(t.db, id, 5, () => ({ actorId: 'mallory' }));
+    await editEvent(t.db, id, 6, () => ({ actorKind: 'system' }));
+    await editEvent(t.db, id, 7, () => ({ via: 'slack' }));
     const r = await verifyAudit(t.store);
     expect(r.ok).toBe(false);
     expect(r.problems.map((p) => [p.seq, p.problem])).toEqual([
@@ -99,7 +108,7 @@ describe('audit verify', () => {
   it('names an edited hash: the event and the link after it', async () => {
     const t = await setup();
     const id = t.ids.L2!;
-    t.exec(`UPDATE events SET hash = '${'f'.repeat(64)}' WHERE handoff_id = '${id}' AND seq = 2`);
+    await editEvent(t.db, id, 2, () => ({ hash: 'f'.repeat(64) }));
     const r = await verifyAudit(t.store);
     expect(about(r, id, 2)).toMatch(/edited/);
     expect(about(r, id, 3)).toMatch(/does not link to the event before it/);
@@ -108,7 +117,7 @@ describe('audit verify', () => {
   it('names a deleted event', async () => {
     const t = await setup();
     const id = t.ids.L3!;
-    t.exec(`DELETE FROM events WHERE handoff_id = '${id}' AND seq = 3`);
+    await deleteEvents(t.db, id, (e) => e.seq === 3);
     const r = await verifyAudit(t.store);
     expect(r.ok).toBe(false);
     expect(about(r, id, 3)).toMatch(/event 3 is missing: deleted/);
@@ -133,9 +142,12 @@ describe('audit verify', () => {
   it('names reordered events', async () => {
     const t = await setup();
     const id = t.ids.L1!;
-    t.exec(`UPDATE events SET seq = -1 WHERE handoff_id = '${id}' AND seq = 2`);
-    t.exec(`UPDATE events SET seq = 2 WHERE handoff_id = '${id}' AND seq = 3`);
-    t.exec(`UPDATE events SET seq = 3 WHERE handoff_id = '${id}' AND seq = -1`);
+    // Events 2 and 3 swap places: each now claims the other's seq.
+    await rewriteEvents(t.db, id, (events) =>
+      events
+        .map((e) => (e.seq === 2 ? { ...e, seq: 3 } : e.seq === 3 ? { ...e, seq: 2 } : e))
+        .sort((a, b) => a.seq - b.seq),
+    );
     const r = await verifyAudit(t.store);
     expect(about(r, id, 2)).toMatch(/does not link|edited/);
     expect(about(r, id, 3)).toMatch(/does not link|edited/);
@@ -153,7 +165,7 @@ describe('audit verify', () => {
     const t = await setup();
     const gone = t.ids.L2!;
     const rowOnly = t.ids.T1!;
-    t.exec(`DELETE FROM events WHERE handoff_id = '${gone}'`);
+    await deleteEvents(t.db, gone);
     t.exec(`DELETE FROM handoffs WHERE id = '${gone}'`);
     t.exec(`DELETE FROM handoffs WHERE id = '${rowOnly}'`);
     const r = await verifyAudit(t.store);
@@ -167,7 +179,7 @@ describe('audit verify', () => {
   it('names a handoff whose events were all deleted', async () => {
     const t = await setup();
     const id = t.ids.L7!;
-    t.exec(`DELETE FROM events WHERE handoff_id = '${id}'`);
+    await deleteEvents(t.db, id);
     const r = await verifyAudit(t.store);
     expect(about(r, id)).toMatch(/has no events, but its head is seq \d+/);
   });
@@ -177,7 +189,7 @@ describe('audit verify', () => {
     const id = t.ids.L2!;
     const ev = await t.events(id);
     const keep = ev.at(-3)!;
-    t.exec(`DELETE FROM events WHERE handoff_id = '${id}' AND seq > ${Number(keep.seq)}`);
+    await deleteEvents(t.db, id, (e) => e.seq > Number(keep.seq));
     t.exec(
       `UPDATE handoffs SET event_seq = ${Number(keep.seq)}, head_hash = '${String(keep.hash)}' WHERE id = '${id}'`,
     );
@@ -261,9 +273,7 @@ describe('audit verify', () => {
         data: String(e.data),
       };
       const hash = eventHash(prev, content);
-      t.exec(
-        `INSERT INTO events VALUES ('${fake}', ${content.seq}, ${content.at}, ${sqlText(content.type)}, ${sqlText(content.actorKind)}, ${sqlText(content.actorId)}, ${sqlText(content.via)}, ${sqlText(content.data)}, '${prev}', '${hash}')`,
-      );
+      t.exec(insertEventSql(fake, { ...content, prevHash: prev, hash }));
       prev = hash;
     }
     const cols = (await t.rows('SELECT name FROM pragma_table_info(?)', ['handoffs'])).map((c) =>
@@ -311,7 +321,12 @@ describe('audit verify across pages', () => {
 
     const last = (await store.query<Row>('SELECT id FROM handoffs ORDER BY id DESC LIMIT 1'))[0]!
       .id as string;
-    store.unsafeExec(`UPDATE events SET actor_id = 'mallory' WHERE handoff_id = '${last}' AND seq = 1`);
+    await editEvent(
+      { rows: (sql) => store.query<Row>(sql), exec: (sql) => store.unsafeExec(sql) },
+      last,
+      1,
+      () => ({ actorId: 'mallory' }),
+    );
     const named = JSON.parse(
       String((await store.query<Row>('SELECT heads FROM checkpoints WHERE seq = 501'))[0]!.heads),
     ) as Array<[string, number, string]>;

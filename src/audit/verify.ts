@@ -16,6 +16,7 @@ import { checkpointHash, eventHash, GENESIS } from '../core/hash-chain.ts';
 import type { Store } from '../store/port.ts';
 import { num, Sql } from '../metrics/sql.ts';
 import { handoffPages, PAGE, type StoredHandoff } from './scan.ts';
+import { expandBatches } from '../store/event-batches.ts';
 
 export interface AuditProblem {
   handoffId?: string;
@@ -290,16 +291,35 @@ async function checkMentions(
   problems: Problems,
   covered: HeadDigest,
 ): Promise<void> {
+  // A checkpoint names the last event of a commit, which is the key of its batch row.
   const q = new Sql(store.kind);
-  const conds = batch.map((m) => `(e.handoff_id = ${q.p(m.id)} AND e.seq = ${q.p(m.seq)})`);
+  const conds = batch.map((m) => `(b.handoff_id = ${q.p(m.id)} AND b.seq = ${q.p(m.seq)})`);
   const rows = await store.query<Row>(
-    `SELECT e.handoff_id, e.seq, e.hash, h.id AS hid, h.event_seq, h.head_hash
-      FROM events e LEFT JOIN handoffs h ON h.id = e.handoff_id
+    `SELECT b.handoff_id, b.seq, b.events, b.prev_hash, h.id AS hid, h.event_seq, h.head_hash
+      FROM event_batches b LEFT JOIN handoffs h ON h.id = b.handoff_id
       WHERE ${conds.join(' OR ')}`,
     q.params,
   );
+  const heads = new Map<string, Row>();
+  for (const r of rows) heads.set(String(r.handoff_id), r);
   const found = new Map<string, Row>();
-  for (const r of rows) found.set(`${String(r.handoff_id)}\n${num(r.seq)}`, r);
+  const wanted = new Set(batch.map((m) => `${m.id}\n${m.seq}`));
+  for (const e of expandBatches(rows)) {
+    const key = `${e.handoff_id}\n${e.seq}`;
+    if (wanted.has(key)) found.set(key, { ...heads.get(e.handoff_id), ...e });
+  }
+  // Rows rewritten by hand may hold a named event elsewhere than at a batch's end.
+  const elsewhere = batch.filter((m) => !found.has(`${m.id}\n${m.seq}`));
+  if (elsewhere.length > 0) {
+    const viewQ = new Sql(store.kind);
+    const ids = [...new Set(elsewhere.map((m) => m.id))];
+    for (const r of await store.query<Row>(
+      `SELECT e.handoff_id, e.seq, e.hash, h.id AS hid, h.event_seq, h.head_hash
+        FROM events e LEFT JOIN handoffs h ON h.id = e.handoff_id WHERE e.handoff_id IN (${viewQ.list(ids)})`,
+      viewQ.params,
+    ))
+      found.set(`${String(r.handoff_id)}\n${num(r.seq)}`, r);
+  }
   const missing: Mention[] = [];
   for (const m of batch) {
     const r = found.get(`${m.id}\n${m.seq}`);
@@ -325,12 +345,12 @@ async function checkMentions(
     }
   }
   if (missing.length === 0) return;
-  const q2 = new Sql(store.kind);
+  const headQ = new Sql(store.kind);
   const ids = [...new Set(missing.map((m) => m.id))];
   const existing = new Map<string, number>();
   for (const r of await store.query<Row>(
-    `SELECT id, event_seq FROM handoffs WHERE id IN (${q2.list(ids)})`,
-    q2.params,
+    `SELECT id, event_seq FROM handoffs WHERE id IN (${headQ.list(ids)})`,
+    headQ.params,
   ))
     existing.set(String(r.id), num(r.event_seq));
   for (const m of missing) {

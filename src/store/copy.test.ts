@@ -27,7 +27,7 @@ function newSchema(): string {
 const KEYS: Record<keyof CopyCounts, { table: string; key: string[] }> = {
   flowVersions: { table: 'flow_versions', key: ['version'] },
   handoffs: { table: 'handoffs', key: ['id'] },
-  events: { table: 'events', key: ['handoff_id', 'seq'] },
+  eventBatches: { table: 'event_batches', key: ['handoff_id', 'seq'] },
   actions: { table: 'actions', key: ['handoff_id', 'id'] },
   approvals: { table: 'approvals', key: ['id'] },
   ledger: { table: 'ledger', key: ['handoff_id', 'seq'] },
@@ -106,7 +106,10 @@ async function populated() {
       await Promise.all(Object.entries(ids).map(async ([k, id]) => [k, await baton.get(id)] as const)),
     );
     const audit = await verifyAudit(baton.store);
-    return { dir: p.dir, db, ids, views, token, audit };
+    const [row] = await baton.store.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM event_batches');
+    const batches = Number(row!.n);
+    expect(batches).toBeLessThan(audit.checked);
+    return { dir: p.dir, db, ids, views, token, audit, batches };
   } finally {
     await baton.close();
   }
@@ -160,7 +163,7 @@ describe('copyStore: SQLite to PostgreSQL', () => {
     await expect(copyStore(`sqlite:${src.db}`, url)).rejects.toMatchObject({
       code: 'validation_failed',
       message: expect.stringMatching(/already holds data/),
-      details: [{ path: 'to', message: expect.stringMatching(/^holds 4 handoffs, \d+ events, /) }],
+      details: [{ path: 'to', message: expect.stringMatching(/^holds 4 handoffs, \d+ event batches, /) }],
     });
   });
 
@@ -204,7 +207,7 @@ describe('baton migrate --from --to', () => {
     expect(ok.stderr).not.toMatch(/baton:/);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^handoffs +4$/m);
-    expect(ok.stdout).toMatch(new RegExp(`^events +${src.audit.checked}$`, 'm'));
+    expect(ok.stdout).toMatch(new RegExp(`^event batches +${src.batches}$`, 'm'));
     expect(ok.stdout).toContain(
       `audit ok on the target: ${src.audit.checked} events in 4 handoffs, ${src.audit.checkpoints} checkpoints`,
     );
@@ -213,13 +216,13 @@ describe('baton migrate --from --to', () => {
     const refused = await cli(['migrate', '--from', 'sqlite:./data/baton.db', '--to', url]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^baton: the target .* already holds data/m);
-    expect(refused.stderr).toMatch(/^ {2}to: holds 4 handoffs, \d+ events, /m);
+    expect(refused.stderr).toMatch(/^ {2}to: holds 4 handoffs, \d+ event batches, /m);
 
     const other = schemaUrl(newSchema());
     const json = await cli(['migrate', '--from', `sqlite:${src.db}`, '--to', other, '--json']);
     expect(json.code).toBe(0);
     const counts = JSON.parse(json.stdout) as CopyCounts & { audit: { ok: boolean; checked: number } };
-    expect(counts).toMatchObject({ handoffs: 4, events: src.audit.checked, tokens: 1, approvals: 1 });
+    expect(counts).toMatchObject({ handoffs: 4, eventBatches: src.batches, tokens: 1, approvals: 1 });
     expect(counts.audit).toMatchObject({ ok: true, checked: src.audit.checked });
 
     const half = await cli(['migrate', '--from', 'sqlite:./data/baton.db']);

@@ -16,7 +16,7 @@ import type { PostgresStore } from './postgres/store.ts';
 export const TABLES = [
   { table: 'flow_versions', count: 'flowVersions', key: ['version'], label: 'flow versions' },
   { table: 'handoffs', count: 'handoffs', key: ['id'], label: 'handoffs' },
-  { table: 'events', count: 'events', key: ['handoff_id', 'seq'], label: 'events' },
+  { table: 'event_batches', count: 'eventBatches', key: ['handoff_id', 'seq'], label: 'event batches' },
   { table: 'actions', count: 'actions', key: ['handoff_id', 'id'], label: 'actions' },
   { table: 'approvals', count: 'approvals', key: ['id'], label: 'approvals' },
   { table: 'ledger', count: 'ledger', key: ['handoff_id', 'seq'], label: 'ledger entries' },

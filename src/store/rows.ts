@@ -10,6 +10,7 @@ import type {
   TaskRecord,
 } from '../core/types.ts';
 import type { HandoffCommit, TokenRow } from './port.ts';
+import { eventBatchRow } from './event-batches.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import { json, num, optJson, optNum, optStr, type Row } from './row-values.ts';
 import { outboxToRow } from './notice-rows.ts';
@@ -325,6 +326,7 @@ export interface CommitRows {
   key: string;
   expectedRev: number;
   handoff: unknown[];
+  /** The event batch row (see eventBatchRow), or empty when the commit appends no events. */
   events: unknown[];
   actions: unknown[];
   approvals: unknown[];
@@ -340,21 +342,7 @@ export function commitToRows(c: HandoffCommit): CommitRows {
   const h = c.handoff;
   if (h.rev <= c.expectedRev)
     throw new Error(`commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`);
-  const events: unknown[] = [];
-  for (const e of c.events) {
-    events.push(
-      e.handoffId,
-      e.seq,
-      e.at,
-      e.type,
-      e.actor.kind,
-      e.actor.id,
-      e.actor.via ?? null,
-      e.dataJson,
-      e.prevHash,
-      e.hash,
-    );
-  }
+  const events = c.events.length > 0 ? eventBatchRow(h.id, c.events) : [];
   const actions: unknown[] = [];
   for (const a of c.actions ?? []) actions.push(...actionToRow(h.id, a));
   const approvals: unknown[] = [];

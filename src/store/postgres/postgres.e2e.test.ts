@@ -9,6 +9,7 @@ import { verifyAudit } from '../../audit/verify.ts';
 import { openStore } from '../open.ts';
 import { dropSchema, freshSchema, schemaUrl } from './testing.ts';
 import type { PostgresStore } from './store.ts';
+import { editEvent } from '../../../test/support/tamper.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -117,8 +118,14 @@ describe('Baton on PostgreSQL', () => {
   it('finds a rewritten event on PostgreSQL', async () => {
     const pg = await open('postgres');
     const ids = await day(pg);
-    await (pg.store as PostgresStore).unsafeExec(
-      `UPDATE events SET data = '{"tampered":true}' WHERE handoff_id = '${ids.L1}' AND seq = 1`,
+    const store = pg.store as PostgresStore;
+    await editEvent(
+      { rows: (sql) => store.query(sql), exec: (sql) => store.unsafeExec(sql) },
+      ids.L1!,
+      1,
+      () => ({
+        data: '{"tampered":true}',
+      }),
     );
     const audit = await verifyAudit(pg.store);
     expect(audit.ok).toBe(false);

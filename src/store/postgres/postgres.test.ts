@@ -1,5 +1,6 @@
 // What only a shared server shows: several processes (here, several pools) on one schema.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { events, handoff } from '../contract.ts';
@@ -7,7 +8,9 @@ import type { HandoffCommit } from '../port.ts';
 import { PostgresStore } from './store.ts';
 import { parseUrl } from './url.ts';
 import { toPositional } from './sql.ts';
-import { dropSchema, freshSchema, schemaUrl } from './testing.ts';
+import { dropSchema, freshSchema, schemaUrl, TEST_URL } from './testing.ts';
+import { HANDOFF_COLUMNS, handoffToRow } from '../rows.ts';
+import { verifyAudit } from '../../audit/verify.ts';
 
 const opened: PostgresStore[] = [];
 const schemas: string[] = [];
@@ -42,6 +45,65 @@ describe('PostgreSQL store', () => {
     expect(rows).toEqual(files.map((name) => ({ version: Number.parseInt(name, 10), name })));
     await a!.migrate();
     expect(await a!.query('SELECT version FROM schema_migrations')).toHaveLength(files.length);
+  });
+
+  it('upgrades a schema at 004: events stored one row each become event batches that still verify', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const client = new pg.Client({ connectionString: TEST_URL });
+    await client.connect();
+    const h = handoff();
+    const evs = events(h, 'received', 'context_built', 'decided');
+    const at = Date.now();
+    const heads = JSON.stringify([[h.id, h.eventSeq, h.headHash]]);
+    try {
+      await client.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
+      await client.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      for (const name of readdirSync(new URL('./migrations/', import.meta.url))
+        .sort()
+        .slice(0, 4)) {
+        await client.query(readFileSync(new URL(`./migrations/${name}`, import.meta.url), 'utf8'));
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, 1)', [
+          Number.parseInt(name, 10),
+          name,
+        ]);
+      }
+      const row = handoffToRow(h);
+      await client.query(
+        `INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`,
+        row,
+      );
+      for (const e of evs)
+        await client.query('INSERT INTO events VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+          e.handoffId,
+          e.seq,
+          e.at,
+          e.type,
+          e.actor.kind,
+          e.actor.id,
+          null,
+          e.dataJson,
+          e.prevHash,
+          e.hash,
+        ]);
+      await client.query('INSERT INTO checkpoints VALUES (1, $1, $2, $3, $4)', [
+        at,
+        heads,
+        GENESIS,
+        checkpointHash(GENESIS, 1, at, heads),
+      ]);
+    } finally {
+      await client.end();
+    }
+    const store = await PostgresStore.open({ url: schemaUrl(schema), max: 2 });
+    opened.push(store);
+    expect((await store.events(h.id)).map((e) => [e.seq, e.type, e.prevHash, e.hash])).toEqual(
+      evs.map((e) => [e.seq, e.type, e.prevHash, e.hash]),
+    );
+    expect(await store.query('SELECT seq FROM event_batches')).toHaveLength(3);
+    expect(await verifyAudit(store)).toMatchObject({ ok: true, problems: [], checked: 3, checkpoints: 1 });
   });
 
   it('keeps one unbroken checkpoint chain under concurrent commits from several processes', async () => {

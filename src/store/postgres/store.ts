@@ -35,6 +35,7 @@ import {
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
+import { EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { dollars } from './sql.ts';
@@ -337,9 +338,11 @@ export class PostgresStore implements Store {
   }
 
   async events(handoffId: string) {
-    return (await this.db.rows('SELECT * FROM events WHERE handoff_id = ? ORDER BY seq', [handoffId])).map(
-      rowToEvent,
+    const rows = await this.db.rows(
+      `SELECT ${EVENT_BATCH_COLUMNS} FROM event_batches WHERE handoff_id = ? ORDER BY seq`,
+      [handoffId],
     );
+    return expandBatches(rows).map(rowToEvent);
   }
 
   async list(f: HandoffFilter) {

@@ -1,5 +1,5 @@
 // How a batch of commits is written on PostgreSQL: new handoffs and revision-checked updates as
-// multi-row statements, and the child tables (events, actions, approvals, ledger, tasks, inbox,
+// multi-row statements, and the child tables (event batches, actions, approvals, ledger, tasks, inbox,
 // outbox) as multi-row inserts or upserts.
 import type { CommitOutcome } from '../port.ts';
 import { HANDOFF_COLUMNS, type CommitRows } from '../rows.ts';
@@ -57,20 +57,9 @@ export interface TableSpec {
 
 export const TABLES = {
   events: {
-    head: 'events',
-    types: { seq: 'integer', at: 'bigint' },
-    columns: [
-      'handoff_id',
-      'seq',
-      'at',
-      'type',
-      'actor_kind',
-      'actor_id',
-      'via',
-      'data',
-      'prev_hash',
-      'hash',
-    ],
+    head: 'event_batches',
+    types: { seq: 'integer' },
+    columns: ['handoff_id', 'seq', 'events', 'prev_hash'],
   },
   actions: {
     head: 'actions',

@@ -41,6 +41,7 @@ import {
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
+import { EVENT_BATCH_COLUMNS, EVENT_BATCH_WIDTH, expandBatches } from '../event-batches.ts';
 import {
   DELIVERY_COLUMNS,
   deliveryToRow,
@@ -235,7 +236,7 @@ export class SqliteStore implements Store {
   }
 
   async events(handoffId: string) {
-    return (this.stmts.eventsOf.all(handoffId) as Row[]).map(rowToEvent);
+    return expandBatches(this.stmts.eventsOf.all(handoffId) as Row[]).map(rowToEvent);
   }
 
   async list(f: HandoffFilter) {
@@ -464,8 +465,8 @@ function prepareBulk(db: DatabaseSync) {
   return {
     events: new BulkInsert(
       db,
-      'INSERT INTO events (handoff_id, seq, at, type, actor_kind, actor_id, via, data, prev_hash, hash)',
-      10,
+      'INSERT INTO event_batches (handoff_id, seq, events, prev_hash)',
+      EVENT_BATCH_WIDTH,
     ),
     actions: new BulkInsert(
       db,
@@ -509,9 +510,6 @@ function prepareStatements(db: DatabaseSync) {
     byKey: p('SELECT id, state FROM handoffs WHERE flow_id = ? AND idem_key = ?'),
     byKeyFull: p('SELECT * FROM handoffs WHERE flow_id = ? AND idem_key = ?'),
     get: p('SELECT * FROM handoffs WHERE id = ?'),
-    insertEvent:
-      p(`INSERT INTO events (handoff_id, seq, at, type, actor_kind, actor_id, via, data, prev_hash, hash)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upsertAction:
       p(`INSERT INTO actions (handoff_id, id, ord, use, state, risk, idem_key, params, result, error, calls,
       started_attempt, next_attempt_at, approval_id, updated_at) VALUES (${placeholders(15)})
@@ -550,7 +548,7 @@ function prepareStatements(db: DatabaseSync) {
     actionsOf: p('SELECT * FROM actions WHERE handoff_id = ? ORDER BY ord'),
     approvalsOf: p('SELECT body FROM approvals WHERE handoff_id = ? ORDER BY requested_at'),
     ledgerOf: p('SELECT * FROM ledger WHERE handoff_id = ? ORDER BY seq'),
-    eventsOf: p('SELECT * FROM events WHERE handoff_id = ? ORDER BY seq'),
+    eventsOf: p(`SELECT ${EVENT_BATCH_COLUMNS} FROM event_batches WHERE handoff_id = ? ORDER BY seq`),
     approval: p('SELECT body FROM approvals WHERE id = ?'),
     createToken: p(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     createFirstToken: p(
