@@ -280,6 +280,8 @@ export interface HandoffRecord {
   leaseOwner?: string;
   leaseUntil?: number;
   eventSeq: number;
+  /** The hash of the last event, as stored: the store computes it when it commits events, so an
+   * engine's working copy may hold an older one. */
   headHash: string;
 }
 

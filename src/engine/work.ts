@@ -1,5 +1,5 @@
 // A working copy of one handoff during a step: the snapshot it read plus everything the step
-// changed. `toCommit()` turns it into one atomic HandoffCommit; events are hash-chained here.
+// changed. `toCommit()` turns it into one atomic HandoffCommit (the store hash-chains its events).
 import type {
   ActionRecord,
   Actor,
@@ -11,7 +11,6 @@ import type {
   LedgerEntry,
   TaskRecord,
 } from '../core/types.ts';
-import { eventHash } from '../core/hash-chain.ts';
 import { assertTransition } from '../core/states.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import type { HandoffCommit, NewEvent } from '../store/port.ts';
@@ -44,25 +43,20 @@ export class Work {
     this.expectedRev = expectedRev;
   }
 
-  /** Appends an event to the handoff's hash chain. */
+  /** Appends an event to the handoff's log (the store hash-chains it when it commits). */
   event(type: string, actor: Actor, data: Record<string, unknown> = {}): void {
     const h = this.handoff;
     const seq = h.eventSeq + 1;
-    const dataJson = JSON.stringify(data);
-    const prevHash = h.headHash;
-    const hash = eventHash(prevHash, {
+    this.events.push({
       handoffId: h.id,
       seq,
       at: this.now,
       type,
-      actorKind: actor.kind,
-      actorId: actor.id,
-      via: actor.via ?? null,
-      data: dataJson,
+      actor,
+      data,
+      dataJson: JSON.stringify(data),
     });
-    this.events.push({ handoffId: h.id, seq, at: this.now, type, actor, data, dataJson, prevHash, hash });
     h.eventSeq = seq;
-    h.headHash = hash;
   }
 
   /** Moves to a new state (checked against the state machine). */

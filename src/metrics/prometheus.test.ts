@@ -167,8 +167,6 @@ const event = (type: string, data: Record<string, unknown> = {}, at = 5000): New
   actor: { kind: 'engine', id: 'f' },
   data,
   dataJson: JSON.stringify(data),
-  prevHash: GENESIS,
-  hash: GENESIS,
 });
 
 describe('PromMetrics listener', () => {

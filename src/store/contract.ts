@@ -39,8 +39,14 @@ export function handoff(over: Partial<HandoffRecord> = {}): HandoffRecord {
   };
 }
 
-/** Appends `types` as events to `h` (mutating its head) and returns them. */
-export function events(h: HandoffRecord, ...types: string[]): NewEvent[] {
+/** An event as the store will chain it: the expected prevHash and hash, for assertions. */
+export type ChainedEvent = NewEvent & { prevHash: string; hash: string };
+
+/**
+ * Appends `types` as events to `h` (mutating its head) and returns them, with the hashes the
+ * store must give them (the store computes its own; tests compare).
+ */
+export function events(h: HandoffRecord, ...types: string[]): ChainedEvent[] {
   return types.map((type) => {
     const seqNo = h.eventSeq + 1;
     const dataJson = JSON.stringify({ type });
@@ -180,7 +186,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.approval(`apr_${h.id}`)).toEqual(c.approvals![0]);
       const ev = await store.events(h.id);
       expect(ev.map((e) => [e.seq, e.type, e.prevHash, e.hash])).toEqual(
-        c.events.map((e) => [e.seq, e.type, e.prevHash, e.hash]),
+        (c.events as ChainedEvent[]).map((e) => [e.seq, e.type, e.prevHash, e.hash]),
       );
       expect(await store.byKey('f', h.idempotencyKey)).toEqual(h);
     });

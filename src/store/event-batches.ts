@@ -1,6 +1,7 @@
 // The audit log is stored one row per commit: the events one step appended to a handoff, as a
 // JSON array (see migration 005). A commit writes one row instead of one per event; readers
 // expand the rows back into events, exactly as they were hashed.
+import { eventHash } from '../core/hash-chain.ts';
 import type { NewEvent } from './port.ts';
 
 /** Columns of an event batch row: handoff_id, seq (the last event's), events (JSON), prev_hash. */
@@ -9,16 +10,41 @@ export const EVENT_BATCH_WIDTH = 4;
 /** The columns that select a batch row for `expandBatches`. */
 export const EVENT_BATCH_COLUMNS = 'handoff_id, seq, events, prev_hash';
 
+/** An event before it is chained: `[seq, at, type, actor_kind, actor_id, via, data]`. */
+export type UnchainedEvent = [number, number, string, string, string, string | null, string];
+
+/** A commit's events as plain values (cheap to hand to a writer thread). */
+export function unchained(events: readonly NewEvent[]): UnchainedEvent[] {
+  return events.map((e) => [e.seq, e.at, e.type, e.actor.kind, e.actor.id, e.actor.via ?? null, e.dataJson]);
+}
+
+/** A commit's events chained onto `prevHash`: the batch row and the new head. */
+export interface ChainedBatch {
+  /** handoff_id, seq, events, prev_hash (EVENT_BATCH_WIDTH values). */
+  row: unknown[];
+  lastSeq: number;
+  lastHash: string;
+}
+
 /**
- * The events one commit appends to a handoff, as one row: a JSON array of
+ * Hash-chains a commit's events onto the handoff's stored head, as one row: a JSON array of
  * `[seq, at, type, actor_kind, actor_id, via, data, hash]`, where data is the exact text that
- * was hashed (kept as a JSON string, so it comes back byte for byte).
+ * was hashed (kept as a JSON string, so it comes back byte for byte). Stores call this inside
+ * the commit's transaction, with the head they hold.
  */
-export function eventBatchRow(handoffId: string, events: readonly NewEvent[]): unknown[] {
+export function chainBatch(
+  handoffId: string,
+  prevHash: string,
+  events: readonly UnchainedEvent[],
+): ChainedBatch {
   const list: unknown[] = [];
-  for (const e of events)
-    list.push([e.seq, e.at, e.type, e.actor.kind, e.actor.id, e.actor.via ?? null, e.dataJson, e.hash]);
-  return [handoffId, events[events.length - 1]!.seq, JSON.stringify(list), events[0]!.prevHash];
+  let prev = prevHash;
+  for (const [seq, at, type, actorKind, actorId, via, data] of events) {
+    prev = eventHash(prev, { handoffId, seq, at, type, actorKind, actorId, via, data });
+    list.push([seq, at, type, actorKind, actorId, via, data, prev]);
+  }
+  const lastSeq = events[events.length - 1]![0];
+  return { row: [handoffId, lastSeq, JSON.stringify(list), prevHash], lastSeq, lastHash: prev };
 }
 
 /** One event in the columns of the `events` view (a type, so it is a plain row too). */

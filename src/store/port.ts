@@ -15,10 +15,12 @@ import type {
 import type { AccessLevel } from '../core/project-schema.ts';
 import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../core/notices.ts';
 
-/** An event ready to append: `dataJson` is the exact text that was hashed. */
-export interface NewEvent extends EventRecord {
-  dataJson: string;
-}
+/**
+ * An event ready to append: `dataJson` is the exact text the store hashes. The store chains the
+ * events (each one's prevHash and hash) inside the commit's transaction, from the head it holds:
+ * the chain is always computed from what is stored, and off the engine's hot path.
+ */
+export type NewEvent = Omit<EventRecord, 'prevHash' | 'hash'> & { dataJson: string };
 
 /** Everything one step changed on one handoff; applied atomically. */
 export interface HandoffCommit {

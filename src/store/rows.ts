@@ -10,7 +10,7 @@ import type {
   TaskRecord,
 } from '../core/types.ts';
 import type { HandoffCommit, TokenRow } from './port.ts';
-import { eventBatchRow } from './event-batches.ts';
+import { unchained, type UnchainedEvent } from './event-batches.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import { json, num, optJson, optNum, optStr, type Row } from './row-values.ts';
 import { outboxToRow } from './notice-rows.ts';
@@ -49,6 +49,9 @@ export const HANDOFF_COLUMNS = [
   'provenance',
   'model_state',
 ] as const;
+
+/** Where head_hash sits in a handoff row: the store sets it to the head it chains events onto. */
+export const HEAD_HASH_AT = HANDOFF_COLUMNS.indexOf('head_hash');
 
 /**
  * A handoff's input, context and decision are replaced, never changed in place, so their JSON
@@ -326,23 +329,21 @@ export interface CommitRows {
   key: string;
   expectedRev: number;
   handoff: unknown[];
-  /** The event batch row (see eventBatchRow), or empty when the commit appends no events. */
-  events: unknown[];
+  /** The events to append, not yet hash-chained (the store chains them onto its stored head). */
+  events: UnchainedEvent[];
   actions: unknown[];
   approvals: unknown[];
   ledger: unknown[];
   tasks: unknown[];
   inbox: unknown[];
   outbox: unknown[];
-  /** The handoff's new head for the checkpoint chain, when the commit appends events. */
-  head: [string, number, string] | null;
 }
 
 export function commitToRows(c: HandoffCommit): CommitRows {
   const h = c.handoff;
   if (h.rev <= c.expectedRev)
     throw new Error(`commit for ${h.id}: rev ${h.rev} does not follow ${c.expectedRev}`);
-  const events = c.events.length > 0 ? eventBatchRow(h.id, c.events) : [];
+  const events = unchained(c.events);
   const actions: unknown[] = [];
   for (const a of c.actions ?? []) actions.push(...actionToRow(h.id, a));
   const approvals: unknown[] = [];
@@ -383,6 +384,5 @@ export function commitToRows(c: HandoffCommit): CommitRows {
     tasks,
     inbox,
     outbox,
-    head: c.events.length > 0 ? [h.id, h.eventSeq, h.headHash] : null,
   };
 }

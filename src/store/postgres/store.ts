@@ -24,6 +24,7 @@ import {
   type CommitRows,
   decodeCursor,
   encodeCursor,
+  HEAD_HASH_AT,
   rowToAction,
   rowToApproval,
   rowToEvent,
@@ -35,7 +36,7 @@ import {
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
-import { EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
+import { chainBatch, EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { dollars } from './sql.ts';
@@ -174,15 +175,27 @@ export class PostgresStore implements Store {
   }
 
   private async commitRows(c: Client, batch: readonly CommitRows[]): Promise<CommitOutcome[]> {
-    // Row locks in id order first: concurrent batches touching the same handoffs cannot deadlock.
+    // Row locks in id order first (concurrent batches touching the same handoffs cannot
+    // deadlock), reading the heads the new events chain onto.
     const updated = [...new Set(batch.filter((r) => r.expectedRev !== 0).map((r) => r.id))].sort();
-    if (updated.length > 1) {
-      await c.query({
-        name: 'baton_lock_handoffs',
-        text: 'SELECT 1 FROM handoffs WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+    const heads = new Map<string, string>();
+    if (updated.length > 0) {
+      const locked = await c.query({
+        name: 'baton_lock_heads',
+        text: 'SELECT id, head_hash FROM handoffs WHERE id = ANY($1) ORDER BY id FOR UPDATE',
         values: [updated],
       });
+      for (const r of locked.rows as Row[]) heads.set(String(r.id), String(r.head_hash));
     }
+    // Each commit's events chain onto the head before it: the stored one, or the one an earlier
+    // commit of this batch leaves (a commit that turns out stale is not written).
+    const chained = batch.map((r) => {
+      const prev = r.expectedRev === 0 ? GENESIS : (heads.get(r.id) ?? GENESIS);
+      const b = r.events.length > 0 ? chainBatch(r.id, prev, r.events) : undefined;
+      r.handoff[HEAD_HASH_AT] = b ? b.lastHash : prev;
+      heads.set(r.id, b ? b.lastHash : prev);
+      return b;
+    });
     // Consecutive inserts (or updates of distinct handoffs) go in one statement each: the
     // outcome of every commit is the same as applying them one after another.
     const outcomes: CommitOutcome[] = [];
@@ -199,21 +212,25 @@ export class PostgresStore implements Store {
       }
       outcomes.push(...(inserting ? await insertHandoffs(c, run) : await updateHandoffs(c, run)));
     }
-    const heads: Array<[string, number, string]> = [];
+    const checkpointHeads: Array<[string, number, string]> = [];
     const pending = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as unknown[]])) as Record<
       TableName,
       unknown[]
     >;
     batch.forEach((r, i) => {
       if (!outcomes[i]!.ok) return;
-      for (const t of TABLE_NAMES) {
-        const values = r[t];
-        for (const v of values) pending[t].push(v);
+      const events = chained[i];
+      if (events) {
+        for (const v of events.row) pending.events.push(v);
+        checkpointHeads.push([r.id, events.lastSeq, events.lastHash]);
       }
-      if (r.head) heads.push(r.head);
+      for (const t of TABLE_NAMES) {
+        if (t === 'events') continue;
+        for (const v of r[t]) pending[t].push(v);
+      }
     });
     for (const t of TABLE_NAMES) await writeRows(c, TABLES[t], pending[t]);
-    if (heads.length > 0) await this.appendCheckpoint(c, heads);
+    if (checkpointHeads.length > 0) await this.appendCheckpoint(c, checkpointHeads);
     return outcomes;
   }
 

@@ -30,6 +30,7 @@ import {
   decodeCursor,
   encodeCursor,
   HANDOFF_COLUMNS,
+  HEAD_HASH_AT,
   rowToAction,
   rowToApproval,
   rowToEvent,
@@ -41,7 +42,7 @@ import {
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
-import { EVENT_BATCH_COLUMNS, EVENT_BATCH_WIDTH, expandBatches } from '../event-batches.ts';
+import { chainBatch, EVENT_BATCH_COLUMNS, EVENT_BATCH_WIDTH, expandBatches } from '../event-batches.ts';
 import {
   DELIVERY_COLUMNS,
   deliveryToRow,
@@ -135,6 +136,18 @@ export class SqliteStore implements Store {
         const outcomes: CommitOutcome[] = [];
         const heads: Array<[string, number, string]> = [];
         for (const c of batch) {
+          // The events chain onto the head this store holds (a new handoff starts the chain).
+          let prev = GENESIS;
+          if (c.expectedRev !== 0) {
+            const current = s.headOf.get(c.id) as Row | undefined;
+            if (!current || Number(current.rev) !== c.expectedRev) {
+              outcomes.push({ ok: false, reason: 'conflict' });
+              continue;
+            }
+            prev = String(current.head_hash);
+          }
+          const chained = c.events.length > 0 ? chainBatch(c.id, prev, c.events) : undefined;
+          c.handoff[HEAD_HASH_AT] = chained ? chained.lastHash : prev;
           if (c.expectedRev === 0) {
             if (s.insertHandoff.run(...(c.handoff as never[])).changes === 0) {
               const existing = s.byKey.get(c.flow, c.key) as Row;
@@ -152,7 +165,10 @@ export class SqliteStore implements Store {
             outcomes.push({ ok: false, reason: 'conflict' });
             continue;
           }
-          b.events.addFlat(c.events);
+          if (chained) {
+            b.events.addFlat(chained.row);
+            heads.push([c.id, chained.lastSeq, chained.lastHash]);
+          }
           b.actions.addFlat(c.actions);
           for (let i = 0; i < c.approvals.length; i += 7)
             s.upsertApproval.run(...(c.approvals.slice(i, i + 7) as never[]));
@@ -160,7 +176,6 @@ export class SqliteStore implements Store {
           b.tasks.addFlat(c.tasks);
           b.inbox.addFlat(c.inbox);
           b.outbox.addFlat(c.outbox);
-          if (c.head) heads.push(c.head);
           outcomes.push({ ok: true });
         }
         for (const bulk of Object.values(b)) bulk.flush();
@@ -510,6 +525,7 @@ function prepareStatements(db: DatabaseSync) {
     byKey: p('SELECT id, state FROM handoffs WHERE flow_id = ? AND idem_key = ?'),
     byKeyFull: p('SELECT * FROM handoffs WHERE flow_id = ? AND idem_key = ?'),
     get: p('SELECT * FROM handoffs WHERE id = ?'),
+    headOf: p('SELECT rev, head_hash FROM handoffs WHERE id = ?'),
     upsertAction:
       p(`INSERT INTO actions (handoff_id, id, ord, use, state, risk, idem_key, params, result, error, calls,
       started_attempt, next_attempt_at, approval_id, updated_at) VALUES (${placeholders(15)})
