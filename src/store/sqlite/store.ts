@@ -69,6 +69,11 @@ export interface SqliteOptions {
   file: string;
   /** Milliseconds to wait for another process's write lock. */
   busyTimeoutMs?: number;
+  /**
+   * WAL pages after which a commit also checkpoints (copies the WAL into the database file).
+   * The writer thread sets it high: a checkpoint thread does that work in the background.
+   */
+  autoCheckpointPages?: number;
 }
 
 export class SqliteStore implements Store {
@@ -84,7 +89,7 @@ export class SqliteStore implements Store {
     if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
     this.db = new DatabaseSync(options.file);
     this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;
-      PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;`);
+      PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = ${options.autoCheckpointPages ?? 20_000};`);
     applyMigrations(this.db);
     this.stmts = prepareStatements(this.db);
     this.bulk = prepareBulk(this.db);

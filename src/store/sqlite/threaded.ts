@@ -21,6 +21,11 @@ import type {
 import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../../core/notices.ts';
 import { SqliteStore } from './store.ts';
 import type { WriterReply, WriterRequest } from './writer-thread.ts';
+import type { CheckpointerOptions } from './checkpoint-thread.ts';
+
+/** The checkpoint thread copies the WAL into the database file every 200 ms, and has the WAL
+ * start over past 64 MB (16,384 pages of 4 KiB). */
+const CHECKPOINT = { everyMs: 200, restartFrames: 16_384 };
 
 export class ThreadedSqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -37,9 +42,13 @@ export class ThreadedSqliteStore implements Store {
   /** Set before asking the thread to stop, so its exit is expected. */
   private closing = false;
 
-  private constructor(worker: Worker, reader: SqliteStore) {
+  /** Copies the WAL into the database file in the background (checkpoint-thread.ts). */
+  private readonly checkpointer: Worker;
+
+  private constructor(worker: Worker, reader: SqliteStore, checkpointer: Worker) {
     this.worker = worker;
     this.reader = reader;
+    this.checkpointer = checkpointer;
     worker.on('message', (r: WriterReply) => {
       const p = this.pending.get(r.id);
       if (!p) return;
@@ -63,8 +72,14 @@ export class ThreadedSqliteStore implements Store {
     });
   }
 
-  static async open(file: string): Promise<ThreadedSqliteStore> {
-    const worker = new Worker(new URL('./writer-thread.ts', import.meta.url), { workerData: { file } });
+  /** `checkpoint` tunes the background checkpoint (tests make it eager). */
+  static async open(
+    file: string,
+    checkpoint: Omit<CheckpointerOptions, 'file'> = CHECKPOINT,
+  ): Promise<ThreadedSqliteStore> {
+    const worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
+      workerData: { file, autoCheckpointPages: 100_000 },
+    });
     // The writer migrates the schema before it says it is ready; only then the reader opens.
     await new Promise<void>((resolve, reject) => {
       const onMessage = (r: WriterReply) => {
@@ -75,7 +90,13 @@ export class ThreadedSqliteStore implements Store {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    return new ThreadedSqliteStore(worker, new SqliteStore({ file }));
+    const checkpointer = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
+      workerData: { file, ...checkpoint } satisfies CheckpointerOptions,
+    });
+    // A checkpoint thread that fails costs only background work: the writer's own checkpoint remains.
+    checkpointer.on('error', (e) => process.emitWarning(`baton: SQLite checkpoint thread: ${String(e)}`));
+    checkpointer.unref();
+    return new ThreadedSqliteStore(worker, new SqliteStore({ file }), checkpointer);
   }
 
   private failAll(e: unknown): void {
@@ -100,6 +121,7 @@ export class ThreadedSqliteStore implements Store {
     if (this.closed) return;
     const done = new Promise((r) => this.worker.once('exit', r));
     this.closing = true;
+    this.checkpointer.postMessage('stop');
     await this.call('close', []);
     this.closed = true;
     await done;

@@ -37,7 +37,11 @@ export interface WriterReply {
 }
 
 const port = parentPort!;
-const store = new SqliteStore({ file: (workerData as { file: string }).file });
+const { file, autoCheckpointPages } = workerData as { file: string; autoCheckpointPages?: number };
+const store = new SqliteStore({
+  file,
+  ...(autoCheckpointPages !== undefined ? { autoCheckpointPages } : {}),
+});
 
 port.on('message', (m: WriterRequest) => {
   void handle(m).then((reply) => port.postMessage(reply));
