@@ -9,6 +9,9 @@ import { Work } from '../src/engine/work.ts';
 import { EXAMPLES, asUser, intakeActor, openTemp } from './support/project.ts';
 import { payoutFiles, transfers } from './support/payout-flow.ts';
 
+/** Times in the API are ISO strings. */
+const iso = (ms: number): string => new Date(ms).toISOString();
+
 const MIN = 60_000;
 let env: Awaited<ReturnType<typeof openTemp>> | undefined;
 beforeEach(() => {
@@ -39,7 +42,7 @@ describe('reminders before the approval timeout', () => {
     const { id } = await baton.send('payout', payout('R1', 500), intakeActor);
     await baton.engine.drain();
     let [ap] = await baton.approvals('pending', id);
-    expect(ap!.remindAt).toEqual([t0 + 60 * MIN, t0 + 90 * MIN]);
+    expect(ap!.remindAt).toEqual([iso(t0 + 60 * MIN), iso(t0 + 90 * MIN)]);
     expect((await baton.snapshot(id)).handoff.wakeAt).toBe(t0 + 60 * MIN);
 
     const reminders = async () =>
@@ -61,7 +64,7 @@ describe('reminders before the approval timeout', () => {
       ['user:tom', expect.stringMatching(/\(standing in for ari\)$/)],
     ]);
     [ap] = await baton.approvals('pending', id);
-    expect(ap).toMatchObject({ remindAt: [t0 + 90 * MIN], remindersSent: 1 });
+    expect(ap).toMatchObject({ remindAt: [iso(t0 + 90 * MIN)], remindersSent: 1 });
 
     vi.setSystemTime(t0 + 91 * MIN);
     await baton.engine.drain();
@@ -348,7 +351,7 @@ describe('approvals bound to (handoff, action, parameters)', () => {
     await baton.engine.drain();
     // Nothing is due any more: the new approval waits for a person (no busy re-claiming).
     const [pending] = await baton.approvals('pending', id);
-    expect((await baton.snapshot(id)).handoff.wakeAt).toBe(pending!.remindAt![0]);
+    expect((await baton.snapshot(id)).handoff.wakeAt).toBe(Date.parse(pending!.remindAt![0]!));
 
     const h = await baton.get(id);
     expect(transfers()).toEqual([]);

@@ -1,6 +1,7 @@
 // The one interface every handoff command is written against. Two implementations: direct.ts
 // (opens the project's store through the Baton service) and http.ts (talks to a server).
-import type { ApprovalRecord, HandoffState, InboxRecord, TaskRecord } from '../core/types.ts';
+import type { ApprovalRecord, HandoffState } from '../core/types.ts';
+import type { ApprovalView, InboxView, TaskView } from '../service/views.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
 
@@ -46,13 +47,13 @@ export interface Decision {
 }
 
 export interface DecideResult {
-  approval: ApprovalRecord;
+  approval: ApprovalView;
   handoff: { id: string; state: HandoffState; owner: string };
 }
 
 /** Tasks and inbox items as the API shows them (times may be epoch ms or ISO text). */
-export type TaskItem = Omit<TaskRecord, 'createdAt'> & { createdAt: number | string };
-export type InboxItem = Omit<InboxRecord, 'createdAt'> & { createdAt: number | string };
+export type TaskItem = TaskView;
+export type InboxItem = InboxView;
 
 export interface FlowItem {
   id: string;
@@ -74,10 +75,10 @@ export interface Client {
   list(filter: ListFilter): Promise<Page<HandoffSummaryView>>;
   get(id: string): Promise<HandoffView>;
   act(id: string, command: HandoffCommand): Promise<HandoffView>;
-  approvals(filter: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalRecord[]>;
+  approvals(filter: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalView[]>;
   /** `id` is an approval id, or a handoff id with exactly one pending approval. */
   decide(id: string, decision: Decision): Promise<DecideResult>;
-  tasks(filter: { owner?: string; state?: TaskRecord['state'] }): Promise<TaskItem[]>;
+  tasks(filter: { owner?: string; state?: TaskView['state'] }): Promise<TaskItem[]>;
   inbox(filter: { owner?: string }): Promise<InboxItem[]>;
   flows(): Promise<FlowItem[]>;
   summary(filter: { since?: number; flow?: string }): Promise<unknown>;

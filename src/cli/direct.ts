@@ -7,6 +7,7 @@ import type { Actor } from '../core/types.ts';
 import type { Baton, CallerInfo } from '../service/baton.ts';
 import type { Client, Decision, HandoffCommand, ListFilter, SendResult } from './client.ts';
 import { UsageError } from './errors.ts';
+import { approvalView } from '../service/views.ts';
 
 export class DirectClient implements Client {
   readonly mode = 'direct' as const;
@@ -110,22 +111,21 @@ export class DirectClient implements Client {
     const r = await this.baton.decide(id, this.caller(), d.decision, d.comment, d.edits);
     await this.settle();
     const h = (await this.baton.snapshot(r.handoff.id)).handoff;
-    return { approval: r.approval, handoff: { id: h.id, state: h.state, owner: h.owner } };
+    return { approval: approvalView(r.approval), handoff: { id: h.id, state: h.state, owner: h.owner } };
   }
 
   /** A user id means everything the user acts for; `team:…` or `role:…` means that queue only. */
   tasks(filter: { owner?: string; state?: 'open' | 'done' | 'cancelled' }) {
     filter = { ...filter, ...this.defaultOwner(filter.owner) };
     const queue = this.queue(filter.owner);
-    if (queue)
-      return this.baton.store.tasks({ assignees: [queue], ...(filter.state ? { state: filter.state } : {}) });
+    if (queue) return this.baton.queueTasks(queue, filter.state);
     return this.baton.tasks(filter.owner, filter.state);
   }
 
   inbox(filter: { owner?: string }) {
     filter = { ...filter, ...this.defaultOwner(filter.owner) };
     const queue = this.queue(filter.owner);
-    if (queue) return this.baton.store.inbox({ owners: [queue] });
+    if (queue) return this.baton.queueInbox(queue);
     return this.baton.inbox(filter.owner);
   }
 

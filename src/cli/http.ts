@@ -1,6 +1,7 @@
 // The Client over a Baton server's HTTP API (SPEC §5). The token (BATON_TOKEN) names the acting
 // user; error answers `{error: {code, message, details}}` become ApiError with the HTTP status.
 import type { ApprovalRecord } from '../core/types.ts';
+import type { ApprovalView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
 import type {
@@ -115,7 +116,7 @@ export class HttpClient implements Client {
     return this.json('POST', `/v1/handoffs/${enc(id)}/${kind}`, body);
   }
 
-  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalRecord[]> {
+  async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalView[]> {
     return items(
       await this.json('GET', '/v1/approvals', undefined, { state: f.state, handoff: f.handoffId }),
     );

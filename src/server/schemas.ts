@@ -107,7 +107,6 @@ export const streamQuery = z.strictObject({ flow: z.string().optional().describe
 // ---- responses (documentation; not checked at run time)
 
 const iso = z.string().describe('ISO 8601 time');
-const ms = z.number().describe('Epoch milliseconds');
 const json = z.record(z.string(), z.unknown());
 
 export const errorSchema = z.object({
@@ -177,19 +176,19 @@ export const approvalSchema = z.object({
       for: z.string().optional().describe('The approver this vote stood in for (a delegation)'),
       decision: z.enum(['approve', 'reject']),
       level: z.number(),
-      at: ms,
+      at: iso,
       comment: z.string().optional(),
       via: z.string().optional(),
     }),
   ),
   requester: z.string().optional(),
-  requestedAt: ms,
-  timeoutAt: ms.optional(),
-  remindAt: z.array(ms).optional().describe('Reminders still to come before the timeout'),
+  requestedAt: iso,
+  timeoutAt: iso.optional(),
+  remindAt: z.array(iso).optional().describe('Reminders still to come before the timeout'),
   remindersSent: z.number().optional(),
   onTimeout: z.enum(['escalate', 'approve', 'reject']),
   onReject: z.enum(['stop', 'skip']),
-  decidedAt: ms.optional(),
+  decidedAt: iso.optional(),
   decidedBy: z
     .object({
       label: z.enum(['human', 'rule', 'fallback', 'timeout']),
@@ -210,7 +209,7 @@ export const approvalSchema = z.object({
       z.object({
         by: z.string(),
         for: z.string().optional(),
-        at: ms,
+        at: iso,
         level: z.number(),
         previous: json,
         params: json,
@@ -237,7 +236,7 @@ export const handoffView = handoffSummary.extend({
         name: z.string(),
         use: z.string(),
         trust: z.enum(['trusted', 'untrusted']),
-        at: ms,
+        at: iso,
         found: z.boolean(),
       }),
     )
@@ -245,7 +244,7 @@ export const handoffView = handoffSummary.extend({
     .describe('Where each context field came from and how far it is trusted'),
   costUsd: z.number().describe('Model and paid API cost of this handoff, USD'),
   requester: z.string().nullable(),
-  observed: z.object({ owner: z.string(), agreed: z.boolean(), at: ms }).nullable(),
+  observed: z.object({ owner: z.string(), agreed: z.boolean(), at: iso }).nullable(),
   actions: z.array(
     z.object({
       id: z.string(),
@@ -336,7 +335,7 @@ export const taskList = z.object({
       body: z.string().optional(),
       assignee: z.string(),
       state: z.enum(['open', 'done', 'cancelled']),
-      createdAt: ms,
+      createdAt: iso,
       data: json.optional(),
     }),
   ),
@@ -349,7 +348,7 @@ export const inboxList = z.object({
       handoffId: z.string(),
       kind: z.enum(['handoff', 'reminder', 'notification', 'approval', 'escalation']),
       text: z.string(),
-      createdAt: ms,
+      createdAt: iso,
     }),
   ),
 });

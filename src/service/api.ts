@@ -20,7 +20,9 @@ export type BatonApi = Pick<
   | 'flows'
   | 'flowDetail'
   | 'tasks'
+  | 'queueTasks'
   | 'inbox'
+  | 'queueInbox'
   | 'approvals'
   | 'decide'
   | 'accept'
@@ -56,7 +58,9 @@ export const FORWARDED = [
   'get',
   'list',
   'tasks',
+  'queueTasks',
   'inbox',
+  'queueInbox',
   'approvals',
   'decide',
   'accept',

@@ -24,7 +24,16 @@ import * as cmd from '../engine/commands.ts';
 import { castVote, applyActionApproval, type Vote } from '../engine/approvals.ts';
 import { applyDecisionApproval } from '../engine/pipeline.ts';
 import { rollbackHandoff } from '../engine/rollback.ts';
-import { flowDetailView, flowView, handoffView, summaryView, type HandoffView } from './views.ts';
+import {
+  approvalView,
+  flowDetailView,
+  flowView,
+  handoffView,
+  inboxView,
+  summaryView,
+  taskView,
+  type HandoffView,
+} from './views.ts';
 import { authenticate, createToken, newTokenRow, type NewToken, type Principal } from './tokens.ts';
 import { checkScope, flowsInReach } from './scope.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
@@ -225,16 +234,34 @@ export class Baton {
 
   async tasks(user?: string, state?: 'open' | 'done' | 'cancelled') {
     const owners = user ? this.directory.ownersOf(user) : undefined;
-    return this.store.tasks({ ...(owners ? { assignees: owners } : {}), ...(state ? { state } : {}) });
+    const tasks = await this.store.tasks({
+      ...(owners ? { assignees: owners } : {}),
+      ...(state ? { state } : {}),
+    });
+    return tasks.map(taskView);
+  }
+
+  /** The tasks of one queue (`team:…` or `role:…`). */
+  async queueTasks(queue: string, state?: 'open' | 'done' | 'cancelled') {
+    return (await this.store.tasks({ assignees: [queue], ...(state ? { state } : {}) })).map(taskView);
+  }
+
+  /** The inbox of one queue (`team:…` or `role:…`). */
+  async queueInbox(queue: string) {
+    return (await this.store.inbox({ owners: [queue] })).map(inboxView);
   }
 
   async inbox(user?: string) {
     const owners = user ? this.directory.ownersOf(user) : undefined;
-    return this.store.inbox(owners ? { owners } : {});
+    return (await this.store.inbox(owners ? { owners } : {})).map(inboxView);
   }
 
   async approvals(state?: ApprovalRecord['state'], handoffId?: string) {
-    return this.store.approvals({ ...(state ? { state } : {}), ...(handoffId ? { handoffId } : {}) });
+    const approvals = await this.store.approvals({
+      ...(state ? { state } : {}),
+      ...(handoffId ? { handoffId } : {}),
+    });
+    return approvals.map(approvalView);
   }
 
   // ---- people's commands
@@ -348,7 +375,8 @@ export class Baton {
         applyDecisionApproval(w, flow, this.runtime, ap, cmd.actorOf(c), edits?.owner);
       else applyActionApproval(w, flow, this.runtime, ap, cmd.actorOf(c));
     });
-    const after = view.approvals.find((a) => a.id === approvalId)!;
+    // The record (channels render it); the HTTP API and the CLI show approvalView of it.
+    const after = (await this.store.approval(approvalId))!;
     return { approval: after, handoff: { id: view.id, state: view.state, owner: view.owner } };
   }
 

@@ -151,7 +151,9 @@ export class RemoteBaton implements BatonApi {
   readonly get = this.call('get');
   readonly list = this.call('list');
   readonly tasks = this.call('tasks');
+  readonly queueTasks = this.call('queueTasks');
   readonly inbox = this.call('inbox');
+  readonly queueInbox = this.call('queueInbox');
   readonly approvals = this.call('approvals');
   readonly decide = this.call('decide');
   readonly accept = this.call('accept');

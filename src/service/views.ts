@@ -1,5 +1,12 @@
 // The public shapes of the HTTP API and `--json` output (SPEC §5).
-import type { EventRecord, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
+import type {
+  ApprovalRecord,
+  EventRecord,
+  HandoffRecord,
+  HandoffSnapshot,
+  InboxRecord,
+  TaskRecord,
+} from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { NoticeView } from '../channels/notices-view.ts';
 
@@ -22,6 +29,35 @@ export interface HandoffSummaryView {
 
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+/** An approval as the API shows it: every time an ISO string, like the rest of the API. */
+export function approvalView(a: ApprovalRecord) {
+  const { requestedAt, timeoutAt, remindAt, decidedAt, votes, overrides, ...rest } = a;
+  return {
+    ...rest,
+    votes: votes.map((v) => ({ ...v, at: isoOf(v.at) })),
+    requestedAt: isoOf(requestedAt),
+    ...(timeoutAt !== undefined ? { timeoutAt: isoOf(timeoutAt) } : {}),
+    ...(remindAt !== undefined ? { remindAt: remindAt.map(isoOf) } : {}),
+    ...(decidedAt !== undefined ? { decidedAt: isoOf(decidedAt) } : {}),
+    ...(overrides !== undefined ? { overrides: overrides.map((o) => ({ ...o, at: isoOf(o.at) })) } : {}),
+  };
+}
+
+export type ApprovalView = ReturnType<typeof approvalView>;
+
+export function taskView(t: TaskRecord) {
+  return { ...t, createdAt: isoOf(t.createdAt) };
+}
+
+export type TaskView = ReturnType<typeof taskView>;
+
+export function inboxView(m: InboxRecord) {
+  return { ...m, createdAt: isoOf(m.createdAt) };
+}
+
+export type InboxView = ReturnType<typeof inboxView>;
 
 export function summaryView(h: HandoffRecord): HandoffSummaryView {
   const v: HandoffSummaryView = {
@@ -51,10 +87,10 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
     input: h.input,
     context: h.context,
     decision: h.decision,
-    provenance: h.provenance ?? null,
+    provenance: h.provenance?.map((p) => ({ ...p, at: isoOf(p.at) })) ?? null,
     costUsd: h.costUsd,
     requester: h.requester ?? null,
-    observed: h.observed ?? null,
+    observed: h.observed ? { ...h.observed, at: isoOf(h.observed.at) } : null,
     actions: s.actions.map((a) => ({
       id: a.id,
       use: a.use,
@@ -67,7 +103,7 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
       calls: a.calls,
       approvalId: a.approvalId ?? null,
     })),
-    approvals: s.approvals,
+    approvals: s.approvals.map(approvalView),
     ledger: s.ledger.map((l) => ({ ...l, from: iso(l.from), to: l.to === null ? null : iso(l.to) })),
     events: events.map((e) => ({
       seq: e.seq,

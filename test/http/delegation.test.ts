@@ -58,10 +58,13 @@ describe('delegation while away', () => {
     ]);
     const r = await vote(id, 'tom');
     expect(r.status).toBe(200);
+    const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(r.body.approval).toMatchObject({
       state: 'approved',
-      votes: [{ user: 'tom', for: 'ari', decision: 'approve' }],
+      votes: [{ user: 'tom', for: 'ari', decision: 'approve', at: isoTime }],
       decidedBy: { label: 'human', user: 'tom', for: 'ari' },
+      requestedAt: isoTime,
+      decidedAt: isoTime,
     });
     const h = (await s!.call('GET', `/v1/handoffs/${id}`)).body;
     const ev = h.events.find((e: { type: string }) => e.type === 'approval_vote');

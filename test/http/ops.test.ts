@@ -132,6 +132,12 @@ describe('operations endpoints', () => {
     expect(inbox.status).toBe(200);
     expect(inbox.body.items.length).toBeGreaterThan(0);
     expect(inbox.body.items.every((m: { owner: string }) => m.owner === 'user:kim')).toBe(true);
+
+    // Times are ISO strings here as everywhere in the API, also for a queue's lists.
+    const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    for (const item of [...all.body.items, ...inbox.body.items]) expect(item.createdAt).toEqual(isoTime);
+    const queue = await s.call('GET', '/v1/inbox?owner=team:sales-ops');
+    for (const item of queue.body.items) expect(item.createdAt).toEqual(isoTime);
   });
 });
 

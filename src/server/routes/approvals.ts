@@ -4,6 +4,7 @@ import { callerInfo, reachList } from '../auth.ts';
 import { requireApproval } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import { approvalList, approvalsQuery, decideBody, decideResponse, idParams } from '../schemas.ts';
+import { approvalView } from '../../service/views.ts';
 
 export function approvalRoutes(): Route[] {
   return [
@@ -24,7 +25,7 @@ export function approvalRoutes(): Route[] {
           ...(query.handoff ? { handoffId: query.handoff } : {}),
           flows,
         });
-        return { items };
+        return { items: items.map(approvalView) };
       },
     }),
     defineRoute({
@@ -48,7 +49,8 @@ export function approvalRoutes(): Route[] {
       errors: [404, 409],
       async handler({ params, body, caller, baton }) {
         await requireApproval(baton, caller, params.id);
-        return baton.decide(params.id, callerInfo(caller), body.decision, body.comment, body.edits);
+        const r = await baton.decide(params.id, callerInfo(caller), body.decision, body.comment, body.edits);
+        return { ...r, approval: approvalView(r.approval) };
       },
     }),
   ];

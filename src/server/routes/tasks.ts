@@ -38,10 +38,7 @@ export function taskRoutes(): Route[] {
         const w = who(baton, query.owner, caller);
         const items =
           'queue' in w
-            ? await baton.store.tasks({
-                assignees: [w.queue],
-                ...(query.state ? { state: query.state } : {}),
-              })
+            ? await baton.queueTasks(w.queue, query.state)
             : await baton.tasks(w.user, query.state);
         return { items: await keepReached(baton, caller, items) };
       },
@@ -57,8 +54,7 @@ export function taskRoutes(): Route[] {
       response: { description: 'Inbox messages', schema: inboxList },
       async handler({ query, caller, baton }) {
         const w = who(baton, query.owner, caller);
-        const items =
-          'queue' in w ? await baton.store.inbox({ owners: [w.queue] }) : await baton.inbox(w.user);
+        const items = 'queue' in w ? await baton.queueInbox(w.queue) : await baton.inbox(w.user);
         return { items: await keepReached(baton, caller, items) };
       },
     }),
