@@ -6,6 +6,8 @@ export const MAX_DEPTH = 64;
 
 /** Problems that make `value` unfit to store as JSON; empty when it is fine. Iterative on purpose. */
 export function jsonProblems(value: unknown, root = 'input', maxDepth = MAX_DEPTH): ErrorDetail[] {
+  // The usual answer is "fine": find that out without building a path for every value.
+  if (isPlainJson(value, maxDepth)) return [];
   const problems: ErrorDetail[] = [];
   const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: root, depth: 0 }];
   while (stack.length > 0 && problems.length < 20) {
@@ -26,6 +28,28 @@ export function jsonProblems(value: unknown, root = 'input', maxDepth = MAX_DEPT
     }
   }
   return problems;
+}
+
+function isPlainJson(value: unknown, maxDepth: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return false;
+    } else if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+      return false;
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= maxDepth) return false;
+      const children = Array.isArray(v) ? v : Object.values(v);
+      for (const x of children) {
+        values.push(x);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return true;
 }
 
 /** How much of an action's result or a context value is kept. */
