@@ -4,7 +4,6 @@
 import pg from 'pg';
 import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
-import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import { BatonError } from '../../core/errors.ts';
 import type {
   BudgetReservation,
@@ -21,10 +20,8 @@ import type {
 import type { DeliveryRecord, LinkRecord } from '../../core/notices.ts';
 import {
   commitToRows,
-  type CommitRows,
   decodeCursor,
   encodeCursor,
-  HEAD_HASH_AT,
   rowToAction,
   rowToApproval,
   rowToEvent,
@@ -36,20 +33,12 @@ import {
   TOKEN_COLUMNS,
   tokenValues,
 } from '../rows.ts';
-import { chainBatch, EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
+import { EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { dollars } from './sql.ts';
-import { Db, type Client, type Row } from './db.ts';
-import {
-  insertHandoffs,
-  RUN_ROWS,
-  TABLE_NAMES,
-  TABLES,
-  type TableName,
-  updateHandoffs,
-  writeRows,
-} from './write.ts';
+import { Db, type Row } from './db.ts';
+import { writeCommits } from './commit.ts';
 import { parseUrl } from './url.ts';
 import * as ch from './channels.ts';
 import * as budgets from './budgets.ts';
@@ -164,7 +153,7 @@ export class PostgresStore implements Store {
       (c) => c.handoff.wakeAt !== null && c.handoff.wakeAt <= soon && !c.handoff.leaseOwner,
     );
     return this.db.transaction(async (c) => {
-      const outcomes = await this.commitRows(c, rows);
+      const outcomes = await writeCommits(c, rows, this.checkpointLock);
       if (wake) await c.query('SELECT pg_notify($1, $2)', [this.channel, '']);
       return outcomes;
     });
@@ -172,90 +161,6 @@ export class PostgresStore implements Store {
 
   subscribeWake(onWake: () => void): Promise<() => Promise<void>> {
     return listen(this.connectionString, this.channel, onWake);
-  }
-
-  private async commitRows(c: Client, batch: readonly CommitRows[]): Promise<CommitOutcome[]> {
-    // Row locks in id order first (concurrent batches touching the same handoffs cannot
-    // deadlock), reading the heads the new events chain onto.
-    const updated = [...new Set(batch.filter((r) => r.expectedRev !== 0).map((r) => r.id))].sort();
-    const heads = new Map<string, string>();
-    if (updated.length > 0) {
-      const locked = await c.query({
-        name: 'baton_lock_heads',
-        text: 'SELECT id, head_hash FROM handoffs WHERE id = ANY($1) ORDER BY id FOR UPDATE',
-        values: [updated],
-      });
-      for (const r of locked.rows as Row[]) heads.set(String(r.id), String(r.head_hash));
-    }
-    // Each commit's events chain onto the head before it: the stored one, or the one an earlier
-    // commit of this batch leaves (a commit that turns out stale is not written).
-    const chained = batch.map((r) => {
-      const prev = r.expectedRev === 0 ? GENESIS : (heads.get(r.id) ?? GENESIS);
-      const b = r.events.length > 0 ? chainBatch(r.id, prev, r.events) : undefined;
-      r.handoff[HEAD_HASH_AT] = b ? b.lastHash : prev;
-      heads.set(r.id, b ? b.lastHash : prev);
-      return b;
-    });
-    // Consecutive inserts (or updates of distinct handoffs) go in one statement each: the
-    // outcome of every commit is the same as applying them one after another.
-    const outcomes: CommitOutcome[] = [];
-    for (let i = 0; i < batch.length;) {
-      const inserting = batch[i]!.expectedRev === 0;
-      const run: CommitRows[] = [];
-      const ids = new Set<string>();
-      while (i < batch.length && run.length < RUN_ROWS) {
-        const r = batch[i]!;
-        if ((r.expectedRev === 0) !== inserting || ids.has(r.id)) break;
-        run.push(r);
-        ids.add(r.id);
-        i++;
-      }
-      outcomes.push(...(inserting ? await insertHandoffs(c, run) : await updateHandoffs(c, run)));
-    }
-    const checkpointHeads: Array<[string, number, string]> = [];
-    const pending = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as unknown[]])) as Record<
-      TableName,
-      unknown[]
-    >;
-    batch.forEach((r, i) => {
-      if (!outcomes[i]!.ok) return;
-      const events = chained[i];
-      if (events) {
-        for (const v of events.row) pending.events.push(v);
-        checkpointHeads.push([r.id, events.lastSeq, events.lastHash]);
-      }
-      for (const t of TABLE_NAMES) {
-        if (t === 'events') continue;
-        for (const v of r[t]) pending[t].push(v);
-      }
-    });
-    for (const t of TABLE_NAMES) await writeRows(c, TABLES[t], pending[t]);
-    if (checkpointHeads.length > 0) await this.appendCheckpoint(c, checkpointHeads);
-    return outcomes;
-  }
-
-  /** Appends to the global chain; the advisory lock orders concurrent transactions' checkpoints. */
-  private async appendCheckpoint(c: Client, heads: Array<[string, number, string]>): Promise<void> {
-    await c.query({
-      name: 'baton_checkpoint_lock',
-      text: 'SELECT pg_advisory_xact_lock($1, $2)',
-      values: [LOCK_CLASS, this.checkpointLock],
-    });
-    const last = (
-      await c.query({
-        name: 'baton_last_checkpoint',
-        text: 'SELECT seq, hash FROM checkpoints ORDER BY seq DESC LIMIT 1',
-      })
-    ).rows[0] as Row | undefined;
-    const seq = last ? Number(last.seq) + 1 : 1;
-    const prev = last ? String(last.hash) : GENESIS;
-    const at = Date.now();
-    const headsJson = JSON.stringify(heads);
-    await c.query({
-      name: 'baton_insert_checkpoint',
-      text: 'INSERT INTO checkpoints (seq, at, heads, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)',
-      values: [seq, at, headsJson, prev, checkpointHash(prev, seq, at, headsJson)],
-    });
   }
 
   async claim(o: ClaimOptions): Promise<HandoffSnapshot[]> {
