@@ -2,6 +2,8 @@
 // database could: a handoff's events live in `event_batches` rows (a JSON array per commit), so
 // these helpers read a handoff's events, let a test change them, and write them back. Tests
 // then check that `audit verify` names what was changed.
+import type { StoredEvent } from '../../src/audit/scan.ts';
+
 type Row = Record<string, unknown>;
 
 /** What a test needs of a store or database: read rows, run a statement. */
@@ -10,19 +12,8 @@ export interface TamperDb {
   exec(sql: string): unknown;
 }
 
-/** An event as stored: the columns of the `events` view. */
-export interface StoredEventRow {
-  seq: number;
-  at: number;
-  type: string;
-  actorKind: string;
-  actorId: string;
-  via: string | null;
-  /** The exact JSON text that was hashed. */
-  data: string;
-  prevHash: string;
-  hash: string;
-}
+/** An event as stored (what the audit reads), without its handoff id. */
+export type StoredEventRow = Omit<StoredEvent, 'handoffId'>;
 
 const text = (v: string | null): string => (v === null ? 'NULL' : `'${v.replaceAll("'", "''")}'`);
 
