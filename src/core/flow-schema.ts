@@ -152,13 +152,21 @@ export const ladderStepSchema = z
   })
   .refine((s) => (s.remind ? 1 : 0) + (s.to ? 1 : 0) === 1, 'each step either `remind: owner` or `to: …`');
 
+/** A trigger this version cannot run is refused, never accepted and silently ignored. */
+const notYet = (what: string) =>
+  z
+    .never({
+      error: `${what} triggers are not available in this version: handoffs come in over HTTP (\`webhook: {}\`, POST /v1/flows/{flow}/handoffs) or from a person (\`manual: {}\`, baton send)`,
+    })
+    .optional();
+
 export const triggerSchema = z
   .strictObject({
     webhook: z.strictObject({}).optional(),
     manual: z.strictObject({}).optional(),
-    email: z.record(z.string(), z.unknown()).optional(),
-    slack: z.record(z.string(), z.unknown()).optional(),
-    schedule: z.record(z.string(), z.unknown()).optional(),
+    email: notYet('email'),
+    slack: notYet('Slack'),
+    schedule: notYet('schedule'),
   })
   .default({ webhook: {} });
 

@@ -223,6 +223,15 @@ describe('parseFlow: errors name file, line, column and field', () => {
     expect(e.message).toMatch(/expected (int|number)/);
   });
 
+  it('a trigger this version cannot run, rather than accepting it and never firing', () => {
+    for (const kind of ['slack', 'email', 'schedule']) {
+      const text = FLOW.replace('trigger: { webhook: {} }', `trigger:\n  ${kind}: { channel: C1 }`);
+      const e = only(text);
+      expect(e).toMatchObject({ path: `trigger.${kind}`, line: lineOf(text, `${kind}: { channel`) });
+      expect(e.message).toMatch(/triggers are not available in this version: handoffs come in over HTTP/);
+    }
+  });
+
   it('an unknown field, at its key', () => {
     const text = FLOW.replace('    rollback: hubspot.restore_record', '    rollbak: hubspot.restore_record');
     const e = only(text);

@@ -169,6 +169,8 @@ type Issue = z.ZodError['issues'][number];
 
 function issueMessage(issue: Issue, present: boolean): string {
   if (issue.code === 'invalid_type' && !present) return `missing required field (${issue.expected})`;
+  // A field that must stay absent (`z.never`) carries its own reason.
+  if (issue.code === 'invalid_type' && issue.expected === 'never') return issue.message;
   if (issue.code === 'invalid_type') {
     const got = /received (\w+)/.exec(issue.message)?.[1];
     return `expected ${issue.expected}${got ? `, got ${got}` : ''}`;
