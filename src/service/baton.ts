@@ -359,9 +359,12 @@ export class Baton {
     const approval = await this.store.approval(approvalId);
     if (!approval) throw new BatonError('not_found', `approval ${approvalId} does not exist`);
     const c = this.caller(p);
+    // The approval as this step leaves it (the last attempt's, which is what was committed).
+    let after: ApprovalRecord | undefined;
     const view = await this.mutate(approval.handoffId, (w, flow) => {
       const ap = w.approvals.find((a) => a.id === approvalId);
       if (!ap) throw new BatonError('not_found', `approval ${approvalId} does not exist`);
+      after = ap;
       const vote: Vote = {
         user: c.user,
         decision,
@@ -376,8 +379,7 @@ export class Baton {
       else applyActionApproval(w, flow, this.runtime, ap, cmd.actorOf(c));
     });
     // The record (channels render it); the HTTP API and the CLI show approvalView of it.
-    const after = (await this.store.approval(approvalId))!;
-    return { approval: after, handoff: { id: view.id, state: view.state, owner: view.owner } };
+    return { approval: after!, handoff: { id: view.id, state: view.state, owner: view.owner } };
   }
 
   private async approvalIdFor(id: string): Promise<string> {

@@ -27,34 +27,32 @@ export interface HandoffSummaryView {
   completedAt?: string;
 }
 
-const iso = (ms: number | undefined): string | undefined =>
-  ms === undefined ? undefined : new Date(ms).toISOString();
-const isoOf = (ms: number): string => new Date(ms).toISOString();
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** An approval as the API shows it: every time an ISO string, like the rest of the API. */
 export function approvalView(a: ApprovalRecord) {
   const { requestedAt, timeoutAt, remindAt, decidedAt, votes, overrides, ...rest } = a;
   return {
     ...rest,
-    votes: votes.map((v) => ({ ...v, at: isoOf(v.at) })),
-    requestedAt: isoOf(requestedAt),
-    ...(timeoutAt !== undefined ? { timeoutAt: isoOf(timeoutAt) } : {}),
-    ...(remindAt !== undefined ? { remindAt: remindAt.map(isoOf) } : {}),
-    ...(decidedAt !== undefined ? { decidedAt: isoOf(decidedAt) } : {}),
-    ...(overrides !== undefined ? { overrides: overrides.map((o) => ({ ...o, at: isoOf(o.at) })) } : {}),
+    votes: votes.map((v) => ({ ...v, at: iso(v.at) })),
+    requestedAt: iso(requestedAt),
+    ...(timeoutAt !== undefined ? { timeoutAt: iso(timeoutAt) } : {}),
+    ...(remindAt !== undefined ? { remindAt: remindAt.map(iso) } : {}),
+    ...(decidedAt !== undefined ? { decidedAt: iso(decidedAt) } : {}),
+    ...(overrides !== undefined ? { overrides: overrides.map((o) => ({ ...o, at: iso(o.at) })) } : {}),
   };
 }
 
 export type ApprovalView = ReturnType<typeof approvalView>;
 
 export function taskView(t: TaskRecord) {
-  return { ...t, createdAt: isoOf(t.createdAt) };
+  return { ...t, createdAt: iso(t.createdAt) };
 }
 
 export type TaskView = ReturnType<typeof taskView>;
 
 export function inboxView(m: InboxRecord) {
-  return { ...m, createdAt: isoOf(m.createdAt) };
+  return { ...m, createdAt: iso(m.createdAt) };
 }
 
 export type InboxView = ReturnType<typeof inboxView>;
@@ -70,12 +68,12 @@ export function summaryView(h: HandoffRecord): HandoffSummaryView {
     boundary: `${h.boundary.from}->${h.boundary.to}`,
     breached: h.breached,
     rework: h.rework,
-    createdAt: iso(h.createdAt)!,
-    updatedAt: iso(h.updatedAt)!,
+    createdAt: iso(h.createdAt),
+    updatedAt: iso(h.updatedAt),
   };
-  if (h.handedOffAt !== undefined) v.handedOffAt = iso(h.handedOffAt)!;
-  if (h.acceptedAt !== undefined) v.acceptedAt = iso(h.acceptedAt)!;
-  if (h.completedAt !== undefined) v.completedAt = iso(h.completedAt)!;
+  if (h.handedOffAt !== undefined) v.handedOffAt = iso(h.handedOffAt);
+  if (h.acceptedAt !== undefined) v.acceptedAt = iso(h.acceptedAt);
+  if (h.completedAt !== undefined) v.completedAt = iso(h.completedAt);
   return v;
 }
 
@@ -87,10 +85,10 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
     input: h.input,
     context: h.context,
     decision: h.decision,
-    provenance: h.provenance?.map((p) => ({ ...p, at: isoOf(p.at) })) ?? null,
+    provenance: h.provenance?.map((p) => ({ ...p, at: iso(p.at) })) ?? null,
     costUsd: h.costUsd,
     requester: h.requester ?? null,
-    observed: h.observed ? { ...h.observed, at: isoOf(h.observed.at) } : null,
+    observed: h.observed ? { ...h.observed, at: iso(h.observed.at) } : null,
     actions: s.actions.map((a) => ({
       id: a.id,
       use: a.use,

@@ -10,7 +10,7 @@ import type {
   TaskRecord,
 } from '../core/types.ts';
 import type { HandoffCommit, TokenRow } from './port.ts';
-import { unchained, type UnchainedEvent } from './event-batches.ts';
+import { chainBatch, unchained, type ChainedBatch, type UnchainedEvent } from './event-batches.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import { json, num, optJson, optNum, optStr, type Row } from './row-values.ts';
 import { outboxToRow } from './notice-rows.ts';
@@ -50,8 +50,18 @@ export const HANDOFF_COLUMNS = [
   'model_state',
 ] as const;
 
-/** Where head_hash sits in a handoff row: the store sets it to the head it chains events onto. */
-export const HEAD_HASH_AT = HANDOFF_COLUMNS.indexOf('head_hash');
+/** Where head_hash sits in a handoff row. */
+const HEAD_HASH_AT = HANDOFF_COLUMNS.indexOf('head_hash');
+
+/**
+ * Chains a commit's events onto the head the store holds (`prevHash`) and sets the handoff row's
+ * head_hash to the new head; the batch row to write, or undefined when no events are appended.
+ */
+export function chainCommit(c: CommitRows, prevHash: string): ChainedBatch | undefined {
+  const b = c.events.length > 0 ? chainBatch(c.id, prevHash, c.events) : undefined;
+  c.handoff[HEAD_HASH_AT] = b ? b.lastHash : prevHash;
+  return b;
+}
 
 /**
  * A handoff's input, context and decision are replaced, never changed in place, so their JSON

@@ -2,18 +2,17 @@
 // hash-chained onto them, the revision-checked handoff rows, the child rows, and the checkpoint.
 import { checkpointHash, GENESIS } from '../../core/hash-chain.ts';
 import type { CommitOutcome } from '../port.ts';
-import { HEAD_HASH_AT, type CommitRows } from '../rows.ts';
-import { chainBatch } from '../event-batches.ts';
+import { chainCommit, type CommitRows } from '../rows.ts';
 import { LOCK_CLASS } from './migrate.ts';
 import type { Client, Row } from './db.ts';
 import {
+  CHILD_TABLES,
   insertHandoffs,
   RUN_ROWS,
-  TABLE_NAMES,
   TABLES,
   updateHandoffs,
   writeRows,
-  type TableName,
+  type ChildTable,
 } from './write.ts';
 
 /**
@@ -41,8 +40,7 @@ export async function writeCommits(
   // commit of this batch leaves (a commit that turns out stale is not written).
   const chained = batch.map((r) => {
     const prev = r.expectedRev === 0 ? GENESIS : (heads.get(r.id) ?? GENESIS);
-    const b = r.events.length > 0 ? chainBatch(r.id, prev, r.events) : undefined;
-    r.handoff[HEAD_HASH_AT] = b ? b.lastHash : prev;
+    const b = chainCommit(r, prev);
     heads.set(r.id, b ? b.lastHash : prev);
     return b;
   });
@@ -63,23 +61,22 @@ export async function writeCommits(
     outcomes.push(...(inserting ? await insertHandoffs(c, run) : await updateHandoffs(c, run)));
   }
   const checkpointHeads: Array<[string, number, string]> = [];
-  const pending = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as unknown[]])) as Record<
-    TableName,
+  const eventBatches: unknown[] = [];
+  const children = Object.fromEntries(CHILD_TABLES.map((t) => [t, [] as unknown[]])) as Record<
+    ChildTable,
     unknown[]
   >;
   batch.forEach((r, i) => {
     if (!outcomes[i]!.ok) return;
     const events = chained[i];
     if (events) {
-      for (const v of events.row) pending.events.push(v);
+      for (const v of events.row) eventBatches.push(v);
       checkpointHeads.push([r.id, events.lastSeq, events.lastHash]);
     }
-    for (const t of TABLE_NAMES) {
-      if (t === 'events') continue;
-      for (const v of r[t]) pending[t].push(v);
-    }
+    for (const t of CHILD_TABLES) for (const v of r[t]) children[t].push(v);
   });
-  for (const t of TABLE_NAMES) await writeRows(c, TABLES[t], pending[t]);
+  await writeRows(c, TABLES.eventBatches, eventBatches);
+  for (const t of CHILD_TABLES) await writeRows(c, TABLES[t], children[t]);
   if (checkpointHeads.length > 0) await appendCheckpoint(c, checkpointHeads, checkpointLock);
   return outcomes;
 }

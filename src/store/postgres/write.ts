@@ -56,7 +56,7 @@ export interface TableSpec {
 }
 
 export const TABLES = {
-  events: {
+  eventBatches: {
     head: 'event_batches',
     types: { seq: 'integer' },
     columns: ['handoff_id', 'seq', 'events', 'prev_hash'],
@@ -107,8 +107,9 @@ export const TABLES = {
   },
 } satisfies Record<string, TableSpec>;
 
-export type TableName = keyof typeof TABLES;
-export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+/** The tables whose rows a commit carries ready to write (its events are chained first). */
+export const CHILD_TABLES = ['actions', 'approvals', 'ledger', 'tasks', 'inbox', 'outbox'] as const;
+export type ChildTable = (typeof CHILD_TABLES)[number];
 
 /** `$1::text[], $2::bigint[], …` for the handoff columns. */
 function handoffArrays(): string {

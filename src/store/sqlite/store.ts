@@ -29,7 +29,7 @@ import {
   type CommitRows,
   decodeCursor,
   encodeCursor,
-  HEAD_HASH_AT,
+  chainCommit,
   rowToAction,
   rowToApproval,
   rowToEvent,
@@ -40,7 +40,7 @@ import {
   rowToToken,
   tokenValues,
 } from '../rows.ts';
-import { chainBatch, expandBatches } from '../event-batches.ts';
+import { expandBatches } from '../event-batches.ts';
 import { deliveryToRow, linkToRow, rowToDelivery, rowToLink, rowToOutbox } from '../notice-rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { placeholders, prepareBulk, prepareStatements } from './statements.ts';
@@ -135,8 +135,7 @@ export class SqliteStore implements Store {
             }
             prev = String(current.head_hash);
           }
-          const chained = c.events.length > 0 ? chainBatch(c.id, prev, c.events) : undefined;
-          c.handoff[HEAD_HASH_AT] = chained ? chained.lastHash : prev;
+          const chained = chainCommit(c, prev);
           if (c.expectedRev === 0) {
             if (s.insertHandoff.run(...(c.handoff as never[])).changes === 0) {
               const existing = s.byKey.get(c.flow, c.key) as Row;
