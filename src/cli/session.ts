@@ -51,8 +51,11 @@ export class Session {
     return this.options.storage || undefined;
   }
 
-  /** The Baton service on the project's store; refuses when BATON_URL points at a server. */
-  async baton(what: string): Promise<Baton> {
+  /**
+   * The Baton service on the project's store; refuses when BATON_URL points at a server.
+   * The store must exist unless `create` is set: only commands that add work may start one.
+   */
+  async baton(what: string, { create = false }: { create?: boolean } = {}): Promise<Baton> {
     if (this.http) {
       throw new UsageError(
         `${what} works on the project's store directly and is not part of the HTTP API yet; ` +
@@ -65,6 +68,7 @@ export class Session {
       dir: this.projectDir,
       ...(this.storageOverride ? { storage: this.storageOverride } : {}),
       worker: false,
+      createStore: create,
     });
     return this.opened;
   }
@@ -75,7 +79,8 @@ export class Session {
     return redactUrl(resolveStorageUrl(baton.project, this.storageOverride));
   }
 
-  async client(): Promise<Client> {
+  /** The client for this run's mode; `create` as for `baton()` (direct mode only). */
+  async client({ create = false }: { create?: boolean } = {}): Promise<Client> {
     if (this.clientValue) return this.clientValue;
     if (this.http) {
       for (const flag of ['as', 'project', 'storage'] as const) {
@@ -89,7 +94,7 @@ export class Session {
       const { HttpClient } = await import('./http.ts');
       this.clientValue = new HttpClient(this.env.url!, this.env.token);
     } else {
-      const baton = await this.baton('this command');
+      const baton = await this.baton('this command', { create });
       const { DirectClient } = await import('./direct.ts');
       this.clientValue = new DirectClient(baton, this.options.as, await this.storageOf(baton));
     }

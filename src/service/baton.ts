@@ -58,6 +58,8 @@ export interface OpenOptions {
   crashPoint?: (name: string) => void;
   /** SQLite: write through a writer thread, so the database works on the second core. */
   threadedWriter?: boolean;
+  /** Create the store when it does not exist (default true; commands that only read pass false). */
+  createStore?: boolean;
   /** An already loaded project (then `dir` is only used for messages). */
   project?: Project;
   /** Adjusts the action registry before flows are checked (eval swaps in recorders and recorded context). */
@@ -107,6 +109,7 @@ export class Baton {
     const decider = modelDecider(project, o.decider, o.env ?? process.env);
     const store = await openStore(resolveStorageUrl(project, o.storage), {
       threaded: o.threadedWriter ?? false,
+      create: o.createStore ?? true,
     });
     const directory = new Directory(project.def);
     const versions = new Map<string, CompiledFlow>();

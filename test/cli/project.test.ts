@@ -130,6 +130,7 @@ describe('usage', () => {
 
   it('prints no stack trace unless BATON_DEBUG=1', async ({ onTestFinished }) => {
     const p = fresh(onTestFinished);
+    expect((await p.run(['migrate'])).code).toBe(0);
     const quiet = await p.run(['show', 'h_nope']);
     expect(quiet.code).toBe(1);
     expect(quiet.stderr).toBe('baton: handoff h_nope does not exist\n');

@@ -100,7 +100,8 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
             ...(o.flows !== undefined ? { flows: commaList(o.flows) } : {}),
             ...(o.teams !== undefined ? { teams: commaList(o.teams) } : {}),
           };
-          const baton = await s.baton('token create');
+          // A first token may come before the first `serve`: it may start the store.
+          const baton = await s.baton('token create', { create: true });
           const by = actingPerson(s.options.as, baton);
           const t = await baton.createToken(o.user, access, {
             ...(o.name ? { name: o.name } : {}),

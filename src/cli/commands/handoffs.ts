@@ -42,7 +42,8 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
     .action(
       withSession(sessionFor, async (s, flow: string, arg: string, o: { parallel: string }) => {
         const input = readJsonArg(arg);
-        const client = await s.client();
+        // Intake may start a new store; every other command needs one that exists.
+        const client = await s.client({ create: true });
         if (Array.isArray(input))
           return sendMany(s, client, flow, input, parseCount(o.parallel, '--parallel', 1000));
         const r = await client.send(flow, input);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
 import { BatonError } from '../../core/errors.ts';
+import { missingStore } from '../missing.ts';
 import type {
   BudgetReservation,
   BudgetSettlement,
@@ -56,6 +57,8 @@ export interface PostgresOptions {
   url: string;
   /** Pool size (default 10). */
   max?: number;
+  /** Create the schema and its tables when missing (default true); false: refuse a missing store. */
+  create?: boolean;
 }
 
 export class PostgresStore implements Store {
@@ -100,8 +103,13 @@ export class PostgresStore implements Store {
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresStore(pool, schema, connectionString);
+    let exists = true;
     try {
-      await store.migrate();
+      // search_path names the schema, so this finds the table only inside it.
+      if (options.create === false)
+        exists = (await pool.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS found")).rows[0]
+          .found as boolean;
+      if (exists) await store.migrate();
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw new BatonError('store_error', `cannot open PostgreSQL store: ${(e as Error).message}`, {
@@ -109,6 +117,10 @@ export class PostgresStore implements Store {
         retryable: true,
         cause: e,
       });
+    }
+    if (!exists) {
+      await pool.end().catch(() => undefined);
+      throw missingStore(options.url);
     }
     return store;
   }
