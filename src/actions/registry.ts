@@ -3,12 +3,12 @@
 // defineContextSource results).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BatonError } from '../core/errors.ts';
 import { BUILTIN_ACTIONS, lookupSource } from './builtins.ts';
 import { httpPost, httpPut } from '../connectors/http/actions.ts';
 import type { AnyAction, ContextSource } from './define.ts';
 import type { Tables } from './tables.ts';
+import { importProjectModule } from '../project/modules.ts';
 
 export class Registry {
   private readonly actions = new Map<string, AnyAction>();
@@ -55,13 +55,13 @@ export class Registry {
     return [...this.sources.keys()].sort();
   }
 
-  /** Imports every .ts/.js/.mjs file of a project's actions folder. */
-  async loadProjectModules(dir: string): Promise<void> {
+  /** Imports every .ts/.js/.mjs file of a project's actions folder (`projectDir`: for messages). */
+  async loadProjectModules(dir: string, projectDir = path.dirname(dir)): Promise<void> {
     if (!existsSync(dir)) return;
     for (const file of readdirSync(dir).sort()) {
       if (!/\.(ts|js|mjs)$/.test(file) || /\.test\.|\.d\.ts$/.test(file)) continue;
       const full = path.join(dir, file);
-      const mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
+      const mod = await importProjectModule(full, projectDir);
       let found = 0;
       for (const value of Object.values(mod)) {
         if (!value || typeof value !== 'object') continue;
@@ -76,10 +76,10 @@ export class Registry {
         }
       }
       if (found === 0) {
-        throw new BatonError(
-          'project_invalid',
-          `${full} exports no action or context source (use defineAction or defineContextSource)`,
-        );
+        const message = 'exports no action or context source (use defineAction or defineContextSource)';
+        throw new BatonError('project_invalid', `${full} ${message}`, {
+          details: [{ file: full, path: '', message }],
+        });
       }
     }
   }

@@ -26,6 +26,7 @@ describe('initProject', () => {
     expect(written.map((f) => path.relative(dir, f)).sort()).toEqual([
       '.gitignore',
       'README.md',
+      'actions/crm.ts',
       'baton.yaml',
       'flows/expense-approval.cases.yaml',
       'flows/expense-approval.yaml',

@@ -9,6 +9,8 @@ import { BatonError } from '../core/errors.ts';
 import { errorMessage } from '../flow/io.ts';
 import { loadProject, type Project } from '../project/load.ts';
 import { Baton } from '../service/baton.ts';
+import { Registry } from '../actions/registry.ts';
+import { Tables } from '../actions/tables.ts';
 import { scriptedDecider } from '../decide/scripted.ts';
 import { loadProjectCases, type EvalCase } from './cases.ts';
 import { compare, observe } from './compare.ts';
@@ -83,6 +85,8 @@ export async function runEval(projectDir: string, opts: EvalOptions = {}): Promi
       `flow ${opts.flow} does not exist (flows: ${[...project.flows.keys()].join(', ') || 'none'})`,
     );
   }
+  // A project module that does not load is the project's problem, not every case's: say it once.
+  await new Registry(new Tables(project.tables)).loadProjectModules(project.actionsDir, project.dir);
   const files = loadProjectCases(project, opts.flow);
   if (opts.flow !== undefined && files.every((f) => f.cases.length === 0)) {
     throw new BatonError(

@@ -103,7 +103,7 @@ export class Baton {
   static async open(o: OpenOptions): Promise<Baton> {
     const project = o.project ?? (await loadProject(o.dir));
     const registry = new Registry(new Tables(project.tables));
-    await registry.loadProjectModules(project.actionsDir);
+    await registry.loadProjectModules(project.actionsDir, project.dir);
     o.configure?.(registry);
     checkUses(project, registry);
     const decider = modelDecider(project, o.decider, o.env ?? process.env);
