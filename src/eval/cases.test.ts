@@ -138,7 +138,8 @@ describe('eval cases files', () => {
         line: 1,
         column: 1,
         path: '',
-        message: 'no flow for these cases: expected nothing.yaml beside it, or a flow with id "nothing"',
+        message:
+          'no flow for these cases: expected nothing.yaml or nothing.flow.ts beside it, or a flow with id "nothing"',
       },
     ]);
   });

@@ -19,6 +19,7 @@
 // A case's input must match the flow's input schema, its context names and the actions,
 // approvals and rules it names must exist in the flow: problems are reported like flow errors,
 // with file, line, column and field.
+import { casesFileOf } from '../flow/file-names.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -251,13 +252,14 @@ export function parseCases(text: string, file: string, flow: CompiledFlow): Eval
   return cases;
 }
 
-/** The flow a cases file belongs to: the one loaded from NAME.yaml beside it, else the flow with id NAME. */
+/** The flow a cases file belongs to: the one loaded from NAME.yaml (or NAME.flow.ts) beside it, else the flow with id NAME. */
 function flowForCases(project: Project, file: string): CompiledFlow | undefined {
   const name = casesBaseName(file);
   const flows = [...project.flows.values()];
   return (
     flows.find((f) => f.file === join(project.flowsDir, `${name}.yaml`)) ??
     flows.find((f) => f.file === join(project.flowsDir, `${name}.yml`)) ??
+    flows.find((f) => casesFileOf(f.file) === file) ??
     project.flows.get(name)
   );
 }
@@ -292,7 +294,7 @@ export function loadProjectCases(project: Project, flowId?: string): CasesFile[]
         line: 1,
         column: 1,
         path: '',
-        message: `no flow for these cases: expected ${base}.yaml beside it, or a flow with id "${base}"`,
+        message: `no flow for these cases: expected ${base}.yaml or ${base}.flow.ts beside it, or a flow with id "${base}"`,
       });
       continue;
     }

@@ -384,18 +384,18 @@ describe('loadFlowsDir', () => {
   const dir = mkdtempSync(join(tmpdir(), 'baton-flows-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('loads *.yaml and *.yml but not *.cases.yaml, and reports duplicates and errors of every file', () => {
+  it('loads *.yaml and *.yml but not *.cases.yaml, and reports duplicates and errors of every file', async () => {
     writeFileSync(join(dir, 'lead.yaml'), FLOW);
     writeFileSync(join(dir, 'lead.cases.yaml'), 'this: [is not a flow\n');
     writeFileSync(join(dir, 'other.yml'), FLOW.replace('id: lead-to-owner', 'id: other'));
     writeFileSync(join(dir, 'notes.txt'), 'hello');
-    const flows = loadFlowsDir(dir);
+    const flows = await loadFlowsDir(dir);
     expect([...flows.keys()].sort()).toEqual(['lead-to-owner', 'other']);
-    expect(loadFlowFile(join(dir, 'lead.yaml')).version).toBe(flows.get('lead-to-owner')!.version);
+    expect((await loadFlowFile(join(dir, 'lead.yaml'))).version).toBe(flows.get('lead-to-owner')!.version);
 
     writeFileSync(join(dir, 'twin.yaml'), FLOW);
     writeFileSync(join(dir, 'broken.yaml'), FLOW.replace('mode: auto', 'mode: yolo'));
-    const b = thrown(() => loadFlowsDir(dir)) as BatonError;
+    const b = (await loadFlowsDir(dir).catch((e: unknown) => e)) as BatonError;
     expect(b.code).toBe('flow_invalid');
     expect(b.details.map((d) => [d.file, d.path])).toEqual([
       [join(dir, 'broken.yaml'), 'mode'],
@@ -405,9 +405,10 @@ describe('loadFlowsDir', () => {
     expect(b.details[1]!.line).toBe(1);
   });
 
-  it('a missing folder has no flows; a missing file is not_found', () => {
-    expect(loadFlowsDir(join(dir, 'nope')).size).toBe(0);
-    expect(() => loadFlowFile(join(dir, 'nope.yaml'))).toThrow(/does not exist/);
+  it('a missing folder has no flows; a missing file is not_found', async () => {
+    expect((await loadFlowsDir(join(dir, 'nope'))).size).toBe(0);
+    await expect(loadFlowFile(join(dir, 'nope.yaml'))).rejects.toThrow(/does not exist/);
+    await expect(loadFlowFile(join(dir, 'nope.flow.ts'))).rejects.toThrow(/does not exist/);
   });
 });
 

@@ -1,5 +1,6 @@
 // Loading flow files: `parseFlow(text, file)` for one text, `loadFlowFile(path)` for one file,
-// `loadFlowsDir(dir)` for a folder (every *.yaml / *.yml except *.cases.yaml eval cases).
+// `loadFlowsDir(dir)` for a folder (every *.yaml / *.yml except *.cases.yaml eval cases, and
+// every *.flow.ts written with defineFlow: see load-ts.ts).
 // Any problem throws BatonError('flow_invalid') whose details list every problem found, each
 // with file, line, column and field path (`decide.rules[1].when`).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,6 +10,10 @@ import type { CompiledFlow } from './compiled.ts';
 import { errnoCode, errorMessage } from './io.ts';
 import { compileFlowData, type FlowCheckResult } from './compile.ts';
 import { sortDetails, summarize, YamlSource } from './yaml-source.ts';
+import { checkTsFlowFile } from './load-ts.ts';
+import { isFlowFileName, isTsFlowFileName } from './file-names.ts';
+
+export { isFlowFileName } from './file-names.ts';
 
 /** Checks one flow text; never throws for problems in the text, returns them instead. */
 export function checkFlowText(text: string, file: string): FlowCheckResult {
@@ -48,22 +53,30 @@ function readText(path: string): string {
   }
 }
 
-export function loadFlowFile(path: string): CompiledFlow {
-  return parseFlow(readText(path), path);
+/** One flow file, YAML or TypeScript; throws BatonError('flow_invalid') listing every problem. */
+export async function loadFlowFile(path: string): Promise<CompiledFlow> {
+  if (!isTsFlowFileName(path)) return parseFlow(readText(path), path);
+  readText(path); // the same "does not exist" as for YAML
+  const { flow, errors } = await checkTsFlowFile(path, checkFlowText);
+  if (!flow) throw invalid(`flow ${path} is invalid`, errors);
+  return flow;
 }
 
-/** Whether a file name is a flow file (not an eval-cases file). */
-export function isFlowFileName(name: string): boolean {
-  return /\.ya?ml$/i.test(name) && !/\.cases\.ya?ml$/i.test(name);
-}
-
-/** Checks every flow file of a folder; a missing folder has no flows. */
-export function checkFlowsDir(dir: string): { flows: Map<string, CompiledFlow>; errors: ErrorDetail[] } {
+/**
+ * Checks every flow file of a folder, YAML and TypeScript; a missing folder has no flows.
+ * `projectDir` is where a TypeScript flow's load error is looked for in the stack.
+ */
+export async function checkFlowsDir(
+  dir: string,
+  projectDir?: string,
+): Promise<{ flows: Map<string, CompiledFlow>; errors: ErrorDetail[] }> {
   const flows = new Map<string, CompiledFlow>();
   const errors: ErrorDetail[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter(isFlowFileName).sort();
+    names = readdirSync(dir)
+      .filter((n) => isFlowFileName(n) || isTsFlowFileName(n))
+      .sort();
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return { flows, errors };
     throw new BatonError('flow_invalid', `cannot read the flows folder ${dir}: ${errorMessage(e)}`, {
@@ -73,7 +86,9 @@ export function checkFlowsDir(dir: string): { flows: Map<string, CompiledFlow>; 
   for (const name of names) {
     const file = join(dir, name);
     if (!statSync(file).isFile()) continue;
-    const result = checkFlowText(readText(file), file);
+    const result = isTsFlowFileName(name)
+      ? await checkTsFlowFile(file, checkFlowText, projectDir)
+      : checkFlowText(readText(file), file);
     errors.push(...result.errors);
     const flow = result.flow;
     if (!flow) continue;
@@ -81,7 +96,7 @@ export function checkFlowsDir(dir: string): { flows: Map<string, CompiledFlow>; 
     if (other) {
       errors.push({
         file,
-        ...lineOfId(flow),
+        ...(isTsFlowFileName(name) ? {} : lineOfId(flow)),
         path: 'id',
         message: `duplicate flow id "${flow.def.id}": ${other.file} has the same id`,
       });
@@ -97,8 +112,8 @@ function lineOfId(flow: CompiledFlow): { line: number; column: number } {
 }
 
 /** Loads every flow of a folder; throws BatonError('flow_invalid') with the problems of all files. */
-export function loadFlowsDir(dir: string): Map<string, CompiledFlow> {
-  const { flows, errors } = checkFlowsDir(dir);
+export async function loadFlowsDir(dir: string): Promise<Map<string, CompiledFlow>> {
+  const { flows, errors } = await checkFlowsDir(dir);
   if (errors.length > 0) throw invalid(`flows in ${dir} are invalid`, errors);
   return flows;
 }

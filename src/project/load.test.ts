@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonError } from '../core/errors.ts';
-import { loadProject, loadProjectSync, resolveStorageUrl } from './load.ts';
+import { loadProject, resolveStorageUrl } from './load.ts';
 
 const PROJECT = `storage: sqlite:./data/baton.db
 server: { port: 3100 }
@@ -52,9 +52,9 @@ function project(files: Record<string, string>): string {
 
 const ENV = { SLACK_BOT_TOKEN: 'xoxb-1', HOOK_PATH: 'in' };
 
-function failure(dir: string, env: Record<string, string> = ENV): BatonError {
+async function failure(dir: string, env: Record<string, string> = ENV): Promise<BatonError> {
   try {
-    loadProjectSync(dir, { env });
+    await loadProject(dir, { env });
   } catch (e) {
     return e as BatonError;
   }
@@ -90,19 +90,19 @@ describe('loadProject', () => {
       { code: 'US', team: 'ops', weight: 2 },
     ]);
     // Also accepts the path of baton.yaml itself.
-    expect(loadProjectSync(join(dir, 'baton.yaml'), { env: ENV }).dir).toBe(resolve(dir));
+    expect((await loadProject(join(dir, 'baton.yaml'), { env: ENV })).dir).toBe(resolve(dir));
   });
 
-  it('resolves ${ENV_VAR} references in connectors, with defaults and $${ escapes', () => {
-    const p = loadProjectSync(project({ 'baton.yaml': PROJECT }), { env: ENV });
+  it('resolves ${ENV_VAR} references in connectors, with defaults and $${ escapes', async () => {
+    const p = await loadProject(project({ 'baton.yaml': PROJECT }), { env: ENV });
     expect(p.def.connectors).toEqual({
       slack: { token: 'xoxb-1', signingSecret: 'dev-secret' },
       hooks: [{ url: 'https://example.com/in', note: 'literal ${x}' }],
     });
   });
 
-  it('reports a missing environment variable with its field and line', () => {
-    const err = failure(project({ 'baton.yaml': PROJECT }), { HOOK_PATH: 'x' });
+  it('reports a missing environment variable with its field and line', async () => {
+    const err = await failure(project({ 'baton.yaml': PROJECT }), { HOOK_PATH: 'x' });
     expect(err.code).toBe('project_invalid');
     expect(err.details).toHaveLength(1);
     expect(err.details[0]).toMatchObject({
@@ -112,8 +112,8 @@ describe('loadProject', () => {
     expect(err.details[0]!.message).toMatch(/environment variable SLACK_BOT_TOKEN is not set/);
   });
 
-  it('answers directory questions', () => {
-    const p = loadProjectSync(project({ 'baton.yaml': PROJECT }), { env: ENV });
+  it('answers directory questions', async () => {
+    const p = await loadProject(project({ 'baton.yaml': PROJECT }), { env: ENV });
     expect(p.people.get('dana')?.name).toBe('Dana Ruiz');
     expect(p.teams.get('sales')?.members).toEqual(['sam', 'lee']);
     expect(p.rolesOf('lee')).toEqual(['sales-manager', 'cro']);
@@ -127,9 +127,9 @@ describe('loadProject', () => {
     expect(p.managerOf('role:cfo')).toBeUndefined();
   });
 
-  it('loads delegations and reports bad ones with file, line and field', () => {
+  it('loads delegations and reports bad ones with file, line and field', async () => {
     const good = `${PROJECT}delegations:\n  - { from: dana, to: sam, until: 2026-12-24, flows: [intake] }\n`;
-    const p = loadProjectSync(project({ 'baton.yaml': good, 'flows/intake.yaml': FLOW }), { env: ENV });
+    const p = await loadProject(project({ 'baton.yaml': good, 'flows/intake.yaml': FLOW }), { env: ENV });
     expect(p.def.delegations).toEqual([{ from: 'dana', to: 'sam', until: '2026-12-24', flows: ['intake'] }]);
 
     const lines = [
@@ -143,7 +143,7 @@ describe('loadProject', () => {
     ];
     // Schema errors first (the fields themselves), then references, as for the rest of the file.
     const schema = `${PROJECT}delegations:\n${[2, 3, 6].map((i) => lines[i]).join('\n')}\n`;
-    const e1 = failure(project({ 'baton.yaml': schema, 'flows/intake.yaml': FLOW }));
+    const e1 = await failure(project({ 'baton.yaml': schema, 'flows/intake.yaml': FLOW }));
     expect(e1.code).toBe('project_invalid');
     expect(e1.details.map((d) => [d.path, d.line, d.message])).toEqual([
       ['delegations[0].until', lineOf(schema, lines[2]!), expect.stringMatching(/a date like 2026-12-24/)],
@@ -152,7 +152,7 @@ describe('loadProject', () => {
     ]);
     expect(e1.details.every((d) => /baton\.yaml$/.test(d.file ?? ''))).toBe(true);
     const refs = `${PROJECT}delegations:\n${[0, 1, 5].map((i) => lines[i]).join('\n')}\n`;
-    const e2 = failure(project({ 'baton.yaml': refs, 'flows/intake.yaml': FLOW }));
+    const e2 = await failure(project({ 'baton.yaml': refs, 'flows/intake.yaml': FLOW }));
     expect(e2.details.map((d) => [d.path, d.line, d.message])).toEqual([
       ['delegations[0].to', lineOf(refs, lines[0]!), expect.stringMatching(/unknown person "ghost"/)],
       ['delegations[1].to', lineOf(refs, lines[1]!), expect.stringMatching(/cannot stand in for themselves/)],
@@ -160,28 +160,28 @@ describe('loadProject', () => {
     ]);
     // An end before the start is caught once the fields themselves are valid.
     const reversed = `${PROJECT}delegations:\n${lines[4]}\n`;
-    const e3 = failure(project({ 'baton.yaml': reversed }));
+    const e3 = await failure(project({ 'baton.yaml': reversed }));
     expect(e3.details.map((d) => [d.path, d.line, d.message])).toEqual([
       ['delegations[0].until', lineOf(reversed, lines[4]!), expect.stringMatching(/ends before it starts/)],
     ]);
   });
 
-  it('reports schema errors of baton.yaml with line and field', () => {
+  it('reports schema errors of baton.yaml with line and field', async () => {
     const text = PROJECT.replace('port: 3100', 'port: lots');
-    const err = failure(project({ 'baton.yaml': text }));
+    const err = await failure(project({ 'baton.yaml': text }));
     expect(err.details[0]).toMatchObject({ path: 'server.port', line: 2 });
     expect(err.details[0]!.file).toMatch(/baton\.yaml$/);
   });
 
-  it('reports YAML syntax errors of baton.yaml', () => {
-    const err = failure(project({ 'baton.yaml': 'people: [\n' }));
+  it('reports YAML syntax errors of baton.yaml', async () => {
+    const err = await failure(project({ 'baton.yaml': 'people: [\n' }));
     expect(err.code).toBe('project_invalid');
     expect(err.details[0]!.message).toMatch(/^YAML: /);
   });
 
-  it('checks team members and managers', () => {
+  it('checks team members and managers', async () => {
     const text = PROJECT.replace('members: [sam, lee], manager: dana', 'members: [sam, kim], manager: joe');
-    const err = failure(project({ 'baton.yaml': text }));
+    const err = await failure(project({ 'baton.yaml': text }));
     expect(err.details.map((d) => [d.path, d.message])).toEqual([
       ['teams[0].members[1]', 'unknown person "kim": declare it under people:'],
       ['teams[0].manager', 'unknown person "joe": declare it under people:'],
@@ -189,11 +189,11 @@ describe('loadProject', () => {
     expect(err.details[0]!.line).toBe(lineOf(text, 'kim'));
   });
 
-  it('checks the people and teams that flows name', () => {
+  it('checks the people and teams that flows name', async () => {
     const flow = FLOW.replace('owner: user:sam', 'owner: user:samm')
       .replace('to: team:sales }', 'to: team:sails }')
       .replace('approvers: [user:dana, role:cfo]', 'approvers: [user:dan, role:cfo]');
-    const err = failure(project({ 'baton.yaml': PROJECT, 'flows/intake.yaml': flow }));
+    const err = await failure(project({ 'baton.yaml': PROJECT, 'flows/intake.yaml': flow }));
     expect(err.code).toBe('flow_invalid');
     expect(err.details.map((d) => [d.path, d.line])).toEqual([
       ['boundary.to', lineOf(flow, 'team:sails')],
@@ -204,8 +204,8 @@ describe('loadProject', () => {
     expect(err.details[0]!.file).toMatch(/flows\/intake\.yaml$/);
   });
 
-  it('collects errors of the project file, flows and tables together', () => {
-    const err = failure(
+  it('collects errors of the project file, flows and tables together', async () => {
+    const err = await failure(
       project({
         'baton.yaml': PROJECT.replace('fallbackOwner: team:ops', 'fallbackOwner: team:nobody'),
         'flows/intake.yaml': FLOW.replace('after: 1h', 'after: soon'),
@@ -220,8 +220,8 @@ describe('loadProject', () => {
     expect(err.details[2]!.message).toMatch(/list of rows/);
   });
 
-  it('reports a missing baton.yaml', () => {
-    const err = failure(project({}));
+  it('reports a missing baton.yaml', async () => {
+    const err = await failure(project({}));
     expect(err.code).toBe('project_invalid');
     expect(err.message).toMatch(/no baton\.yaml in .*baton init/);
   });

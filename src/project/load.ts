@@ -7,7 +7,8 @@
 //   def                the project file, defaults applied, `${ENV}` references in `connectors`
 //                      resolved from the environment
 //   flowsDir, tablesDir, actionsDir   absolute folders (from def.flows / def.tables / def.actions)
-//   flows              Map flow id → CompiledFlow (every flows/*.yaml except *.cases.yaml)
+//   flows              Map flow id → CompiledFlow (every flows/*.yaml except *.cases.yaml, and
+//                      every flows/*.flow.ts)
 //   tables             Map table name → rows (tables/*.csv: string values; tables/*.yaml: a list)
 //   people, teams      Maps id → Person / Team as declared
 //   rolesOf(user)      the business roles of a user ([] when unknown)
@@ -130,11 +131,6 @@ function makeProject(
 
 /** Loads and checks a whole project; throws one BatonError listing every problem found. */
 export async function loadProject(path: string, options: LoadProjectOptions = {}): Promise<Project> {
-  return loadProjectSync(path, options);
-}
-
-/** The synchronous form of loadProject (start-up code, tests). */
-export function loadProjectSync(path: string, options: LoadProjectOptions = {}): Project {
   const paths = projectFileOf(path);
   const src = new YamlSource(readProjectText(paths.file, paths.dir), paths.file);
   const projectErrors: ErrorDetail[] = [...src.syntaxErrors()];
@@ -177,7 +173,7 @@ export function loadProjectSync(path: string, options: LoadProjectOptions = {}):
   }
 
   const effective = def ?? projectSchema.parse({});
-  const flowsResult = checkFlowsDir(resolve(paths.dir, effective.flows));
+  const flowsResult = await checkFlowsDir(resolve(paths.dir, effective.flows), paths.dir);
   const flowErrors = [...flowsResult.errors];
   if (def) {
     flowErrors.push(

@@ -61,7 +61,8 @@ const DECISION_ESCALATIONS = new Set(['low_confidence', 'invalid_model_answer', 
 
 export class Replayer {
   private readonly baton: Baton;
-  private readonly override: CompiledFlow | undefined;
+  /** Loaded once, when first needed; a load failure is reported by the first replay. */
+  private readonly overrideFlow: Promise<CompiledFlow> | undefined;
   private readonly model: string | undefined;
   private readonly decider: Decider;
   private readonly redactor: Redactor;
@@ -72,7 +73,9 @@ export class Replayer {
     env: Readonly<Record<string, string | undefined>> = process.env,
   ) {
     this.baton = baton;
-    this.override = o.flowFile ? loadFlowFile(o.flowFile) : undefined;
+    this.overrideFlow = o.flowFile ? loadFlowFile(o.flowFile) : undefined;
+    // Handled here so that a bad file is not an unhandled rejection before a replay awaits it.
+    this.overrideFlow?.catch(() => undefined);
     this.model = o.model;
     const m = baton.runtime.models;
     this.decider = m?.decider ?? new SdkDecider(baton.project.def.models.providers, env);
@@ -81,13 +84,14 @@ export class Replayer {
   }
 
   async one(id: string): Promise<ReplayItem> {
+    const override = await this.overrideFlow;
     const snap = await this.baton.snapshot(id);
     const h = snap.handoff;
-    const flow = this.override ?? (await this.baton.runtime.flowFor(h.flowVersion));
-    if (this.override && this.override.def.id !== h.flow) {
+    const flow = override ?? (await this.baton.runtime.flowFor(h.flowVersion));
+    if (override && override.def.id !== h.flow) {
       throw new BatonError(
         'validation_failed',
-        `handoff ${id} belongs to flow ${h.flow}, not ${this.override.def.id}`,
+        `handoff ${id} belongs to flow ${h.flow}, not ${override.def.id}`,
       );
     }
     const events = await this.baton.store.events(id);
@@ -110,7 +114,7 @@ export class Replayer {
 
   async since(since: number, flowId?: string): Promise<ReplaySummary> {
     const out: ReplaySummary = { replayed: 0, changed: 0, skipped: [], costUsd: 0, items: [] };
-    const flow = flowId ?? this.override?.def.id;
+    const flow = flowId ?? (await this.overrideFlow)?.def.id;
     let cursor: string | undefined;
     do {
       const page = await this.baton.store.list({

@@ -203,7 +203,8 @@ function counts(p: Project) {
 
 /** Details without a line (e.g. unknown actions) get one from the file, when the path is found. */
 function withLine(YamlSource: typeof YamlSourceClass, d: ErrorDetail): ErrorDetail {
-  if (d.line !== undefined || !d.file || !d.path) return d;
+  // Only YAML files have lines to find (a TypeScript flow's details name its file and field).
+  if (d.line !== undefined || !d.file || !d.path || !/\.ya?ml$/i.test(d.file)) return d;
   try {
     const pos = new YamlSource(readFileSync(d.file, 'utf8'), d.file).locate(parsePath(d.path));
     return { ...d, line: pos.line, column: pos.column };

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import type { Command } from 'commander';
 import type { BatonApi } from '../../service/api.ts';
 import type { CompiledFlow } from '../../flow/compiled.ts';
+import { casesFileOf } from '../../flow/file-names.ts';
 import { parsePort } from '../input.ts';
 import { VERSION } from '../program.ts';
 import { withSession, type Session, type SessionFor } from '../session.ts';
@@ -134,7 +135,7 @@ function localFlags(s: Session, baton: BatonApi): string {
 /** An example payload: the flow's first eval case input, else its required fields with plausible values. */
 export function sampleInput(f: CompiledFlow): Record<string, unknown> {
   try {
-    const cases: unknown = parse(readFileSync(f.file.replace(/\.ya?ml$/i, '.cases.yaml'), 'utf8'));
+    const cases: unknown = parse(readFileSync(casesFileOf(f.file), 'utf8'));
     const input = Array.isArray(cases) ? (cases[0] as { input?: unknown } | undefined)?.input : undefined;
     if (input && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
   } catch {
