@@ -118,6 +118,12 @@ export const projectSchema = z.strictObject({
   flows: z.string().default('flows').describe('Folder of flow files, relative to baton.yaml'),
   tables: z.string().default('tables').describe('Folder of lookup tables (CSV or YAML)'),
   actions: z.string().default('actions').describe('Folder of TypeScript files that define actions'),
+  secrets: z
+    .string()
+    .optional()
+    .describe(
+      'A file of NAME=value lines (relative to baton.yaml) that ${NAME} references and provider keys read; the environment wins',
+    ),
   models: modelsSchema,
   connectors: z.record(z.string(), z.unknown()).default({}),
   guardrails: z

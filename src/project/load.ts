@@ -5,7 +5,8 @@
 // A Project is:
 //   dir, file          absolute project folder and path of baton.yaml
 //   def                the project file, defaults applied, `${ENV}` references in `connectors`
-//                      resolved from the environment
+//                      resolved from the environment, then the secrets file (secrets.ts)
+//   env                that environment: where provider keys are read
 //   flowsDir, tablesDir, actionsDir   absolute folders (from def.flows / def.tables / def.actions)
 //   flows              Map flow id → CompiledFlow (every flows/*.yaml except *.cases.yaml, and
 //                      every flows/*.flow.ts)
@@ -34,6 +35,7 @@ import { errnoCode, errorMessage } from '../flow/io.ts';
 import { checkFlowsDir } from '../flow/load.ts';
 import { formatPath, sortDetails, summarize, YamlSource } from '../flow/yaml-source.ts';
 import { resolveEnvRefs, type Env } from './env.ts';
+import { readSecrets, SECRETS_FILE_ENV, secretsFileOf } from './secrets.ts';
 import { checkDelegationFlows, checkDirectory, checkFlowOwners } from './references.ts';
 import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
@@ -49,6 +51,8 @@ export interface Project {
   tables: Map<string, TableRows>;
   /** Slack and email settings (connectors.slack / connectors.email, or Slack's env variables). */
   channels: ChannelSettings;
+  /** Where secrets are read (provider keys, `${NAME}`): the environment over the secrets file. */
+  env: Env;
   people: Map<string, Person>;
   teams: Map<string, Team>;
   rolesOf(userId: string): string[];
@@ -92,7 +96,8 @@ function makeProject(
   def: ProjectDef,
   flows: Map<string, CompiledFlow>,
   tables: Map<string, TableRows>,
-  channels: ChannelSettings = {},
+  channels: ChannelSettings,
+  env: Env,
 ): Project {
   const people = new Map(def.people.map((p) => [p.id, p]));
   const teams = new Map(def.teams.map((t) => [t.id, t]));
@@ -107,6 +112,7 @@ function makeProject(
     flows,
     tables,
     channels,
+    env,
     people,
     teams,
     rolesOf: (userId) => [...(people.get(userId)?.roles ?? [])],
@@ -150,8 +156,13 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     }
   }
 
+  let env: Env = options.env ?? process.env;
   if (def) {
-    const env = options.env ?? process.env;
+    const secrets = readSecrets(secretsFileOf(env, def.secrets, paths.dir), env, (message) =>
+      env[SECRETS_FILE_ENV] ? { path: SECRETS_FILE_ENV, message } : src.detail(['secrets'], message),
+    );
+    projectErrors.push(...secrets.problems);
+    env = secrets.env;
     const connectors = resolveEnvRefs(def.connectors, env, (p, name) => {
       const field = ['connectors', ...p];
       projectErrors.push(
@@ -192,7 +203,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     const code = projectErrors.length > 0 ? 'project_invalid' : 'flow_invalid';
     throw new BatonError(code, summarize(`project ${paths.dir} is invalid`, details), { details });
   }
-  return makeProject(paths, def, flowsResult.flows, tables, channels);
+  return makeProject(paths, def, flowsResult.flows, tables, channels, env);
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;

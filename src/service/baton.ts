@@ -66,7 +66,7 @@ export interface OpenOptions {
   configure?: (registry: Registry) => void;
   /** Decides instead of the configured providers (tests: `scriptedDecider`). */
   decider?: Decider;
-  /** Where provider keys and base URLs are read (default process.env). */
+  /** Where provider keys and base URLs are read (default: the project's, the environment over its secrets file). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Outbox dispatcher: backoff after a failed delivery (default 5 s; tests shorten it). */
   deliveryBackoffMs?: number;
@@ -106,7 +106,7 @@ export class Baton {
     await registry.loadProjectModules(project.actionsDir, project.dir);
     o.configure?.(registry);
     checkUses(project, registry);
-    const decider = modelDecider(project, o.decider, o.env ?? process.env);
+    const decider = modelDecider(project, o.decider, o.env ?? project.env);
     const store = await openStore(resolveStorageUrl(project, o.storage), {
       threaded: o.threadedWriter ?? false,
       create: o.createStore ?? true,
@@ -129,7 +129,7 @@ export class Baton {
       registry,
       maxActions: project.def.guardrails.maxActions,
       ...(project.def.guardrails.riskApproval ? { riskApproval: project.def.guardrails.riskApproval } : {}),
-      ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? process.env) } : {}),
+      ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? project.env) } : {}),
       flowFor: async (version) => {
         const known = versions.get(version);
         if (known) return known;

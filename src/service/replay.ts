@@ -70,7 +70,7 @@ export class Replayer {
   constructor(
     baton: Baton,
     o: ReplayOptions,
-    env: Readonly<Record<string, string | undefined>> = process.env,
+    env: Readonly<Record<string, string | undefined>> = baton.project.env,
   ) {
     this.baton = baton;
     this.overrideFlow = o.flowFile ? loadFlowFile(o.flowFile) : undefined;
