@@ -16,7 +16,8 @@ Modes:
   --project, BATON_PROJECT or the working directory; the store is --storage, BATON_DATABASE_URL
   or baton.yaml's storage; --as USER names the person acting (needed to accept, decline,
   return, reassign, complete, cancel, roll back, retry, resolve, approve and reject).
-  init, validate, schema, eval, migrate, token and replay always work on local files and the store.
+  init, validate, schema and eval work on the project's files in either mode; migrate, token
+  and replay work on the store directly and refuse to run with BATON_URL set (unset it).
 
 Output:
   Tables and timelines for people; --json prints the HTTP API's JSON shapes for scripts.

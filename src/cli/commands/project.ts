@@ -1,6 +1,7 @@
 // Commands on the project's files: init, validate, schema, migrate, eval.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { isBatonError, type ErrorDetail } from '../../core/errors.ts';
 import type { PathSeg, YamlSource as YamlSourceClass } from '../../flow/yaml-source.ts';
@@ -13,7 +14,9 @@ import { withSession, type Session, type SessionFor } from '../session.ts';
 export function registerProjectCommands(program: Command, sessionFor: SessionFor): void {
   program
     .command('init')
-    .description('create a new project folder: baton.yaml, an example flow with eval cases, a table')
+    .description(
+      'create a new project folder: baton.yaml, two example flows with eval cases, an action, a table',
+    )
     .argument('<dir>', 'folder to create (must not hold a project already)')
     .action(
       withSession(sessionFor, async (s, dir: string) => {
@@ -22,9 +25,7 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
         if (s.json) return s.outJson({ dir: path.resolve(dir), files });
         s.out(`Created a Baton project in ${dir}:\n`);
         for (const f of files) s.out(`  ${path.relative(process.cwd(), f) || f}\n`);
-        // Run from where `init` ran (the checkout whose `npx baton` this is), naming the project.
-        const p = `--project ${dir}`;
-        s.out(`\nNext:\n  npx baton validate ${p}\n  npx baton eval ${p}\n  npx baton serve ${p}\n`);
+        s.out(`\nNext:\n${nextSteps(dir).join('\n')}\n`);
       }),
     );
 
@@ -228,4 +229,18 @@ function relative(d: ErrorDetail): ErrorDetail {
   if (!d.file) return d;
   const rel = path.relative(process.cwd(), d.file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? { ...d, file: rel } : d;
+}
+
+/** Baton's own folder: `npx baton` finds this CLI only inside it (elsewhere npx would fetch a package). */
+const BATON_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The commands to run after `init`, as they work from the working directory. */
+export function nextSteps(dir: string, cwd = process.cwd()): string[] {
+  const fromCheckout = !path.relative(BATON_DIR, cwd).startsWith('..');
+  if (fromCheckout) {
+    const p = `--project ${dir}`;
+    return [`  npx baton validate ${p}`, `  npx baton eval ${p}`, `  npx baton serve ${p}`];
+  }
+  // Outside the checkout: `baton` on the PATH (`npm link` in Baton's checkout puts it there).
+  return [`  cd ${dir}`, '  baton validate', '  baton eval', '  baton serve'];
 }
