@@ -125,7 +125,13 @@ export class PromMetrics {
         ['flow', 'type'],
       ),
     };
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'baton_' });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: registry, prefix: 'baton_' });
+      // Gauges named `_total` break Prometheus naming (promtool refuses them); each is the sum of
+      // its labelled sibling without the suffix (baton_nodejs_active_handles{type=…}).
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+        registry.removeSingleMetric(`baton_nodejs_${name}`);
+    }
     // Zero series for every known flow, so rates work from the first increment.
     for (const f of engine.flowList()) {
       const c = this.flow({ flow: f.def.id, boundary: f.def.boundary });
