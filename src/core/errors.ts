@@ -25,6 +25,8 @@ export interface ErrorDetail {
   file?: string;
   line?: number;
   column?: number;
+  /** Byte offset in a request body (invalid UTF-8, NUL, lone surrogates). */
+  byte?: number;
 }
 
 const STATUS: Record<ErrorCode, number> = {

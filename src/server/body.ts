@@ -3,6 +3,7 @@
 // 415. An empty body is "no body" (commands whose fields are all optional accept it).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BatonError } from '../core/errors.ts';
+import { badJsonCharacter, byteOffset, firstInvalidUtf8 } from './json-text.ts';
 
 /** Deeper nesting than this is refused: deep structures only exhaust recursion further on. */
 export const MAX_DEPTH = 64;
@@ -62,6 +63,8 @@ function hasPrototypeKey(value: unknown): boolean {
 /** Parses a JSON body; `root` prefixes the paths of errors (`input` for intake). */
 export function parseJsonBody(text: string, root = ''): unknown {
   if (text.trim() === '') return undefined;
+  const bad = badJsonCharacter(text);
+  if (bad) throw textError(bad.what, byteOffset(text, bad.index), root);
   if (jsonDepthExceeds(text, MAX_DEPTH)) {
     throw new BatonError('invalid_json', `The body nests deeper than ${MAX_DEPTH} levels`);
   }
@@ -87,6 +90,23 @@ export function parseJsonBody(text: string, root = ''): unknown {
   return value;
 }
 
+function textError(what: string, byte: number, root: string): BatonError {
+  return new BatonError('invalid_json', `The body has ${what} at byte ${byte}`, {
+    details: [{ path: root || 'body', message: `has ${what} at byte ${byte}`, byte }],
+  });
+}
+
+/** Decodes a body that must be UTF-8 (RFC 8259 §8.1), then parses it as JSON. */
+export function parseJsonBytes(bytes: Buffer, root = ''): unknown {
+  const invalid = firstInvalidUtf8(bytes);
+  if (invalid >= 0) {
+    throw new BatonError('invalid_json', `The body is not valid UTF-8 at byte ${invalid}`, {
+      details: [{ path: root || 'body', message: `is not valid UTF-8 at byte ${invalid}`, byte: invalid }],
+    });
+  }
+  return parseJsonBody(bytes.toString('utf8'), root);
+}
+
 function mediaType(req: FastifyRequest): string {
   const ct = req.headers['content-type'];
   return (ct ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -96,15 +116,18 @@ export function registerBodyParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   // Intake bodies are the handoff input: their error paths start with `input`, as the flow's do.
   const parse = (req: FastifyRequest, body: string | Buffer) =>
-    parseJsonBody(String(body), req.routeOptions.url === INTAKE_URL ? 'input' : '');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parseJsonBytes(
+      Buffer.isBuffer(body) ? body : Buffer.from(body),
+      req.routeOptions.url === INTAKE_URL ? 'input' : '',
+    );
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     try {
       done(null, parse(req, body));
     } catch (e) {
       done(e as Error, undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     const type = mediaType(req);
     if (type !== '' && !JSON_LIKE.test(type)) {
       done(new UnsupportedMediaType(`Send the body as application/json, not ${type}`), undefined);

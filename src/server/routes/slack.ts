@@ -3,11 +3,12 @@
 // signature) is a replay and is refused. Slack is on when its settings are (connectors.slack, or
 // SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorText } from '../../core/errors.ts';
+import { BatonError, errorText } from '../../core/errors.ts';
 import type { BatonApi } from '../../service/api.ts';
 import { SlackChannel } from '../../connectors/slack/channel.ts';
 import { handleInteraction, type SlackAnswer } from '../../connectors/slack/interactions.ts';
 import { SLACK_WINDOW_S, verifySlackSignature } from '../../connectors/slack/signature.ts';
+import { parseJsonBytes } from '../body.ts';
 import { errorBody } from '../errors.ts';
 
 export const SLACK_INTERACTIONS = '/v1/intake/slack/interactions';
@@ -20,7 +21,7 @@ export function slackRoutes(baton: BatonApi) {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-    const verified = async (req: FastifyRequest, reply: FastifyReply): Promise<string | undefined> => {
+    const verified = async (req: FastifyRequest, reply: FastifyReply): Promise<Buffer | undefined> => {
       if (!settings) {
         void reply
           .code(404)
@@ -41,13 +42,13 @@ export function slackRoutes(baton: BatonApi) {
           .send(errorBody('unauthorized', 'Slack request refused: it was seen before (a replay)'));
         return undefined;
       }
-      return raw.toString('utf8');
+      return raw;
     };
 
     scope.post(SLACK_INTERACTIONS, async (req, reply) => {
-      const text = await verified(req, reply);
-      if (text === undefined) return reply;
-      const form = new URLSearchParams(text);
+      const raw = await verified(req, reply);
+      if (raw === undefined) return reply;
+      const form = new URLSearchParams(raw.toString('utf8'));
       let payload: unknown;
       try {
         payload = JSON.parse(form.get('payload') ?? '');
@@ -70,13 +71,14 @@ export function slackRoutes(baton: BatonApi) {
     });
 
     scope.post(SLACK_EVENTS, async (req, reply) => {
-      const text = await verified(req, reply);
-      if (text === undefined) return reply;
-      let body: { type?: unknown; challenge?: unknown };
+      const raw = await verified(req, reply);
+      if (raw === undefined) return reply;
+      let body: { type?: unknown; challenge?: unknown } | undefined;
       try {
-        body = JSON.parse(text) as typeof body;
-      } catch {
-        return reply.code(400).send(errorBody('invalid_json', 'The body is not JSON'));
+        body = parseJsonBytes(raw) as typeof body;
+      } catch (e) {
+        if (!(e instanceof BatonError)) throw e;
+        return reply.code(e.status).send(e.toJSON());
       }
       if (body?.type === 'url_verification' && typeof body.challenge === 'string') {
         return reply.code(200).send({ challenge: body.challenge });
