@@ -5,6 +5,7 @@ import { BatonError } from '../core/errors.ts';
 import type { BatonApi } from '../service/api.ts';
 import { authorize, type AnonymousRight, type Caller } from './auth.ts';
 import { registerBodyParser } from './body.ts';
+import { answerClientError } from './client-error.ts';
 import { refuseScoped } from './reach.ts';
 import { errorBody, logInternal, mapError, sendError } from './errors.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -57,6 +58,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    clientErrorHandler: answerClientError,
     frameworkErrors: (err, _req, reply) => {
       sendError(reply, mapError(err, bodyLimit));
     },

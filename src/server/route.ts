@@ -1,7 +1,7 @@
 // A route is declared once, as data: method, path, access, zod schemas and a handler. The server
 // registers it, validates with its schemas, and the OpenAPI document is generated from it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { BatonApi } from '../service/api.ts';
 import type { Access, Caller } from './auth.ts';
 import { validationError } from './errors.ts';
@@ -60,7 +60,8 @@ export interface Route {
   summary: string;
   description?: string;
   params?: z.ZodType;
-  query?: z.ZodType;
+  /** Always set: a route that declares none refuses every query parameter. */
+  query: z.ZodType;
   body?: z.ZodType;
   status: number;
   response: ResponseDoc;
@@ -68,6 +69,9 @@ export interface Route {
   /** Validates and runs; resolves to what to send, or to the reply when the handler sent it. */
   run(baton: BatonApi, req: FastifyRequest, reply: FastifyReply, caller: Caller): Promise<unknown>;
 }
+
+/** Routes without query parameters refuse any, as routes with them refuse unknown ones. */
+const NO_QUERY = z.strictObject({});
 
 function check(schema: z.ZodType, data: unknown, root: 'body' | 'query' | 'params'): unknown {
   const r = schema.safeParse(data);
@@ -80,7 +84,8 @@ export function defineRoute<
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
 >(def: RouteDef<P, Q, B>): Route {
-  const { params, query, body } = def;
+  const { params, body } = def;
+  const query: z.ZodType = def.query ?? NO_QUERY;
   return {
     method: def.method,
     url: def.url,
@@ -90,7 +95,7 @@ export function defineRoute<
     summary: def.summary,
     ...(def.description ? { description: def.description } : {}),
     ...(params ? { params } : {}),
-    ...(query ? { query } : {}),
+    query,
     ...(body ? { body } : {}),
     status: def.status ?? 200,
     response: def.response,
@@ -98,7 +103,7 @@ export function defineRoute<
     async run(baton, req, reply, caller) {
       const ctx = {
         params: params ? check(params, req.params, 'params') : undefined,
-        query: query ? check(query, req.query ?? {}, 'query') : undefined,
+        query: check(query, req.query ?? {}, 'query'),
         body:
           body && !def.bodyCheckedByHandler
             ? check(body, req.body === undefined ? {} : req.body, 'body')

@@ -1,5 +1,8 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { defineRoute } from '../../src/server/route.ts';
 import { startTemp, type TempServer } from './helpers.ts';
 
 let s: TempServer | undefined;
@@ -83,6 +86,126 @@ describe('errors over HTTP: one shape, never a 5xx for bad input', () => {
     }
   });
 
+  it('400 invalid_json with the byte position for invalid UTF-8, NUL and lone surrogates; nothing stored', async () => {
+    s = await startTemp();
+    const post = async (path: string, bytes: Buffer, token?: string) => {
+      const res = await fetch(s!.url + path, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: new Uint8Array(bytes),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { error: { code: string; message: string; details: unknown[] } },
+      };
+    };
+    const head = '{"id":"U1","company":"Ac';
+    const tail = 'me","email":"a@acme.com"}';
+    const at = Buffer.byteLength(head);
+    const cases: Array<[string, Buffer, RegExp]> = [
+      [
+        'invalid UTF-8',
+        Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0xfe]), Buffer.from(tail)]),
+        /not valid UTF-8/,
+      ],
+      [
+        'a UTF-8 encoded surrogate',
+        Buffer.concat([Buffer.from(head), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(tail)]),
+        /not valid UTF-8/,
+      ],
+      [
+        'a cut-off sequence',
+        Buffer.concat([Buffer.from(head), Buffer.from([0xe2, 0x82]), Buffer.from(tail)]),
+        /not valid UTF-8/,
+      ],
+      ['a lone high surrogate escape', Buffer.from(`${head}\\ud800${tail}`), /lone surrogate/],
+      ['a lone low surrogate escape', Buffer.from(`${head}\\udc00${tail}`), /lone surrogate/],
+      ['a high surrogate without its pair', Buffer.from(`${head}\\ud83d\\u0041${tail}`), /lone surrogate/],
+      ['a NUL escape', Buffer.from(`${head}\\u0000${tail}`), /NUL/],
+      ['a raw NUL', Buffer.concat([Buffer.from(head), Buffer.from([0]), Buffer.from(tail)]), /NUL/],
+    ];
+    for (const [what, bytes, message] of cases) {
+      const r = await post(INTAKE, bytes);
+      expect([what, r.status, r.body.error.code]).toEqual([what, 400, 'invalid_json']);
+      expect(r.body.error.message).toMatch(message);
+      expect(r.body.error.message).toContain(`at byte ${at}`);
+      expect(r.body.error.details).toEqual([expect.objectContaining({ path: 'input', byte: at })]);
+    }
+    // The byte position counts bytes, not characters: two-byte "é" before the damage.
+    const wide = await post(INTAKE, Buffer.from('{"id":"U2","company":"é\\udfff"}'));
+    expect(wide.body.error.message).toContain(`at byte ${Buffer.byteLength('{"id":"U2","company":"é')}`);
+    expect((await s.call('GET', '/v1/handoffs')).body.items).toEqual([]);
+
+    // Proper pairs, raw characters outside the BMP and an escaped backslash before "ud800" pass.
+    const fine = await post(
+      INTAKE,
+      Buffer.from('{"id":"U3","company":"Ac\\ud83d\\ude00me 😀 \\\\ud800","email":"a@acme.com"}'),
+    );
+    expect(fine.status).toBe(202);
+    const stored = await s.call('GET', `/v1/handoffs/${(fine.body as unknown as { id: string }).id}`);
+    expect(stored.body.input.company).toBe('Ac😀me 😀 \\ud800');
+
+    // Every JSON route, not only intake.
+    const kim = await s.token('kim', 'viewer');
+    const id = (fine.body as unknown as { id: string }).id;
+    const decline = await post(
+      `/v1/handoffs/${id}/decline`,
+      Buffer.from('{"reason":"other","comment":"x\\ud800"}'),
+      kim,
+    );
+    expect([decline.status, decline.body.error.code]).toEqual([400, 'invalid_json']);
+    expect(decline.body.error.details).toEqual([
+      expect.objectContaining({ path: 'body', byte: '{"reason":"other","comment":"x'.length }),
+    ]);
+  });
+
+  it('requests the HTTP parser refuses get the one error shape: 431 for a huge URL, 400 for a bad Content-Length', async () => {
+    s = await startTemp();
+    const { port } = new URL(s.url);
+    /** Writes raw bytes to the server and reads the whole answer (the server closes). */
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(text));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (answer += d));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', (e: NodeJS.ErrnoException) =>
+          e.code === 'ECONNRESET' ? resolve(answer) : reject(e),
+        );
+      });
+    const parse = (answer: string) => {
+      const [head, body] = answer.split('\r\n\r\n', 2) as [string, string];
+      return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: JSON.parse(body) };
+    };
+    const huge = parse(await raw(`GET /v1/handoffs?flow=${'x'.repeat(40_000)} HTTP/1.1\r\nHost: a\r\n\r\n`));
+    expect(huge.status).toBe(431);
+    expect(huge.head).toContain('content-type: application/json');
+    expect(huge.body).toEqual({
+      error: {
+        code: 'too_large',
+        message: expect.stringMatching(/URL and headers are larger than/),
+        details: [],
+      },
+    });
+    const length = parse(
+      await raw(
+        `POST ${INTAKE} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`,
+      ),
+    );
+    expect(length.status).toBe(400);
+    expect(length.body).toEqual({
+      error: { code: 'invalid_request', message: expect.stringMatching(/Content-Length/), details: [] },
+    });
+    const garbage = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
+    expect([garbage.status, garbage.body.error.code]).toEqual([400, 'invalid_request']);
+    // The server keeps serving.
+    expect((await s.call('GET', '/healthz')).status).toBe(200);
+  });
+
   it('413 too_large over 1 MiB, with a Content-Length or chunked', async () => {
     s = await startTemp();
     const big = JSON.stringify({ id: 'x', company: 'c', email: 'e', blob: 'x'.repeat(1024 * 1024) });
@@ -162,6 +285,65 @@ describe('errors over HTTP: one shape, never a 5xx for bad input', () => {
     });
     expect(nested.status).toBe(422);
     expect(nested.body.error.details[0].path).toBe('x[1]');
+  });
+
+  it('one rule for unknown query parameters on every route: 422 naming the parameter', async () => {
+    const extra = defineRoute({
+      method: 'GET',
+      url: '/v1/extra',
+      access: 'read',
+      tag: 'ops',
+      summary: 'A route added by an extension',
+      response: { description: 'ok', schema: z.object({ ok: z.boolean() }) },
+      async handler() {
+        return { ok: true };
+      },
+    });
+    s = await startTemp({ routes: [extra] });
+    const id = await s.send({ id: 'Q1', company: 'Acme', email: 'a@acme.com' });
+    const admin = await s.token('dana', 'admin');
+    for (const path of [
+      '/v1/flows?x=1',
+      '/v1/flows/lead-to-owner?x=1',
+      `/v1/handoffs/${id}?x=1`,
+      '/v1/handoffs?x=1',
+      '/v1/audit/verify?x=1',
+      '/v1/audit/export?x=1',
+      '/v1/approvals?x=1',
+      '/v1/tasks?x=1',
+      '/v1/inbox?x=1',
+      '/v1/metrics/summary?x=1',
+      '/v1/stream?x=1',
+      '/metrics?x=1',
+      '/healthz?x=1',
+      '/readyz?x',
+      '/v1/openapi.json?x=1',
+      '/v1/extra?x=1',
+    ]) {
+      const r = await s.call('GET', path, { token: admin });
+      expect([path, r.status, r.body?.error.code, r.body?.error.details]).toEqual([
+        path,
+        422,
+        'validation_failed',
+        [{ path: 'x', message: 'is not an allowed field' }],
+      ]);
+    }
+    const kim = await s.token('kim', 'viewer');
+    const post = await s.call('POST', `/v1/handoffs/${id}/accept?x=1`, { token: kim, body: {} });
+    expect([post.status, post.body.error.details]).toEqual([
+      422,
+      [{ path: 'x', message: 'is not an allowed field' }],
+    ]);
+    expect((await s.call('GET', `/v1/handoffs/${id}`)).body.state).toBe('handed_off');
+    const intake = await s.call('POST', `${INTAKE}?x=1`, {
+      body: { id: 'Q2', company: 'Acme', email: 'a@acme.com' },
+    });
+    expect(intake.status).toBe(422);
+    // Known parameters still work, and the query is checked after the token.
+    expect((await s.call('GET', '/v1/handoffs?limit=1', { token: admin })).status).toBe(200);
+    expect(
+      (await s.call('GET', '/v1/flows?x=1', { headers: { authorization: 'Bearer bt_nope' } })).status,
+    ).toBe(401);
   });
 
   it('404 JSON for unknown routes and methods', async () => {
