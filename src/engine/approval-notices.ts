@@ -42,6 +42,7 @@ export function remindApprovers(w: Work, flow: CompiledFlow, rt: Runtime, approv
   w.event('approval_reminded', engineActor(flow), {
     approval: approval.id,
     level: approval.level,
+    levelNumber: approval.level + 1,
     approvers: waitingFor,
     ...(left !== undefined ? { timeoutInMs: left } : {}),
   });

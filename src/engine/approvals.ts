@@ -195,7 +195,7 @@ export function castVote(
       'forbidden',
       stand(new Set())
         ? `${vote.user} stands in for ${approval.requester}, who requested this handoff: no self-approval, also not by delegation`
-        : `${vote.user} is not an approver of ${approval.id} at level ${approval.level + 1} (approvers: ${level.approvers.join(', ')})`,
+        : `${vote.user} is not an approver of ${approval.id} at ${levelText(approval)} (approvers: ${level.approvers.join(', ')})`,
     );
   }
   const atLevel = approval.votes.filter((v) => v.level === approval.level);
@@ -204,7 +204,7 @@ export function castVote(
   if (!standing) {
     throw new BatonError(
       'already_decided',
-      `${vote.user} already voted on ${approval.id} at this level (or someone voted in their place)`,
+      `${vote.user} already voted on ${approval.id} at ${levelText(approval)} (or someone voted in their place)`,
     );
   }
   if (vote.edits?.owner !== undefined && approval.kind === 'action')
@@ -240,6 +240,7 @@ export function castVote(
     approval: approval.id,
     decision: vote.decision,
     level: approval.level,
+    levelNumber: approval.level + 1,
     ...(standing.for ? { for: standing.for } : {}),
     ...(vote.comment ? { comment: vote.comment } : {}),
     ...(vote.edits ? { edits: vote.edits } : {}),
@@ -269,7 +270,7 @@ export function castVote(
           rt,
           approval,
           'approval',
-          `Approval needed (level ${approval.level + 1}): ${approval.summary} (${approval.id})`,
+          `Approval needed at ${levelText(approval)}: ${approval.summary} (${approval.id})`,
         );
       } else {
         close(
@@ -289,6 +290,16 @@ export function castVote(
   }
   w.putApproval(approval);
   return approval.state;
+}
+
+/**
+ * How messages name the current level: counted from 1, of how many (`level 2 of 2`), its name
+ * when it has one. Data and events keep `level` as the index into `levels` (from 0); events also
+ * carry `levelNumber`, the number these messages show.
+ */
+export function levelText(a: ApprovalRecord): string {
+  const name = a.levels[a.level]?.name;
+  return `level ${a.level + 1} of ${a.levels.length}${name ? ` (${name})` : ''}`;
 }
 
 function close(

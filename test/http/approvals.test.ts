@@ -89,6 +89,46 @@ describe('approvals over HTTP', () => {
     expect((await s.call('GET', '/v1/approvals?state=maybe')).status).toBe(422);
   });
 
+  it('numbers levels the same way in messages and events: level N of M from 1, events levelNumber beside the index', async () => {
+    s = await startTemp();
+    const id = await s.send(
+      {
+        id: 'INV-L',
+        vendor: 'contoso',
+        amount: 150000,
+        currency: 'USD',
+        dueDate: '2025-09-01',
+        requestedBy: 'ari',
+      },
+      'invoice-approval',
+    );
+    const apr = (await s.call('GET', `/v1/approvals?handoff=${id}`)).body.items[0];
+    expect(apr.levels.map((l: { name: string }) => l.name)).toEqual(['two finance managers', 'CFO']);
+    const vote = async (user: string) =>
+      s!.call('POST', `/v1/approvals/${apr.id}`, {
+        token: await s!.token(user, 'viewer'),
+        body: { decision: 'approve' },
+      });
+    expect((await vote('noor')).status).toBe(200);
+    const twice = await vote('noor');
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.message).toContain('at level 1 of 2 (two finance managers)');
+    expect((await vote('jules')).body.approval.level).toBe(1);
+    const wrong = await vote('noor');
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.message).toContain('at level 2 of 2 (CFO)');
+    const inbox = (await s.call('GET', '/v1/inbox?owner=dana')).body.items;
+    expect(inbox.map((m: { text: string }) => m.text)).toContainEqual(
+      expect.stringContaining('Approval needed at level 2 of 2 (CFO): '),
+    );
+    const h = (await s.call('GET', `/v1/handoffs/${id}`)).body;
+    const votes = h.events.filter((e: { type: string }) => e.type === 'approval_vote');
+    expect(votes.map((e: { data: object }) => e.data)).toEqual([
+      expect.objectContaining({ decision: 'approve', level: 0, levelNumber: 1 }),
+      expect.objectContaining({ decision: 'approve', level: 0, levelNumber: 1 }),
+    ]);
+  });
+
   it('refuses self-approval: the submitter cannot approve their own quote', async () => {
     s = await startTemp();
     const id = await s.send(bigLead('P2', { submittedBy: 'sam' }));
