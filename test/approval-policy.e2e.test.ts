@@ -77,8 +77,20 @@ describe('reminders before the approval timeout', () => {
     expect(h.approvals[0]).toMatchObject({ state: 'timed_out', remindersSent: 2 });
     expect(h.approvals[0]!.remindAt).toBeUndefined();
     expect(h.events.filter((e) => e.type === 'approval_reminded').map((e) => e.data)).toEqual([
-      { approval: ap!.id, level: 0, levelNumber: 1, approvers: ['role:finance-manager'], timeoutInMs: 59 * MIN },
-      { approval: ap!.id, level: 0, levelNumber: 1, approvers: ['role:finance-manager'], timeoutInMs: 29 * MIN },
+      {
+        approval: ap!.id,
+        level: 0,
+        levelNumber: 1,
+        approvers: ['role:finance-manager'],
+        timeoutInMs: 59 * MIN,
+      },
+      {
+        approval: ap!.id,
+        level: 0,
+        levelNumber: 1,
+        approvers: ['role:finance-manager'],
+        timeoutInMs: 29 * MIN,
+      },
     ]);
     expect(h.events.find((e) => e.type === 'escalated')?.data.reason).toBe('approval_timeout');
   });
