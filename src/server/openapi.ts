@@ -25,7 +25,7 @@ const NAMED = new Map<z.ZodType, string>([
 ]);
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'invalid_json: the body is not JSON',
+  400: 'invalid_json: the body is not JSON or not clean UTF-8; invalid_request: a malformed URL or Content-Length',
   401: 'unauthorized: a token is missing, unknown or revoked',
   403: 'forbidden: the token or the person may not do this',
   404: 'not_found',
@@ -35,6 +35,29 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'validation_failed: details name each field',
   503: 'store_error: the store does not answer',
 };
+
+/** Headers that come with an error status, whatever the route. */
+const ERROR_HEADERS: Record<number, Json> = {
+  401: {
+    'WWW-Authenticate': {
+      description: 'Always `Bearer`',
+      required: true,
+      schema: { type: 'string', const: 'Bearer' },
+    },
+  },
+  503: {
+    'Retry-After': {
+      description: 'Seconds to wait, when the store said how long',
+      schema: { type: 'string', pattern: '^[0-9]+$' },
+    },
+  },
+};
+
+export const errorResponse = (status: number): Json => ({
+  description: ERROR_TEXT[status] ?? 'error',
+  ...(ERROR_HEADERS[status] ? { headers: ERROR_HEADERS[status] } : {}),
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
@@ -92,11 +115,19 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
       errors.add(401);
       errors.add(403);
     }
-    if (r.query || r.body) errors.add(422);
+    // Every route checks its query (unknown parameters are refused).
+    errors.add(422);
     if (r.method === 'POST') [400, 413, 415].forEach((s) => errors.add(s));
+    // A path parameter that is not valid percent-encoding is 400 invalid_request.
+    if (r.params) errors.add(400);
+    const headers = Object.entries(r.response.headers ?? {}).map(([name, h]) => [
+      name,
+      { description: h.description, required: h.required ?? false, schema: { type: 'string' } },
+    ]);
     const responses: Json = {
       [r.status]: {
         description: r.response.description,
+        ...(headers.length ? { headers: Object.fromEntries(headers) } : {}),
         ...(r.response.schema || r.response.contentType
           ? {
               content: {
@@ -108,12 +139,8 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
           : {}),
       },
     };
-    for (const s of [...errors].sort((a, b) => a - b)) {
-      responses[s] = {
-        description: ERROR_TEXT[s] ?? 'error',
-        content: { 'application/json': { schema: ref(errorSchema, 'output', components) } },
-      };
-    }
+    ref(errorSchema, 'output', components);
+    for (const s of [...errors].sort((a, b) => a - b)) responses[s] = errorResponse(s);
     const anon =
       (r.access === 'intake' && anonymous.has('intake')) || (r.access === 'read' && anonymous.has('read'));
     const op: Json = {
@@ -149,7 +176,10 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
         'Durable AI handoff agents. Errors are `{error: {code, message, details}}`. Access levels: ' +
         'intake (create handoffs), viewer (read; act on owned work; approve where a flow names them), ' +
         'operator (act on any handoff), admin. Calls without a token are accepted only from loopback, ' +
-        'and only for the rights in server.auth.anonymous.',
+        'and only for the rights in server.auth.anonymous. Any route may also answer, in the same ' +
+        'error shape and then closing the connection: 431 too_large (URL and headers over 16 KiB), ' +
+        '400 invalid_request (a request that is not valid HTTP, such as `Content-Length: abc`), ' +
+        '408 request_timeout.',
     },
     servers: [{ url: '/' }],
     tags: ['handoffs', 'commands', 'approvals', 'flows', 'work', 'audit', 'ops'].map((name) => ({ name })),

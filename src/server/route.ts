@@ -6,11 +6,18 @@ import type { BatonApi } from '../service/api.ts';
 import type { Access, Caller } from './auth.ts';
 import { validationError } from './errors.ts';
 
+export interface HeaderDoc {
+  description: string;
+  required?: boolean;
+}
+
 export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   /** Default application/json. */
   contentType?: string;
+  /** Headers of the success answer (`Location`), by name. */
+  headers?: Record<string, HeaderDoc>;
 }
 
 export interface RouteContext<P, Q, B> {

@@ -364,6 +364,12 @@ export const auditVerify = z.object({
       problem: z.string(),
     }),
   ),
+  handoffs: z.number().describe('Handoffs read'),
+  checkpoints: z.number().describe('Checkpoints read'),
+  head: z
+    .object({ seq: z.number(), hash: z.string() })
+    .nullable()
+    .describe('The last checkpoint: keep its hash elsewhere to detect a rewrite of the whole log'),
 });
 
 export const okResponse = z.object({ ok: z.boolean() });
@@ -375,7 +381,7 @@ export const readyResponse = z.object({
     ms: z.number().describe('How long the store took to answer a trivial query'),
   }),
 });
-export const metricsSummaryResponse = json.describe('Latency, rework, escalation, cost and load figures');
+export { metricsSummaryResponse } from './summary-schema.ts';
 export const streamEvent = z.object({
   id: z.string(),
   flow: z.string(),

@@ -16,12 +16,48 @@ const slackHeaders: Json[] = [
   },
   { name: 'X-Slack-Request-Timestamp', in: 'header', required: true, schema: { type: 'string' } },
 ];
-const slackResponses: Json = {
-  200: { description: 'Verified and handled (a refused click is explained to the person in Slack)' },
-  400: { description: 'Verified, but not a payload shaped like Slack’s' },
-  401: { description: 'No or a wrong signature, a timestamp more than 300 s away, or a replay' },
-  404: { description: 'Slack is not configured' },
-};
+const error = (description: string): Json => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const json = (description: string, schema: Json): Json => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const empty: Json = { type: 'object', additionalProperties: false };
+const slackResponses = (ok: Json): Json => ({
+  200: ok,
+  400: error('Verified, but not JSON or not a payload shaped like Slack’s'),
+  401: error('No or a wrong signature, a timestamp more than 300 s away, or a replay'),
+  404: error('Slack is not configured'),
+  413: error('too_large: the body is over the limit'),
+});
+const interactionAnswer = json('Verified and handled (a refused click is explained to the person in Slack)', {
+  oneOf: [
+    empty,
+    {
+      type: 'object',
+      description: 'A modal field to correct (Slack shows the message under the field)',
+      properties: {
+        response_action: { const: 'errors' },
+        errors: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+      required: ['response_action', 'errors'],
+      additionalProperties: false,
+    },
+  ],
+});
+const eventAnswer = json('Verified: the url_verification challenge echoed, other events acknowledged', {
+  oneOf: [
+    {
+      type: 'object',
+      properties: { challenge: { type: 'string' } },
+      required: ['challenge'],
+      additionalProperties: false,
+    },
+    empty,
+  ],
+});
 const token: Json = {
   name: 'token',
   in: 'path',
@@ -30,16 +66,28 @@ const token: Json = {
 };
 
 export function channelPaths(): Record<string, Record<string, Json>> {
-  const slack = (summary: string, contentType: string): Json => ({
+  const slack = (summary: string, contentType: string, ok: Json): Json => ({
     tags: ['channels'],
     summary,
     parameters: slackHeaders,
     requestBody: { required: true, content: { [contentType]: {} } },
-    responses: slackResponses,
+    responses: slackResponses(ok),
     security: [],
     'x-baton-access': 'slack-signature',
   });
   const link = `${LINK_PATH}{token}`;
+  const page = {
+    tags: ['channels'],
+    parameters: [token],
+    responses: {
+      200: html('The confirm page'),
+      404: html('No such link'),
+      409: html('Already decided'),
+      410: html('Used or expired'),
+    },
+    security: [],
+    'x-baton-access': 'link-token',
+  };
   return {
     [SLACK_INTERACTIONS]: {
       post: {
@@ -47,29 +95,26 @@ export function channelPaths(): Record<string, Record<string, Json>> {
         ...slack(
           'Slack interactions: button clicks and modal submissions (`payload=` form field)',
           'application/x-www-form-urlencoded',
+          interactionAnswer,
         ),
       },
     },
     [SLACK_EVENTS]: {
       post: {
         operationId: 'postIntakeSlackEvents',
-        ...slack('Slack Events API (answers url_verification)', 'application/json'),
+        ...slack('Slack Events API (answers url_verification)', 'application/json', eventAnswer),
       },
     },
     [link]: {
       get: {
         operationId: 'getEmailLink',
-        tags: ['channels'],
-        summary: 'The confirm page of an email link: shows, changes nothing (HEAD too)',
-        parameters: [token],
-        responses: {
-          200: html('The confirm page'),
-          404: html('No such link'),
-          409: html('Already decided'),
-          410: html('Used or expired'),
-        },
-        security: [],
-        'x-baton-access': 'link-token',
+        summary: 'The confirm page of an email link: shows, changes nothing',
+        ...page,
+      },
+      head: {
+        operationId: 'headEmailLink',
+        summary: 'The confirm page’s status and headers, without the page',
+        ...page,
       },
       post: {
         operationId: 'postEmailLink',
@@ -99,6 +144,8 @@ export function channelPaths(): Record<string, Record<string, Json>> {
           404: html('No such link'),
           409: html('Already decided'),
           410: html('Used or expired'),
+          413: error('too_large: the form is over the limit'),
+          415: error('unsupported_media_type: not a form (application/x-www-form-urlencoded)'),
           422: html('No token in the form, or a choice the link cannot make'),
         },
         security: [],

@@ -33,7 +33,11 @@ export function handoffRoutes(): Route[] {
       body: intakeBody,
       bodyCheckedByHandler: true,
       status: 202,
-      response: { description: 'Accepted (durable)', schema: intakeResponse },
+      response: {
+        description: 'Accepted (durable)',
+        schema: intakeResponse,
+        headers: { Location: { description: 'The handoff: /v1/handoffs/{id}', required: true } },
+      },
       errors: [404],
       async handler({ params, body, caller, baton, reply }) {
         // The flow's input schema checks the fields; only the outer shape is checked here.
