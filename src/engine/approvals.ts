@@ -195,7 +195,7 @@ export function castVote(
       'forbidden',
       stand(new Set())
         ? `${vote.user} stands in for ${approval.requester}, who requested this handoff: no self-approval, also not by delegation`
-        : `${vote.user} is not an approver of ${approval.id} at ${levelText(approval)} (approvers: ${level.approvers.join(', ')})`,
+        : `${vote.user} is not an approver of ${approval.id} at ${levelText(approval)} (approvers: ${level.approvers.join(', ')}; the flow names approvers, no token access level does)`,
     );
   }
   const atLevel = approval.votes.filter((v) => v.level === approval.level);

@@ -24,7 +24,10 @@ function requireOwner(w: Work, rt: Runtime, c: Caller, what: string): { for?: st
   const standing = rt.directory.standing(c.user, h.owner, h.flow, w.now);
   if (standing) return standing.for ? { for: standing.for } : {};
   if (c.operator) return {};
-  throw new BatonError('forbidden', `${c.user} cannot ${what} handoff ${h.id}: it belongs to ${h.owner}`);
+  throw new BatonError(
+    'forbidden',
+    `${c.user} cannot ${what} handoff ${h.id}: it belongs to ${h.owner} (only its owner, or a token with operator access, may)`,
+  );
 }
 
 export function accept(w: Work, rt: Runtime, c: Caller, comment?: string): void {

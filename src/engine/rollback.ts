@@ -33,7 +33,7 @@ export async function rollbackHandoff(
   if (!c.operator && !rt.directory.actsFor(c.user, snap.handoff.owner)) {
     throw new BatonError(
       'forbidden',
-      `${c.user} cannot roll back handoff ${id}: it belongs to ${snap.handoff.owner}`,
+      `${c.user} cannot roll back handoff ${id}: it belongs to ${snap.handoff.owner} (only its owner, or a token with operator access, may)`,
     );
   }
   const done = [...snap.actions].filter((a) => a.state === 'succeeded').sort((a, b) => b.order - a.order);

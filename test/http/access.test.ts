@@ -51,6 +51,7 @@ async function operations(t: TempServer): Promise<Op[]> {
         });
   expect(channel.sort()).toEqual([
     'GET /v1/email/links/{token}',
+    'HEAD /v1/email/links/{token}',
     'POST /v1/email/links/{token}',
     'POST /v1/intake/slack/events',
     'POST /v1/intake/slack/interactions',
@@ -111,6 +112,33 @@ describe('access levels on every route', () => {
       expect([op.path, (await s.call('GET', url)).status]).toEqual([op.path, 401]);
       expect([op.path, (await s.call('GET', url, { token: intake })).status]).toEqual([op.path, 403]);
     }
+  });
+
+  it('a viewer reads, acts on its own work and votes where the flow names it; refusals name the level', async () => {
+    s = await startTemp();
+    const kim = await s.token('kim', 'viewer');
+    const lee = await s.token('lee', 'viewer');
+    const id = await s.send({ id: 'VW1', company: 'Acme', email: 'jo@acme.com' });
+    const intake = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', {
+      token: kim,
+      body: { id: 'VW2', company: 'Acme', email: 'jo@acme.com' },
+    });
+    expect([intake.status, intake.body.error.message]).toEqual([
+      403,
+      'A token with viewer access may not create handoffs',
+    ]);
+    const cancel = await s.call('POST', `/v1/handoffs/${id}/cancel`, { token: lee, body: {} });
+    expect(cancel.status).toBe(403);
+    expect(cancel.body.error.message).toMatch(
+      /belongs to user:kim \(only its owner, or a token with operator access, may\)/,
+    );
+    expect((await s.call('POST', `/v1/handoffs/${id}/cancel`, { token: kim, body: {} })).status).toBe(200);
+    const big = await s.send({ id: 'VW3', company: 'Big', email: 'x@big.io', amount: 90000 });
+    const vote = await s.call('POST', `/v1/approvals/${big}`, { token: kim, body: { decision: 'approve' } });
+    expect(vote.status).toBe(403);
+    expect(vote.body.error.message).toMatch(
+      /not an approver .*the flow names approvers, no token access level does/,
+    );
   });
 
   it('a route that does not check scopes refuses scoped tokens', async () => {

@@ -265,6 +265,7 @@ describe('/v1/openapi.json', () => {
       'POST /v1/intake/slack/interactions',
       'POST /v1/intake/slack/events',
       'GET /v1/email/links/{token}',
+      'HEAD /v1/email/links/{token}',
       'POST /v1/email/links/{token}',
     ];
     expect(ops.sort()).toEqual(expected.sort());
