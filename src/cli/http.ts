@@ -84,7 +84,8 @@ export class HttpClient implements Client {
   }
 
   send(flow: string, input: unknown): Promise<SendResult> {
-    return this.json('POST', `/v1/flows/${enc(flow)}/handoffs`, input);
+    // A person hands the work over: accepted by flows whose only trigger is `manual` too.
+    return this.json('POST', `/v1/flows/${enc(flow)}/handoffs`, input, { trigger: 'manual' });
   }
 
   async settle(): Promise<void> {

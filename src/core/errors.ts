@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'not_found'
   | 'invalid_transition'
   | 'already_decided'
+  | 'trigger_not_enabled'
   | 'conflict'
   | 'flow_invalid'
   | 'project_invalid'
@@ -38,6 +39,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   invalid_transition: 409,
   already_decided: 409,
+  trigger_not_enabled: 409,
   conflict: 409,
   flow_invalid: 422,
   project_invalid: 422,

@@ -101,9 +101,27 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     return [...this.flows.values()];
   }
 
-  /** Creates a handoff, idempotent on the flow's key; resolves once it is durable. */
-  async intake(flowId: string, input: unknown, actor: Actor): Promise<IntakeResult> {
+  /**
+   * Creates a handoff, idempotent on the flow's key; resolves once it is durable. `via`: how it
+   * came in. A webhook (HTTP intake without a person's mark) needs the flow's `webhook` trigger;
+   * a person may hand work to any flow (`manual` is for flows people alone start).
+   */
+  async intake(
+    flowId: string,
+    input: unknown,
+    actor: Actor,
+    via: 'webhook' | 'manual' = 'manual',
+  ): Promise<IntakeResult> {
     const flow = this.flow(flowId);
+    if (via === 'webhook' && !flow.def.trigger.webhook) {
+      const triggers = Object.keys(flow.def.trigger);
+      throw new BatonError(
+        'trigger_not_enabled',
+        `flow ${flowId} does not take webhook intake (its triggers: ${triggers.join(', ') || 'none'}): ` +
+          'a person hands work to it with `baton send` (over HTTP: ?trigger=manual), or add `webhook: {}` to its trigger',
+        { details: [{ path: 'trigger', message: `webhook is not among ${triggers.join(', ')}` }] },
+      );
+    }
     const unsafe = jsonProblems(input);
     if (unsafe.length > 0) {
       throw new BatonError('validation_failed', `the input for flow ${flowId} is not plain JSON`, {

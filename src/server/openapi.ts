@@ -29,7 +29,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'unauthorized: a token is missing, unknown or revoked',
   403: 'forbidden: the token or the person may not do this',
   404: 'not_found',
-  409: 'invalid_transition, already_decided or conflict',
+  409: 'invalid_transition, already_decided, trigger_not_enabled or conflict',
   413: 'too_large: the body is over the limit',
   415: 'unsupported_media_type: the body is not JSON',
   422: 'validation_failed: details name each field',

@@ -47,6 +47,15 @@ export const intakeBody = z
   .record(z.string(), z.unknown())
   .describe("The handoff's input; validated against the flow's input schema (GET /v1/flows/{flow})");
 
+export const intakeQuery = z.strictObject({
+  trigger: z
+    .enum(['webhook', 'manual'])
+    .default('webhook')
+    .describe(
+      'manual: a person hands the work over (baton send does); a flow whose only trigger is manual refuses intake without it (409 trigger_not_enabled)',
+    ),
+});
+
 export const listQuery = z.strictObject({
   flow: z.string().optional(),
   owner: ownerRef.optional(),

@@ -206,8 +206,14 @@ export class Baton {
 
   // ---- intake and reads
 
-  async send(flow: string, input: unknown, caller: Actor): Promise<IntakeResult> {
-    return this.engine.intake(flow, input, caller);
+  /** Intake. `via`: `webhook` for HTTP intake that is not marked as a person's (see Engine.intake). */
+  async send(
+    flow: string,
+    input: unknown,
+    caller: Actor,
+    via: 'webhook' | 'manual' = 'manual',
+  ): Promise<IntakeResult> {
+    return this.engine.intake(flow, input, caller, via);
   }
 
   async get(id: string): Promise<HandoffView> {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../support/project.ts';
 import { handoffView, handoffPage } from '../../src/server/schemas.ts';
 import { startTemp, waitFor, type TempServer } from './helpers.ts';
 
@@ -175,5 +178,31 @@ describe('intake and reading handoffs over HTTP', () => {
     expect(r.body.error).toMatchObject({ code: 'not_found', details: [] });
     const long = await s.call('GET', `/v1/handoffs/${'x'.repeat(2000)}`);
     expect(long.status).toBe(404);
+  });
+
+  it('refuses webhook intake for a flow whose only trigger is manual; a person may still send', async () => {
+    const manual = readFileSync(path.join(EXAMPLES, 'flows/lead-to-owner.yaml'), 'utf8')
+      .replace('id: lead-to-owner', 'id: desk-leads')
+      .replace(/trigger: \{ webhook: \{\} \}.*/, 'trigger: { manual: {} }');
+    s = await startTemp({}, { 'flows/desk-leads.yaml': manual });
+    const refused = await s.call('POST', '/v1/flows/desk-leads/handoffs', { body: lead('D1') });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('trigger_not_enabled');
+    expect(refused.body.error.message).toContain('flow desk-leads does not take webhook intake');
+    expect(refused.body.error.message).toContain('its triggers: manual');
+    expect(refused.body.error.details).toEqual([{ path: 'trigger', message: 'webhook is not among manual' }]);
+    expect((await s.call('GET', '/v1/handoffs?flow=desk-leads')).body.items).toEqual([]);
+
+    const byPerson = await s.call('POST', '/v1/flows/desk-leads/handoffs?trigger=manual', {
+      body: lead('D1'),
+    });
+    expect(byPerson.status).toBe(202);
+    // A webhook flow takes both.
+    expect((await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('W1') })).status).toBe(202);
+    expect(
+      (await s.call('POST', '/v1/flows/lead-to-owner/handoffs?trigger=manual', { body: lead('W2') })).status,
+    ).toBe(202);
+    const bad = await s.call('POST', '/v1/flows/desk-leads/handoffs?trigger=mail', { body: lead('D2') });
+    expect([bad.status, bad.body.error.details[0].path]).toEqual([422, 'trigger']);
   });
 });

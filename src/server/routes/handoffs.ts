@@ -9,6 +9,7 @@ import {
   handoffView,
   idParams,
   intakeBody,
+  intakeQuery,
   intakeResponse,
   listQuery,
 } from '../schemas.ts';
@@ -28,8 +29,10 @@ export function handoffRoutes(): Route[] {
       description:
         "The body is the input, checked against the flow's input schema. The answer is 202 once the " +
         'handoff is durable. The same idempotency key returns the same handoff, also 202, with ' +
-        '`created: false`.',
+        '`created: false`. A flow whose triggers do not include `webhook` (only `manual`) answers ' +
+        '409 `trigger_not_enabled` unless the call says a person hands the work over (`?trigger=manual`).',
       params: flowParams,
+      query: intakeQuery,
       body: intakeBody,
       bodyCheckedByHandler: true,
       status: 202,
@@ -38,8 +41,8 @@ export function handoffRoutes(): Route[] {
         schema: intakeResponse,
         headers: { Location: { description: 'The handoff: /v1/handoffs/{id}', required: true } },
       },
-      errors: [404],
-      async handler({ params, body, caller, baton, reply }) {
+      errors: [404, 409],
+      async handler({ params, query, body, caller, baton, reply }) {
         // The flow's input schema checks the fields; only the outer shape is checked here.
         if (!isObject(body)) {
           throw new BatonError('validation_failed', 'The body must be a JSON object: the handoff input', {
@@ -47,7 +50,7 @@ export function handoffRoutes(): Route[] {
           });
         }
         requireFlow(caller, params.flow);
-        const r = await baton.send(params.flow, body, intakeActor(caller));
+        const r = await baton.send(params.flow, body, intakeActor(caller), query.trigger);
         reply.header('location', `/v1/handoffs/${r.id}`);
         return r;
       },
