@@ -1,4 +1,5 @@
 // Human output: aligned tables, relative times, short values.
+import { oneLine } from './terminal-text.ts';
 
 /** Compact durations for people: 850ms, 4.2s, 12s, 5m, 1.5h, 3h, 2d. */
 export function formatDuration(ms: number): string {
@@ -37,9 +38,9 @@ export function since(t: number | string | null | undefined, start: number): str
   return d <= 0 ? '+0s' : `+${formatDuration(d)}`;
 }
 
-/** Columns padded to the widest cell; the last column is not padded. */
+/** Columns padded to the widest cell; the last column is not padded. Cells stay on one line. */
 export function table(headers: string[], rows: string[][]): string {
-  const all = [headers, ...rows];
+  const all = [headers, ...rows.map((r) => r.map(oneLine))];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return (
     all
@@ -60,7 +61,7 @@ export function short(v: unknown, max = 80): string {
   else if (typeof v === 'string') s = v;
   else if (typeof v === 'bigint') s = v.toString();
   else s = JSON.stringify(v) ?? typeof v;
-  s = s.replace(/\s+/g, ' ');
+  s = oneLine(s.replace(/[ \t\n\f\v\u00a0\u2028\u2029]+/g, ' '));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

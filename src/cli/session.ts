@@ -6,6 +6,7 @@ import type { Baton } from '../service/baton.ts';
 import type { Client } from './client.ts';
 import { UsageError } from './errors.ts';
 import { redactUrl } from '../core/redact-url.ts';
+import { escapeControls } from './terminal-text.ts';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -101,7 +102,13 @@ export class Session {
     return this.clientValue;
   }
 
+  /** Human output: control characters from handoff text are shown escaped (terminal-text.ts). */
   out(text: string): void {
+    process.stdout.write(escapeControls(text));
+  }
+
+  /** Machine output, exactly as given (JSON lines: JSON escapes its own control characters). */
+  outRaw(text: string): void {
     process.stdout.write(text);
   }
 
@@ -110,7 +117,7 @@ export class Session {
   }
 
   err(text: string): void {
-    process.stderr.write(text);
+    process.stderr.write(escapeControls(text));
   }
 
   async close(): Promise<void> {

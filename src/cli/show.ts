@@ -3,6 +3,7 @@
 import type { Actor } from '../core/types.ts';
 import type { HandoffView } from '../service/views.ts';
 import { ago, plural, short, since, table, toMs } from './format.ts';
+import { oneLine } from './terminal-text.ts';
 
 const actorText = (a: Actor | undefined): string =>
   a ? `${a.kind === 'user' ? '' : `${a.kind}:`}${a.id}${a.via ? ` via ${a.via}` : ''}` : '';
@@ -72,7 +73,8 @@ export function eventSummary(type: string, data: Record<string, unknown>): strin
 export function renderHandoff(h: HandoffView, now = Date.now()): string {
   const start = toMs(h.createdAt);
   let out = '';
-  const line = (s = '') => (out += `${s}\n`);
+  // Each of these is one line: a newline inside a value (an idempotency key) is shown escaped.
+  const line = (s = '') => (out += `${oneLine(s)}\n`);
   line(`${h.id}  ${h.flow}  ${h.state}${h.breached ? '  BREACHED' : ''}`);
   line(`  owner     ${h.owner}`);
   line(`  boundary  ${h.boundary}   mode ${h.mode}   rework ${h.rework}`);

@@ -249,7 +249,7 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
         await (
           await s.client()
         ).auditExport(
-          (line) => s.out(line.endsWith('\n') ? line : `${line}\n`),
+          (line) => s.outRaw(line.endsWith('\n') ? line : `${line}\n`),
           o.handoff ? { handoffId: o.handoff } : {},
         );
       }),
