@@ -3,8 +3,10 @@
 // what is shown (bidi overrides); every human output escapes them into visible text instead.
 
 /** C0 (but tab and newline, see below), DEL, C1, line/paragraph separators, bidi controls. */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 /** The same plus tab and newline: for a value that must stay on one line (a table cell). */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -9,6 +9,7 @@ import { fresh } from './run.ts';
 const hostile = 'Acme\u001b[2J\u001b]0;owned\u0007\rX\u202eZ';
 const input = { id: 'L-\u001b[31mred\nkey', company: hostile, email: 'jo@acme.com' };
 /** Anything a terminal would act on; tabs and newlines are layout and may stay. */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 describe('control characters in human output', () => {
