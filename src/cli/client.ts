@@ -74,6 +74,8 @@ export interface Client {
   settle(): Promise<void>;
   list(filter: ListFilter): Promise<Page<HandoffSummaryView>>;
   get(id: string): Promise<HandoffView>;
+  /** The handoff a flow's idempotency key names (`lead-to-owner` + `L-1`). */
+  getByKey(flow: string, key: string): Promise<HandoffView>;
   act(id: string, command: HandoffCommand): Promise<HandoffView>;
   approvals(filter: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalView[]>;
   /** `id` is an approval id, or a handoff id with exactly one pending approval. */

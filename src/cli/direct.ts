@@ -64,6 +64,10 @@ export class DirectClient implements Client {
     return this.baton.get(id);
   }
 
+  getByKey(flow: string, key: string) {
+    return this.baton.getByKey(flow, key);
+  }
+
   async act(id: string, c: HandoffCommand) {
     const p = this.caller();
     const b = this.baton;

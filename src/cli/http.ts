@@ -108,6 +108,10 @@ export class HttpClient implements Client {
     return this.json('GET', `/v1/handoffs/${enc(id)}`);
   }
 
+  getByKey(flow: string, key: string): Promise<HandoffView> {
+    return this.json('GET', `/v1/flows/${enc(flow)}/handoffs/${enc(key)}`);
+  }
+
   act(id: string, c: HandoffCommand): Promise<HandoffView> {
     if (c.kind === 'resolve') {
       const { kind: _k, action, ...body } = c;

@@ -41,6 +41,12 @@ const bool = z
 export const idParams = z.object({ id: z.string() });
 export const flowParams = z.object({ flow: z.string() });
 export const actionParams = z.object({ id: z.string(), action: z.string() });
+export const keyParams = z.object({
+  flow: z.string(),
+  key: z
+    .string()
+    .describe("The flow's idempotency key of the handoff (e.g. the sender's own id), URL-encoded"),
+});
 
 /** The intake body is the flow's input: any JSON object, checked against the flow's input schema. */
 export const intakeBody = z

@@ -16,6 +16,7 @@ export type BatonApi = Pick<
   | 'store'
   | 'send'
   | 'get'
+  | 'getByKey'
   | 'list'
   | 'flows'
   | 'flowDetail'
@@ -56,6 +57,7 @@ export type BatonApi = Pick<
 export const FORWARDED = [
   'send',
   'get',
+  'getByKey',
   'list',
   'tasks',
   'queueTasks',

@@ -222,6 +222,13 @@ export class Baton {
     return handoffView(s, await this.store.events(id), notices);
   }
 
+  /** The handoff a flow's idempotency key names: the id the sender used (`L-1`) finds its handoff. */
+  async getByKey(flow: string, key: string): Promise<HandoffView> {
+    const h = await this.store.byKey(flow, key);
+    if (!h) throw new BatonError('not_found', `flow ${flow} has no handoff with idempotency key ${key}`);
+    return this.get(h.id);
+  }
+
   async list(filter: HandoffFilter) {
     const page = await this.store.list(filter);
     return { items: page.items.map(summaryView), nextCursor: page.nextCursor ?? null };

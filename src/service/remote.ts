@@ -149,6 +149,7 @@ export class RemoteBaton implements BatonApi {
   // Service calls, answered by the engine thread.
   readonly send = this.call('send');
   readonly get = this.call('get');
+  readonly getByKey = this.call('getByKey');
   readonly list = this.call('list');
   readonly tasks = this.call('tasks');
   readonly queueTasks = this.call('queueTasks');

@@ -72,6 +72,24 @@ describe('direct mode', () => {
     expect(twice.stderr).toMatch(/^baton: /);
   });
 
+  it('show, accept and the other commands take FLOW/KEY: the id the sender used', async ({
+    onTestFinished,
+  }) => {
+    const p = fresh(onTestFinished);
+    const id = (await p.run(['send', 'lead-to-owner', acme])).stdout.split(' ')[0]!;
+    const show = await p.run(['show', 'lead-to-owner/L-1']);
+    expect(show.code).toBe(0);
+    expect(show.stdout.split('\n')[0]).toBe(`${id}  lead-to-owner  handed_off`);
+    const accepted = await p.run(['accept', 'lead-to-owner/L-1', '--as', 'kim']);
+    expect(accepted.stdout).toBe(`${id} accepted: now accepted, owner user:kim\n`);
+    const missing = await p.run(['show', 'lead-to-owner/L-9']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('baton: flow lead-to-owner has no handoff with idempotency key L-9\n');
+    const bad = await p.run(['show', '/L-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('write a handoff id, or FLOW/KEY such as lead-to-owner/L-1');
+  });
+
   it('approve: only a sales manager who did not request it; reject skips the quote', async ({
     onTestFinished,
   }) => {

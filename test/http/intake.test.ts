@@ -205,4 +205,29 @@ describe('intake and reading handoffs over HTTP', () => {
     const bad = await s.call('POST', '/v1/flows/desk-leads/handoffs?trigger=mail', { body: lead('D2') });
     expect([bad.status, bad.body.error.details[0].path]).toEqual([422, 'trigger']);
   });
+
+  it("finds a handoff by its flow's idempotency key: the id the sender used", async () => {
+    s = await startTemp();
+    const id = await s.send(lead('L-1'));
+    const slashed = await s.send(lead('crm/42 ü'));
+    const r = await s.call('GET', '/v1/flows/lead-to-owner/handoffs/L-1');
+    expect(r.status).toBe(200);
+    expect(handoffView.strict().safeParse(r.body).error).toBeUndefined();
+    expect(r.body).toMatchObject({ id, idempotencyKey: 'L-1', owner: 'user:kim' });
+    const bySlash = await s.call('GET', `/v1/flows/lead-to-owner/handoffs/${encodeURIComponent('crm/42 ü')}`);
+    expect([bySlash.status, bySlash.body.id]).toEqual([200, slashed]);
+
+    const missing = await s.call('GET', '/v1/flows/lead-to-owner/handoffs/L-2');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('flow lead-to-owner has no handoff with idempotency key L-2');
+    // The key is the flow's: another flow's handoff with that key is not found.
+    expect((await s.call('GET', '/v1/flows/support-escalation/handoffs/L-1')).status).toBe(404);
+
+    const scoped = (await s.baton.createToken('ops', 'viewer', { scope: { flows: ['invoice-approval'] } }))
+      .token;
+    const outside = await s.call('GET', '/v1/flows/lead-to-owner/handoffs/L-1', { token: scoped });
+    expect(outside.status).toBe(403);
+    const doc = (await s.call('GET', '/v1/openapi.json')).body;
+    expect(doc.paths['/v1/flows/{flow}/handoffs/{key}'].get.responses['200']).toBeDefined();
+  });
 });

@@ -32,6 +32,27 @@ function collectParam(text: string, previous: Record<string, unknown> | undefine
   return { ...previous, [text.slice(0, eq)]: value };
 }
 
+/** A handoff named on the command line: its id, or FLOW/KEY (the flow's idempotency key). */
+const HANDOFF_ARG =
+  'handoff id, or FLOW/KEY: the flow and the idempotency key its sender used (lead-to-owner/L-1)';
+
+/** Splits FLOW/KEY at the first slash (flow ids have none; a key may). */
+export function keyRef(arg: string): { flow: string; key: string } | undefined {
+  const slash = arg.indexOf('/');
+  if (slash < 0) return undefined;
+  const flow = arg.slice(0, slash);
+  const key = arg.slice(slash + 1);
+  if (!flow || !key)
+    throw new UsageError(`${arg}: write a handoff id, or FLOW/KEY such as lead-to-owner/L-1`);
+  return { flow, key };
+}
+
+/** The handoff's id for a command: FLOW/KEY is looked up first. */
+async function handoffId(client: Client, arg: string): Promise<string> {
+  const ref = keyRef(arg);
+  return ref ? (await client.getByKey(ref.flow, ref.key)).id : arg;
+}
+
 export function registerHandoffCommands(program: Command, sessionFor: SessionFor): void {
   program
     .command('send')
@@ -115,10 +136,12 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
   program
     .command('show')
     .description('one handoff: decision, timeline of events, ownership ledger, actions, approvals')
-    .argument('<id>', 'handoff id')
+    .argument('<id>', HANDOFF_ARG)
     .action(
-      withSession(sessionFor, async (s, id: string) => {
-        const h = await (await s.client()).get(id);
+      withSession(sessionFor, async (s, arg: string) => {
+        const client = await s.client();
+        const ref = keyRef(arg);
+        const h = ref ? await client.getByKey(ref.flow, ref.key) : await client.get(arg);
         if (s.json) return s.outJson(h);
         s.out(renderHandoff(h));
       }),
@@ -130,11 +153,12 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
     build: (o: Record<string, string | boolean | undefined>, extra: string[]) => HandoffCommand,
     configure: (c: Command) => Command = (c) => c,
   ) =>
-    configure(program.command(name).description(description).argument('<id>', 'handoff id')).action(
-      withSession(sessionFor, async (s, id: string, ...rest: unknown[]) => {
+    configure(program.command(name).description(description).argument('<id>', HANDOFF_ARG)).action(
+      withSession(sessionFor, async (s, arg: string, ...rest: unknown[]) => {
         const o = rest.at(-1) as Record<string, string | boolean | undefined>;
         const command = build(o, rest.slice(0, -1) as string[]);
-        const view = await (await s.client()).act(id, command);
+        const client = await s.client();
+        const view = await client.act(await handoffId(client, arg), command);
         printChange(s, command.kind, view);
       }),
     );

@@ -11,6 +11,7 @@ import {
   intakeBody,
   intakeQuery,
   intakeResponse,
+  keyParams,
   listQuery,
 } from '../schemas.ts';
 
@@ -53,6 +54,24 @@ export function handoffRoutes(): Route[] {
         const r = await baton.send(params.flow, body, intakeActor(caller), query.trigger);
         reply.header('location', `/v1/handoffs/${r.id}`);
         return r;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/flows/:flow/handoffs/:key',
+      access: 'read',
+      scoped: 'checked',
+      tag: 'handoffs',
+      summary: "A handoff by its flow's idempotency key (the id its sender used)",
+      description:
+        'The same answer as GET /v1/handoffs/{id}, found by the key the flow computes from the input ' +
+        '(`idempotencyKey`); for a flow without one the key is the handoff id.',
+      params: keyParams,
+      response: { description: 'The handoff', schema: handoffView },
+      errors: [404],
+      async handler({ params, caller, baton }) {
+        requireFlow(caller, params.flow);
+        return baton.getByKey(params.flow, params.key);
       },
     }),
     defineRoute({
