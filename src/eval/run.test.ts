@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -28,6 +28,33 @@ describe('runEval', () => {
     expect(Object.keys(perFlow).sort()).toEqual(['invoice-approval', 'lead-to-owner', 'support-escalation']);
     for (const cases of Object.values(perFlow)) expect(cases!.length).toBeGreaterThanOrEqual(5);
     expect(existsSync(path.join(EXAMPLES, 'data'))).toBe(false);
+  });
+
+  it("judges a shadow flow's decision: its cases run as the flow would act once promoted", async () => {
+    const shadow = readFileSync(path.join(EXAMPLES, 'flows/lead-to-owner.yaml'), 'utf8').replace(
+      /^mode: auto.*$/m,
+      'mode: shadow',
+    );
+    expect(shadow).toContain('\nmode: shadow\n');
+    const dir = project({ 'flows/lead-to-owner.yaml': shadow });
+    const report = await runEval(dir, { flow: 'lead-to-owner' });
+    // The same cases as for auto mode (state: handed_off, actions, approvals) pass.
+    expect(report.cases.filter((c) => !c.passed)).toEqual([]);
+    expect(report.cases.length).toBeGreaterThanOrEqual(5);
+    expect(report.cases.every((c) => c.mode === 'shadow')).toBe(true);
+    expect(formatEvalReport(report)).toContain(
+      'lead-to-owner is a shadow flow: its cases judge the decision, run as the flow would act once promoted to auto',
+    );
+
+    writeFileSync(
+      path.join(dir, 'flows/lead-to-owner.cases.yaml'),
+      `- name: wrong owner
+  input: { id: L1, company: Acme, email: jo@acme.com }
+  expect: { owner: team:smb-sales, state: handed_off }
+`,
+    );
+    const wrong = await runEval(dir, { flow: 'lead-to-owner' });
+    expect(wrong.cases[0]!.failures).toEqual(['owner: expected team:smb-sales, got user:kim']);
   });
 
   it('runs only the named flow, and says when a flow is unknown or has no cases', async () => {
@@ -72,6 +99,7 @@ describe('runEval', () => {
     expect(report.failed).toBe(2);
     expect(report.cases[0]).toEqual({
       flow: 'lead-to-owner',
+      mode: 'auto',
       name: 'wrong about everything',
       passed: false,
       failures: [

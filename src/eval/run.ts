@@ -5,6 +5,11 @@
 // cases without meeting the idempotency key of another case), with the sandbox in place of every
 // external action and context source (sandbox.ts). The handoff is taken in and run until nothing
 // more happens by itself (an approval gate, a hand-off, an escalation); no clock advances.
+//
+// A shadow flow decides and acts on nothing: its cases judge the decision, that is what the
+// flow would do once promoted. They run with the flow in auto mode (the sandbox keeps actions
+// without effect either way), so `owner`, `actions`, `state: handed_off` mean the same as for an
+// auto flow.
 import { BatonError } from '../core/errors.ts';
 import { errorMessage } from '../flow/io.ts';
 import { loadProject, type Project } from '../project/load.ts';
@@ -18,6 +23,8 @@ import { Sandbox } from './sandbox.ts';
 
 export interface EvalCaseResult {
   flow: string;
+  /** The flow's mode; a shadow flow's cases are run as it would run once promoted. */
+  mode: string;
   name: string;
   passed: boolean;
   /** One line per mismatch: what was expected and what the run gave. */
@@ -37,6 +44,13 @@ export interface EvalOptions {
 
 const EVAL_ACTOR = { kind: 'system' as const, id: 'eval', via: 'eval' };
 
+/** The project with one flow in auto mode: how a shadow flow would act once promoted. */
+function promoted(project: Project, flowId: string): Project {
+  const flow = project.flows.get(flowId)!;
+  const flows = new Map(project.flows).set(flowId, { ...flow, def: { ...flow.def, mode: 'auto' } });
+  return { ...project, flows };
+}
+
 async function runCase(project: Project, flowId: string, c: EvalCase): Promise<string[]> {
   const flow = project.flows.get(flowId)!;
   const sandbox = new Sandbox(flow, c.input, c.context);
@@ -54,6 +68,7 @@ async function runCase(project: Project, flowId: string, c: EvalCase): Promise<s
   });
   const baton = await Baton.open({
     dir: project.file,
+    project: flow.def.mode === 'shadow' ? promoted(project, flowId) : project,
     storage: 'sqlite::memory:',
     worker: false,
     decider,
@@ -104,7 +119,13 @@ export async function runEval(projectDir: string, opts: EvalOptions = {}): Promi
         failures = [`the case could not run: ${errorMessage(e)}`];
       }
       const passed = failures.length === 0;
-      report.cases.push({ flow: f.flow, name: c.name, passed, failures });
+      report.cases.push({
+        flow: f.flow,
+        mode: project.flows.get(f.flow)!.def.mode,
+        name: c.name,
+        passed,
+        failures,
+      });
       if (passed) report.passed++;
       else report.failed++;
     }
@@ -128,6 +149,13 @@ export function formatEvalReport(report: EvalReport): string {
   }
   const flows = new Set(report.cases.map((c) => c.flow)).size;
   const total = report.cases.length;
+  const shadow = [...new Set(report.cases.filter((c) => c.mode === 'shadow').map((c) => c.flow))];
+  if (shadow.length > 0)
+    lines.push(
+      '',
+      `${shadow.join(', ')} ${shadow.length === 1 ? 'is a shadow flow' : 'are shadow flows'}: ` +
+        'its cases judge the decision, run as the flow would act once promoted to auto',
+    );
   lines.push(
     '',
     `${total} case${total === 1 ? '' : 's'} in ${flows} flow${flows === 1 ? '' : 's'}: ${report.passed} passed, ${report.failed} failed`,
