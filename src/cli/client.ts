@@ -77,6 +77,8 @@ export interface Client {
   /** The handoff a flow's idempotency key names (`lead-to-owner` + `L-1`). */
   getByKey(flow: string, key: string): Promise<HandoffView>;
   act(id: string, command: HandoffCommand): Promise<HandoffView>;
+  /** Shadow mode: where people routed the work (once per handoff). */
+  observed(id: string, owner: string): Promise<HandoffView>;
   approvals(filter: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalView[]>;
   /** `id` is an approval id, or a handoff id with exactly one pending approval. */
   decide(id: string, decision: Decision): Promise<DecideResult>;

@@ -104,6 +104,11 @@ export class DirectClient implements Client {
     return b.get(id);
   }
 
+  async observed(id: string, owner: string) {
+    await this.baton.observed(id, this.caller(), owner);
+    return this.baton.get(id);
+  }
+
   approvals(filter: {
     state?: 'pending' | 'approved' | 'rejected' | 'timed_out' | 'voided';
     handoffId?: string;

@@ -121,6 +121,10 @@ export class HttpClient implements Client {
     return this.json('POST', `/v1/handoffs/${enc(id)}/${kind}`, body);
   }
 
+  observed(id: string, owner: string): Promise<HandoffView> {
+    return this.json('POST', `/v1/handoffs/${enc(id)}/observed`, { owner });
+  }
+
   async approvals(f: { state?: ApprovalRecord['state']; handoffId?: string }): Promise<ApprovalView[]> {
     return items(
       await this.json('GET', '/v1/approvals', undefined, { state: f.state, handoff: f.handoffId }),

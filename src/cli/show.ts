@@ -75,7 +75,11 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
   let out = '';
   // Each of these is one line: a newline inside a value (an idempotency key) is shown escaped.
   const line = (s = '') => (out += `${oneLine(s)}\n`);
-  line(`${h.id}  ${h.flow}  ${h.state}${h.breached ? '  BREACHED' : ''}`);
+  const shadow = h.mode === 'shadow';
+  line(
+    `${h.id}  ${h.flow}  ${h.state}${h.breached ? '  BREACHED' : ''}` +
+      (shadow ? '  SHADOW: decided only; nothing was handed off or run' : ''),
+  );
   line(`  owner     ${h.owner}`);
   line(`  boundary  ${h.boundary}   mode ${h.mode}   rework ${h.rework}`);
   line(`  created   ${h.createdAt} (${ago(h.createdAt, now)}), updated ${ago(h.updatedAt, now)}`);
@@ -102,6 +106,12 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
     if (d.untrusted)
       line('            untrusted text in context: outbound and high-risk actions need approval');
   }
+  if (shadow)
+    line(
+      h.observed
+        ? `  observed  people routed it to ${h.observed.owner} (${h.observed.agreed ? 'agrees' : 'differs from'} the decision)${h.observed.by ? ` recorded by ${h.observed.by}` : ''} ${ago(h.observed.at, now)}`
+        : `  observed  not yet: baton observed ${h.id} --owner OWNER records where people routed it`,
+    );
   if (h.costUsd > 0) line(`  cost      $${h.costUsd.toFixed(4)}`);
   if (h.requester) line(`  requester ${h.requester}`);
 

@@ -274,7 +274,8 @@ export interface HandoffRecord {
   provenance?: ContextProvenance[];
   model?: ModelCallState;
   /** Shadow mode: what people did, and whether Baton agreed. */
-  observed?: { owner: string; agreed: boolean; at: number };
+  /** Shadow mode: where people routed the work, recorded once (`by`: who recorded it). */
+  observed?: { owner: string; agreed: boolean; at: number; by?: string };
   rev: number;
   attempt: number;
   leaseOwner?: string;

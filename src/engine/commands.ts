@@ -277,7 +277,18 @@ export function observe(w: Work, c: Caller, owner: string): void {
   }
   if (h.mode !== 'shadow')
     throw new BatonError('invalid_transition', `Handoff ${h.id} is not a shadow-mode handoff`);
+  // One observation per handoff: a second would silently rewrite the agreement figures.
+  const earlier = h.observed;
+  if (earlier) {
+    throw new BatonError(
+      'already_decided',
+      `Handoff ${h.id} was observed already: people routed it to ${earlier.owner}` +
+        `${earlier.by ? ` (recorded by ${earlier.by} ` : ' ('}at ${new Date(earlier.at).toISOString()}); ` +
+        'an observation is recorded once',
+      { details: [{ path: 'owner', message: `observed already as ${earlier.owner}` }] },
+    );
+  }
   const agreed = h.decision?.owner === owner;
-  h.observed = { owner, agreed, at: w.now };
+  h.observed = { owner, agreed, at: w.now, by: c.user };
   w.event('observed', actorOf(c), { owner, wouldOwn: h.decision?.owner ?? null, agreed });
 }

@@ -259,7 +259,10 @@ export const handoffView = handoffSummary.extend({
     .describe('Where each context field came from and how far it is trusted'),
   costUsd: z.number().describe('Model and paid API cost of this handoff, USD'),
   requester: z.string().nullable(),
-  observed: z.object({ owner: z.string(), agreed: z.boolean(), at: iso }).nullable(),
+  observed: z
+    .object({ owner: z.string(), agreed: z.boolean(), at: iso, by: z.string().optional() })
+    .nullable()
+    .describe('Shadow mode: where people routed the work (recorded once) and whether the flow agreed'),
   actions: z.array(
     z.object({
       id: z.string(),

@@ -350,7 +350,10 @@ export class Baton {
     return this.mutate(id, (w) => cmd.resolve(w, this.runtime, this.caller(p), action, outcome, comment));
   }
 
-  observed(id: string, p: CallerInfo, owner: string) {
+  /** Shadow mode: where people routed the work. The same owner again (a retried call) changes nothing. */
+  async observed(id: string, p: CallerInfo, owner: string) {
+    const known = (await this.snapshot(id)).handoff.observed;
+    if (known?.owner === owner) return this.get(id);
     return this.mutate(id, (w) => cmd.observe(w, this.caller(p), owner));
   }
 

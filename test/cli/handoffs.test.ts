@@ -32,8 +32,8 @@ describe('direct mode', () => {
 
     const ls = await p.run(['ls']);
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/^ID +FLOW +STATE +OWNER/);
-    expect(ls.stdout).toContain(`${id}  lead-to-owner  handed_off  user:kim`);
+    expect(ls.stdout).toMatch(/^ID +FLOW +MODE +STATE +OWNER/);
+    expect(ls.stdout).toContain(`${id}  lead-to-owner  auto  handed_off  user:kim`);
 
     const page = await p.json<Page>(['ls', '--owner', 'kim', '--state', 'handed_off', '--since', '1h']);
     expect(page.items.map((h) => h.id)).toEqual([id]);

@@ -100,7 +100,7 @@ describe('HTTP mode', () => {
     expect((await waitForState(r.id, 'handed_off')).owner).toBe('user:kim');
     const ls = await p.run(['ls', '--owner', 'kim'], { env: as('kim') });
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toContain(`${r.id}  lead-to-owner  handed_off  user:kim`);
+    expect(ls.stdout).toContain(`${r.id}  lead-to-owner  auto  handed_off  user:kim`);
 
     const anonymous = await p.run(['accept', r.id], { env: as() });
     expect(anonymous.code).toBe(1);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -208,6 +209,35 @@ describe('ownership commands over HTTP', () => {
       body: { owner: 'user:kim' },
     });
     expect(notShadow.status).toBe(409);
+  });
+
+  it('keeps the first shadow observation: a different second one is 409 naming it', async () => {
+    const shadow = readFileSync(path.join(ROOT, 'examples/flows/lead-to-owner.yaml'), 'utf8')
+      .replace('id: lead-to-owner', 'id: lead-shadow')
+      .replace(/^mode: auto.*$/m, 'mode: shadow');
+    s = await startTemp({}, { 'flows/lead-shadow.yaml': shadow });
+    const ops = await s.token('ops', 'operator');
+    const id = await s.send(acme('S1'), 'lead-shadow');
+    const observe = (owner: string) =>
+      s!.call('POST', `/v1/handoffs/${id}/observed`, { token: ops, body: { owner } });
+    const first = await observe('user:kim');
+    expect(first.status).toBe(200);
+    expect(first.body.observed).toEqual({
+      owner: 'user:kim',
+      agreed: true,
+      at: expect.any(String),
+      by: 'ops',
+    });
+    expect((await observe('user:kim')).status).toBe(200);
+    const second = await observe('team:smb-sales');
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('already_decided');
+    expect(second.body.error.message).toContain(
+      `Handoff ${id} was observed already: people routed it to user:kim (recorded by ops at ${first.body.observed.at})`,
+    );
+    const h = (await s.call('GET', `/v1/handoffs/${id}`)).body;
+    expect(h.observed).toEqual(first.body.observed);
+    expect(h.events.filter((e: { type: string }) => e.type === 'observed')).toHaveLength(1);
   });
 });
 

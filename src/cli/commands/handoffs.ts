@@ -115,11 +115,12 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
           const now = Date.now();
           s.out(
             table(
-              ['ID', 'FLOW', 'STATE', 'OWNER', 'AGE', 'UPDATED', 'REWORK', ''],
+              ['ID', 'FLOW', 'MODE', 'STATE', 'OWNER', 'AGE', 'UPDATED', 'REWORK', ''],
               page.items.map((h) => [
                 h.id,
                 h.flow,
-                h.state,
+                h.mode,
+                shadowState(h),
                 h.owner,
                 ago(h.createdAt, now),
                 ago(h.updatedAt, now),
@@ -223,6 +224,28 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
       ),
   );
 
+  program
+    .command('observed')
+    .description('shadow mode: record where people actually routed the work (once per handoff)')
+    .argument('<id>', HANDOFF_ARG)
+    .requiredOption(
+      '--owner <owner>',
+      'who people gave it to: user:ID, team:ID or role:ID (a bare name is a user)',
+    )
+    .action(
+      withSession(sessionFor, async (s, arg: string, o: { owner: string }) => {
+        const client = await s.client();
+        const owner = o.owner.includes(':') ? o.owner : `user:${o.owner}`;
+        const h = await client.observed(await handoffId(client, arg), owner);
+        if (s.json) return s.outJson(h);
+        const would = h.decision?.owner ?? 'no owner';
+        s.out(
+          `${h.id} observed: people routed it to ${owner}; the flow would have chosen ${would} ` +
+            `(${h.observed?.agreed ? 'agreed' : 'disagreed'})\n`,
+        );
+      }),
+    );
+
   for (const decision of ['approve', 'reject'] as const) {
     program
       .command(decision)
@@ -313,6 +336,10 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
       }),
     );
 }
+
+/** A shadow handoff's `completed` is a recorded decision, not finished work: say so. */
+export const shadowState = (h: { mode: string; state: string }): string =>
+  h.mode === 'shadow' && h.state === 'completed' ? 'recorded (shadow)' : h.state;
 
 const DONE: Record<HandoffCommand['kind'], string> = {
   accept: 'accepted',
