@@ -4,6 +4,7 @@ import type { ApprovalRecord, HandoffState } from '../core/types.ts';
 import type { ApprovalView, InboxView, TaskView } from '../service/views.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
+import type { FlowReload } from '../service/reload.ts';
 
 export interface ListFilter {
   flow?: string;
@@ -85,6 +86,8 @@ export interface Client {
   tasks(filter: { owner?: string; state?: TaskView['state'] }): Promise<TaskItem[]>;
   inbox(filter: { owner?: string }): Promise<InboxItem[]>;
   flows(): Promise<FlowItem[]>;
+  /** A running server reads its flow files again (HTTP mode only). */
+  reload(): Promise<FlowReload>;
   summary(filter: { since?: number; flow?: string }): Promise<unknown>;
   auditVerify(): Promise<AuditResult>;
   /** Writes NDJSON lines; returns how many. */

@@ -159,6 +159,12 @@ export class DirectClient implements Client {
     return this.baton.flows();
   }
 
+  async reload(): Promise<never> {
+    throw new UsageError(
+      'reload asks a running server (set BATON_URL and BATON_TOKEN); in direct mode every command reads the flow files afresh. `baton serve` also reloads by itself when a flow file changes, and on SIGHUP',
+    );
+  }
+
   // Reports and audit load on demand: most commands never need them.
   async summary(filter: { since?: number; flow?: string }) {
     const { metricsSummary } = await import('../metrics/summary.ts');

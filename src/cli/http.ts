@@ -3,6 +3,7 @@
 import type { ApprovalRecord } from '../core/types.ts';
 import type { ApprovalView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
+import type { FlowReload } from '../service/reload.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
 import type {
   Client,
@@ -145,6 +146,10 @@ export class HttpClient implements Client {
 
   async flows(): Promise<FlowItem[]> {
     return items(await this.json('GET', '/v1/flows'));
+  }
+
+  reload(): Promise<FlowReload> {
+    return this.json('POST', '/v1/flows/reload');
   }
 
   summary(f: { since?: number; flow?: string }): Promise<unknown> {

@@ -8,6 +8,7 @@ import { registerAdminCommands } from './commands/admin.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerReload } from './commands/reload.ts';
 
 const EPILOGUE = `
 Modes:
@@ -77,6 +78,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
 
   registerProjectCommands(program, session);
   registerServe(program, session);
+  registerReload(program, session);
   registerWorker(program, session);
   registerHandoffCommands(program, session);
   registerAdminCommands(program, session);

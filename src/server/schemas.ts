@@ -338,9 +338,28 @@ export const flowList = z.object({
 });
 export const flowDetail = z.object({
   id: z.string(),
-  version: z.string(),
+  version: z
+    .string()
+    .describe('The live version: the content hash new handoffs pin (a reload of the flow file changes it)'),
   file: z.string(),
   definition: json.describe('The flow definition (see `baton schema flow`)'),
+});
+
+export const flowReload = z.object({
+  flows: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string().describe('The live version after the reload (removed: the one that was live)'),
+      previous: z.string().optional().describe('The version live before, when it changed'),
+      file: z.string(),
+      change: z
+        .enum(['added', 'updated', 'unchanged', 'removed', 'kept'])
+        .describe('kept: the file did not load, the version before stays live'),
+    }),
+  ),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string() }).catchall(z.unknown()))
+    .describe('Why a file did not load, each with file, line and field'),
 });
 
 export const taskList = z.object({

@@ -20,6 +20,7 @@ export type BatonApi = Pick<
   | 'list'
   | 'flows'
   | 'flowDetail'
+  | 'reloadFlows'
   | 'tasks'
   | 'queueTasks'
   | 'inbox'
@@ -81,5 +82,7 @@ export const FORWARDED = [
   'metricsText',
   'useLink',
   'rememberRequest',
+  'reloadFlows',
+  'liveFlowSources',
 ] as const;
 export type Forwarded = (typeof FORWARDED)[number];

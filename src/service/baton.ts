@@ -45,6 +45,7 @@ import { Dispatcher } from '../channels/dispatcher.ts';
 import type { Channel } from '../channels/port.ts';
 import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
+import { flowUseProblems, reloadFlows, type FlowReload } from './reload.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -246,6 +247,26 @@ export class Baton {
 
   flowDetail(id: string) {
     return flowDetailView(this.engine.flow(id));
+  }
+
+  private reloading: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Reads the flow files again: new versions are published and live for new handoffs, running
+   * handoffs keep theirs, a file that fails to load keeps its flow's version live (reload.ts).
+   * One reload at a time.
+   */
+  reloadFlows(): Promise<FlowReload> {
+    const run = this.reloading.then(() =>
+      reloadFlows(this.project, this.registry, this.store, this.versions),
+    );
+    this.reloading = run.catch(() => {});
+    return run;
+  }
+
+  /** The live flows' files and texts (another thread compiles its own copy from them). */
+  async liveFlowSources(): Promise<Array<{ file: string; source: string }>> {
+    return [...this.project.flows.values()].map((f) => ({ file: f.file, source: f.source }));
   }
 
   async tasks(user?: string, state?: 'open' | 'done' | 'cancelled') {
@@ -496,28 +517,7 @@ function returnReason(reason: string): ReturnReason {
 
 /** Every `use:` of every flow must name an action or context source that exists. */
 function checkUses(project: Project, registry: Registry): void {
-  const problems: Array<{ path: string; message: string; file: string }> = [];
-  for (const f of project.flows.values()) {
-    f.def.actions.forEach((a, i) => {
-      if (!registry.action(a.use))
-        problems.push({
-          file: f.file,
-          path: `actions[${i}].use`,
-          message: `unknown action ${a.use} (have: ${registry.actionIds().join(', ')})`,
-        });
-      const rb = typeof a.rollback === 'string' ? a.rollback : a.rollback?.use;
-      if (rb && !registry.action(rb))
-        problems.push({ file: f.file, path: `actions[${i}].rollback`, message: `unknown action ${rb}` });
-    });
-    f.def.context.forEach((c, i) => {
-      if (!registry.source(c.use))
-        problems.push({
-          file: f.file,
-          path: `context[${i}].use`,
-          message: `unknown context source ${c.use} (have: ${registry.sourceIds().join(', ')})`,
-        });
-    });
-  }
+  const problems = [...project.flows.values()].flatMap((f) => flowUseProblems(f, registry));
   if (problems.length) {
     throw new BatonError(
       'flow_invalid',

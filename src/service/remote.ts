@@ -18,6 +18,8 @@ import { authenticate, type Principal } from './tokens.ts';
 import { flowDetailView, flowView } from './views.ts';
 import { viewLink } from '../channels/confirm.ts';
 import { flowsInReach } from './scope.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { parseFlow } from '../flow/load.ts';
 
 type Call<K extends Forwarded> = (...args: Parameters<Baton[K]>) => ReturnType<Baton[K]>;
 
@@ -173,6 +175,20 @@ export class RemoteBaton implements BatonApi {
   readonly metricsText = this.call('metricsText');
   readonly useLink = this.call('useLink');
   readonly rememberRequest = this.call('rememberRequest');
+  private readonly liveFlowSources = this.call('liveFlowSources');
+
+  /** Reloads on the engine thread, then compiles this thread's copy of the live flows from the same texts. */
+  async reloadFlows(): ReturnType<Baton['reloadFlows']> {
+    const result = await this.call('reloadFlows')();
+    const live = new Map<string, CompiledFlow>();
+    for (const { file, source } of await this.liveFlowSources()) {
+      const f = parseFlow(source, file);
+      live.set(f.def.id, f);
+    }
+    this.project.flows.clear();
+    for (const [id, f] of live) this.project.flows.set(id, f);
+    return result;
+  }
 
   /** Read through this thread's connection: showing a link changes nothing. */
   linkView(token: string): ReturnType<Baton['linkView']> {

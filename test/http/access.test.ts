@@ -148,6 +148,7 @@ describe('access levels on every route', () => {
     expect(unchecked.map((o) => `${o.method} ${o.path}`).sort()).toEqual([
       'GET /metrics',
       'GET /v1/audit/verify',
+      'POST /v1/flows/reload',
     ]);
     for (const op of unchecked) {
       const r = await s.call(op.method, concrete(op.path), { token: scoped });

@@ -1,5 +1,5 @@
 // `baton serve`: the HTTP API and a worker in one process, until SIGINT or SIGTERM.
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { Command } from 'commander';
@@ -10,6 +10,9 @@ import { parsePort } from '../input.ts';
 import { VERSION } from '../program.ts';
 import { withSession, type Session, type SessionFor } from '../session.ts';
 import { untilSignal } from './until-signal.ts';
+import { formatReload } from './reload.ts';
+import { errorText } from '../../core/errors.ts';
+import { isFlowFileName } from '../../flow/load.ts';
 
 interface ServeOptions {
   port?: string;
@@ -73,11 +76,57 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
 
   s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken));
 
+  const reloads = watchFlows(s, baton);
   await untilSignal(s, async () => {
+    reloads.close();
     await server.close();
     await baton.close();
   });
 }
+
+/** A change to a flow file (debounced) and SIGHUP reload the flows; a bad edit is reported, never fatal. */
+function watchFlows(s: Session, baton: BatonApi): { close(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (why: string): void => {
+    baton.reloadFlows().then(
+      (r) => {
+        const text = formatReload(r, why);
+        s.out(text.out);
+        s.err(text.err);
+      },
+      (e: unknown) => s.err(`baton: reloading the flows failed; they stay as they were: ${errorText(e)}\n`),
+    );
+  };
+  const onHup = (): void => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  let watcher: FSWatcher | undefined;
+  try {
+    // Editors write a file in several steps (truncate, write, rename): wait for them to settle.
+    watcher = watch(baton.project.flowsDir, (_event, name) => {
+      if (name !== null && !isFlowFileName(name)) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => reload('a flow file changed'), RELOAD_DEBOUNCE_MS);
+    });
+    watcher.on('error', (e) =>
+      s.err(
+        `baton: no longer watching the flow files (${errorText(e)}); SIGHUP or baton reload still reload\n`,
+      ),
+    );
+  } catch (e) {
+    s.err(
+      `baton: cannot watch ${baton.project.flowsDir} (${errorText(e)}); SIGHUP or baton reload reload the flows\n`,
+    );
+  }
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher?.close();
+      process.off('SIGHUP', onHup);
+    },
+  };
+}
+
+const RELOAD_DEBOUNCE_MS = 300;
 
 function banner(
   s: Session,
@@ -94,11 +143,14 @@ function banner(
   lines.push(`  project  ${p.file}`);
   lines.push(`  storage  ${storage}`);
   lines.push(`  worker   ${worker ? 'running in this process' : 'off (--no-worker): run one elsewhere'}`);
+  lines.push(
+    '  reload   on a change to a flow file, on SIGHUP or with baton reload (running handoffs keep their version)',
+  );
   if (flows.length === 0)
     lines.push('  flows    none yet: add one under flows/ (baton schema flow helps editors)');
   for (const [i, f] of flows.entries())
     lines.push(
-      `  ${i === 0 ? 'flows' : '     '}    ${f.def.id} (${f.def.mode}, ${f.def.boundary.from} -> ${f.def.boundary.to})`,
+      `  ${i === 0 ? 'flows' : '     '}    ${f.def.id} (${f.def.mode}, ${f.def.boundary.from} -> ${f.def.boundary.to}) version ${f.version.slice(0, 12)}`,
     );
   if (firstToken) {
     lines.push('');

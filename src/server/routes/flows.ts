@@ -3,7 +3,7 @@ import path from 'node:path';
 import { inReach } from '../auth.ts';
 import { requireFlow } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
-import { flowDetail, flowList, flowParams } from '../schemas.ts';
+import { flowDetail, flowList, flowParams, flowReload } from '../schemas.ts';
 
 export function flowRoutes(): Route[] {
   return [
@@ -34,6 +34,22 @@ export function flowRoutes(): Route[] {
         const f = baton.flowDetail(params.flow);
         // The file relative to the project, not a path on the server's disk.
         return { ...f, file: path.relative(baton.project.dir, f.file) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/flows/reload',
+      access: 'admin',
+      tag: 'flows',
+      summary: 'Read the flow files again and make their new versions live',
+      description:
+        'Each flow file that loads publishes its new version (content hash) for new handoffs; running ' +
+        'handoffs keep the version they pinned. A file that fails to load keeps its flow live as it was ' +
+        'and is listed in `errors` with file, line and field. `baton serve` also reloads when a flow ' +
+        'file changes and on SIGHUP.',
+      response: { description: 'What changed, and what did not load', schema: flowReload },
+      async handler({ baton }) {
+        return baton.reloadFlows();
       },
     }),
   ];

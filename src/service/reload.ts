@@ -1,0 +1,138 @@
+// Reloading flow files while the server runs: each file that loads publishes its flow's new
+// version (by content hash) and makes it live for new handoffs; running handoffs keep the
+// version they pinned. A file that fails to load keeps the flow it held live and is reported
+// with its file, line and field; nothing about a bad edit stops the server.
+import { existsSync } from 'node:fs';
+import type { ErrorDetail } from '../core/errors.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
+import { checkFlowsDir } from '../flow/load.ts';
+import type { Project } from '../project/load.ts';
+import { checkFlowOwners } from '../project/references.ts';
+import type { Registry } from '../actions/registry.ts';
+import type { Store } from '../store/port.ts';
+
+export type FlowChange = 'added' | 'updated' | 'unchanged' | 'removed' | 'kept';
+
+export interface FlowReloadItem {
+  id: string;
+  /** The live version after the reload (for `removed`: the version that was live). */
+  version: string;
+  /** The version live before, when it changed. */
+  previous?: string;
+  /** The file relative to the project. */
+  file: string;
+  /** `kept`: its file did not load, the version before stays live. */
+  change: FlowChange;
+}
+
+export interface FlowReload {
+  flows: FlowReloadItem[];
+  /** What kept a file from loading, each with file, line and field. */
+  errors: ErrorDetail[];
+}
+
+/** Every `use:` of a flow must name an action or context source the registry has. */
+export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<ErrorDetail & { file: string }> {
+  const problems: Array<ErrorDetail & { file: string }> = [];
+  f.def.actions.forEach((a, i) => {
+    if (!registry.action(a.use))
+      problems.push({
+        file: f.file,
+        path: `actions[${i}].use`,
+        message: `unknown action ${a.use} (have: ${registry.actionIds().join(', ')})`,
+      });
+    const rb = typeof a.rollback === 'string' ? a.rollback : a.rollback?.use;
+    if (rb && !registry.action(rb))
+      problems.push({ file: f.file, path: `actions[${i}].rollback`, message: `unknown action ${rb}` });
+  });
+  f.def.context.forEach((c, i) => {
+    if (!registry.source(c.use))
+      problems.push({
+        file: f.file,
+        path: `context[${i}].use`,
+        message: `unknown context source ${c.use} (have: ${registry.sourceIds().join(', ')})`,
+      });
+  });
+  return problems;
+}
+
+const relative = (project: Project, file: string): string =>
+  file.startsWith(`${project.dir}/`) ? file.slice(project.dir.length + 1) : file;
+
+/**
+ * Reads the project's flow files again and swaps the good ones into `project.flows` (the map the
+ * engine reads), after publishing their versions; `versions` (the engine's compiled versions)
+ * learns the new ones.
+ */
+export async function reloadFlows(
+  project: Project,
+  registry: Registry,
+  store: Store,
+  versions: Map<string, CompiledFlow>,
+): Promise<FlowReload> {
+  const { flows: fresh, errors } = checkFlowsDir(project.flowsDir);
+  errors.push(
+    ...checkFlowOwners(fresh.values(), {
+      people: new Set(project.people.keys()),
+      teams: new Set(project.teams.keys()),
+    }),
+  );
+  for (const f of fresh.values()) errors.push(...flowUseProblems(f, registry));
+  const badFiles = new Set(errors.map((e) => e.file).filter((f) => f !== undefined));
+
+  const before = new Map(project.flows);
+  const next = new Map<string, CompiledFlow>();
+  const items: FlowReloadItem[] = [];
+  // A file that does not load keeps what it held, as long as the file is still there.
+  for (const old of before.values()) {
+    if (badFiles.has(old.file) && existsSync(old.file)) next.set(old.def.id, old);
+  }
+  for (const f of fresh.values()) {
+    if (badFiles.has(f.file) || next.has(f.def.id)) continue;
+    next.set(f.def.id, f);
+  }
+  for (const f of next.values()) {
+    const old = before.get(f.def.id);
+    if (old === f) {
+      items.push({ id: f.def.id, version: f.version, file: relative(project, f.file), change: 'kept' });
+      continue;
+    }
+    if (old?.version !== f.version) {
+      // Published before it is live: an intake never pins a version the store lacks.
+      await store.publishFlow({
+        version: f.version,
+        flowId: f.def.id,
+        name: f.def.name,
+        def: f.def,
+        source: f.source,
+        publishedAt: Date.now(),
+      });
+    }
+    versions.set(f.version, versions.get(f.version) ?? f);
+    const change: FlowChange = !old ? 'added' : old.version === f.version ? 'unchanged' : 'updated';
+    items.push({
+      id: f.def.id,
+      version: f.version,
+      ...(change === 'updated' ? { previous: old!.version } : {}),
+      file: relative(project, f.file),
+      change,
+    });
+  }
+  for (const old of before.values()) {
+    if (!next.has(old.def.id))
+      items.push({
+        id: old.def.id,
+        version: old.version,
+        file: relative(project, old.file),
+        change: 'removed',
+      });
+  }
+  // In place: the engine and the service hold this map.
+  project.flows.clear();
+  for (const [id, f] of next) project.flows.set(id, f);
+  items.sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    flows: items,
+    errors: errors.map((e) => (e.file ? { ...e, file: relative(project, e.file) } : e)),
+  };
+}

@@ -1,0 +1,66 @@
+// POST /v1/flows/reload on the in-process server: flows added, updated, removed, and files
+// that do not load (bad YAML, an unknown action) keep what they held.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../support/project.ts';
+import { startTemp, type TempServer } from './helpers.ts';
+
+let s: TempServer | undefined;
+afterEach(async () => {
+  await s?.close();
+  s = undefined;
+});
+
+const lead = readFileSync(path.join(EXAMPLES, 'flows/lead-to-owner.yaml'), 'utf8');
+
+describe('POST /v1/flows/reload', () => {
+  it('adds, updates and removes flows; a file that does not load keeps its flow', async () => {
+    s = await startTemp();
+    const admin = await s.token('dana', 'admin');
+    const dir = path.join(s.baton.project.dir, 'flows');
+    const reload = () => s!.call('POST', '/v1/flows/reload', { token: admin });
+    const v1 = (await s.call('GET', '/v1/flows/lead-to-owner')).body.version;
+
+    const quiet = await reload();
+    expect(quiet.status).toBe(200);
+    expect(quiet.body.errors).toEqual([]);
+    expect(new Set(quiet.body.flows.map((f: { change: string }) => f.change))).toEqual(
+      new Set(['unchanged']),
+    );
+
+    writeFileSync(path.join(dir, 'desk.yaml'), lead.replace('id: lead-to-owner', 'id: desk'));
+    writeFileSync(
+      path.join(dir, 'lead-to-owner.yaml'),
+      lead.replace('guardrails: { maxActions: 5 }', 'guardrails: { maxActions: 4 }'),
+    );
+    rmSync(path.join(dir, 'support-escalation.yaml'));
+    writeFileSync(
+      path.join(dir, 'invoice-approval.yaml'),
+      readFileSync(path.join(dir, 'invoice-approval.yaml'), 'utf8').replace(
+        /use: builtin\.notify_owner/,
+        'use: builtin.nope',
+      ),
+    );
+    const r = await reload();
+    const byId = Object.fromEntries(r.body.flows.map((f: { id: string }) => [f.id, f]));
+    expect(byId['desk']).toMatchObject({ change: 'added', file: 'flows/desk.yaml' });
+    expect(byId['lead-to-owner']).toMatchObject({ change: 'updated', previous: v1 });
+    expect(byId['support-escalation']).toMatchObject({ change: 'removed' });
+    expect(byId['invoice-approval']).toMatchObject({ change: 'kept' });
+    expect(r.body.errors).toEqual([
+      expect.objectContaining({
+        file: 'flows/invoice-approval.yaml',
+        message: expect.stringContaining('unknown action builtin.nope'),
+      }),
+    ]);
+
+    expect((await s.call('GET', '/v1/flows/lead-to-owner')).body.version).toBe(byId['lead-to-owner'].version);
+    expect((await s.call('GET', '/v1/flows/support-escalation')).status).toBe(404);
+    const desk = await s.send({ id: 'D1', company: 'Acme', email: 'jo@acme.com' }, 'desk');
+    expect((await s.call('GET', `/v1/handoffs/${desk}`)).body.flowVersion).toBe(byId['desk'].version);
+
+    const viewer = await s.token('kim', 'viewer');
+    expect((await s.call('POST', '/v1/flows/reload', { token: viewer })).status).toBe(403);
+  });
+});
