@@ -105,7 +105,7 @@ describe('direct mode', () => {
     expect(requester.code).toBe(1);
     expect(requester.stderr).toMatch(/^baton: kim /);
 
-    const approved = await p.run(['approve', first.id, '--as', 'sam', '--comment', 'fine']);
+    const approved = await p.run(['approve', 'lead-to-owner/L-9', '--as', 'sam', '--comment', 'fine']);
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(/^apr_\S+ approved \(human sam via cli\)\n/);

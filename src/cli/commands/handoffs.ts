@@ -252,7 +252,7 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
       .description(
         `${decision} a pending approval (an approval id, or a handoff id with exactly one pending approval)`,
       )
-      .argument('<id>', 'approval id (apr_…) or handoff id')
+      .argument('<id>', 'approval id (apr_…), or handoff id or FLOW/KEY')
       .option('--comment <text>', 'why')
       .addOption(
         new Option('--edit-owner <owner>', 'suggest mode: correct the decided owner while approving'),
@@ -278,9 +278,8 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
               ...(o.editOwner ? { owner: o.editOwner } : {}),
               ...(o.set ? { params: o.set } : {}),
             };
-            const r = await (
-              await s.client()
-            ).decide(id, {
+            const client = await s.client();
+            const r = await client.decide(id.startsWith('apr_') ? id : await handoffId(client, id), {
               decision,
               ...(o.comment ? { comment: o.comment } : {}),
               ...(o.editOwner || o.set ? { edits } : {}),
