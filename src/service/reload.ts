@@ -3,6 +3,7 @@
 // version they pinned. A file that fails to load keeps the flow it held live and is reported
 // with its file, line and field; nothing about a bad edit stops the server.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ErrorDetail } from '../core/errors.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { checkFlowsDir } from '../flow/load.ts';
@@ -56,8 +57,8 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
   return problems;
 }
 
-const relative = (project: Project, file: string): string =>
-  file.startsWith(`${project.dir}/`) ? file.slice(project.dir.length + 1) : file;
+/** The file relative to the project, not a path on the server's disk. */
+const relative = (project: Project, file: string): string => path.relative(project.dir, file);
 
 /**
  * Reads the project's flow files again and swaps the good ones into `project.flows` (the map the

@@ -236,6 +236,7 @@ describe('/v1/openapi.json', () => {
       'POST /v1/flows/{flow}/handoffs',
       'GET /v1/handoffs',
       'GET /v1/handoffs/{id}',
+      'GET /v1/flows/{flow}/handoffs/{key}',
       ...[
         'accept',
         'decline',
@@ -254,6 +255,7 @@ describe('/v1/openapi.json', () => {
       'GET /v1/inbox',
       'GET /v1/flows',
       'GET /v1/flows/{flow}',
+      'POST /v1/flows/reload',
       'GET /v1/metrics/summary',
       'GET /v1/audit/verify',
       'GET /v1/audit/export',
@@ -287,6 +289,14 @@ describe('/v1/openapi.json', () => {
     expect(doc.paths['/v1/handoffs/{id}'].get.responses['200'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Handoff',
     });
+    expect(
+      doc.paths['/v1/flows/{flow}/handoffs/{key}'].get.responses['200'].content['application/json'].schema,
+    ).toEqual({ $ref: '#/components/schemas/Handoff' });
+    expect(
+      doc.paths['/v1/flows/{flow}/handoffs'].post.parameters.find(
+        (p: { name: string }) => p.name === 'trigger',
+      ),
+    ).toMatchObject({ in: 'query', schema: { enum: ['webhook', 'manual'] } });
     expect(doc.components.schemas.Handoff.required).toEqual(
       expect.arrayContaining([
         'id',
