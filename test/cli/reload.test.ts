@@ -107,6 +107,10 @@ describe('flow reload in baton serve', () => {
     expect(after.flowVersion).toBe(v2);
     expect(after.actions.find((a) => a.id === 'task')?.params).toMatchObject({ title: 'Ring Acme' });
     expect((await get<HandoffView>(`/v1/handoffs/${before.id}`)).flowVersion).toBe(v1);
+    // Over HTTP too, the sender's id finds the handoff.
+    const shown = await p.run(['show', 'lead-to-owner/R-1'], { env: { BATON_URL: server.url } });
+    expect(shown.stdout).toContain(`flow version ${v1.slice(0, 12)}`);
+    expect(shown.stdout.split('\n')[0]).toBe(`${before.id}  lead-to-owner  handed_off`);
     const listed = await get<{ items: Array<{ id: string; version: string }> }>('/v1/flows');
     expect(listed.items.find((f) => f.id === 'lead-to-owner')?.version).toBe(v2);
   });
