@@ -18,7 +18,7 @@ export async function checkTsFlowFile(
 ): Promise<FlowCheckResult> {
   let mod: Record<string, unknown>;
   try {
-    mod = await importProjectModule(file, projectDir);
+    mod = await importProjectModule(file, projectDir, { fresh: true });
   } catch (e) {
     if (isBatonError(e))
       return { errors: e.details.length ? e.details : [{ file, path: '', message: e.message }] };

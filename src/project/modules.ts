@@ -1,20 +1,27 @@
 // Imports a project's own module (an action, a context source, a TypeScript flow). A module that
 // fails to load is reported with its file, the line where Node knows it, and the cause — never
 // with Baton's stack trace.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BatonError, type ErrorDetail } from '../core/errors.ts';
 import { allowPackageImports } from './package-imports.ts';
 
-/** Imports `file`; a failure names the first place inside `projectDir` (default: the file's folder). */
+/**
+ * Imports `file`; a failure names the first place inside `projectDir` (default: the file's folder).
+ * With `fresh`, a file changed since it was last imported is evaluated again (the module cache is
+ * keyed by URL, so the URL carries the file's modification time): flow files reload while serving.
+ */
 export async function importProjectModule(
   file: string,
   projectDir = path.dirname(file),
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   allowPackageImports();
   try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const url = pathToFileURL(file);
+    if (fresh) url.search = `v=${statSync(file).mtimeMs}`;
+    return (await import(url.href)) as Record<string, unknown>;
   } catch (e) {
     const detail = whereItFailed(e, file, projectDir);
     throw new BatonError('project_invalid', `cannot load ${file}: ${detail.message}`, {
@@ -24,7 +31,8 @@ export async function importProjectModule(
   }
 }
 
-const asPath = (where: string): string => (where.startsWith('file://') ? fileURLToPath(where) : where);
+const asPath = (where: string): string =>
+  where.startsWith('file://') ? fileURLToPath(where.replace(/\?[^/]*$/, '')) : where;
 
 /** The file and line a load error points at: the stack's first place in the project, else `file`. */
 function whereItFailed(e: unknown, file: string, dir: string): ErrorDetail {

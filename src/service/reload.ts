@@ -71,7 +71,7 @@ export async function reloadFlows(
   store: Store,
   versions: Map<string, CompiledFlow>,
 ): Promise<FlowReload> {
-  const { flows: fresh, errors } = checkFlowsDir(project.flowsDir);
+  const { flows: fresh, errors } = await checkFlowsDir(project.flowsDir);
   errors.push(
     ...checkFlowOwners(fresh.values(), {
       people: new Set(project.people.keys()),

@@ -1,6 +1,6 @@
 // POST /v1/flows/reload on the in-process server: flows added, updated, removed, and files
 // that do not load (bad YAML, an unknown action) keep what they held.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../support/project.ts';
@@ -62,5 +62,40 @@ describe('POST /v1/flows/reload', () => {
 
     const viewer = await s.token('kim', 'viewer');
     expect((await s.call('POST', '/v1/flows/reload', { token: viewer })).status).toBe(403);
+  });
+
+  it('reloads a TypeScript flow when its file changes', async () => {
+    s = await startTemp();
+    const admin = await s.token('dana', 'admin');
+    const file = path.join(s.baton.project.dir, 'flows', 'desk.flow.ts');
+    const flowTs = (maxActions: number): string => `import { defineFlow } from 'baton';
+export default defineFlow({
+  id: 'desk',
+  name: 'Desk',
+  boundary: { from: 'team:marketing', to: 'team:sales-ops' },
+  trigger: { webhook: {} },
+  input: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+  idempotencyKey: 'input.id',
+  decide: { otherwise: { owner: 'team:sales-ops' } },
+  actions: [],
+  handoff: { acceptWithin: '1h' },
+  guardrails: { maxActions: ${maxActions} },
+});
+`;
+    writeFileSync(file, flowTs(3));
+    const added = await s.call('POST', '/v1/flows/reload', { token: admin });
+    expect(added.body.errors).toEqual([]);
+    const first = added.body.flows.find((f: { id: string }) => f.id === 'desk');
+    expect(first).toMatchObject({ change: 'added', file: 'flows/desk.flow.ts' });
+
+    writeFileSync(file, flowTs(4));
+    // The module cache is keyed by the file's modification time: make sure it moved.
+    const later = new Date(Date.now() + 2000);
+    utimesSync(file, later, later);
+    const updated = await s.call('POST', '/v1/flows/reload', { token: admin });
+    expect(updated.body.errors).toEqual([]);
+    const second = updated.body.flows.find((f: { id: string }) => f.id === 'desk');
+    expect(second).toMatchObject({ change: 'updated', previous: first.version });
+    expect((await s.call('GET', '/v1/flows/desk')).body.version).toBe(second.version);
   });
 });

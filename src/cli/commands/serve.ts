@@ -13,6 +13,7 @@ import { untilSignal } from './until-signal.ts';
 import { formatReload } from './reload.ts';
 import { errorText } from '../../core/errors.ts';
 import { isFlowFileName } from '../../flow/load.ts';
+import { isTsFlowFileName } from '../../flow/file-names.ts';
 
 interface ServeOptions {
   port?: string;
@@ -103,7 +104,7 @@ function watchFlows(s: Session, baton: BatonApi): { close(): void } {
   try {
     // Editors write a file in several steps (truncate, write, rename): wait for them to settle.
     watcher = watch(baton.project.flowsDir, (_event, name) => {
-      if (name !== null && !isFlowFileName(name)) return;
+      if (name !== null && !isFlowFileName(name) && !isTsFlowFileName(name)) return;
       clearTimeout(timer);
       timer = setTimeout(() => reload('a flow file changed'), RELOAD_DEBOUNCE_MS);
     });
