@@ -46,6 +46,17 @@ actions: []
 mode: shadow
 handoff: { to: '\${decision.owner}' }
 `,
+  // Only people hand work to it (baton send): the webhook route refuses it.
+  'flows/by-hand.yaml': `id: by-hand
+name: By hand
+boundary: { from: team:ops, to: team:support }
+trigger: { manual: {} }
+input: { type: object, required: [id], properties: { id: { type: string } } }
+idempotencyKey: input.id
+decide: { otherwise: { owner: user:kim } }
+actions: []
+handoff: { to: '\${decision.owner}' }
+`,
 };
 
 interface Answer {
@@ -329,6 +340,15 @@ function specific(): Drivers {
       api('POST', '/v1/flows/lead-to-owner/handoffs', { token: tokens.intake!, body: lead('I1') }),
     'POST /v1/flows/{flow}/handoffs 404': () =>
       api('POST', '/v1/flows/nope/handoffs', { token: tokens.intake!, body: lead('I2') }),
+    'POST /v1/flows/{flow}/handoffs 409': () =>
+      api('POST', '/v1/flows/by-hand/handoffs', { token: tokens.intake!, body: { id: 'M1' } }),
+    'GET /v1/flows/{flow}/handoffs/{key} 200': async () => {
+      await api('POST', '/v1/flows/lead-to-owner/handoffs', { token: tokens.intake!, body: lead('K1') });
+      return api('GET', '/v1/flows/lead-to-owner/handoffs/K1', { token: dana });
+    },
+    'GET /v1/flows/{flow}/handoffs/{key} 404': () =>
+      api('GET', '/v1/flows/lead-to-owner/handoffs/no-such-key', { token: dana }),
+    'POST /v1/flows/reload 200': () => api('POST', '/v1/flows/reload', { token: dana }),
     'GET /v1/handoffs 200': () => api('GET', '/v1/handoffs?limit=5', { token: dana }),
     'GET /v1/handoffs/{id} 200': () => api('GET', `/v1/handoffs/${ids.approval}`, { token: dana }),
     'GET /v1/handoffs/{id} 404': () => api('GET', '/v1/handoffs/h_nope', { token: dana }),
