@@ -32,7 +32,7 @@ async function endpoint(statuses: number[]): Promise<{ url: string; keys: string
 const simpleFlow = (actions: string, extra = '') => `id: simple
 name: Simple
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id], properties: { id: { type: string }, amount: { type: number }, by: { type: string } } }
+input: { type: object, required: [id], properties: { id: { type: string, pattern: "^[A-Za-z0-9-]+$" }, amount: { type: number }, by: { type: string, pattern: "^[a-z]+$" } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }

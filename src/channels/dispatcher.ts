@@ -2,6 +2,7 @@
 // worker leases them. Each delivery (notice × person × channel) is recorded `sending` before
 // the call and `sent` after it, so a retry skips what already went out; only a crash between a
 // channel's acceptance and the `sent` record can repeat one message (never lose one).
+import { approvalRequesters } from '../core/requester.ts';
 import { errorText } from '../core/errors.ts';
 import type { DeliveryRecord, OutboxRecord } from '../core/notices.ts';
 import type { Directory } from '../engine/directory.ts';
@@ -140,7 +141,7 @@ export class Dispatcher {
     const failures: string[] = [];
     for (const user of directory.usersOf(n.owner)) {
       // No self-approval: the requester is not asked.
-      if (approval?.requester === user) continue;
+      if (approval && approvalRequesters(approval).includes(user)) continue;
       const person = directory.person(user);
       if (!person) continue;
       for (const channel of this.o.channels) {

@@ -47,7 +47,12 @@ export const approvalSchema = z
       .describe(
         'Remind the approvers who have not voted this long before the timeout, e.g. [1h, 15m] (Baton inbox); needs `timeout`',
       ),
-    onTimeout: z.enum(['escalate', 'approve', 'reject']).default('escalate'),
+    onTimeout: z
+      .enum(['escalate', 'approve', 'approve-all', 'reject'])
+      .default('escalate')
+      .describe(
+        'When the timeout passes: escalate (to the fallback owner), reject, approve (that level only: each later level is still asked, with a timeout of its own) or approve-all (the whole gate at once)',
+      ),
     onReject: z.enum(['stop', 'skip']).default('stop'),
   })
   .superRefine((a, ctx) => {

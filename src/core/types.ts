@@ -71,6 +71,8 @@ export const ESCALATION_REASONS = [
   'contract_unmet',
   'invalid_model_answer',
   'no_rule',
+  'approval_unreachable',
+  'requester_unknown',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
@@ -99,8 +101,9 @@ export interface Decision {
   /** The model that decided (`by: llm`). */
   model?: string;
   /**
-   * The model decided while untrusted text was in its context: outbound and high-risk actions
-   * then need a person's approval (the trust boundary).
+   * The model decided while untrusted text was in its context. Outbound and high-risk actions
+   * need a person's approval while untrusted text is in the context whoever decided (the trust
+   * boundary); this flag records it for the model's decision.
    */
   untrusted?: boolean;
   /** Hashes of the approval policies in force for this decision (policy versions). */
@@ -166,12 +169,19 @@ export interface ApprovalRecord {
   levels: ApprovalLevelState[];
   level: number;
   votes: ApprovalVote[];
+  /** The first of `requesters` (kept for display). */
   requester?: string;
+  /** Everyone who asked for this (the flow's requester, the intake's token person): none of them may vote. */
+  requesters?: string[];
+  /** Levels a timeout decided (onTimeout approve decides its own level only). */
+  timedOutLevels?: number[];
+  /** How long each level may wait (a timeout that decides a level starts the next one's clock). */
+  timeoutMs?: number;
   requestedAt: number;
   timeoutAt?: number;
   /** Reminder times still to come (epoch ms, earliest first); each fires once. */
   remindAt?: number[];
-  onTimeout: 'escalate' | 'approve' | 'reject';
+  onTimeout: 'escalate' | 'approve' | 'approve-all' | 'reject';
   onReject: 'stop' | 'skip';
   decidedAt?: number;
   /** human | rule | fallback | timeout, and who. */
@@ -257,6 +267,7 @@ export interface HandoffRecord {
   context: Record<string, unknown> | null;
   decision: Decision | null;
   boundary: { from: string; to: string };
+  /** Who asked, as the flow's `requester` names them (a person id when it names a known person). */
   requester?: string;
   createdAt: number;
   updatedAt: number;

@@ -14,7 +14,8 @@ import { approvalBinding } from './approval-binding.ts';
 import { atLeast, riskPolicy } from './risk-gate.ts';
 
 import { newId } from './ids.ts';
-import type { ModelCall } from './model-step.ts';
+import { fieldsOf, type ModelCall } from './model-step.ts';
+import { hasUntrusted } from '../decide/fields.ts';
 import { draftsWithModel, startDraft, type DraftCall } from './draft-step.ts';
 
 /** What the engine must call once the step is committed: an action, a model decision, a draft. */
@@ -74,7 +75,7 @@ export async function act(
       return 'wait';
     }
     const def = rt.registry.action(a.use);
-    if (def && trustGated(w, a, def) && !approvalSettled(w, flow, a)) {
+    if (def && trustGated(w, flow, a, def) && !approvalSettled(w, flow, a)) {
       requestActionApproval(w, flow, rt, a, trustBoundaryPolicy(flow, rt), vars);
       return 'wait';
     }
@@ -133,14 +134,14 @@ export async function act(
 }
 
 /**
- * The trust boundary: a model chose this action while untrusted text (an email body, ticket
- * text, chat) was in its context, and the action sends something out or is high-risk. Nothing
- * the text says can make the model skip this: a person approves first.
+ * The trust boundary (SPEC §3.11): the action sends something out or is high-risk, and
+ * untrusted text (an email body, ticket text, chat, a free-text input field) is in the
+ * handoff's context. Whoever decided - a rule, `otherwise`, a model or a person - a person
+ * approves first: the text may have steered the decision, or ride along in the parameters.
  */
-function trustGated(w: Work, a: ActionRecord, def: AnyAction): boolean {
-  const d = w.handoff.decision;
-  if (d?.by !== 'llm' || !d.untrusted) return false;
-  return a.risk === 'high' || (!isInternal(def) && def.outbound === true);
+function trustGated(w: Work, flow: CompiledFlow, a: ActionRecord, def: AnyAction): boolean {
+  if (a.risk !== 'high' && (isInternal(def) || def.outbound !== true)) return false;
+  return hasUntrusted(fieldsOf(w, flow));
 }
 
 function trustBoundaryPolicy(flow: CompiledFlow, rt: Runtime): CompiledApproval {

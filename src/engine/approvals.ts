@@ -9,7 +9,14 @@ import { engineActor, escalate } from './escalate.ts';
 import { newId } from './ids.ts';
 import { approvalBinding, editParams } from './approval-binding.ts';
 import { notifyApprovers, reminderTimes } from './approval-notices.ts';
+import { requestersFor, unreachableLevel, type Refusal } from './approval-reach.ts';
+import { approvalRequesters } from '../core/requester.ts';
+import { startLevelClock } from './approval-timeout.ts';
 
+/**
+ * Opens an approval for the action; true when the action must wait (the approval is open, or it
+ * could not be opened and the handoff escalated), false when no level applies and it may run.
+ */
 export function requestActionApproval(
   w: Work,
   flow: CompiledFlow,
@@ -17,7 +24,7 @@ export function requestActionApproval(
   action: ActionRecord,
   policy: CompiledApproval,
   vars: CelVars,
-): ApprovalRecord | undefined {
+): boolean {
   const levels = policy.levels
     .filter((l) => !l.when || l.when.eval(vars) === true)
     .map((l) => ({
@@ -28,8 +35,15 @@ export function requestActionApproval(
     }));
   if (levels.length === 0) {
     w.event('approval_not_required', engineActor(flow), { action: action.id, policyVersion: policy.version });
-    return undefined;
+    return false;
   }
+  const who = requestersFor(w.handoff, w.ledger, flow, rt.directory);
+  const refusal = 'reason' in who ? who : unreachableLevel(levels, who.requesters, rt.directory);
+  if (refusal) {
+    refuseApproval(w, flow, rt, action, policy, refusal);
+    return true;
+  }
+  const requesters = 'requesters' in who ? who.requesters : [];
   const a: ApprovalRecord = {
     id: newId('apr_'),
     handoffId: w.handoff.id,
@@ -47,8 +61,10 @@ export function requestActionApproval(
     summary: `${flow.def.name}: run ${action.id} (${action.use})`,
     params: action.params,
     binding: approvalBinding(w.handoff.id, action.id, action.params),
-    ...(w.handoff.requester ? { requester: w.handoff.requester } : {}),
-    ...(policy.timeoutMs !== undefined ? { timeoutAt: w.now + policy.timeoutMs } : {}),
+    ...(requesters.length ? { requester: requesters[0], requesters } : {}),
+    ...(policy.timeoutMs !== undefined
+      ? { timeoutAt: w.now + policy.timeoutMs, timeoutMs: policy.timeoutMs }
+      : {}),
   };
   const remindAt = reminderTimes(a.timeoutAt, policy.remindBeforeMs, w.now);
   if (remindAt.length) a.remindAt = remindAt;
@@ -64,7 +80,29 @@ export function requestActionApproval(
     levels: a.levels,
   });
   notifyApprovers(w, rt, a, 'approval', `Approval needed: ${a.summary} (${a.id})`);
-  return a;
+  return true;
+}
+
+/** Nobody could decide the approval: it is not opened, the action is skipped, a person takes over. */
+function refuseApproval(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  action: ActionRecord,
+  policy: CompiledApproval,
+  refusal: Refusal,
+): void {
+  action.state = 'skipped';
+  action.error = `approval not opened: ${refusal.message}`;
+  w.putAction(action);
+  w.event('approval_refused', engineActor(flow), {
+    action: action.id,
+    policyVersion: policy.version,
+    reason: refusal.reason,
+    problem: refusal.message,
+    ...refusal.details,
+  });
+  escalate(w, flow, rt, refusal.reason, { action: action.id, problem: refusal.message, ...refusal.details });
 }
 
 /** Suggest mode: a person confirms (or corrects) the decision before anything runs. */
@@ -174,7 +212,8 @@ export function castVote(
   }
   const level = approval.levels[approval.level];
   if (!level) throw new BatonError('internal', `approval ${approval.id} has no level ${approval.level}`);
-  if (approval.requester && approval.requester === vote.user) {
+  const requester = new Set(approvalRequesters(approval));
+  if (requester.has(vote.user)) {
     throw new BatonError(
       'forbidden',
       `${vote.user} requested this handoff and cannot approve it (no self-approval)`,
@@ -189,12 +228,11 @@ export function castVote(
     }
     return undefined;
   };
-  const requester = new Set(approval.requester ? [approval.requester] : []);
   if (!stand(requester)) {
     throw new BatonError(
       'forbidden',
       stand(new Set())
-        ? `${vote.user} stands in for ${approval.requester}, who requested this handoff: no self-approval, also not by delegation`
+        ? `${vote.user} stands in for ${[...requester].join(', ')}, who requested this handoff: no self-approval, also not by delegation`
         : `${vote.user} is not an approver of ${approval.id} at ${levelText(approval)} (approvers: ${level.approvers.join(', ')}; the flow names approvers, no token access level does)`,
     );
   }
@@ -265,6 +303,7 @@ export function castVote(
     if (approvals >= level.quorum) {
       if (approval.level + 1 < approval.levels.length) {
         approval.level += 1;
+        startLevelClock(w, flow, approval);
         notifyApprovers(
           w,
           rt,
@@ -302,7 +341,7 @@ export function levelText(a: ApprovalRecord): string {
   return `level ${a.level + 1} of ${a.levels.length}${name ? ` (${name})` : ''}`;
 }
 
-function close(
+export function close(
   a: ApprovalRecord,
   state: ApprovalRecord['state'],
   at: number,
@@ -359,31 +398,4 @@ export function applyActionApproval(
     }
     escalate(w, flow, rt, 'approval_rejected', { approval: approval.id, action: action.id });
   }
-}
-
-/** An approval's timeout passed: decide it by its `onTimeout` (labelled `timeout`). */
-export function timeOutApproval(w: Work, flow: CompiledFlow, rt: Runtime, approval: ApprovalRecord): void {
-  const actor = engineActor(flow);
-  w.event('approval_timed_out', actor, {
-    approval: approval.id,
-    onTimeout: approval.onTimeout,
-    decidedBy: { label: 'timeout' },
-  });
-  if (approval.onTimeout === 'escalate') {
-    close(approval, 'timed_out', w.now, { label: 'timeout' });
-    w.putApproval(approval);
-    if (approval.kind === 'action') {
-      const action = w.action(approval.actionId ?? '');
-      if (action) {
-        action.state = 'skipped';
-        action.error = 'approval timed out';
-        w.putAction(action);
-      }
-    }
-    escalate(w, flow, rt, 'approval_timeout', { approval: approval.id });
-    return;
-  }
-  close(approval, approval.onTimeout === 'approve' ? 'approved' : 'rejected', w.now, { label: 'timeout' });
-  w.putApproval(approval);
-  if (approval.kind === 'action') applyActionApproval(w, flow, rt, approval, actor);
 }

@@ -69,6 +69,21 @@ export class Directory {
     return this.people.has(id);
   }
 
+  personIds(): IterableIterator<string> {
+    return this.people.keys();
+  }
+
+  /**
+   * The distinct people who could cast a vote for any of `approvers`, leaving out `exclude`
+   * (the requesters: no self-approval, also not by proxy). A delegate votes in place of the
+   * person they stand in for and uses up that person's vote, so stand-ins add no one here.
+   */
+  possibleVoters(approvers: readonly string[], exclude: ReadonlySet<string>): string[] {
+    const out = new Set<string>();
+    for (const o of approvers) for (const u of this.usersOf(o)) if (!exclude.has(u)) out.add(u);
+    return [...out];
+  }
+
   /** May `user` act as `owner`? The user itself, a member or the manager of the team, or a holder of the role. */
   actsFor(user: string, owner: string): boolean {
     const o = parseOwner(owner);

@@ -22,6 +22,7 @@ import { sweepReservations } from './sweep.ts';
 import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
 import { newId } from './ids.ts';
+import { personNamed } from '../core/requester.ts';
 import type { Runtime } from './runtime.ts';
 import { outboxOf } from './outbox.ts';
 
@@ -139,7 +140,9 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     const data = input as Record<string, unknown>;
     const vars = { input: flow.celInput(data), context: {}, decision: {}, handoff: { id, flow: flowId } };
     const key = flow.idempotencyKey ? String(flow.idempotencyKey.eval(vars)) : id;
-    const requester = flow.requester ? flow.requester.eval(vars) : undefined;
+    const requester = flow.requester ? this.requesterOf(flow.requester.eval(vars)) : undefined;
+    // A person who sends work in with their own token asked for it, whatever the payload says.
+    const submittedBy = actor.kind === 'user' ? actor.id : undefined;
     const h: HandoffRecord = {
       id,
       flow: flowId,
@@ -163,11 +166,12 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       attempt: this.runsWorker ? 1 : 0,
       eventSeq: 0,
       headHash: GENESIS,
-      ...(typeof requester === 'string' && requester ? { requester } : {}),
+      ...(requester ? { requester } : {}),
       ...(this.runsWorker ? { leaseOwner: this.workerId, leaseUntil: now + this.leaseMs } : {}),
     };
     const w = new Work({ handoff: h, actions: [], approvals: [], ledger: [] }, now, 0);
-    w.changeOwner(h.owner, 'received', 'released');
+    // The ledger's first entry names who handed the work in: a requester too (approval-reach.ts).
+    w.changeOwner(h.owner, 'received', 'released', submittedBy);
     w.event('received', actor, { flowVersion: flow.version, idempotencyKey: key });
     const commit = w.toCommit();
     const durable = this.committer.submit(commit);
@@ -182,6 +186,17 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     this.crashPoint('after_intake_commit');
     this.emit('committed', commit);
     return { id, state: 'received', created: true };
+  }
+
+  /**
+   * The requester as a person id when it names a declared person (`ARI`, `user:ari`); otherwise
+   * the text as given, kept so an approval can say whom it could not place (it escalates).
+   */
+  private requesterOf(raw: unknown): string | undefined {
+    const known = personNamed(raw, this.rt.directory.personIds());
+    if (known) return known;
+    if (typeof raw === 'string') return raw.trim() || undefined;
+    return raw === undefined || raw === null ? undefined : JSON.stringify(raw);
   }
 
   /** Commits a step made outside the worker (a person's command); wakes the worker when needed. */

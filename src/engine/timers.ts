@@ -8,7 +8,7 @@ import type { OwnerRef } from '../core/owner.ts';
 import type { Work } from './work.ts';
 import { fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, escalate, notify } from './escalate.ts';
-import { timeOutApproval } from './approvals.ts';
+import { timeOutApproval } from './approval-timeout.ts';
 import { remindApprovers } from './approval-notices.ts';
 
 const ACTIVE = new Set<HandoffRecord['state']>(['received', 'building_context', 'deciding', 'acting']);

@@ -75,7 +75,7 @@ describe('eval cases files', () => {
       '6:5 [0].expect.colour: unknown field "colour"',
       '9:3 [1].expect: name at least one of owner, state, rule, actions, approvals, escalation',
       '10:3 [2].name: missing required field (string)',
-      '11:25 [2].expect.escalation: expected false, true, {reason, to, missing} or a reason: low_confidence, approval_timeout, sla_breach, action_failed, cost_cap, contract_unmet, invalid_model_answer, no_rule, approval_rejected',
+      '11:25 [2].expect.escalation: expected false, true, {reason, to, missing} or a reason: low_confidence, approval_timeout, sla_breach, action_failed, cost_cap, contract_unmet, invalid_model_answer, no_rule, approval_unreachable, requester_unknown, approval_rejected',
     ]);
   });
 

@@ -173,7 +173,7 @@ export const update = {
       `id: crm-sync
 name: CRM sync
 boundary: { from: team:marketing, to: team:sales-ops }
-input: { type: object, required: [id, company, email], properties: { id: { type: string }, company: { type: string }, email: { type: string } } }
+input: { type: object, required: [id, company, email], properties: { id: { type: string, pattern: "^[A-Z0-9]+$" }, company: { type: string, x-trust: trusted }, email: { type: string, format: email } } }
 context:
   - { name: table, use: builtin.lookup, with: { table: accounts, where: { domain: "\${input.email.split('@')[1]}" } } }
   - { name: crm, use: crm.find, with: { domain: "\${input.email.split('@')[1]}" } }

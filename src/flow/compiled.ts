@@ -48,7 +48,7 @@ export interface CompiledApproval {
   timeoutMs?: number;
   /** Reminders, in ms before the timeout (longest first). */
   remindBeforeMs: number[];
-  onTimeout: 'escalate' | 'approve' | 'reject';
+  onTimeout: 'escalate' | 'approve' | 'approve-all' | 'reject';
   onReject: 'stop' | 'skip';
   /** sha256 of the canonical JSON of the approval block: the policy version. */
   version: string;

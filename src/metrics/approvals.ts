@@ -57,7 +57,7 @@ class ApprovalGroup {
     if (seconds !== null) this.latency.add(seconds);
     if (label === 'timeout') {
       this.timeouts.total += 1;
-      const how = body.onTimeout;
+      const how = body.onTimeout === 'approve-all' ? 'approve' : body.onTimeout;
       if (how === 'escalate' || how === 'approve' || how === 'reject') this.timeouts[how] += 1;
     }
     const edits = body.overrides?.length ?? 0;

@@ -340,7 +340,7 @@ export class PromMetrics {
 }
 
 function timeoutOutcome(e: NewEvent): string {
-  const o = e.data.onTimeout;
+  const o = e.data.onTimeout === 'approve-all' ? 'approve' : e.data.onTimeout;
   return o === 'escalate' || o === 'approve' || o === 'reject' ? o : 'other';
 }
 

@@ -197,11 +197,22 @@ export const approvalSchema = z.object({
     }),
   ),
   requester: z.string().optional(),
+  requesters: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "Who asked (the flow's requester, the person whose token sent the intake): none of them may vote",
+    ),
+  timedOutLevels: z
+    .array(z.number())
+    .optional()
+    .describe('Levels (from 0) a timeout decided under onTimeout approve'),
+  timeoutMs: z.number().optional(),
   requestedAt: iso,
   timeoutAt: iso.optional(),
   remindAt: z.array(iso).optional().describe('Reminders still to come before the timeout'),
   remindersSent: z.number().optional(),
-  onTimeout: z.enum(['escalate', 'approve', 'reject']),
+  onTimeout: z.enum(['escalate', 'approve', 'approve-all', 'reject']),
   onReject: z.enum(['stop', 'skip']),
   decidedAt: iso.optional(),
   decidedBy: z
@@ -259,6 +270,10 @@ export const handoffView = handoffSummary.extend({
     .describe('Where each context field came from and how far it is trusted'),
   costUsd: z.number().describe('Model and paid API cost of this handoff, USD'),
   requester: z.string().nullable(),
+  submittedBy: z
+    .string()
+    .nullable()
+    .describe('The person whose token (or --as) sent the intake: a requester too'),
   observed: z
     .object({ owner: z.string(), agreed: z.boolean(), at: iso, by: z.string().optional() })
     .nullable()

@@ -8,6 +8,7 @@ import type {
   TaskRecord,
 } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
+import { submittedBy } from '../core/requester.ts';
 import type { NoticeView } from '../channels/notices-view.ts';
 
 export interface HandoffSummaryView {
@@ -88,6 +89,7 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
     provenance: h.provenance?.map((p) => ({ ...p, at: iso(p.at) })) ?? null,
     costUsd: h.costUsd,
     requester: h.requester ?? null,
+    submittedBy: submittedBy(s.ledger) ?? null,
     observed: h.observed ? { ...h.observed, at: iso(h.observed.at) } : null,
     actions: s.actions.map((a) => ({
       id: a.id,

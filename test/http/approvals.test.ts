@@ -129,13 +129,27 @@ describe('approvals over HTTP', () => {
     ]);
   });
 
-  it('refuses self-approval: the submitter cannot approve their own quote', async () => {
+  it('no self-approval: when the submitter is the only sales manager, nobody can approve, so it escalates at once', async () => {
     s = await startTemp();
     const id = await s.send(bigLead('P2', { submittedBy: 'sam' }));
+    await waitFor(async () => (await s!.call('GET', `/v1/handoffs/${id}`)).body.state === 'escalated');
+    const h = (await s.call('GET', `/v1/handoffs/${id}`)).body;
+    expect(h.approvals).toEqual([]);
+    expect(h.actions.find((a: { id: string }) => a.id === 'quote')).toMatchObject({ state: 'skipped' });
+    const escalated = h.events.find((e: { type: string }) => e.type === 'escalated');
+    expect(escalated.data).toMatchObject({
+      reason: 'approval_unreachable',
+      action: 'quote',
+      quorum: 1,
+      approvers: ['role:sales-manager'],
+      possibleVoters: [],
+      requesters: ['sam'],
+    });
     const sam = await s.token('sam', 'viewer');
     const r = await s.call('POST', `/v1/approvals/${id}`, { token: sam, body: { decision: 'approve' } });
-    expect(r.status).toBe(403);
-    expect(r.body.error.message).toMatch(/self-approval/);
+    expect(r.status).toBe(404);
+    const prom = (await s.call('GET', '/metrics')).text;
+    expect(prom).toContain('baton_escalations_total{flow="lead-to-owner",reason="approval_unreachable"} 1');
   });
 
   it('rejects: the flow goes on without the quote (onReject: skip)', async () => {

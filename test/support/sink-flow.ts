@@ -4,7 +4,7 @@ export function sinkFlow(id: string, use: 'http.put' | 'http.post', sinkUrl: str
   return `id: ${id}
 name: Sink test ${use}
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id], properties: { id: { type: string } } }
+input: { type: object, required: [id], properties: { id: { type: string, pattern: "^[A-Za-z0-9-]+$" } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }
