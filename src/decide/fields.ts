@@ -38,12 +38,14 @@ export function snapshotFields(
   return fields;
 }
 
+const CONSTRAINTS = ['enum', 'const', 'format', 'pattern'];
+
 function inputTrust(value: unknown, schema: Schema): Trust {
   const declared = schema['x-trust'];
   if (declared === 'trusted' || declared === 'untrusted') return declared;
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return 'trusted';
   if (typeof value === 'string') {
-    const constrained = ['enum', 'const', 'format', 'pattern'].some((k) => schema[k] !== undefined);
+    const constrained = CONSTRAINTS.some((k) => schema[k] !== undefined);
     return constrained ? 'trusted' : 'untrusted';
   }
   // Objects and arrays may hold free text anywhere.
@@ -52,3 +54,18 @@ function inputTrust(value: unknown, schema: Schema): Trust {
 
 export const hasUntrusted = (fields: readonly ContextField[]): boolean =>
   fields.some((f) => f.trust === 'untrusted');
+
+/**
+ * How far an input field is trusted from its schema alone (for `baton validate`): the same
+ * rules as for a value, where a field that may hold free text counts as untrusted.
+ */
+export function schemaTrust(schema: unknown): Trust {
+  const s = isObject(schema) ? schema : {};
+  const declared = s['x-trust'];
+  if (declared === 'trusted' || declared === 'untrusted') return declared;
+  if (CONSTRAINTS.some((k) => s[k] !== undefined)) return 'trusted';
+  const types = Array.isArray(s.type) ? s.type : [s.type];
+  return types.every((t) => t === 'number' || t === 'integer' || t === 'boolean' || t === 'null')
+    ? 'trusted'
+    : 'untrusted';
+}

@@ -22,7 +22,8 @@
 // name file, line, column and field: code `project_invalid` when baton.yaml or a table is at
 // fault, `flow_invalid` when only flow files are. The references checked across files: team
 // members and managers are declared people; literal `user:`/`team:` owners in flows (boundary,
-// rules, otherwise, llm owners, approvers, fallbackOwner, ladder steps) are declared.
+// rules, otherwise, llm owners, approvers, fallbackOwner, ladder steps) are declared; a literal
+// `builtin.lookup` table exists.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BatonError, type ErrorDetail } from '../core/errors.ts';
@@ -36,7 +37,7 @@ import { checkFlowsDir } from '../flow/load.ts';
 import { formatPath, sortDetails, summarize, YamlSource } from '../flow/yaml-source.ts';
 import { resolveEnvRefs, type Env } from './env.ts';
 import { readSecrets, SECRETS_FILE_ENV, secretsFileOf } from './secrets.ts';
-import { checkDelegationFlows, checkDirectory, checkFlowOwners } from './references.ts';
+import { checkDelegationFlows, checkDirectory, checkFlowOwners, checkLookupTables } from './references.ts';
 import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
 
@@ -197,6 +198,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
   if (def && flowsResult.errors.length === 0)
     projectErrors.push(...checkDelegationFlows(def, src, new Set(flowsResult.flows.keys())));
   const tables = loadTables(resolve(paths.dir, effective.tables), projectErrors);
+  flowErrors.push(...checkLookupTables(flowsResult.flows.values(), new Set(tables.keys())));
 
   if (projectErrors.length > 0 || flowErrors.length > 0 || !def) {
     const details = [...sortDetails(projectErrors), ...sortDetails(flowErrors)];

@@ -125,3 +125,22 @@ export function checkFlowOwners(flows: Iterable<CompiledFlow>, declared: Declare
   }
   return errors;
 }
+
+/** `builtin.lookup` of a table the project does not have (a literal `table:`; templated ones are known at run time). */
+export function checkLookupTables(flows: Iterable<CompiledFlow>, tables: ReadonlySet<string>): ErrorDetail[] {
+  const errors: ErrorDetail[] = [];
+  for (const flow of flows) {
+    flow.def.context.forEach((c, i) => {
+      const table = c.with['table'];
+      if (c.use !== 'builtin.lookup' || typeof table !== 'string' || table.includes('${')) return;
+      if (tables.has(table)) return;
+      errors.push(
+        new YamlSource(flow.source, flow.file).detail(
+          ['context', i, 'with', 'table'],
+          `lookup table "${table}" does not exist (have: ${[...tables].join(', ') || 'none'}): add tables/${table}.csv or tables/${table}.yaml`,
+        ),
+      );
+    });
+  }
+  return errors;
+}

@@ -32,10 +32,11 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
   program
     .command('validate')
     .description(
-      'check baton.yaml, every flow, table and action module; print every problem as file:line:col',
+      'check baton.yaml, every flow, table and action module; print every problem as file:line:col, then warnings (flows that load but cannot work as written)',
     )
+    .option('--strict', 'exit 2 when there are warnings too')
     .action(
-      withSession(sessionFor, async (s) => {
+      withSession(sessionFor, async (s, o: { strict?: boolean }) => {
         const { Baton } = await import('../../service/baton.ts');
         let baton: Baton | undefined;
         try {
@@ -56,13 +57,23 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
         }
         try {
           const p = baton.project;
-          if (s.json) return s.outJson({ ok: true, project: p.dir, ...counts(p) });
-          s.out(`ok: ${p.dir}\n`);
-          const c = counts(p);
-          s.out(
-            `  ${plural(c.flows.length, 'flow')}${c.flows.length ? ` (${c.flows.join(', ')})` : ''}, ` +
-              `${c.people} ${c.people === 1 ? 'person' : 'people'}, ${plural(c.teams, 'team')}, ${plural(c.tables.length, 'table')}\n`,
-          );
+          const { flowWarnings } = await import('../../project/flow-warnings.ts');
+          const warnings = flowWarnings(p.flows.values(), baton.registry, baton.directory);
+          const failed = o.strict === true && warnings.length > 0;
+          if (s.json) {
+            s.outJson({ ok: !failed, project: p.dir, ...counts(p), warnings });
+          } else {
+            s.out(`ok: ${p.dir}\n`);
+            const c = counts(p);
+            s.out(
+              `  ${plural(c.flows.length, 'flow')}${c.flows.length ? ` (${c.flows.join(', ')})` : ''}, ` +
+                `${c.people} ${c.people === 1 ? 'person' : 'people'}, ${plural(c.teams, 'team')}, ${plural(c.tables.length, 'table')}\n`,
+            );
+            for (const w of warnings) s.err(`warning: ${formatDetail(relative(w))}\n`);
+            if (warnings.length)
+              s.err(`baton: ${plural(warnings.length, 'warning')}${o.strict ? ' (--strict: failing)' : ''}\n`);
+          }
+          if (failed) throw new ExitError(EXIT_USAGE);
         } finally {
           await baton.close();
         }
