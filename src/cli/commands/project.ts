@@ -71,7 +71,9 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
             );
             for (const w of warnings) s.err(`warning: ${formatDetail(relative(w))}\n`);
             if (warnings.length)
-              s.err(`baton: ${plural(warnings.length, 'warning')}${o.strict ? ' (--strict: failing)' : ''}\n`);
+              s.err(
+                `baton: ${plural(warnings.length, 'warning')}${o.strict ? ' (--strict: failing)' : ''}\n`,
+              );
           }
           if (failed) throw new ExitError(EXIT_USAGE);
         } finally {
