@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTemp, intakeActor, asUser } from './support/project.ts';
+import { EXAMPLES, openTemp, intakeActor, asUser } from './support/project.ts';
 
 let env: Awaited<ReturnType<typeof openTemp>> | undefined;
 afterEach(async () => {
@@ -48,7 +50,12 @@ describe('lead-to-owner end to end on SQLite', () => {
   });
 
   it('gates the quote above 50k behind a sales manager, no self-approval', async () => {
-    env = await openTemp({}, { worker: false });
+    // A second sales manager, so the quote sam asked for can still be approved (by lee).
+    const yaml = readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8').replace(
+      '{ id: lee, name: Lee Chen, email: lee@example.com, roles: [] }',
+      '{ id: lee, name: Lee Chen, email: lee@example.com, roles: [sales-manager] }',
+    );
+    env = await openTemp({ 'baton.yaml': yaml }, { worker: false });
     const { baton } = env;
     const r = await baton.send(
       'lead-to-owner',
@@ -61,5 +68,9 @@ describe('lead-to-owner end to end on SQLite', () => {
     expect(h.owner).toBe('agent:lead-to-owner');
     await expect(baton.decide(r.id, asUser('kim'), 'approve')).rejects.toMatchObject({ code: 'forbidden' });
     await expect(baton.decide(r.id, asUser('sam'), 'approve')).rejects.toThrow(/self-approval/);
+    await baton.decide(r.id, asUser('lee'), 'approve');
+    await baton.engine.drain();
+    h = await baton.get(r.id);
+    expect(h.approvals[0]).toMatchObject({ state: 'approved', decidedBy: { user: 'lee' } });
   });
 });

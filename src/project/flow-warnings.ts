@@ -14,6 +14,7 @@ import { isInternal } from '../actions/define.ts';
 import type { Registry } from '../actions/registry.ts';
 import { schemaTrust } from '../decide/fields.ts';
 import type { Directory } from '../engine/directory.ts';
+import { personNamed } from '../core/requester.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { YamlSource, type Path } from '../flow/yaml-source.ts';
 
@@ -35,13 +36,25 @@ export function flowWarnings(
 
 type Warn = (path: Path, message: string) => void;
 
+/** The requester when the flow's expression does not depend on the handoff (a constant), if it names a person. */
+function fixedRequester(flow: CompiledFlow, directory: Directory): string | undefined {
+  try {
+    const v = flow.requester?.eval({ input: {}, context: {}, decision: {}, handoff: { id: '', flow: '' } });
+    return personNamed(v, directory.personIds());
+  } catch {
+    return undefined; // it reads the handoff: known only at run time
+  }
+}
+
 function approverWarnings(flow: CompiledFlow, directory: Directory, warn: Warn): void {
   const asks = flow.def.requester !== undefined;
+  const fixed = fixedRequester(flow, directory);
   flow.def.actions.forEach((a, i) =>
     a.approval?.levels.forEach((l, j) => {
       const path = ['actions', i, 'approval', 'levels', j];
       const who = directory.possibleVoters(l.approvers, new Set());
       const names = l.approvers.join(', ');
+      const besides = fixed ? directory.possibleVoters(l.approvers, new Set([fixed])) : who;
       if (who.length === 0) {
         warn(
           [...path, 'approvers'],
@@ -51,6 +64,11 @@ function approverWarnings(flow: CompiledFlow, directory: Directory, warn: Warn):
         warn(
           [...path, 'quorum'],
           `quorum ${l.quorum} but only ${who.length} of the people in baton.yaml (${who.join(', ')}) can approve: it escalates every time (approval_unreachable)`,
+        );
+      } else if (besides.length < l.quorum) {
+        warn(
+          [...path, 'approvers'],
+          `without the requester ${fixed ?? ''}, who may not approve, ${names} cannot reach the quorum of ${l.quorum}: it escalates every time (approval_unreachable)`,
         );
       } else if (asks && l.quorum > 1 && who.length === l.quorum) {
         // Four eyes among exactly that many people breaks whenever one of them asks. (A single

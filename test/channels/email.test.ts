@@ -165,14 +165,26 @@ describe('email', () => {
     expect(late.status).toBe(409);
     expect(late.html).toContain('Already decided: Approved by sam via api');
 
-    // sam asked for this one: sam is not asked to approve it (no self-approval).
-    const own = await env.baton.send('lead-to-owner', bigLead('E4', { submittedBy: 'sam' }), system);
+    // ari asked for this invoice: the other finance managers are asked, ari is not (no self-approval).
+    const own = await env.baton.send(
+      'invoice-approval',
+      {
+        id: 'E4',
+        vendor: 'northwind',
+        amount: 42000,
+        currency: 'USD',
+        dueDate: '2026-12-31',
+        requestedBy: 'ari',
+      },
+      system,
+    );
     await waitFor(
       async () => (await env.baton.store.outbox({ handoffId: own.id, state: 'done' })).length > 0,
     );
-    expect(
-      await env.baton.store.deliveries({ approvalId: (await env.baton.approvals('pending', own.id))[0]!.id }),
-    ).toEqual([]);
+    const asked = await env.baton.store.deliveries({
+      approvalId: (await env.baton.approvals('pending', own.id))[0]!.id,
+    });
+    expect(asked.map((d) => d.recipient).sort()).toEqual(['jules', 'noor']);
   });
 
   it('reaches the owner of handed-off work; the link accepts as that person only', async () => {

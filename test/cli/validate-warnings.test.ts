@@ -96,6 +96,20 @@ describe('baton validate: errors and warnings', () => {
     ]);
   });
 
+  it('an approval nobody but a fixed requester could give warns', async ({ onTestFinished }) => {
+    const text = invoiceFlow().replace('requester: input.requestedBy', `requester: "'dana'"`);
+    const p = fresh(onTestFinished, { 'flows/invoice-approval.yaml': text });
+    const j = JSON.parse((await p.run(['validate', '--json'])).stdout) as { warnings: Warning[] };
+    expect(j.warnings).toEqual([
+      expect.objectContaining({
+        path: 'actions[0].approval.levels[2].approvers',
+        message: expect.stringMatching(
+          /without the requester dana, who may not approve, role:cfo cannot reach the quorum of 1/,
+        ),
+      }),
+    ]);
+  });
+
   it('onTimeout approve or approve-all on a high-risk action warns that it can run with no human', async ({
     onTestFinished,
   }) => {
