@@ -132,6 +132,28 @@ describe('a quorum nobody can reach', () => {
   });
 });
 
+describe('an edit that needs a level nobody could approve', () => {
+  it('is refused with the field, and changes nothing', async () => {
+    const baton = await open();
+    // dana is the only CFO and asked for this payout: an edit past 10k would need her.
+    const { id } = await baton.send('payout', payout('E1', 5000, 'dana'), intakeActor);
+    await baton.engine.drain();
+    await expect(
+      baton.decide(id, asUser('ari'), 'approve', undefined, { params: { amount: 12500 } }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringMatching(
+        /would add a level nobody could approve: the added level \(CFO\) needs 1 approval from role:cfo/,
+      ),
+      details: [{ path: 'edits.params' }],
+    });
+    const h = await baton.get(id);
+    expect(h.actions[0]!.params.amount).toBe(5000);
+    expect(h.approvals[0]).toMatchObject({ state: 'pending', votes: [] });
+    expect(h.approvals[0]!.levels).toHaveLength(1);
+  });
+});
+
 describe('the trust boundary whoever decided', () => {
   async function endpoint(): Promise<{ url: string; bodies: string[] }> {
     const bodies: string[] = [];

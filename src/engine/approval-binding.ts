@@ -11,6 +11,8 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
 import { celVars, type Runtime } from './runtime.ts';
 import { contentHash } from '../flow/canonical.ts';
+import { approvalRequesters } from '../core/requester.ts';
+import { unreachableLevel } from './approval-reach.ts';
 
 /** The hash an action approval binds to: (handoff, action, exact parameters). */
 export function approvalBinding(
@@ -75,6 +77,14 @@ export function editParams(
         .map((l) => ({ ...(l.name ? { name: l.name } : {}), approvers: l.approvers, quorum: l.quorum }))
         .filter((l) => !have.has(levelKey(l)))
     : [];
+  // A level the edit adds must be one people can decide (the requesters still do not count).
+  const unreachable = unreachableLevel(addedLevels, approvalRequesters(approval), rt.directory);
+  if (unreachable)
+    throw new BatonError(
+      'validation_failed',
+      `The edit would add a level nobody could approve: ${unreachable.message.replace(/^level \d+/, `the added level`)}`,
+      { details: [{ path: 'edits.params', message: unreachable.message }] },
+    );
   approval.levels.push(...addedLevels);
 
   const binding = approvalBinding(w.handoff.id, action.id, params);
