@@ -154,6 +154,31 @@ describe('an edit that needs a level nobody could approve', () => {
   });
 });
 
+describe('suggest mode', () => {
+  it('the person who sent the work in does not confirm its routing', async () => {
+    const baton = await open({
+      'flows/suggest.yaml': `id: suggest
+name: Suggest
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, required: [id], properties: { id: { type: string, pattern: "^[A-Z0-9]+$" } } }
+idempotencyKey: input.id
+mode: suggest
+decide:
+  otherwise: { owner: team:finance }
+handoff: { to: "\${decision.owner}" }
+`,
+    });
+    const { id } = await baton.send('suggest', { id: 'G1' }, { kind: 'user', id: 'ari', via: 'api' });
+    await baton.engine.drain();
+    const [ap] = await baton.approvals('pending', id);
+    expect(ap).toMatchObject({ kind: 'decision', requesters: ['ari'] });
+    await expect(baton.decide(id, asUser('ari'), 'approve')).rejects.toThrow(/no self-approval/);
+    await baton.decide(id, asUser('noor'), 'approve');
+    await baton.engine.drain();
+    expect((await baton.get(id)).state).toBe('handed_off');
+  });
+});
+
 describe('the trust boundary whoever decided', () => {
   async function endpoint(): Promise<{ url: string; bodies: string[] }> {
     const bodies: string[] = [];

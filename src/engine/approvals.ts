@@ -111,8 +111,23 @@ export function requestDecisionApproval(
   flow: CompiledFlow,
   rt: Runtime,
   approvers: string[],
-): ApprovalRecord {
+): ApprovalRecord | undefined {
   const d = w.handoff.decision!;
+  const levels = [{ approvers, quorum: 1 }];
+  // Nobody confirms the routing of their own request either.
+  const who = requestersFor(w.handoff, w.ledger, flow, rt.directory);
+  const refusal = 'reason' in who ? who : unreachableLevel(levels, who.requesters, rt.directory);
+  if (refusal) {
+    w.event('approval_refused', engineActor(flow), {
+      kind: 'decision',
+      reason: refusal.reason,
+      problem: refusal.message,
+      ...refusal.details,
+    });
+    escalate(w, flow, rt, refusal.reason, { kind: 'decision', problem: refusal.message, ...refusal.details });
+    return undefined;
+  }
+  const requesters = 'requesters' in who ? who.requesters : [];
   const a: ApprovalRecord = {
     id: newId('apr_'),
     handoffId: w.handoff.id,
@@ -120,7 +135,8 @@ export function requestDecisionApproval(
     kind: 'decision',
     state: 'pending',
     policyVersion: 'suggest',
-    levels: [{ approvers, quorum: 1 }],
+    levels,
+    ...(requesters.length ? { requester: requesters[0], requesters } : {}),
     level: 0,
     votes: [],
     requestedAt: w.now,
