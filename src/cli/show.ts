@@ -114,6 +114,7 @@ export function renderHandoff(h: HandoffView, now = Date.now()): string {
     );
   if (h.costUsd > 0) line(`  cost      $${h.costUsd.toFixed(4)}`);
   if (h.requester) line(`  requester ${h.requester}`);
+  if (h.submittedBy && h.submittedBy !== h.requester) line(`  sent by   ${h.submittedBy} (a requester too)`);
 
   line();
   line(`Timeline (${plural(h.events.length, 'event')})`);
