@@ -3,9 +3,12 @@
 // self-approval needs to know who asked), and each level must have at least `quorum` people
 // who could vote, not counting the requesters (nor anyone voting in their place).
 import { personNamed, submittedBy } from '../core/requester.ts';
-import type { ApprovalLevelState, HandoffRecord, LedgerEntry } from '../core/types.ts';
-import type { CompiledFlow } from '../flow/compiled.ts';
+import type { ActionRecord, ApprovalLevelState, HandoffRecord, LedgerEntry } from '../core/types.ts';
+import type { CompiledApproval, CompiledFlow } from '../flow/compiled.ts';
 import type { Directory } from './directory.ts';
+import type { Runtime } from './runtime.ts';
+import type { Work } from './work.ts';
+import { engineActor, escalate } from './escalate.ts';
 
 export interface Refusal {
   reason: 'requester_unknown' | 'approval_unreachable';
@@ -65,4 +68,26 @@ export function unreachableLevel(
     };
   }
   return undefined;
+}
+
+/** Nobody could decide the approval: it is not opened, the action is skipped, a person takes over. */
+export function refuseApproval(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  action: ActionRecord,
+  policy: CompiledApproval,
+  refusal: Refusal,
+): void {
+  action.state = 'skipped';
+  action.error = `approval not opened: ${refusal.message}`;
+  w.putAction(action);
+  w.event('approval_refused', engineActor(flow), {
+    action: action.id,
+    policyVersion: policy.version,
+    reason: refusal.reason,
+    problem: refusal.message,
+    ...refusal.details,
+  });
+  escalate(w, flow, rt, refusal.reason, { action: action.id, problem: refusal.message, ...refusal.details });
 }

@@ -9,7 +9,7 @@ import { engineActor, escalate } from './escalate.ts';
 import { newId } from './ids.ts';
 import { approvalBinding, editParams } from './approval-binding.ts';
 import { notifyApprovers, reminderTimes } from './approval-notices.ts';
-import { requestersFor, unreachableLevel, type Refusal } from './approval-reach.ts';
+import { refuseApproval, requestersFor, unreachableLevel } from './approval-reach.ts';
 import { approvalRequesters } from '../core/requester.ts';
 import { startLevelClock } from './approval-timeout.ts';
 
@@ -81,28 +81,6 @@ export function requestActionApproval(
   });
   notifyApprovers(w, rt, a, 'approval', `Approval needed: ${a.summary} (${a.id})`);
   return true;
-}
-
-/** Nobody could decide the approval: it is not opened, the action is skipped, a person takes over. */
-function refuseApproval(
-  w: Work,
-  flow: CompiledFlow,
-  rt: Runtime,
-  action: ActionRecord,
-  policy: CompiledApproval,
-  refusal: Refusal,
-): void {
-  action.state = 'skipped';
-  action.error = `approval not opened: ${refusal.message}`;
-  w.putAction(action);
-  w.event('approval_refused', engineActor(flow), {
-    action: action.id,
-    policyVersion: policy.version,
-    reason: refusal.reason,
-    problem: refusal.message,
-    ...refusal.details,
-  });
-  escalate(w, flow, rt, refusal.reason, { action: action.id, problem: refusal.message, ...refusal.details });
 }
 
 /** Suggest mode: a person confirms (or corrects) the decision before anything runs. */
