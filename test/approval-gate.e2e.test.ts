@@ -45,12 +45,15 @@ describe('onTimeout approve decides its own level only', () => {
     expect(transfers()).toEqual([]);
     expect(h.events.find((e) => e.type === 'approval_timed_out')?.data).toMatchObject({
       level: 0,
+      levelNumber: 1,
       onTimeout: 'approve',
       decides: 'level',
       next: 1,
     });
     const inbox = (await baton.inbox()).filter((m) => m.handoffId === id && m.owner === 'role:cfo');
-    expect(inbox.map((m) => m.text)).toEqual([expect.stringMatching(/level 2; level 1 timed out/)]);
+    expect(inbox.map((m) => m.text)).toEqual([
+      expect.stringMatching(/^Approval needed at level 2 of 2 \(CFO\) \(level 1 timed out\): /),
+    ]);
 
     await baton.decide(id, asUser('dana'), 'approve');
     await baton.engine.drain();

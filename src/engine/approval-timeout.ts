@@ -7,7 +7,7 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
 import type { Runtime } from './runtime.ts';
 import { engineActor, escalate } from './escalate.ts';
-import { applyActionApproval, close } from './approvals.ts';
+import { applyActionApproval, close, levelText } from './approvals.ts';
 import { notifyApprovers, reminderTimes } from './approval-notices.ts';
 
 /** An approval's timeout passed: decide it by its `onTimeout` (labelled `timeout`). */
@@ -19,6 +19,7 @@ export function timeOutApproval(w: Work, flow: CompiledFlow, rt: Runtime, approv
     approval: approval.id,
     onTimeout: approval.onTimeout,
     level,
+    levelNumber: level + 1,
     decidedBy: { label: 'timeout' },
     ...(nextLevel ? { decides: 'level', next: level + 1 } : {}),
   });
@@ -46,7 +47,7 @@ export function timeOutApproval(w: Work, flow: CompiledFlow, rt: Runtime, approv
       rt,
       approval,
       'approval',
-      `Approval needed (level ${approval.level + 1}; level ${level + 1} timed out): ${approval.summary} (${approval.id})`,
+      `Approval needed at ${levelText(approval)} (level ${level + 1} timed out): ${approval.summary} (${approval.id})`,
     );
     return;
   }
