@@ -50,7 +50,7 @@ export class HttpClient implements Client {
   }
 
   private async request(method: string, path: string, body?: unknown, query?: Query): Promise<Response> {
-    // The server labels what this client does as done through the CLI (`via: cli`).
+    // Names this client in proxies' logs; the server trusts it for nothing (events say `via: api`).
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': CLI_AGENT };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -21,15 +21,14 @@ export type Access = 'public' | 'intake' | 'read' | 'act' | 'operate' | 'admin';
 
 /**
  * The caller of a route. `reach` is set for a token scoped to flows or teams: the flow ids it
- * may read or act on (see service/scope.ts). `via`: the channel a person used (`cli` when
- * Baton's CLI calls over HTTP, else `api`).
+ * may read or act on (see service/scope.ts). Every call of these routes is recorded `via: api`:
+ * the label comes from the route, never from a header the caller chooses (Baton's own CLI over
+ * HTTP is an API client like any other).
  */
 export type Caller =
-  | { kind: 'token'; principal: Principal; reach?: ReadonlySet<string>; via?: string }
-  | { kind: 'anonymous'; via?: string };
+  { kind: 'token'; principal: Principal; reach?: ReadonlySet<string> } | { kind: 'anonymous' };
 
-const viaOf = (req: FastifyRequest): string | undefined =>
-  /^baton-cli(\/|$)/.test(req.headers['user-agent'] ?? '') ? 'cli' : undefined;
+const VIA = 'api';
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
 
@@ -68,13 +67,12 @@ export async function authorize(
   access: Access,
   anonymous: ReadonlySet<AnonymousRight>,
 ): Promise<Caller> {
-  const via = viaOf(req);
   if (access === 'public') return { kind: 'anonymous' };
   const secret = bearerSecret(req.headers.authorization);
   if (secret === undefined) {
     const right = ANONYMOUS_RIGHT[access];
     if (right && anonymous.has(right) && isLocalCaller(req.socket.remoteAddress, req.headers)) {
-      return { kind: 'anonymous', ...(via ? { via } : {}) };
+      return { kind: 'anonymous' };
     }
     throw new BatonError(
       'unauthorized',
@@ -88,7 +86,7 @@ export async function authorize(
     throw new BatonError('forbidden', `A token with ${principal.access} access may not ${DOING[access]}`);
   }
   const reach = baton.reachOf(principal);
-  return { kind: 'token', principal, ...(reach ? { reach } : {}), ...(via ? { via } : {}) };
+  return { kind: 'token', principal, ...(reach ? { reach } : {}) };
 }
 
 const DOING: Record<Access, string> = {
@@ -111,14 +109,14 @@ export const reachList = (c: Caller): string[] | undefined =>
 /** The service's caller for commands (commands always have a token). */
 export function callerInfo(c: Caller): CallerInfo {
   if (c.kind !== 'token') throw new BatonError('unauthorized', 'A token is required');
-  return { user: c.principal.user, access: c.principal.access, via: c.via ?? 'api' };
+  return { user: c.principal.user, access: c.principal.access, via: VIA };
 }
 
 /** Who an intake is recorded as. */
 export function intakeActor(c: Caller): Actor {
   return c.kind === 'token'
-    ? { kind: 'user', id: c.principal.user, via: c.via ?? 'api' }
-    : { kind: 'system', id: 'anonymous', via: c.via ?? 'api' };
+    ? { kind: 'user', id: c.principal.user, via: VIA }
+    : { kind: 'system', id: 'anonymous', via: VIA };
 }
 
 /** The caller's user id, if any (default for tasks and inbox). */

@@ -124,7 +124,7 @@ describe('HTTP mode', () => {
     expect((JSON.parse(done.stdout) as HandoffView).state).toBe('completed');
 
     const show = await p.run(['show', r.id], { env: as() });
-    expect(show.stdout).toMatch(/accepted +kim via cli/);
+    expect(show.stdout).toMatch(/accepted +kim via api/);
   });
 
   it('approve over HTTP: the token names the approver', async () => {
@@ -151,7 +151,7 @@ describe('HTTP mode', () => {
     const ok = await p.run(['approve', id, '--comment', 'go'], { env: as('sam') });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^apr_\S+ approved \(human sam via cli\)/);
+    expect(ok.stdout).toMatch(/^apr_\S+ approved \(human sam via api\)/);
     const h = await waitForState(id, 'handed_off');
     expect(h.actions.find((a) => a.id === 'quote')?.state).toBe('succeeded');
 
