@@ -504,7 +504,7 @@ export class Baton {
   }
 
   authenticate(secret: string): Promise<Principal> {
-    return authenticate(this.store, secret);
+    return authenticate(this.store, secret, (id) => this.directory.hasUser(id));
   }
 }
 

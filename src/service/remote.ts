@@ -213,7 +213,7 @@ export class RemoteBaton implements BatonApi {
   }
 
   authenticate(secret: string): Promise<Principal> {
-    return authenticate(this.store, secret);
+    return authenticate(this.store, secret, (id) => this.directory.hasUser(id));
   }
 
   startWorker(): void {

@@ -59,10 +59,23 @@ export async function createToken(
   return { id: row.id, token, row };
 }
 
-export async function authenticate(store: Store, secret: string): Promise<Principal> {
+/**
+ * The principal behind a secret. A token whose person is no longer declared in baton.yaml
+ * (`isPerson` false) is refused like a revoked one: removing a person removes their access.
+ */
+export async function authenticate(
+  store: Store,
+  secret: string,
+  isPerson: (id: string) => boolean,
+): Promise<Principal> {
   const row = await store.tokenByHash(hashToken(secret));
   if (!row || row.revokedAt !== undefined)
     throw new BatonError('unauthorized', 'The token is unknown or revoked');
+  if (!isPerson(row.userId))
+    throw new BatonError(
+      'unauthorized',
+      `The token's person (${row.userId}) is no longer declared in baton.yaml: ask an admin for a new token`,
+    );
   const scope: TokenScope | undefined =
     row.flows || row.teams
       ? { ...(row.flows ? { flows: row.flows } : {}), ...(row.teams ? { teams: row.teams } : {}) }

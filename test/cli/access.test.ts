@@ -1,6 +1,6 @@
 // Access from the CLI: `baton token create|ls|revoke` with scopes and who created or revoked a token; `baton approve --set` (edits) and approving by delegation.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXAMPLES } from '../support/project.ts';
 import { payoutFiles } from '../support/payout-flow.ts';
@@ -135,5 +135,24 @@ describe('baton token', () => {
     const after = await p.json<{ items: Array<Record<string, unknown>> }>(['token', 'ls']);
     expect(after.items[0]).toMatchObject({ revokedBy: 'dana' });
     expect((await p.run(['token', 'ls'])).stdout).toMatch(/revoked .* by dana/);
+  });
+
+  it('lists a token whose person was removed from baton.yaml as orphaned', async ({ onTestFinished }) => {
+    const p = fresh(onTestFinished);
+    const made = await p.json<{ id: string }>(['token', 'create', '--user', 'omar', '--access', 'viewer']);
+    const file = path.join(p.dir, 'baton.yaml');
+    const yaml = readFileSync(file, 'utf8');
+    const without = yaml
+      .replace(/^ {2}- \{ id: omar,.*\n/m, '')
+      .replace('members: [eng, omar]', 'members: [eng]');
+    expect(without).not.toContain('omar');
+    writeFileSync(file, without);
+    const ls = await p.run(['token', 'ls']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(
+      new RegExp(`${made.id} +omar +viewer .*orphaned \\(omar is not in baton\\.yaml\\)`),
+    );
+    const json = await p.json<{ items: Array<{ id: string; orphaned: boolean }> }>(['token', 'ls']);
+    expect(json.items.map((t) => [t.id, t.orphaned])).toEqual([[made.id, true]]);
   });
 });

@@ -2,6 +2,7 @@
 // document, which is generated from the route registry: a route added later is covered too.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessLevel } from '../../src/core/project-schema.ts';
+import { createToken } from '../../src/service/tokens.ts';
 import { startTemp, type TempServer } from './helpers.ts';
 
 let s: TempServer | undefined;
@@ -141,6 +142,28 @@ describe('access levels on every route', () => {
     );
   });
 
+  it('a token whose person is no longer in baton.yaml is refused with 401 on every route', async () => {
+    s = await startTemp({ anonymous: ['intake', 'read'] });
+    // A token row for a person the project does not declare: what is left when someone is
+    // removed from baton.yaml after their token was made.
+    const gone = (await createToken(s.baton.store, 'former-admin', 'admin')).token;
+    const ops = (await operations(s)).filter((o) => o.access !== 'public');
+    expect(ops.length).toBeGreaterThanOrEqual(20);
+    for (const op of ops) {
+      const url = concrete(op.path) + (op.path === '/v1/stream' ? '?flow=nope' : '');
+      const r = await s.call(op.method, url, { body: bodyFor(op), token: gone });
+      expect([op.method, op.path, r.status, r.body?.error?.code]).toEqual([
+        op.method,
+        op.path,
+        401,
+        'unauthorized',
+      ]);
+      expect(r.body.error.message).toMatch(/former-admin\) is no longer declared in baton\.yaml/);
+    }
+    // Nothing was recorded in that person's name.
+    expect((await s.call('GET', '/v1/handoffs')).body.items).toEqual([]);
+  });
+
   it('a route that does not check scopes refuses scoped tokens', async () => {
     s = await startTemp({ anonymous: [] });
     const scoped = (await s.baton.createToken('ops', 'admin', { scope: { flows: ['lead-to-owner'] } })).token;
@@ -197,6 +220,34 @@ describe('the audit log names the actor of every state change', () => {
       ['reassigned', 'ops', 'api'],
       ['accepted', 'kim', 'api'],
       ['completed', 'kim', 'api'],
+    ]);
+  });
+});
+
+describe('the channel label of an event comes from the route, not from the caller', () => {
+  it('a User-Agent claiming to be the CLI is still recorded via api', async () => {
+    s = await startTemp();
+    const kim = await s.token('kim', 'viewer');
+    const cli = { 'user-agent': 'baton-cli/9.9' };
+    const lead = { id: 'UA1', company: 'Acme', email: 'jo@acme.com' };
+    const sent = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead, headers: cli });
+    expect(sent.status).toBe(202);
+    const id = sent.body.id as string;
+    await s.baton.engine.drain();
+    const accepted = await s.call('POST', `/v1/handoffs/${id}/accept`, {
+      token: kim,
+      headers: cli,
+      body: {},
+    });
+    expect(accepted.status).toBe(200);
+    const events = (await s.call('GET', `/v1/audit/export?handoff=${id}`)).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; actor: { id: string; via?: string } });
+    const labelled = events.filter((e) => e.type === 'received' || e.type === 'accepted');
+    expect(labelled.map((e) => [e.type, e.actor.id, e.actor.via])).toEqual([
+      ['received', 'anonymous', 'api'],
+      ['accepted', 'kim', 'api'],
     ]);
   });
 });

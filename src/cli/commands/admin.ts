@@ -165,6 +165,8 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
           createdAt: new Date(t.createdAt).toISOString(),
           lastUsedAt: t.lastUsedAt === undefined ? null : new Date(t.lastUsedAt).toISOString(),
           revokedAt: t.revokedAt === undefined ? null : new Date(t.revokedAt).toISOString(),
+          // Its person was removed from baton.yaml: the server refuses it (401); revoke it.
+          orphaned: !baton.directory.hasUser(t.userId),
         }));
         if (s.json) return s.outJson({ items });
         if (items.length === 0)
@@ -187,7 +189,9 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
               t.lastUsedAt ? ago(t.lastUsedAt) : 'never',
               t.revokedAt
                 ? `revoked ${ago(t.revokedAt)}${t.revokedBy ? ` by ${t.revokedBy}` : ''}`
-                : 'active',
+                : t.orphaned
+                  ? `orphaned (${t.user} is not in baton.yaml)`
+                  : 'active',
             ]),
           ),
         );
