@@ -1,7 +1,8 @@
 // What an email link does. GET shows (changes nothing: mail scanners fetch links); a POST from
 // the confirm page uses the link: once, before it expires, as the person it was issued to, whose
 // right is then checked exactly as for the API (approver of the level, no self-approval, owner
-// of the work).
+// of the work). Only a decision uses the link up: a refusal changed nothing, so the link stays as
+// it was, and its page shows the current state (no button once there is nothing left to do).
 import { isBatonError } from '../core/errors.ts';
 import type { ApprovalRecord } from '../core/types.ts';
 import type { LinkRecord } from '../core/notices.ts';
@@ -89,16 +90,9 @@ export async function useLink(
     await svc.accept(link.subject, caller, comment);
     return { ok: true, message: `Accepted: handoff ${link.subject} is yours (${link.userId}).` };
   } catch (e) {
-    // A write conflict decided nothing: the link may be used again.
-    if (
-      !isBatonError(e) ||
-      e.retryable ||
-      e.code === 'conflict' ||
-      e.code === 'internal' ||
-      e.code === 'store_error'
-    ) {
-      await svc.store.releaseLink(hash, now);
-    }
+    // Nothing was decided (the service commits a decision whole or not at all): the link is
+    // released, whether the refusal was a write conflict, a closed approval or a missing right.
+    await svc.store.releaseLink(hash, now);
     if (isBatonError(e) && e.code === 'already_decided' && link.kind === 'approve') {
       const a = await svc.store.approval(link.subject);
       const line = a ? closedLine(a) : undefined;

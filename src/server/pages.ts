@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import type { LinkOutcome, LinkView } from '../channels/confirm.ts';
 import { brief, closedLine } from '../channels/message.ts';
 import { escapeHtml as h } from '../connectors/email/compose.ts';
+import { WAITING_FOR_OWNER, type HandoffState } from '../core/types.ts';
 
 export const PAGE_HEADERS: Record<string, string> = {
   'content-type': 'text/html; charset=utf-8',
@@ -59,6 +60,17 @@ export function confirmPage(v: LinkView, token: string): { status: number; html:
   const hidden = `<input type="hidden" name="token" value="${h(token)}">`;
   if (a && a.state !== 'pending') {
     return { status: 409, html: page('Already decided', `${list}<p>${h(closedLine(a) ?? a.state)}.</p>`) };
+  }
+  // An accept link whose work is no longer waiting for its owner (accepted, done, moved on).
+  if (v.link.kind === 'accept' && v.handoff && !WAITING_FOR_OWNER.has(v.handoff.state as HandoffState)) {
+    const title = v.handoff.state === 'accepted' ? 'Already accepted' : 'Nothing to accept';
+    return {
+      status: 409,
+      html: page(
+        title,
+        `${list}<p>${h(`Handoff ${v.handoff.id} is ${v.handoff.state} now, owner ${v.handoff.owner}: there is nothing to accept.`)}</p>`,
+      ),
+    };
   }
   const form =
     v.link.kind === 'approve'

@@ -125,6 +125,10 @@ describe('email', () => {
     expect(cross.status).toBe(403);
     const fetchSite = await submit(url, { token, decision: 'approve' }, { 'sec-fetch-site': 'cross-site' });
     expect(fetchSite.status).toBe(403);
+    // An opaque origin (a sandboxed frame, a data: page, a redirect across sites) is another page.
+    const opaque = await submit(url, { token, decision: 'approve' }, { origin: 'null' });
+    expect(opaque.status).toBe(403);
+    expect(opaque.html).toContain('must be sent from its own page');
     expect((await submit(url, { token, decision: 'accept' })).status).toBe(422); // an approval link cannot accept
 
     // A link issued with the real issuer but already past its time.
@@ -222,6 +226,39 @@ describe('email', () => {
     expect(refused.status).toBe(403);
     expect(refused.html).toContain('kim cannot accept work owned by user:lee');
     expect((await env.baton.snapshot(r2.id)).handoff.state).toBe('handed_off');
+    // The refusal changed nothing, so it did not use the link up: once the work is kim's
+    // again, the same link accepts it.
+    const secondToken = tokenOf(linkIn(second));
+    expect((await env.baton.store.link(hashLinkToken(secondToken)))!.usedAt).toBeUndefined();
+    await env.baton.reassign(r2.id, { user: 'dana', access: 'operator', via: 'api' }, 'user:kim');
+    const again = await submit(linkIn(second), { token: secondToken, decision: 'accept' });
+    expect(again.status).toBe(200);
+    expect((await env.baton.snapshot(r2.id)).handoff.state).toBe('accepted');
+    expect((await env.baton.store.link(hashLinkToken(secondToken)))!.usedAt).toBeDefined();
+  });
+
+  it('an accept link opened after the work was accepted elsewhere shows its state and no button', async () => {
+    const r = await env.baton.send(
+      'lead-to-owner',
+      { id: 'E9', company: 'Acme', email: 'jo@acme.com' },
+      system,
+    );
+    const url = linkIn(await mailFor('kim@example.com', /New work for you/));
+    const token = tokenOf(url);
+    await env.baton.accept(r.id, { user: 'kim', access: 'viewer', via: 'api' });
+    const page = await fetch(url);
+    expect(page.status).toBe(409);
+    const html = await page.text();
+    expect(html).toContain('Already accepted');
+    expect(html).toContain(`Handoff ${r.id} is accepted now, owner user:kim`);
+    expect(html).not.toContain('<form');
+    expect(html).not.toContain('value="accept"');
+    // A POST anyway is refused and decides nothing; the link is not counted as used.
+    const late = await submit(url, { token, decision: 'accept' });
+    expect(late.status).toBe(409);
+    expect(late.html).toContain('Cannot accept: the handoff is accepted');
+    expect((await env.baton.store.link(hashLinkToken(token)))!.usedAt).toBeUndefined();
+    expect((await env.baton.store.events(r.id)).filter((e) => e.type === 'accepted')).toHaveLength(1);
   });
 
   it('retries a temporary SMTP failure with backoff; gives up on a permanent one without retrying', async () => {

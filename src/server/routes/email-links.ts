@@ -67,8 +67,11 @@ function crossSite(req: FastifyRequest, publicOrigin: string | undefined): strin
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return 'The form must be sent from its own page.';
   const origin = req.headers.origin;
-  // Browsers send `null` under strict privacy settings: the token in the form still protects.
-  if (origin === undefined || origin === 'null') return undefined;
+  // No Origin: not a browser's form (a browser sends one with every POST); the token protects.
+  if (origin === undefined) return undefined;
+  // `null` is an opaque origin: a sandboxed frame, a data: page or a redirect across sites. The
+  // confirm page cannot be framed and posts to itself, so its own form never sends it.
+  if (origin === 'null') return 'The form must be sent from its own page: open the link again.';
   const host = req.headers.host;
   const own = new Set([
     publicOrigin,
