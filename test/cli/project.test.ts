@@ -170,6 +170,14 @@ describe('baton init', () => {
       expect(r.stdout).toContain('baton.yaml');
       const v = await runCli(['validate'], { cwd: path.join(parent, 'acme') });
       expect(v.code).toBe(0);
+      // The token example in the new baton.yaml runs as written.
+      const yaml = readFileSync(path.join(parent, 'acme', 'baton.yaml'), 'utf8');
+      const example = /`baton (token create [^`]+)`/.exec(yaml)?.[1];
+      expect(example).toBeDefined();
+      const made = await runCli(example!.split(' '), { cwd: path.join(parent, 'acme') });
+      expect(made.stderr).toMatch(/^Store this token now/);
+      expect(made.code).toBe(0);
+      expect(made.stdout).toMatch(/^tok_\S+ for blake \(operator\)\nbt_\S+\n$/);
       const again = await runCli(['init', 'acme'], { cwd: parent });
       expect(again.code).not.toBe(0);
       expect(again.stderr).toMatch(/^baton: /);
