@@ -104,12 +104,34 @@ export const projectSchema = z.strictObject({
       auth: z.strictObject({ anonymous: z.array(anonymousRight).default(['intake', 'read']) }).default({
         anonymous: ['intake', 'read'],
       }),
+      headersTimeoutMs: z
+        .int()
+        .min(100)
+        .default(10_000)
+        .describe('How long a client may take to send the request line and headers (then 408)'),
+      requestTimeoutMs: z
+        .int()
+        .min(100)
+        .default(30_000)
+        .describe('How long a client may take to send a whole request, headers and body (then 408)'),
+      idleTimeoutMs: z
+        .int()
+        .min(100)
+        .default(65_000)
+        .describe('How long a kept-alive connection may sit idle between requests before it is closed'),
+    })
+    .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+      path: ['headersTimeoutMs'],
+      message: 'must not be longer than server.requestTimeoutMs (the headers are part of the request)',
     })
     .default({
       port: 3000,
       host: '127.0.0.1',
       bodyLimit: 1024 * 1024,
       auth: { anonymous: ['intake', 'read'] },
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      idleTimeoutMs: 65_000,
     }),
   people: z.array(personSchema).default([]),
   teams: z.array(teamSchema).default([]),

@@ -11,6 +11,7 @@ import { errorBody, logInternal, mapError, sendError } from './errors.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { Route } from './route.ts';
 import { StreamHub } from './stream.ts';
+import { timeoutOptions, type Timeouts } from './timeouts.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { commandRoutes } from './routes/commands.ts';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   anonymous?: AnonymousRight[];
   /** A fastify logger setting; default off. Requests are never logged, only unexpected errors. */
   logger?: FastifyServerOptions['logger'];
+  /** Bounds on slow clients (408). Default: server.headersTimeoutMs, requestTimeoutMs, idleTimeoutMs. */
+  timeouts?: Partial<Timeouts>;
   /** Heartbeat interval of /v1/stream. Default 15 s. */
   heartbeatMs?: number;
   /** More routes (declared with defineRoute): same auth, validation, errors and OpenAPI entry. */
@@ -53,7 +56,15 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
   const prom = { text: () => baton.metricsText(), contentType: baton.metricsContentType };
   const hub = new StreamHub(baton.engine, options.heartbeatMs ?? 15_000);
 
+  const timeouts: Timeouts = {
+    headersMs: server.headersTimeoutMs,
+    requestMs: server.requestTimeoutMs,
+    idleMs: server.idleTimeoutMs,
+    ...options.timeouts,
+  };
+
   const app = Fastify({
+    ...timeoutOptions(timeouts),
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
