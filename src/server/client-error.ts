@@ -59,7 +59,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
   // A reset connection has nobody left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const r = refusalOf(err.code);
-  if (socket.writable) {
+  // A response already begun (a refusal sent before the body arrived) cannot be replaced.
+  const begun = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (socket.writable && !begun) {
     const body = JSON.stringify(errorBody(r.code, r.message));
     socket.write(
       `HTTP/1.1 ${r.status} ${r.reason}\r\n` +

@@ -179,7 +179,7 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
         'and only for the rights in server.auth.anonymous. Any route may also answer, in the same ' +
         'error shape and then closing the connection: 431 too_large (URL and headers over 16 KiB), ' +
         '400 invalid_request (a request that is not valid HTTP, such as `Content-Length: abc`), ' +
-        '408 request_timeout.',
+        '408 request_timeout (the headers or the body did not arrive within server.headersTimeoutMs or server.requestTimeoutMs).',
     },
     servers: [{ url: '/' }],
     tags: ['handoffs', 'commands', 'approvals', 'flows', 'work', 'audit', 'ops'].map((name) => ({ name })),

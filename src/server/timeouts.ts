@@ -2,12 +2,10 @@
 // headers (`headersMs`), the whole request with its body (`requestMs`), and the idle time of a
 // kept-alive connection between requests (`idleMs`). Node's HTTP server enforces the first two
 // (it checks open connections every `connectionsCheckingInterval`) and reports them as a client
-// error; the answer is then a `408` with the usual error body and the connection is closed.
+// error, answered `408` in the one error shape (client-error.ts) before the connection closes.
 // A response already under way (a stream) is not bounded here: its heartbeats keep it alive.
-import type { Socket } from 'node:net';
 import type { Server } from 'node:http';
 import type { FastifyHttpOptions } from 'fastify';
-import { errorBody } from './errors.ts';
 
 export interface Timeouts {
   headersMs: number;
@@ -27,35 +25,5 @@ export function timeoutOptions(t: Timeouts): FastifyHttpOptions<Server> {
       requestTimeout: t.requestMs,
       connectionsCheckingInterval: checkEvery,
     },
-    clientErrorHandler: answerClientError,
   };
-}
-
-const TIMEOUT = JSON.stringify(
-  errorBody(
-    'request_timeout',
-    'The request was not received in time: send the headers and body without pausing',
-  ),
-);
-const MALFORMED = JSON.stringify(errorBody('invalid_request', 'The request is not valid HTTP'));
-const TOO_LARGE = JSON.stringify(errorBody('too_large', 'The request headers are too large'));
-
-/** A client error before any response: answer it in the usual shape where still possible. */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, body] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request Timeout', TIMEOUT]
-      : err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', TOO_LARGE]
-        : [400, 'Bad Request', MALFORMED];
-  // A response that has begun cannot be replaced: only the connection is closed then.
-  const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
-  if (socket.writable && !started) {
-    socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroySoon();
 }

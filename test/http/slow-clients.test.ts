@@ -57,7 +57,7 @@ function expect408(o: Outcome, boundMs: number): void {
   expect(bodyOf(o.text)).toEqual({
     error: {
       code: 'request_timeout',
-      message: expect.stringMatching(/not received in time/),
+      message: 'The request did not arrive in time',
       details: [],
     },
   });
