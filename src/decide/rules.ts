@@ -3,6 +3,7 @@
 import type { Decision } from '../core/types.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import type { CompiledFlow, CelVars } from '../flow/compiled.ts';
+import { toPlain } from '../flow/template.ts';
 
 export interface RulesResult {
   decision: Omit<Decision, 'policyVersions'>;
@@ -43,7 +44,7 @@ export function decide(flow: CompiledFlow, vars: CelVars): RulesResult {
   };
 }
 
-/** The values at the given CEL paths (`input.amount`), JSON-safe (BigInt → number or string). */
+/** The values at the given CEL paths (`input.amount`), JSON-safe (BigInt → number or string, Maps → objects). */
 export function readPaths(vars: CelVars, paths: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of paths) {
@@ -55,8 +56,7 @@ export function readPaths(vars: CelVars, paths: readonly string[]): Record<strin
       }
       v = v instanceof Map ? v.get(part) : (v as Record<string, unknown>)[part];
     }
-    out[p] =
-      typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : (v ?? null);
+    out[p] = toPlain(v) ?? null;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { CompiledApproval, CompiledFlow } from '../flow/compiled.ts';
 import { isInternal, type AnyAction, type InternalEffects } from '../actions/define.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
+import { celValue } from '../flow/cel-value.ts';
 import { engineActor, fail } from './escalate.ts';
 import { requestActionApproval, voidApproval } from './approvals.ts';
 import { approvalBinding } from './approval-binding.ts';
@@ -62,7 +63,7 @@ export async function act(
     // pending
     if (a.nextAttemptAt !== undefined && a.nextAttemptAt > w.now) return 'wait';
     const compiled = flow.actions.find((x) => x.def.id === a.id);
-    const vars = { ...celVars(w.handoff, flow), params: a.params };
+    const vars = { ...celVars(w.handoff, flow), params: celValue(a.params) };
     if (compiled?.approval && !approvalSettled(w, flow, a)) {
       if (!compiled.approval.when || compiled.approval.when.eval(vars) === true) {
         // No level applies (every level's `when` is false): nobody must approve, the action runs.

@@ -10,6 +10,7 @@ import { canonicalJson } from '../flow/canonical.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
 import { celVars, type Runtime } from './runtime.ts';
+import { celValue } from '../flow/cel-value.ts';
 import { contentHash } from '../flow/canonical.ts';
 import { approvalRequesters } from '../core/requester.ts';
 import { unreachableLevel } from './approval-reach.ts';
@@ -67,7 +68,7 @@ export function editParams(
 
   // The policy, again, for the edited parameters: levels that now apply and are not yet part
   // of this approval are appended after the current ones.
-  const vars = { ...celVars(w.handoff, flow), params };
+  const vars = { ...celVars(w.handoff, flow), params: celValue(params) };
   const policy = compiled.approval;
   const required = !policy.when || policy.when.eval(vars) === true;
   const have = new Set(approval.levels.map(levelKey));

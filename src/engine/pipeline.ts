@@ -4,6 +4,7 @@
 import { BatonError, errorText } from '../core/errors.ts';
 import { isOwnerRef } from '../core/owner.ts';
 import { storableJson } from '../core/json-safe.ts';
+import { celValue } from '../flow/cel-value.ts';
 import type { ActionRecord, Actor, ApprovalRecord, ContextProvenance, Decision } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
@@ -47,7 +48,7 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
   const context: Record<string, unknown> = {};
   const sources: ContextProvenance[] = [];
   const vars = celVars(w.handoff, flow);
-  vars.context = context;
+  vars.context = celValue(context);
   for (const c of flow.context) {
     let wanted: boolean;
     try {
@@ -66,6 +67,7 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
       const params = source.params.parse(c.with.render(vars));
       const value = await source.fetch(params, { handoffId: w.handoff.id, flow: flow.def.id });
       context[c.name] = storableJson(value);
+      vars.context = celValue(context); // later sources' `when` and `with` see this answer
       sources.push({
         name: c.name,
         use: c.use,

@@ -5,6 +5,7 @@ import { BatonError, errorText } from '../core/errors.ts';
 import type { HandoffSnapshot } from '../core/types.ts';
 import { isInternal, type ActionDefinition, type InternalEffects } from '../actions/define.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
+import { celValue } from '../flow/cel-value.ts';
 import type { Store } from '../store/port.ts';
 import { Work } from './work.ts';
 import { actorOf, type Caller } from './commands.ts';
@@ -90,7 +91,7 @@ export async function rollbackHandoff(
         const params =
           compiled?.rollback?.with?.render({
             input: flow.celInput(snap.handoff.input),
-            context: snap.handoff.context ?? {},
+            context: celValue(snap.handoff.context ?? {}),
             decision: {},
             handoff: { id, flow: flow.def.id },
           }) ?? a.params;

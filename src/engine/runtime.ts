@@ -5,6 +5,7 @@ import type { HandoffRecord } from '../core/types.ts';
 import type { RiskApprovalDef } from '../core/flow-schema.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import { isOwnerRef } from '../core/owner.ts';
+import { celValue } from '../flow/cel-value.ts';
 import type { Directory } from './directory.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { ModelRuntime } from './models.ts';
@@ -36,15 +37,17 @@ export function celVars(h: HandoffRecord, flow: CompiledFlow): CelVars {
   const d = h.decision;
   return {
     input: flow.celInput(h.input),
-    context: h.context ?? {},
-    decision: d
-      ? {
-          owner: d.owner,
-          actions: d.actions,
-          by: d.by,
-          ...(d.confidence !== undefined ? { confidence: d.confidence } : {}),
-        }
-      : {},
+    context: celValue(h.context ?? {}),
+    decision: celValue(
+      d
+        ? {
+            owner: d.owner,
+            actions: d.actions,
+            by: d.by,
+            ...(d.confidence !== undefined ? { confidence: d.confidence } : {}),
+          }
+        : {},
+    ),
     handoff: { id: h.id, flow: h.flow },
   };
 }

@@ -7,6 +7,7 @@ import { BatonError } from '../core/errors.ts';
 import { isInternal, type ActionDefinition, type AnyAction, type ContextSource } from '../actions/define.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
+import { celValue } from '../flow/cel-value.ts';
 
 /** What an external action returns in eval: marks the result as recorded, not real. */
 export const RECORDED_RESULT = { eval: 'recorded; not called' } as const;
@@ -100,7 +101,7 @@ export class Sandbox {
       return (
         when.eval({
           input: this.flow.celInput(this.input),
-          context: this.fetched,
+          context: celValue(this.fetched),
           decision: {},
           handoff: { id: '', flow: this.flow.def.id },
         }) === true

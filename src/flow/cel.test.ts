@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BatonError } from '../core/errors.ts';
 import type { CelVars } from './compiled.ts';
 import { CelCompileError, FlowCel } from './cel.ts';
+import { celValue } from './cel-value.ts';
 
 const schema = {
   type: 'object',
@@ -47,7 +48,16 @@ describe('FlowCel expressions', () => {
   it('converts integer fields to BigInt, nested and in arrays, without touching the rest', () => {
     const raw = { id: 'a', count: 3, amount: 2, lines: [{ qty: 2 }], tags: ['x'] };
     const input = cel.celInput(raw);
-    expect(input).toEqual({ id: 'a', count: 3n, amount: 2, lines: [{ qty: 2n }], tags: ['x'] });
+    // Objects become Maps for CEL (cel-value.ts); the payload itself is left as it was.
+    expect(input).toEqual(
+      new Map<string, unknown>([
+        ['id', 'a'],
+        ['count', 3n],
+        ['amount', 2],
+        ['lines', [new Map([['qty', 2n]])]],
+        ['tags', ['x']],
+      ]),
+    );
     expect(raw.count).toBe(3);
     expect(cel.expr('input.lines[0].qty * 2 == 4', 'w', 'bool').eval(vars(raw, cel))).toBe(true);
   });
@@ -202,5 +212,44 @@ describe('templates', () => {
     );
     expect(errors).toHaveLength(1);
     expect(errors[0]![0]).toEqual(['a', 'b', 1]);
+  });
+});
+
+describe('keys named like object members', () => {
+  const KEYS = ['constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
+  const openSchema = { type: 'object', properties: { id: { type: 'string' }, meta: { type: 'object' } } };
+  const cel = new FlowCel(openSchema);
+  // JSON.parse makes each key an own property, `__proto__` too (as a context source's answer is).
+  const tree = (leaf: string): unknown =>
+    JSON.parse(`{${KEYS.map((k) => `"${k}": {"${k}": [{"${k}": "${leaf}"}]}`).join(',')}}`);
+
+  it('are read as data at every depth of input and context, and rendered back as own keys', () => {
+    const v = vars({ id: 'a', meta: tree('in') }, cel, {
+      context: celValue(tree('ctx')),
+    });
+    for (const k of KEYS) {
+      const inInput = `input.meta[${JSON.stringify(k)}][${JSON.stringify(k)}][0][${JSON.stringify(k)}]`;
+      const inContext = `context[${JSON.stringify(k)}][${JSON.stringify(k)}][0][${JSON.stringify(k)}]`;
+      expect(cel.expr(`${inInput} == "in"`, 'w', 'bool').eval(v)).toBe(true);
+      expect(cel.expr(`${inContext} == "ctx"`, 'w', 'bool').eval(v)).toBe(true);
+      expect(cel.expr(`${JSON.stringify(k)} in input.meta`, 'w', 'bool').eval(v)).toBe(true);
+    }
+    expect(cel.expr('size(input.meta) == 6', 'w', 'bool').eval(v)).toBe(true);
+    const rendered = cel.params({ copy: '${input.meta}' }, 'with', () => {}).render(v);
+    const copy = rendered['copy'] as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(KEYS);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(tree('in')));
+  });
+
+  it('read as absent when a declared field of that name is missing', () => {
+    const typed = new FlowCel({
+      type: 'object',
+      properties: { id: { type: 'string' }, toString: { type: 'string' }, constructor: { type: 'string' } },
+    });
+    const v = vars({ id: 'a' }, typed);
+    expect(typed.expr('has(input.toString) || has(input.constructor)', 'w', 'bool').eval(v)).toBe(false);
+    const set = vars({ id: 'a', toString: 't', constructor: 'c' }, typed);
+    expect(typed.expr('input.toString + input.constructor == "tc"', 'w', 'bool').eval(set)).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { BatonError } from '../core/errors.ts';
 import type { CelVars, Expr, ParamsTemplate, Template } from './compiled.ts';
 import { celInputType, inputConverter, type Converter } from './input-schema.ts';
+import { celValue, setOwn } from './cel-value.ts';
 import { scanTemplate, TemplateSyntaxError, toPlain, toText } from './template.ts';
 
 /** A parse or type error in an expression; `offset` is where in the source text it points. */
@@ -283,7 +284,7 @@ function renderNode(n: ParamNode, vars: CelVars): unknown {
       return toPlain(n.e.read(vars)) ?? null;
     case 'obj': {
       const out: Record<string, unknown> = {};
-      for (const [k, c] of n.entries) out[k] = renderNode(c, vars);
+      for (const [k, c] of n.entries) setOwn(out, k, renderNode(c, vars));
       return out;
     }
     case 'arr':
@@ -313,7 +314,7 @@ export class FlowCel {
   readonly #env: Environment;
   /** Approval conditions also see `params`: the action's parameters (as planned, or as edited). */
   readonly #approvalEnv: Environment;
-  /** Converts a validated intake payload for CEL (integer fields → BigInt). */
+  /** Converts a validated intake payload for CEL (integer fields → BigInt, objects → Maps). */
   readonly celInput: Converter;
 
   /**
@@ -325,7 +326,8 @@ export class FlowCel {
     this.#approvalEnv = this.#env.clone().registerVariable('params', 'map', {
       description: "The action's parameters (approval conditions only)",
     });
-    this.celInput = inputConverter(inputSchema);
+    const convert = inputConverter(inputSchema);
+    this.celInput = (v) => celValue(convert(v));
   }
 
   /**

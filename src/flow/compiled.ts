@@ -5,17 +5,18 @@ import type { ErrorDetail } from '../core/errors.ts';
 import type { OwnerRef } from '../core/owner.ts';
 
 /**
- * The variables every expression sees. `input` is converted for CEL: JSON Schema `integer`
- * fields become BigInt (CEL int), `number` fields stay JS numbers (CEL double).
- * `context` and `decision` are maps (dyn); `handoff` is `{id, flow}`.
+ * The variables every expression sees, as CEL values (cel-value.ts: objects are Maps, whatever
+ * their keys are named). `input` is converted for CEL: JSON Schema `integer` fields become
+ * BigInt (CEL int), `number` fields stay JS numbers (CEL double). `context` and `decision` are
+ * maps (dyn); `handoff` is `{id, flow}`.
  */
 export interface CelVars {
   input: unknown;
-  context: Record<string, unknown>;
-  decision: Record<string, unknown>;
+  context: unknown;
+  decision: unknown;
   handoff: { id: string; flow: string };
   /** Approval conditions only: the action's parameters. */
-  params?: Record<string, unknown>;
+  params?: unknown;
 }
 
 export interface Expr {

@@ -12,6 +12,7 @@
 //     too, and inside arrays) become BigInt, since CEL ints are BigInt and JS numbers are double.
 //     Subtrees without integer fields are passed through untouched, without copying.
 import type { ObjectSchema } from '@marcbachmann/cel-js';
+import { setOwn } from './cel-value.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -158,8 +159,8 @@ function converterFor(schema: unknown, depth = 0): Converter | undefined {
     if (!isObject(value)) return value;
     if (propConv.length === 0 && !extraConv) return value;
     const out: Record<string, unknown> = { ...value };
-    for (const [k, c] of propConv) if (Object.hasOwn(value, k)) out[k] = c(value[k]);
-    if (extraConv) for (const k of Object.keys(value)) if (!known.has(k)) out[k] = extraConv(value[k]);
+    for (const [k, c] of propConv) if (Object.hasOwn(value, k)) setOwn(out, k, c(value[k]));
+    if (extraConv) for (const k of Object.keys(value)) if (!known.has(k)) setOwn(out, k, extraConv(value[k]));
     return out;
   };
 }

@@ -1,5 +1,6 @@
 // `${…}` interpolation: splitting a template into literal text and CEL sources, and turning CEL
 // values into text (for templates) or plain JSON-able values (for raw `${expr}` parameters).
+import { setOwn } from './cel-value.ts';
 
 /** A template split into literals and expressions: `lits.length === exprs.length + 1`. */
 export interface TemplateParts {
@@ -136,7 +137,7 @@ export function toPlain(v: unknown): unknown {
       if (Array.isArray(v)) return v.map(toPlain);
       if (v instanceof Map) {
         const out: Record<string, unknown> = {};
-        for (const [k, val] of v) if (val !== undefined) out[String(k)] = toPlain(val);
+        for (const [k, val] of v) if (val !== undefined) setOwn(out, String(k), toPlain(val));
         return out;
       }
       if (v instanceof Date) return v.toISOString();
@@ -144,7 +145,7 @@ export function toPlain(v: unknown): unknown {
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto === Object.prototype || proto === null) {
         const out: Record<string, unknown> = {};
-        for (const [k, val] of Object.entries(v)) if (val !== undefined) out[k] = toPlain(val);
+        for (const [k, val] of Object.entries(v)) if (val !== undefined) setOwn(out, k, toPlain(val));
         return out;
       }
       // CEL uint, duration, type values and other class instances.

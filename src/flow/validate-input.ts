@@ -10,7 +10,9 @@ import { formatPath, type PathSeg } from './yaml-source.ts';
 
 type AnyAjv = Ajv | Ajv2019 | Ajv2020;
 
-const OPTIONS = { allErrors: true, strict: false, allowUnionTypes: true } as const;
+// ownProperties: a declared property named like an object member (`constructor`, `toString`) is
+// read only when the payload has it, never inherited from Object.prototype.
+const OPTIONS = { allErrors: true, strict: false, allowUnionTypes: true, ownProperties: true } as const;
 const instances = new Map<string, AnyAjv>();
 
 function ajvFor(dialect: string): AnyAjv {
