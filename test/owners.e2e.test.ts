@@ -15,9 +15,10 @@ afterEach(async () => {
 const FLOW = `id: owners
 name: Owners
 boundary: { from: team:ops, to: team:sales-ops }
-input: { type: object, required: [id, to], properties: { id: { type: string }, to: { type: string } } }
+input: { type: object, required: [id, to], properties: { id: { type: string }, to: { type: string }, who: { type: string } } }
 decide:
   rules:
+    - { when: "has(input.who)", owner: "user:\${input.who}" }
     - { when: "input.to == 'kim'", owner: user:kim }
     - { when: "input.to == 'sales'", owner: team:enterprise-sales }
     - { when: "input.to == 'role'", owner: role:finance-manager }
@@ -35,6 +36,22 @@ async function route(to: string) {
 }
 
 describe('owners', () => {
+  it('a rendered owner naming nobody the project declares escalates to the fallback owner', async () => {
+    env = await openTemp({ 'flows/owners.yaml': FLOW }, { worker: false });
+    const { id } = await env.baton.send('owners', { id: 'O-ghost', to: 'x', who: 'ghost' }, intakeActor);
+    await env.baton.engine.drain();
+    const h = await env.baton.get(id);
+    expect(h).toMatchObject({ state: 'escalated', owner: 'team:sales-ops' });
+    expect(h.events.find((e) => e.type === 'escalated')?.data).toMatchObject({
+      reason: 'no_rule',
+      invalidOwner: 'user:ghost',
+      why: expect.stringContaining('unknown user "ghost"'),
+    });
+    const { id: known } = await env.baton.send('owners', { id: 'O-lee', to: 'x', who: 'lee' }, intakeActor);
+    await env.baton.engine.drain();
+    expect(await env.baton.get(known)).toMatchObject({ state: 'handed_off', owner: 'user:lee' });
+  });
+
   it('a role: queue is accepted by any holder of the role; others get 403', async () => {
     const id = await route('role');
     const { baton } = env!;

@@ -2,7 +2,7 @@
 // step's transaction), external ones committed as `running` before they are called, their
 // outcomes with retries, and calls whose outcome a crash made unknown.
 import { errorText, isBatonError } from '../core/errors.ts';
-import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
+import type { OwnerRef } from '../core/owner.ts';
 import type { ActionRecord } from '../core/types.ts';
 import type { CompiledApproval, CompiledFlow } from '../flow/compiled.ts';
 import { isInternal, type AnyAction, type InternalEffects } from '../actions/define.ts';
@@ -285,7 +285,7 @@ export function effects(w: Work, rt: Runtime): InternalEffects {
 function handOff(w: Work, flow: CompiledFlow, rt: Runtime): void {
   const h = w.handoff;
   let target = flow.handoffTo.render(celVars(h, flow));
-  if (!isOwnerRef(target)) target = fallbackOwner(flow, rt);
+  if (rt.directory.unknownOwner(target)) target = fallbackOwner(flow, rt);
   const from = h.owner;
   w.to('handed_off');
   w.changeOwner(target as OwnerRef, `decision:${h.decision?.by ?? 'rule'}`, 'released');

@@ -128,6 +128,7 @@ export function reassign(
       details: [{ path: 'to', message: 'an owner like user:dana, team:sales or role:cfo' }],
     });
   }
+  rt.directory.requireKnown(to, 'to');
   if (!['handed_off', 'escalated', 'returned', 'accepted', 'failed'].includes(h.state)) {
     throw new BatonError('invalid_transition', `Cannot reassign: the handoff is ${h.state}`);
   }
@@ -268,13 +269,14 @@ export function resolve(
 }
 
 /** Shadow mode: what people actually did, beside what Baton would have done. */
-export function observe(w: Work, c: Caller, owner: string): void {
+export function observe(w: Work, rt: Runtime, c: Caller, owner: string): void {
   const h = w.handoff;
   if (!isOwnerRef(owner)) {
     throw new BatonError('validation_failed', `"${owner}" is not an owner`, {
       details: [{ path: 'owner', message: 'an owner like user:dana or team:sales' }],
     });
   }
+  rt.directory.requireKnown(owner, 'owner');
   if (h.mode !== 'shadow')
     throw new BatonError('invalid_transition', `Handoff ${h.id} is not a shadow-mode handoff`);
   // One observation per handoff: a second would silently rewrite the agreement figures.

@@ -1,6 +1,7 @@
 // People and teams of a project: who may act for an owner, and who manages whom.
 import type { Delegation, Person, ProjectDef, Team } from '../core/project-schema.ts';
-import { parseOwner, type OwnerRef } from '../core/owner.ts';
+import { parseOwner, unknownOwner, type KnownOwners, type OwnerRef } from '../core/owner.ts';
+import { BatonError } from '../core/errors.ts';
 import { delegationHolds } from '../core/delegation.ts';
 
 /** How a user may act for an owner: as themselves, or standing in for someone away (`for`). */
@@ -13,6 +14,7 @@ export class Directory {
   private readonly people = new Map<string, Person>();
   private readonly teams = new Map<string, Team>();
   private readonly delegations: readonly Delegation[];
+  private readonly known: KnownOwners;
 
   constructor(
     def: Pick<ProjectDef, 'people' | 'teams' | 'fallbackOwner'> & { delegations?: readonly Delegation[] },
@@ -21,6 +23,26 @@ export class Directory {
     for (const t of def.teams) this.teams.set(t.id, t);
     this.fallbackOwner = def.fallbackOwner;
     this.delegations = def.delegations ?? [];
+    this.known = {
+      people: new Set(this.people.keys()),
+      teams: new Set(this.teams.keys()),
+      roles: new Set(def.people.flatMap((p) => p.roles)),
+    };
+  }
+
+  /** Why `owner` names nobody of the project (an unknown user, team or role), or undefined. */
+  unknownOwner(owner: string): string | undefined {
+    return unknownOwner(owner, this.known);
+  }
+
+  /** Refuses an owner the project does not know: 422 naming the field and the owner. */
+  requireKnown(owner: string, field: string): OwnerRef {
+    const why = this.unknownOwner(owner);
+    if (why)
+      throw new BatonError('validation_failed', `${field}: ${why}`, {
+        details: [{ path: field, message: why }],
+      });
+    return owner as OwnerRef;
   }
 
   /** The people `user` stands in for at `now` on `flow` (their delegations to `user` hold). */

@@ -111,8 +111,10 @@ export function adoptDecision(
   for (const a of flow.actions) if (a.approval) policyVersions[a.def.id] = a.approval.version;
   const decision: Decision = { ...made, policyVersions };
   w.event('decided', engineActor(flow), { ...decision, ...extra });
-  if (!isOwnerRef(decision.owner)) {
-    escalate(w, flow, rt, 'no_rule', { invalidOwner: decision.owner });
+  // A rendered owner (`user:${context.account.owner}`) may name nobody the project knows.
+  const unknown = rt.directory.unknownOwner(decision.owner);
+  if (unknown) {
+    escalate(w, flow, rt, 'no_rule', { invalidOwner: decision.owner, why: unknown });
     return;
   }
   h.decision = decision;
@@ -226,6 +228,7 @@ export function applyDecisionApproval(
         details: [{ path: 'edits.owner', message: 'an owner like user:dana or team:sales' }],
       });
     }
+    rt.directory.requireKnown(editedOwner, 'edits.owner');
     const previous = h.decision!.owner;
     // The rework counts against the decision a person corrected (rule, otherwise or model).
     const d = h.decision!;

@@ -37,7 +37,13 @@ import { checkFlowsDir } from '../flow/load.ts';
 import { formatPath, sortDetails, summarize, YamlSource } from '../flow/yaml-source.ts';
 import { resolveEnvRefs, type Env } from './env.ts';
 import { readSecrets, SECRETS_FILE_ENV, secretsFileOf } from './secrets.ts';
-import { checkDelegationFlows, checkDirectory, checkFlowOwners, checkLookupTables } from './references.ts';
+import {
+  checkDelegationFlows,
+  checkDirectory,
+  checkFlowOwners,
+  checkLookupTables,
+  knownOwners,
+} from './references.ts';
 import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
 
@@ -188,12 +194,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
   const flowsResult = await checkFlowsDir(resolve(paths.dir, effective.flows), paths.dir);
   const flowErrors = [...flowsResult.errors];
   if (def) {
-    flowErrors.push(
-      ...checkFlowOwners(flowsResult.flows.values(), {
-        people: new Set(def.people.map((p) => p.id)),
-        teams: new Set(def.teams.map((t) => t.id)),
-      }),
-    );
+    flowErrors.push(...checkFlowOwners(flowsResult.flows.values(), knownOwners(def)));
   }
   if (def && flowsResult.errors.length === 0)
     projectErrors.push(...checkDelegationFlows(def, src, new Set(flowsResult.flows.keys())));

@@ -1,27 +1,25 @@
-// Cross-file checks: people and teams referenced by the project file and by flows must be
-// declared in baton.yaml. Only literal `user:` / `team:` owners are checked (roles are queues
-// that need no declaration; templated owners are known only at run time).
+// Cross-file checks: people, teams and roles referenced by the project file and by flows must
+// be declared in baton.yaml (a role by someone holding it). Templated owners are known only at
+// run time, where the engine applies the same check (core/owner.ts).
 import type { ErrorDetail } from '../core/errors.ts';
 import type { ProjectDef } from '../core/project-schema.ts';
-import { parseOwner } from '../core/owner.ts';
+import { parseOwner, unknownOwner, type KnownOwners } from '../core/owner.ts';
 import { delegationWindow } from '../core/delegation.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { YamlSource, type Path } from '../flow/yaml-source.ts';
 
-export interface Declared {
-  people: ReadonlySet<string>;
-  teams: ReadonlySet<string>;
+/** The owners a project declares. */
+export function knownOwners(def: Pick<ProjectDef, 'people' | 'teams'>): KnownOwners {
+  return {
+    people: new Set(def.people.map((p) => p.id)),
+    teams: new Set(def.teams.map((t) => t.id)),
+    roles: new Set(def.people.flatMap((p) => p.roles)),
+  };
 }
 
-/** Why an owner literal is unknown, or undefined when it is fine. */
-export function undeclaredOwner(owner: string, d: Declared): string | undefined {
-  const o = parseOwner(owner);
-  if (!o) return undefined;
-  if (o.kind === 'user' && !d.people.has(o.id))
-    return `unknown user "${o.id}": declare it under people: in baton.yaml`;
-  if (o.kind === 'team' && !d.teams.has(o.id))
-    return `unknown team "${o.id}": declare it under teams: in baton.yaml`;
-  return undefined;
+/** Why an owner literal is unknown, or undefined when it is fine (malformed ones are the flow's error). */
+export function undeclaredOwner(owner: string, d: KnownOwners): string | undefined {
+  return parseOwner(owner) ? unknownOwner(owner, d) : undefined;
 }
 
 /** Problems in the project file's own people and teams (duplicates, undeclared members). */
@@ -61,7 +59,7 @@ export function checkDirectory(def: ProjectDef, src: YamlSource, explicitFallbac
       errors.push(src.detail(['delegations', i, 'until'], `ends before it starts (since ${d.since})`));
   });
   if (explicitFallback) {
-    const why = undeclaredOwner(def.fallbackOwner, { people, teams });
+    const why = undeclaredOwner(def.fallbackOwner, { ...knownOwners(def), people, teams });
     if (why) errors.push(src.detail(['fallbackOwner'], why));
   }
   return errors;
@@ -112,7 +110,7 @@ function ownerLiterals(flow: CompiledFlow): Array<[Path, string]> {
 }
 
 /** Flow owners that name people or teams the project does not declare. */
-export function checkFlowOwners(flows: Iterable<CompiledFlow>, declared: Declared): ErrorDetail[] {
+export function checkFlowOwners(flows: Iterable<CompiledFlow>, declared: KnownOwners): ErrorDetail[] {
   const errors: ErrorDetail[] = [];
   for (const flow of flows) {
     let src: YamlSource | undefined;

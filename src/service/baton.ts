@@ -375,7 +375,7 @@ export class Baton {
   async observed(id: string, p: CallerInfo, owner: string) {
     const known = (await this.snapshot(id)).handoff.observed;
     if (known?.owner === owner) return this.get(id);
-    return this.mutate(id, (w) => cmd.observe(w, this.caller(p), owner));
+    return this.mutate(id, (w) => cmd.observe(w, this.runtime, this.caller(p), owner));
   }
 
   async rollback(id: string, p: CallerInfo, comment?: string): Promise<HandoffView> {

@@ -167,6 +167,10 @@ describe('direct mode', () => {
     expect(reassigned.owner).toBe('user:lee');
     const badOwner = await p.run(['reassign', id, '--as', 'ops', '--to', 'nobody']);
     expect(badOwner.code).toBe(2);
+    const unknown = await p.run(['reassign', id, '--as', 'ops', '--to', 'user:nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown user "nobody"');
+    expect((await p.json<HandoffView>(['show', id])).owner).toBe('user:lee');
   });
 
   it('sends a JSON array from a file in parallel, reporting each input', async ({ onTestFinished }) => {

@@ -150,6 +150,22 @@ describe('ownership commands over HTTP', () => {
       const bad = await s.call('POST', `/v1/handoffs/${id}/reassign`, { token: ops, body: { to } });
       expect([to, bad.status, bad.body.error.details[0].path]).toEqual([to, 422, 'to']);
     }
+    // Well-formed but nobody the project declares: refused as flows refuse them at load.
+    const unknowns: Array<[string, string]> = [
+      ['user:nobody', 'unknown user "nobody"'],
+      ['team:ghosts', 'unknown team "ghosts"'],
+      ['role:wizard', 'unknown role "wizard"'],
+    ];
+    for (const [to, what] of unknowns) {
+      const unknown = await s.call('POST', `/v1/handoffs/${id}/reassign`, { token: ops, body: { to } });
+      expect(unknown.status).toBe(422);
+      expect(unknown.body.error).toMatchObject({
+        code: 'validation_failed',
+        message: expect.stringContaining(what),
+        details: [{ path: 'to', message: expect.stringContaining(what) }],
+      });
+    }
+    expect((await s.call('GET', `/v1/handoffs/${id}`)).body.owner).toBe('user:kim');
     const r = await s.call('POST', `/v1/handoffs/${id}/reassign`, {
       token: ops,
       body: { to: 'user:lee', comment: 'kim is out' },
@@ -203,6 +219,14 @@ describe('ownership commands over HTTP', () => {
     const bad = await s.call('POST', `/v1/handoffs/${id}/observed`, { token: ops, body: { owner: 'kim' } });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0].path).toBe('owner');
+    const ghost = await s.call('POST', `/v1/handoffs/${id}/observed`, {
+      token: ops,
+      body: { owner: 'user:ghost' },
+    });
+    expect(ghost.status).toBe(422);
+    expect(ghost.body.error.details).toEqual([
+      { path: 'owner', message: expect.stringContaining('"ghost"') },
+    ]);
     // lead-to-owner runs in auto mode: there is nothing to observe.
     const notShadow = await s.call('POST', `/v1/handoffs/${id}/observed`, {
       token: ops,
