@@ -84,7 +84,7 @@ export async function act(
       a.state = 'failed';
       a.error = `action ${a.use} is not available`;
       w.putAction(a);
-      fail(w, flow, rt, a.error, { action: a.id });
+      fail(w, flow, rt, a.error, { action: a.id, reason: 'action_failed' });
       return 'wait';
     }
     if (isInternal(def) && draftsWithModel(a, flow, rt))

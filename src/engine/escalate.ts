@@ -44,7 +44,13 @@ export function escalate(
   notify(w, target, 'escalation', `Escalated to you (${reason}): ${flow.def.name} ${w.handoff.id}`);
 }
 
-/** The handoff needs a person: state `failed`, owned by the fallback owner, never dropped. */
+/**
+ * The handoff needs a person: state `failed`, owned by the fallback owner, never dropped. A
+ * failed action (after its retries, not available, bad parameters, or an outcome a crash made
+ * unknown: `details.reason` is `action_failed`) is also an escalation: an `escalated` event with
+ * that reason, counted like any other, while the state stays `failed` so `baton retry` and
+ * `baton resolve` apply.
+ */
 export function fail(
   w: Work,
   flow: CompiledFlow,
@@ -57,5 +63,14 @@ export function fail(
   w.to('failed', 'fail');
   if (from !== target) w.changeOwner(target, 'failed', from.startsWith('agent:') ? 'released' : 'reassigned');
   w.event('failed', engineActor(flow), { error, ...details, to: target });
+  if (details['reason'] === 'action_failed') {
+    w.event('escalated', engineActor(flow), {
+      reason: 'action_failed',
+      from,
+      to: target,
+      state: 'failed',
+      ...(details['action'] !== undefined ? { action: details['action'] } : {}),
+    });
+  }
   notify(w, target, 'escalation', `Needs a person: ${flow.def.name} ${w.handoff.id}: ${error}`);
 }

@@ -188,7 +188,10 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
         error: record.error,
         retryable: false,
       });
-      fail(w, flow, rt, `action ${record.id}: ${record.error}`, { action: record.id });
+      fail(w, flow, rt, `action ${record.id}: ${record.error}`, {
+        action: record.id,
+        reason: 'action_failed',
+      });
       return;
     }
     w.putAction(record);

@@ -208,7 +208,8 @@ export class PromMetrics {
           f.approvalReminders.value++;
           break;
         case 'escalated':
-          this.state(f, h.flow, 'escalated');
+          // A failed action escalates while the handoff stays `failed` (its own event counts that).
+          if (e.data.state !== 'failed') this.state(f, h.flow, 'escalated');
           this.cell(f.escalations, m.escalations, h.flow, 'reason', reasonOf(e, ESCALATIONS)).value++;
           break;
         case 'sla_breached':

@@ -304,6 +304,21 @@ describe('retry and resolve over HTTP', () => {
         state: 'failed',
         error: expect.stringMatching(/said no/),
       });
+      // The failure reaches a person as an escalation, counted by reason; the state stays failed.
+      expect(
+        failed.events
+          .filter((e: { type: string }) => e.type === 'escalated')
+          .map((e: { data: unknown }) => e.data),
+      ).toEqual([
+        { reason: 'action_failed', from: 'agent:flaky', to: 'user:kim', state: 'failed', action: 'call' },
+      ]);
+      const metrics = (await s.call('GET', '/metrics', { token: ops })).text;
+      expect(metrics).toContain('baton_escalations_total{flow="flaky",reason="action_failed"} 2');
+      expect(metrics).not.toContain('baton_handoffs_total{flow="flaky",state="escalated"}');
+      const summary = (await s.call('GET', '/v1/metrics/summary', { token: ops })).body;
+      expect(summary.escalations.byReason).toEqual([
+        expect.objectContaining({ flow: 'flaky', reason: 'action_failed', handoffs: 2, events: 2 }),
+      ]);
 
       expect((await s.call('POST', `/v1/handoffs/${a}/retry`, { token: lee })).status).toBe(403);
       g.batonTestFlakyFails = false;
