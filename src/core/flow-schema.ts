@@ -149,13 +149,36 @@ export const contextSourceSchema = z.strictObject({
   trust: z.enum(['trusted', 'untrusted']).optional(),
 });
 
+/** The ladder's last rung: nobody accepted, so Baton decides (recorded with the label `timeout`). */
+export const ladderDecisionSchema = z
+  .union([z.enum(['complete', 'cancel']), z.strictObject({ reassign: ownerRef })])
+  .describe('complete | cancel | {reassign: owner}: the default decision when nobody accepted');
+
 export const ladderStepSchema = z
   .strictObject({
     after: duration,
     remind: z.literal('owner').optional(),
     to: z.union([ownerRef, z.literal('manager')]).optional(),
+    decide: ladderDecisionSchema.optional(),
   })
-  .refine((s) => (s.remind ? 1 : 0) + (s.to ? 1 : 0) === 1, 'each step either `remind: owner` or `to: …`');
+  .refine(
+    (s) => (s.remind ? 1 : 0) + (s.to ? 1 : 0) + (s.decide ? 1 : 0) === 1,
+    'each step either `remind: owner`, `to: …` or `decide: complete | cancel | {reassign: …}`',
+  );
+
+const ladderSchema = z
+  .array(ladderStepSchema)
+  .default([])
+  .superRefine((steps, ctx) => {
+    steps.forEach((s, i) => {
+      if (s.decide && i !== steps.length - 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'decide'],
+          message: 'a `decide` step ends the ladder: it must be the last step',
+        });
+    });
+  });
 
 /** A trigger this version cannot run is refused, never accepted and silently ignored. */
 const notYet = (what: string) =>
@@ -196,7 +219,7 @@ export const flowSchema = z.strictObject({
       to: ownerTemplate.default('${decision.owner}'),
       acceptWithin: duration.optional(),
       fallbackOwner: ownerRef.optional(),
-      escalate: z.array(ladderStepSchema).default([]),
+      escalate: ladderSchema,
     })
     .default({ to: '${decision.owner}', escalate: [] }),
   guardrails: z

@@ -156,15 +156,20 @@ export function complete(w: Work, rt: Runtime, c: Caller, comment?: string): voi
   }
   const standing = requireOwner(w, rt, c, 'complete');
   if (h.state !== 'accepted') accept(w, rt, { ...c });
+  markCompleted(w, actorOf(c), { owner: h.owner, ...standing, ...(comment ? { comment } : {}) });
+}
+
+/** Completes the handoff and closes its ownership (a person's `complete`, or a ladder's default decision). */
+export function markCompleted(w: Work, actor: Actor, data: Record<string, unknown>): void {
   w.to('completed');
-  h.completedAt = w.now;
+  w.handoff.completedAt = w.now;
   const open = w.openLedger();
   if (open) {
     open.to = w.now;
     open.status = 'completed';
     w.touchLedger(open);
   }
-  w.event('completed', actorOf(c), { owner: h.owner, ...standing, ...(comment ? { comment } : {}) });
+  w.event('completed', actor, data);
 }
 
 export function cancel(w: Work, rt: Runtime, c: Caller, comment?: string): void {
@@ -178,6 +183,11 @@ export function cancel(w: Work, rt: Runtime, c: Caller, comment?: string): void 
       'Cannot cancel while an action is running; try again in a moment',
     );
   }
+  markCancelled(w, actorOf(c), comment ? { comment } : {});
+}
+
+/** Cancels: open actions skipped, pending approvals voided, ownership released. */
+export function markCancelled(w: Work, actor: Actor, data: Record<string, unknown>): void {
   w.to('cancelled');
   for (const a of w.actions) {
     if (a.state === 'pending' || a.state === 'awaiting_approval') {
@@ -199,7 +209,7 @@ export function cancel(w: Work, rt: Runtime, c: Caller, comment?: string): void 
     open.status = 'released';
     w.touchLedger(open);
   }
-  w.event('cancelled', actorOf(c), comment ? { comment } : {});
+  w.event('cancelled', actor, data);
 }
 
 /** Failed actions go back to pending and the handoff to acting; the worker runs them again. */

@@ -3,13 +3,14 @@
 // earliest of them, and whichever worker claims the handoff then fires what is due, once.
 import { WAITING_FOR_OWNER } from '../core/types.ts';
 import type { HandoffRecord } from '../core/types.ts';
-import type { CompiledFlow } from '../flow/compiled.ts';
+import type { CompiledFlow, LadderDecision } from '../flow/compiled.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import type { Work } from './work.ts';
 import { fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, escalate, notify } from './escalate.ts';
 import { timeOutApproval } from './approval-timeout.ts';
 import { remindApprovers } from './approval-notices.ts';
+import { markCancelled, markCompleted } from './commands.ts';
 
 const ACTIVE = new Set<HandoffRecord['state']>(['received', 'building_context', 'deciding', 'acting']);
 
@@ -42,6 +43,10 @@ export function fireTimers(w: Work, flow: CompiledFlow, rt: Runtime): void {
     const s = flow.ladder[h.ladderStep]!;
     if (since < s.afterMs) break;
     h.ladderStep += 1;
+    if (s.decide) {
+      decideByTimeout(w, flow, rt, s.decide, h.ladderStep);
+      return;
+    }
     if (s.remind) {
       w.event('reminded', engineActor(flow), { owner: h.owner, step: h.ladderStep });
       notify(w, h.owner, 'reminder', `Reminder: ${flow.def.name} ${h.id} is waiting for you to accept`);
@@ -66,6 +71,48 @@ export function fireTimers(w: Work, flow: CompiledFlow, rt: Runtime): void {
       target,
     );
   }
+}
+
+/**
+ * The ladder's last rung: nobody accepted in time, so the flow's default decision applies -
+ * complete, cancel, or reassign to a declared owner - recorded with the label `timeout`.
+ */
+function decideByTimeout(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  decide: LadderDecision,
+  step: number,
+): void {
+  const h = w.handoff;
+  const actor = engineActor(flow);
+  const label = { label: 'timeout', step } as const;
+  if (decide === 'complete') {
+    const owner = h.owner;
+    markCompleted(w, actor, { owner, ...label });
+    notify(w, owner, 'notification', `Completed by timeout (nobody accepted): ${flow.def.name} ${h.id}`);
+    return;
+  }
+  if (decide === 'cancel') {
+    const owner = h.owner;
+    markCancelled(w, actor, label);
+    notify(w, owner, 'notification', `Cancelled by timeout (nobody accepted): ${flow.def.name} ${h.id}`);
+    return;
+  }
+  const to = decide.reassign;
+  const unknown = rt.directory.unknownOwner(to);
+  if (unknown || to === h.owner) {
+    // The project changed since this flow version loaded, or the rung names the owner already.
+    w.event('ladder_step_skipped', actor, { step, owner: h.owner, reason: unknown ?? 'already the owner' });
+    if (unknown) escalate(w, flow, rt, 'sla_breach', { step, note: unknown });
+    return;
+  }
+  const from = h.owner;
+  w.to('handed_off', 'reassign by timeout');
+  h.rework += 1;
+  w.changeOwner(to, 'reassigned:timeout', 'reassigned');
+  w.event('reassigned', actor, { from, to, ...label });
+  notify(w, to, 'handoff', `Reassigned to you (nobody accepted in time): ${flow.def.name} (${h.id})`);
 }
 
 /** When the engine must look at this handoff next; null when only a person can move it. */

@@ -201,6 +201,9 @@ function assemble(
       afterMs: parseDuration(s.after) ?? 0,
       remind: s.remind,
       to: s.to === 'manager' ? 'manager' : ownerOrUndefined(s.to),
+      ...(s.decide
+        ? { decide: typeof s.decide === 'string' ? s.decide : { reassign: s.decide.reassign } }
+        : {}),
     })),
     contract,
     missingContract(vars: CelVars): string[] {

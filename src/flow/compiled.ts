@@ -4,6 +4,8 @@ import type { ActionDef, FlowDef } from '../core/flow-schema.ts';
 import type { ErrorDetail } from '../core/errors.ts';
 import type { OwnerRef } from '../core/owner.ts';
 
+export type LadderDecision = 'complete' | 'cancel' | { reassign: OwnerRef };
+
 /**
  * The variables every expression sees, as CEL values (cel-value.ts: objects are Maps, whatever
  * their keys are named). `input` is converted for CEL: JSON Schema `integer` fields become
@@ -101,7 +103,13 @@ export interface CompiledFlow {
   handoffTo: Template;
   acceptWithinMs?: number;
   fallbackOwner?: OwnerRef;
-  ladder: Array<{ afterMs: number; remind?: 'owner'; to?: OwnerRef | 'manager' }>;
+  ladder: Array<{
+    afterMs: number;
+    remind?: 'owner';
+    to?: OwnerRef | 'manager';
+    /** The last rung: the default decision when nobody accepted. */
+    decide?: LadderDecision;
+  }>;
   /** Contract paths (CEL paths like `input.company`, `decision.owner`). */
   contract: string[];
   /** The contract paths that are missing or empty for these variables. */

@@ -96,6 +96,8 @@ function ownerLiterals(flow: CompiledFlow): Array<[Path, string]> {
   if (d.handoff.fallbackOwner) out.push([['handoff', 'fallbackOwner'], d.handoff.fallbackOwner]);
   d.handoff.escalate.forEach((s, i) => {
     if (s.to && s.to !== 'manager') out.push([['handoff', 'escalate', i, 'to'], s.to]);
+    if (typeof s.decide === 'object')
+      out.push([['handoff', 'escalate', i, 'decide', 'reassign'], s.decide.reassign]);
   });
   d.actions.forEach((a, i) =>
     a.approval?.levels.forEach((l, j) =>
