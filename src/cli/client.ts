@@ -35,6 +35,7 @@ export type HandoffCommand =
   | { kind: 'decline'; reason: string; comment?: string }
   | { kind: 'return'; reason: string; comment?: string }
   | { kind: 'reassign'; to: string; comment?: string }
+  | { kind: 'amend'; input: Record<string, unknown>; comment?: string }
   | { kind: 'complete'; comment?: string }
   | { kind: 'cancel'; comment?: string }
   | { kind: 'rollback'; comment?: string }

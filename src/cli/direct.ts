@@ -84,6 +84,9 @@ export class DirectClient implements Client {
       case 'reassign':
         await b.reassign(id, p, c.to, c.comment);
         break;
+      case 'amend':
+        await b.amend(id, p, c.input, c.comment);
+        break;
       case 'complete':
         await b.complete(id, p, c.comment);
         break;

@@ -118,6 +118,10 @@ export class HttpClient implements Client {
       const { kind: _k, action, ...body } = c;
       return this.json('POST', `/v1/handoffs/${enc(id)}/actions/${enc(action)}/resolve`, body);
     }
+    if (c.kind === 'amend') {
+      const { kind: _k, ...body } = c;
+      return this.json('PATCH', `/v1/handoffs/${enc(id)}/input`, body);
+    }
     const { kind, ...body } = c;
     return this.json('POST', `/v1/handoffs/${enc(id)}/${kind}`, body);
   }

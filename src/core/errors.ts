@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'invalid_transition'
   | 'already_decided'
   | 'trigger_not_enabled'
+  | 'idempotency_conflict'
   | 'conflict'
   | 'flow_invalid'
   | 'project_invalid'
@@ -40,6 +41,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_transition: 409,
   already_decided: 409,
   trigger_not_enabled: 409,
+  idempotency_conflict: 409,
   conflict: 409,
   flow_invalid: 422,
   project_invalid: 422,

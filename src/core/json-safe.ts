@@ -74,3 +74,8 @@ export function storableJson(value: unknown, maxBytes = MAX_STORED_BYTES): unkno
   const problems = jsonProblems(plain, 'value');
   return problems.length > 0 ? { unstorable: `${problems[0]!.path} ${problems[0]!.message}` } : plain;
 }
+
+/** Sets `key` as an own data property, even `__proto__` (an assignment would set the prototype). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -25,6 +25,7 @@ import { newId } from './ids.ts';
 import { personNamed } from '../core/requester.ts';
 import type { Runtime } from './runtime.ts';
 import { outboxOf } from './outbox.ts';
+import { checkSameInput } from './idempotency.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -180,7 +181,10 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     if (this.runsWorker && !this.stopped) this.track(id, this.run(snapshotOf(commit)));
     const outcome = await durable;
     if (!outcome.ok) {
-      if (outcome.reason === 'duplicate') return { id: outcome.id, state: outcome.state, created: false };
+      if (outcome.reason === 'duplicate') {
+        await checkSameInput(this.store, flowId, key, outcome.id, data);
+        return { id: outcome.id, state: outcome.state, created: false };
+      }
       throw new BatonError('conflict', 'intake conflicted; try again', { retryable: true });
     }
     this.crashPoint('after_intake_commit');

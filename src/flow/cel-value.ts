@@ -20,8 +20,3 @@ export function celValue(v: unknown): unknown {
   for (const k of Object.keys(v)) out.set(k, celValue((v as Record<string, unknown>)[k]));
   return out;
 }
-
-/** Sets `key` as an own data property, even `__proto__` (an assignment would set the prototype). */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}

@@ -20,7 +20,8 @@ import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { BatonError } from '../core/errors.ts';
 import type { CelVars, Expr, ParamsTemplate, Template } from './compiled.ts';
 import { celInputType, inputConverter, type Converter } from './input-schema.ts';
-import { celValue, setOwn } from './cel-value.ts';
+import { celValue } from './cel-value.ts';
+import { setOwn } from '../core/json-safe.ts';
 import { scanTemplate, TemplateSyntaxError, toPlain, toText } from './template.ts';
 
 /** A parse or type error in an expression; `offset` is where in the source text it points. */

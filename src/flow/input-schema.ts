@@ -12,7 +12,7 @@
 //     too, and inside arrays) become BigInt, since CEL ints are BigInt and JS numbers are double.
 //     Subtrees without integer fields are passed through untouched, without copying.
 import type { ObjectSchema } from '@marcbachmann/cel-js';
-import { setOwn } from './cel-value.ts';
+import { setOwn } from '../core/json-safe.ts';
 
 type JsonSchema = Record<string, unknown>;
 

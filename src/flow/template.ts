@@ -1,6 +1,6 @@
 // `${…}` interpolation: splitting a template into literal text and CEL sources, and turning CEL
 // values into text (for templates) or plain JSON-able values (for raw `${expr}` parameters).
-import { setOwn } from './cel-value.ts';
+import { setOwn } from '../core/json-safe.ts';
 
 /** A template split into literals and expressions: `lits.length === exprs.length + 1`. */
 export interface TemplateParts {

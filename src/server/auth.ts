@@ -14,10 +14,11 @@ export type AnonymousRight = 'intake' | 'read';
 
 /**
  * What a route needs: `public` (no check), `intake` (create handoffs), `read` (GET), `act`
- * (decide or act on owned work; the service checks ownership and approver rights), `operate`
- * (any handoff), `admin`.
+ * (decide or act on owned work; the service checks ownership and approver rights), `amend` (any
+ * token, intake ones too: the service lets only the sender, the owner or an operator amend),
+ * `operate` (any handoff), `admin`.
  */
-export type Access = 'public' | 'intake' | 'read' | 'act' | 'operate' | 'admin';
+export type Access = 'public' | 'intake' | 'read' | 'act' | 'amend' | 'operate' | 'admin';
 
 /**
  * The caller of a route. `reach` is set for a token scoped to flows or teams: the flow ids it
@@ -94,6 +95,7 @@ const DOING: Record<Access, string> = {
   intake: 'create handoffs',
   read: 'read',
   act: 'act on handoffs or approvals',
+  amend: 'amend handoffs',
   operate: 'do this (operator access needed)',
   admin: 'do this (admin access needed)',
 };

@@ -29,7 +29,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'unauthorized: a token is missing, unknown or revoked',
   403: 'forbidden: the token or the person may not do this',
   404: 'not_found',
-  409: 'invalid_transition, already_decided, trigger_not_enabled or conflict',
+  409: 'invalid_transition, already_decided, trigger_not_enabled, idempotency_conflict or conflict',
   413: 'too_large: the body is over the limit',
   415: 'unsupported_media_type: the body is not JSON',
   422: 'validation_failed: details name each field',
@@ -117,7 +117,7 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
     }
     // Every route checks its query (unknown parameters are refused).
     errors.add(422);
-    if (r.method === 'POST') [400, 413, 415].forEach((s) => errors.add(s));
+    if (r.method !== 'GET') [400, 413, 415].forEach((s) => errors.add(s));
     // A path parameter that is not valid percent-encoding is 400 invalid_request.
     if (r.params) errors.add(400);
     const headers = Object.entries(r.response.headers ?? {}).map(([name, h]) => [

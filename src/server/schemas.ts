@@ -78,6 +78,14 @@ export const reasonBody = z.strictObject({
   comment: comment.optional(),
 });
 export const reassignBody = z.strictObject({ to: assignableOwner, comment: comment.optional() });
+export const amendBody = z.strictObject({
+  input: z
+    .record(z.string(), z.unknown())
+    .describe(
+      "A JSON merge patch (RFC 7386) on the handoff's input: fields set replace, null removes; the result is checked against the flow's input schema",
+    ),
+  comment: comment.optional(),
+});
 export const resolveBody = z.strictObject({
   outcome: z.enum(['succeeded', 'failed', 'retry']),
   comment: comment.optional(),

@@ -31,6 +31,7 @@ export type BatonApi = Pick<
   | 'decline'
   | 'giveBack'
   | 'reassign'
+  | 'amend'
   | 'complete'
   | 'cancel'
   | 'retry'
@@ -70,6 +71,7 @@ export const FORWARDED = [
   'decline',
   'giveBack',
   'reassign',
+  'amend',
   'complete',
   'cancel',
   'retry',

@@ -21,6 +21,7 @@ import { Engine, type IntakeResult } from '../engine/engine.ts';
 import { Work } from '../engine/work.ts';
 import type { Runtime } from '../engine/runtime.ts';
 import * as cmd from '../engine/commands.ts';
+import { amend } from '../engine/amend.ts';
 import { castVote, applyActionApproval, type Vote } from '../engine/approvals.ts';
 import { applyDecisionApproval } from '../engine/pipeline.ts';
 import { rollbackHandoff } from '../engine/rollback.ts';
@@ -343,6 +344,14 @@ export class Baton {
   giveBack(id: string, p: CallerInfo, reason: string, comment?: string) {
     const r = returnReason(reason);
     return this.mutate(id, (w, flow) => cmd.giveBack(w, flow, this.runtime, this.caller(p), r, comment));
+  }
+
+  /** Amends the input by a JSON merge patch; the sender (who sent it in), the owner or an operator. */
+  async amend(id: string, p: CallerInfo, patch: Record<string, unknown>, comment?: string) {
+    const caller = this.caller(p);
+    const received = (await this.store.events(id)).find((e) => e.type === 'received');
+    const sender = received?.actor.kind === 'user' ? received.actor.id : undefined;
+    return this.mutate(id, (w, flow) => amend(w, flow, this.runtime, caller, patch, sender, comment));
   }
 
   reassign(id: string, p: CallerInfo, to: string, comment?: string) {

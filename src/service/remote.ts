@@ -163,6 +163,7 @@ export class RemoteBaton implements BatonApi {
   readonly decline = this.call('decline');
   readonly giveBack = this.call('giveBack');
   readonly reassign = this.call('reassign');
+  readonly amend = this.call('amend');
   readonly complete = this.call('complete');
   readonly cancel = this.call('cancel');
   readonly retry = this.call('retry');

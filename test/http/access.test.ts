@@ -17,6 +17,7 @@ const ADMITS: Record<string, AccessLevel[]> = {
   intake: ['intake', 'operator', 'admin'],
   read: ['viewer', 'operator', 'admin'],
   act: ['viewer', 'operator', 'admin'],
+  amend: ['intake', 'viewer', 'operator', 'admin'],
   operate: ['operator', 'admin'],
   admin: ['admin'],
 };

@@ -72,11 +72,16 @@ describe('intake and reading handoffs over HTTP', () => {
   it('returns the same handoff for the same idempotency key, also under 20 concurrent duplicates', async () => {
     s = await startTemp();
     const first = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('D1') });
-    const again = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', {
-      body: lead('D1', { company: 'Changed' }),
-    });
+    const again = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('D1') });
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ id: first.body.id, created: false });
+    // The same key with other data is not silently the old handoff.
+    const changed = await s.call('POST', '/v1/flows/lead-to-owner/handoffs', {
+      body: lead('D1', { company: 'Changed' }),
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.body.error.code).toBe('idempotency_conflict');
+    expect(changed.body.error.message).toContain(first.body.id);
 
     const burst = await Promise.all(
       Array.from({ length: 20 }, () =>

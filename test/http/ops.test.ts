@@ -253,6 +253,7 @@ describe('/v1/openapi.json', () => {
       'POST /v1/approvals/{id}',
       'GET /v1/tasks',
       'GET /v1/inbox',
+      'PATCH /v1/handoffs/{id}/input',
       'GET /v1/flows',
       'GET /v1/flows/{flow}',
       'POST /v1/flows/reload',

@@ -196,6 +196,17 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
     (o) => ({ kind: 'reassign', to: String(o.to), ...withComment(o) }),
     (c) => comment(c.requiredOption('--to <owner>', 'the new owner: user:ID, team:ID or role:ID')),
   );
+  act(
+    'amend',
+    'fill in or correct the input (a JSON merge patch: null removes a field); Baton decides again',
+    (o, extra) => {
+      const patch = readJsonArg(extra[0]!, 'patch');
+      if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+        throw new UsageError('the patch must be a JSON object, e.g. \'{"company":"Acme"}\'');
+      return { kind: 'amend', input: patch as Record<string, unknown>, ...withComment(o) };
+    },
+    (c) => comment(c.argument('<patch>', 'the changes as JSON text, @FILE, or @- for standard input')),
+  );
   act('complete', 'mark the work done', (o) => ({ kind: 'complete', ...withComment(o) }), comment);
   act('cancel', 'stop the handoff for good', (o) => ({ kind: 'cancel', ...withComment(o) }), comment);
   act(
@@ -345,6 +356,7 @@ const DONE: Record<HandoffCommand['kind'], string> = {
   decline: 'declined',
   return: 'returned',
   reassign: 'reassigned',
+  amend: 'amended',
   complete: 'completed',
   cancel: 'cancelled',
   rollback: 'rolled back',

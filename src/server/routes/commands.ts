@@ -5,6 +5,7 @@ import { requireHandoff } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import {
   actionParams,
+  amendBody,
   commentBody,
   handoffView,
   idParams,
@@ -65,6 +66,27 @@ export function commandRoutes(): Route[] {
       async handler({ params, body, caller, baton }) {
         await requireHandoff(baton, caller, params.id);
         return baton.giveBack(params.id, callerInfo(caller), body.reason, body.comment);
+      },
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/v1/handoffs/:id/input',
+      access: 'amend',
+      scoped: 'checked',
+      tag: 'commands',
+      summary: 'Amend the input (its sender, owner or an operator): Baton decides again',
+      description:
+        'For a handoff that is escalated, returned or failed before any of its actions was planned ' +
+        '(e.g. escalated for contract_unmet): the patch is merged into the input, checked against the ' +
+        "flow's schema, recorded (an `amended` event and the ownership ledger), and the handoff goes " +
+        'back to Baton: context, decision and contract again. The idempotency key may not change.',
+      params: idParams,
+      body: amendBody,
+      response,
+      errors: [...errors, 422],
+      async handler({ params, body, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
+        return baton.amend(params.id, callerInfo(caller), body.input, body.comment);
       },
     }),
     defineRoute({
