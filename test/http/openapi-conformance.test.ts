@@ -14,12 +14,15 @@ import { startChannels } from '../support/channels.ts';
 import { bigLead, ROOT } from '../support/project.ts';
 import { signedRequest, startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
 import { startTemp, waitFor, type TempServer } from './helpers.ts';
+import { TICKET_FLOW } from '../support/ticket-flow.ts';
 
 type Json = Record<string, unknown>;
 type Channels = Awaited<ReturnType<typeof startChannels>>;
 
 const zodUrl = pathToFileURL(path.join(ROOT, 'node_modules/zod/index.js')).href;
 const FILES = {
+  // A ticket without its customer escalates (contract_unmet): one to amend.
+  'flows/ticket.yaml': TICKET_FLOW,
   // An action that always fails: a failed handoff to retry, a failed action to resolve.
   'actions/broken.mjs': `import { z } from '${zodUrl}';
 export const broken = {
@@ -247,7 +250,7 @@ function generic(method: string, p: string, op: Json, status: number): Driver | 
   if (access === 'slack-signature' || access === 'link-token') return undefined;
   const m = method.toUpperCase();
   const url = fill(p, { id: ids.cancelled!, flow: 'lead-to-owner', action: 'task' });
-  const post = m === 'POST';
+  const post = m === 'POST' || m === 'PATCH';
   const body = post ? { body: {} } : {};
   switch (status) {
     case 401:
@@ -335,6 +338,15 @@ function specific(): Drivers {
     return id;
   };
   const failed = () => intake('broken', { id: `B${++serial}` });
+  const unmet = async () => {
+    const r = await api('POST', '/v1/flows/ticket/handoffs', {
+      token: tokens.intake!,
+      body: { id: `T${++serial}` },
+    });
+    const id = (JSON.parse(r.text) as { id: string }).id;
+    await settle(id);
+    return id;
+  };
   return {
     'POST /v1/flows/{flow}/handoffs 202': () =>
       api('POST', '/v1/flows/lead-to-owner/handoffs', { token: tokens.intake!, body: lead('I1') }),
@@ -361,6 +373,21 @@ function specific(): Drivers {
     ...command('rollback', {}, ops),
     ...command('retry', {}, ops, failed),
     ...command('observed', { owner: 'user:kim' }, ops, () => intake('shadowed', { id: `S${++serial}` })),
+    // Sent with kim's intake token: kim may amend it, sam (neither sender nor owner) may not.
+    'PATCH /v1/handoffs/{id}/input 200': async () =>
+      api('PATCH', `/v1/handoffs/${await unmet()}/input`, {
+        token: tokens.intake!,
+        body: { input: { customer: 'Acme' } },
+      }),
+    'PATCH /v1/handoffs/{id}/input 403': async () =>
+      api('PATCH', `/v1/handoffs/${await unmet()}/input`, {
+        token: sam,
+        body: { input: { customer: 'Acme' } },
+      }),
+    'PATCH /v1/handoffs/{id}/input 404': () =>
+      api('PATCH', '/v1/handoffs/h_nope/input', { token: ops, body: { input: { customer: 'Acme' } } }),
+    'PATCH /v1/handoffs/{id}/input 409': () =>
+      api('PATCH', `/v1/handoffs/${cancelled}/input`, { token: ops, body: { input: { company: 'Other' } } }),
     'POST /v1/handoffs/{id}/actions/{action}/resolve 200': async () =>
       api('POST', `/v1/handoffs/${await failed()}/actions/call/resolve`, {
         token: ops,
