@@ -8,7 +8,7 @@ import type { ErrorDetail } from '../core/errors.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { checkFlowsDir } from '../flow/load.ts';
 import type { Project } from '../project/load.ts';
-import { checkFlowOwners } from '../project/references.ts';
+import { checkFlowOwners, knownOwners } from '../project/references.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { Store } from '../store/port.ts';
 
@@ -73,10 +73,10 @@ export async function reloadFlows(
 ): Promise<FlowReload> {
   const { flows: fresh, errors } = await checkFlowsDir(project.flowsDir);
   errors.push(
-    ...checkFlowOwners(fresh.values(), {
-      people: new Set(project.people.keys()),
-      teams: new Set(project.teams.keys()),
-    }),
+    ...checkFlowOwners(
+      fresh.values(),
+      knownOwners({ people: [...project.people.values()], teams: [...project.teams.values()] }),
+    ),
   );
   for (const f of fresh.values()) errors.push(...flowUseProblems(f, registry));
   const badFiles = new Set(errors.map((e) => e.file).filter((f) => f !== undefined));
