@@ -204,15 +204,6 @@ describe('loadProject', () => {
     expect(err.details[0]!.file).toMatch(/flows\/intake\.yaml$/);
   });
 
-  it('checks that somebody holds the roles that flows name', async () => {
-    const flow = FLOW.replace('approvers: [user:dana, role:cfo]', 'approvers: [user:dana, role:cfoo]');
-    const err = await failure(project({ 'baton.yaml': PROJECT, 'flows/intake.yaml': flow }));
-    expect(err.details.map((d) => [d.path, d.line])).toEqual([
-      ['actions[0].approval.levels[0].approvers[1]', lineOf(flow, 'role:cfoo')],
-    ]);
-    expect(err.details[0]!.message).toMatch(/^unknown role "cfoo": nobody holds it/);
-  });
-
   it('collects errors of the project file, flows and tables together', async () => {
     const err = await failure(
       project({

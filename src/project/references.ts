@@ -19,7 +19,9 @@ export function knownOwners(def: Pick<ProjectDef, 'people' | 'teams'>): KnownOwn
 
 /** Why an owner literal is unknown, or undefined when it is fine (malformed ones are the flow's error). */
 export function undeclaredOwner(owner: string, d: KnownOwners): string | undefined {
-  return parseOwner(owner) ? unknownOwner(owner, d) : undefined;
+  // A role nobody holds yet is `baton validate`'s warning at load, not an error.
+  const o = parseOwner(owner);
+  return o && o.kind !== 'role' ? unknownOwner(owner, d) : undefined;
 }
 
 /** Problems in the project file's own people and teams (duplicates, undeclared members). */

@@ -90,7 +90,7 @@ describe('amending the input', () => {
     expect(
       h.ledger.map((l: { owner: string; status: string; by?: string }) => [l.owner, l.status, l.by]),
     ).toEqual([
-      ['agent:ticket', 'released', undefined],
+      ['agent:ticket', 'released', 'priya'],
       ['team:support', 'released', undefined],
       ['agent:ticket', 'released', 'priya'], // handed back to Baton by the sender
       ['team:eng-oncall', 'pending', undefined],
