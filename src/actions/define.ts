@@ -17,6 +17,7 @@
 import type { z } from 'zod';
 import type { RiskLevel } from '../core/flow-schema.ts';
 import type { InboxRecord, TaskRecord } from '../core/types.ts';
+import type { OutboundPolicy } from '../outbound/policy.ts';
 
 export interface ActionContext {
   handoffId: string;
@@ -27,6 +28,11 @@ export interface ActionContext {
   owner: string;
   /** Aborted when the call's timeout passes or the worker shuts down. */
   signal: AbortSignal;
+  /**
+   * Where the project lets outbound calls go (baton.yaml `outbound`): pass it to
+   * `outboundRequest` so a URL from a payload cannot reach a private address.
+   */
+  outbound: OutboundPolicy;
 }
 
 export interface ActionDefinition<P = Record<string, unknown>, R = unknown> {
@@ -37,6 +43,11 @@ export interface ActionDefinition<P = Record<string, unknown>, R = unknown> {
   idempotent: boolean;
   /** Sends something out of the organisation (mail, chat, web): gated while untrusted text is in context. */
   outbound?: boolean;
+  /**
+   * Top-level parameters that are URLs. A flow's `${…}` in them is percent-encoded for the part
+   * of the URL it lands in, and may not set the scheme or host (refused when the flow loads).
+   */
+  urlParams?: readonly string[];
   /** Default 10 s; kept below the worker lease. */
   timeoutMs?: number;
   run(params: P, ctx: ActionContext): Promise<R>;
@@ -76,6 +87,11 @@ export interface InternalAction<P = Record<string, unknown>> {
 export type AnyAction = ActionDefinition<never> | InternalAction<never>;
 
 export const isInternal = (a: AnyAction): a is InternalAction<never> => 'internal' in a && a.internal;
+
+const NO_URLS: ReadonlySet<string> = new Set();
+/** The URL parameters of an action (see ActionDefinition.urlParams). */
+export const urlParamsOf = (a: AnyAction | undefined): ReadonlySet<string> =>
+  a && !isInternal(a) && a.urlParams ? new Set(a.urlParams) : NO_URLS;
 
 /** A context source: reads data for the decision. Reads have no side effects, so they may repeat. */
 export interface ContextSource<P = Record<string, unknown>> {

@@ -90,6 +90,54 @@ export const delegationSchema = z.strictObject({
 });
 export type Delegation = z.infer<typeof delegationSchema>;
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOST_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+function isIpv6(s: string): boolean {
+  if (!s.includes(':')) return false;
+  try {
+    new URL(`http://[${s}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An `outbound.allowHosts` entry: a host name (`*.` for its subdomains), an IP address or a CIDR range. */
+export function isAllowHost(entry: string): boolean {
+  const bare = entry.startsWith('[') && entry.endsWith(']') ? entry.slice(1, -1) : entry;
+  const slash = bare.indexOf('/');
+  if (slash >= 0) {
+    const [net, bits] = [bare.slice(0, slash), bare.slice(slash + 1)];
+    if (!/^\d{1,3}$/.test(bits)) return false;
+    if (IPV4.test(net)) return Number(bits) <= 32;
+    return isIpv6(net) && Number(bits) <= 128;
+  }
+  return IPV4.test(bare) || isIpv6(bare) || (HOST_NAME.test(bare) && !/^[\d.]+$/.test(bare));
+}
+
+/**
+ * Where outbound calls (the HTTP actions, and connectors) may go besides the public internet.
+ * Loopback, private, link-local, metadata and other non-public addresses are refused unless
+ * listed here.
+ */
+export const outboundSchema = z
+  .strictObject({
+    allowHosts: z
+      .array(
+        z
+          .string()
+          .refine(
+            isAllowHost,
+            'a host name (billing.internal, *.corp.example), an IP address (10.0.0.5, ::1) or a CIDR range (10.0.0.0/8)',
+          ),
+      )
+      .default([])
+      .describe('Hosts, addresses and ranges outbound calls may reach although they are not public'),
+  })
+  .default({ allowHosts: [] });
+export type OutboundDef = z.infer<typeof outboundSchema>;
+
 export const projectSchema = z.strictObject({
   storage: z.string().default('sqlite:./data/baton.db'),
   server: z
@@ -148,6 +196,7 @@ export const projectSchema = z.strictObject({
     ),
   models: modelsSchema,
   connectors: z.record(z.string(), z.unknown()).default({}),
+  outbound: outboundSchema,
   guardrails: z
     .strictObject({
       maxActions: z.int().min(0).default(20),

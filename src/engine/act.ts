@@ -17,6 +17,7 @@ import { atLeast, riskPolicy } from './risk-gate.ts';
 import { newId } from './ids.ts';
 import { fieldsOf, type ModelCall } from './model-step.ts';
 import { hasUntrusted } from '../decide/fields.ts';
+import { safeErrorText, unsentFailure } from './unsent.ts';
 import { draftsWithModel, startDraft, type DraftCall } from './draft-step.ts';
 
 /** What the engine must call once the step is committed: an action, a model decision, a draft. */
@@ -219,14 +220,16 @@ export function applyOutcome(
     });
     return;
   }
-  const error = errorText(outcome.error);
-  // Only the action can say a failure left nothing behind (a BatonError marked retryable, e.g. a
-  // 429 or 503 answer). Any other error - a timeout, a dropped connection - may come after the
-  // call reached the other side: an idempotent action is tried again with the same key, any
-  // other has an unknown outcome and waits for a person.
+  // A failure that provably happened before sending (unsent.ts) is a plain failure. Otherwise
+  // only the action can say a failure left nothing behind (a BatonError, e.g. a 429 or 503
+  // answer). Any other error - a timeout, a dropped connection - may come after the call
+  // reached the other side: an idempotent action is tried again with the same key, any other
+  // has an unknown outcome and waits for a person.
+  const failure = unsentFailure(outcome.error) ?? outcome.error;
+  const error = safeErrorText(failure);
   const def = rt.registry.action(a.use);
   const idempotent = !!def && !isInternal(def) && def.idempotent;
-  if (!isBatonError(outcome.error) && !idempotent) {
+  if (!isBatonError(failure) && !idempotent) {
     a.state = 'outcome_unknown';
     a.error = `${error} (the call may have reached the target: check it, then \`baton resolve\`)`;
     w.putAction(a);
@@ -243,10 +246,10 @@ export function applyOutcome(
     });
     return;
   }
-  const retryable = isBatonError(outcome.error) ? outcome.error.retryable : !/Invalid URL/.test(error);
+  const retryable = isBatonError(failure) ? failure.retryable : true;
   const retry = flow.actions.find((x) => x.def.id === a.id)?.retry ?? { attempts: 3, backoffMs: 1000 };
   if (retryable && a.calls < retry.attempts) {
-    const hinted = isBatonError(outcome.error) ? outcome.error.retryAfterMs : undefined;
+    const hinted = isBatonError(failure) ? failure.retryAfterMs : undefined;
     const delay = hinted ?? Math.round(retry.backoffMs * 2 ** (a.calls - 1) * (0.5 + Math.random()));
     a.state = 'pending';
     a.error = error;
@@ -264,7 +267,15 @@ export function applyOutcome(
   a.state = 'failed';
   a.error = error;
   w.putAction(a);
-  w.event('action_failed', actor, { action: a.id, use: a.use, error, call: a.calls, retryable });
+  w.event('action_failed', actor, {
+    action: a.id,
+    use: a.use,
+    error,
+    call: a.calls,
+    retryable,
+    // Provably never reached the target: nothing to check there before `baton retry`.
+    ...(isBatonError(failure) && failure.context.sent === 'no' ? { sent: false } : {}),
+  });
   fail(w, flow, rt, `action ${a.id} failed: ${error}`, { action: a.id, reason: 'action_failed' });
 }
 

@@ -534,6 +534,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
         idempotencyKey: a.idempotencyKey,
         owner: snap.handoff.decision?.owner ?? snap.handoff.owner,
         signal,
+        outbound: this.rt.outbound,
       });
       return { ok: true, result: storableJson(result) };
     } catch (error) {

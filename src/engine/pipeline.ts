@@ -7,6 +7,7 @@ import { storableJson } from '../core/json-safe.ts';
 import { celValue } from '../flow/cel-value.ts';
 import type { ActionRecord, Actor, ApprovalRecord, ContextProvenance, Decision } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
+import { urlParamsOf } from '../actions/define.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
 import { engineActor, escalate, fail } from './escalate.ts';
@@ -169,7 +170,7 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
       }
       if (!def) throw new BatonError('validation_failed', `action ${a.def.use} is not available`);
       if (a.idempotencyKey) record.idempotencyKey = String(a.idempotencyKey.eval(vars));
-      const parsed = def.params.safeParse(a.with.render(vars));
+      const parsed = def.params.safeParse(a.with.render(vars, urlParamsOf(def)));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new BatonError(

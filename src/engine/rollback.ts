@@ -3,7 +3,7 @@
 // any other external call, and its outcome recorded after.
 import { BatonError, errorText } from '../core/errors.ts';
 import type { HandoffSnapshot } from '../core/types.ts';
-import { isInternal, type ActionDefinition, type InternalEffects } from '../actions/define.ts';
+import { isInternal, urlParamsOf, type ActionDefinition, type InternalEffects } from '../actions/define.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { celValue } from '../flow/cel-value.ts';
 import type { Store } from '../store/port.ts';
@@ -82,6 +82,7 @@ export async function rollbackHandoff(
       idempotencyKey: `${a.idempotencyKey}:rollback`,
       owner: snap.handoff.owner,
       signal: AbortSignal.timeout(10_000),
+      outbound: rt.outbound,
     };
     const w2 = new Work(snap);
     const a2 = w2.action(a.id)!;
@@ -89,12 +90,15 @@ export async function rollbackHandoff(
       if (ext?.rollback) await ext.rollback(a.params, a.result, ctx);
       else if (rollbackDef && !isInternal(rollbackDef)) {
         const params =
-          compiled?.rollback?.with?.render({
-            input: flow.celInput(snap.handoff.input),
-            context: celValue(snap.handoff.context ?? {}),
-            decision: {},
-            handoff: { id, flow: flow.def.id },
-          }) ?? a.params;
+          compiled?.rollback?.with?.render(
+            {
+              input: flow.celInput(snap.handoff.input),
+              context: celValue(snap.handoff.context ?? {}),
+              decision: {},
+              handoff: { id, flow: flow.def.id },
+            },
+            urlParamsOf(rollbackDef),
+          ) ?? a.params;
         await (rollbackDef as ActionDefinition<Record<string, unknown>>).run(params, ctx);
       }
       a2.state = 'rolled_back';

@@ -9,6 +9,7 @@ import { celValue } from '../flow/cel-value.ts';
 import type { Directory } from './directory.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { ModelRuntime } from './models.ts';
+import type { OutboundPolicy } from '../outbound/policy.ts';
 
 export interface Runtime {
   directory: Directory;
@@ -23,6 +24,8 @@ export interface Runtime {
   models?: ModelRuntime;
   /** Channels outside Baton (Slack, email); absent when none is configured. */
   channels?: ChannelReach;
+  /** Where actions' outbound calls may go (baton.yaml `outbound`). */
+  outbound: OutboundPolicy;
 }
 
 /** What the engine must know of the channels to write notices to the outbox. */

@@ -23,6 +23,7 @@ import { celInputType, inputConverter, type Converter } from './input-schema.ts'
 import { celValue } from './cel-value.ts';
 import { setOwn } from '../core/json-safe.ts';
 import { scanTemplate, TemplateSyntaxError, toPlain, toText } from './template.ts';
+import { joinUrl } from './url-template.ts';
 
 /** A parse or type error in an expression; `offset` is where in the source text it points. */
 export class CelCompileError extends Error {
@@ -256,6 +257,15 @@ class CompiledTemplate implements Template {
     return this.#exprs.length === 0 ? this.#lits[0] : undefined;
   }
 
+  /** Interpolates into a URL: each value percent-encoded for the part it lands in (url-template.ts). */
+  renderUrl(vars: CelVars, where: string): string {
+    return joinUrl(
+      this.#lits,
+      this.#exprs.map((e) => toText(e.read(vars))),
+      where,
+    );
+  }
+
   render(vars: CelVars): string {
     const lits = this.#lits;
     const exprs = this.#exprs;
@@ -297,13 +307,24 @@ function renderNode(n: ParamNode, vars: CelVars): unknown {
 
 class CompiledParams implements ParamsTemplate {
   readonly #root: Array<[string, ParamNode]>;
-  constructor(root: Array<[string, ParamNode]>) {
+  readonly #where: string;
+  constructor(root: Array<[string, ParamNode]>, where: string) {
     this.#root = root;
+    this.#where = where;
   }
-  render(vars: CelVars): Record<string, unknown> {
+  render(vars: CelVars, urls?: ReadonlySet<string>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [k, c] of this.#root) out[k] = renderNode(c, vars);
+    for (const [k, c] of this.#root)
+      out[k] =
+        urls?.has(k) && c.k === 'text'
+          ? c.t.renderUrl(vars, `${this.#where}${formatSuffix([k])}`)
+          : renderNode(c, vars);
     return out;
+  }
+
+  literals(key: string): readonly string[] | undefined {
+    const node = this.#root.find(([k]) => k === key)?.[1];
+    return node?.k === 'text' ? node.t.literals : undefined;
   }
 }
 
@@ -414,6 +435,7 @@ export class FlowCel {
     };
     return new CompiledParams(
       Object.entries(value).map(([k, v]): [string, ParamNode] => [k, compile(v, [k])]),
+      where,
     );
   }
 }

@@ -42,7 +42,13 @@ export interface Template {
  * arrays are rendered recursively; other values pass through.
  */
 export interface ParamsTemplate {
-  render(vars: CelVars): Record<string, unknown>;
+  /**
+   * `urls`: the top-level parameters that are URLs (the action's `urlParams`): values
+   * interpolated into them are percent-encoded for the part of the URL they land in.
+   */
+  render(vars: CelVars, urls?: ReadonlySet<string>): Record<string, unknown>;
+  /** The literal text of a top-level template parameter, split around its `${…}` (for load checks). */
+  literals(key: string): readonly string[] | undefined;
 }
 
 export interface CompiledApproval {

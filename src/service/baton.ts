@@ -1,6 +1,6 @@
 // The application service: one object that the HTTP server and the CLI (in direct mode) both
 // call, so every entry point runs the same checks and writes the same audit events.
-import { BatonError } from '../core/errors.ts';
+import { BatonError, type ErrorDetail } from '../core/errors.ts';
 import {
   RETURN_REASONS,
   type ReturnReason,
@@ -16,6 +16,7 @@ import { openStore } from '../store/open.ts';
 import type { HandoffFilter, Store } from '../store/port.ts';
 import { Registry } from '../actions/registry.ts';
 import { Tables } from '../actions/tables.ts';
+import { OutboundPolicy } from '../outbound/policy.ts';
 import { Directory } from '../engine/directory.ts';
 import { Engine, type IntakeResult } from '../engine/engine.ts';
 import { Work } from '../engine/work.ts';
@@ -130,6 +131,7 @@ export class Baton {
       directory,
       registry,
       maxActions: project.def.guardrails.maxActions,
+      outbound: new OutboundPolicy(project.def.outbound),
       ...(project.def.guardrails.riskApproval ? { riskApproval: project.def.guardrails.riskApproval } : {}),
       ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? project.env) } : {}),
       flowFor: async (version) => {
@@ -524,7 +526,7 @@ function returnReason(reason: string): ReturnReason {
   });
 }
 
-/** Every `use:` of every flow must name an action or context source that exists. */
+/** Every `use:` of every flow must name an action or context source that exists (reload.ts). */
 function checkUses(project: Project, registry: Registry): void {
   const problems = [...project.flows.values()].flatMap((f) => flowUseProblems(f, registry));
   if (problems.length) {

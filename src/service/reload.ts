@@ -11,6 +11,9 @@ import type { Project } from '../project/load.ts';
 import { checkFlowOwners, knownOwners } from '../project/references.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { Store } from '../store/port.ts';
+import { urlParamsOf } from '../actions/define.ts';
+import { fixesAuthority } from '../flow/url-template.ts';
+import { YamlSource, type Path } from '../flow/yaml-source.ts';
 
 export type FlowChange = 'added' | 'updated' | 'unchanged' | 'removed' | 'kept';
 
@@ -32,9 +35,28 @@ export interface FlowReload {
   errors: ErrorDetail[];
 }
 
-/** Every `use:` of a flow must name an action or context source the registry has. */
+/**
+ * Every `use:` of a flow must name an action or context source the registry has, and no `${…}`
+ * may set the scheme or host of an action's URL parameter.
+ */
 export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<ErrorDetail & { file: string }> {
   const problems: Array<ErrorDetail & { file: string }> = [];
+  const at = (p: Path, message: string) => ({
+    ...new YamlSource(f.source, f.file).detail(p, message),
+    file: f.file,
+  });
+  f.actions.forEach((compiled, i) => {
+    for (const key of urlParamsOf(registry.action(compiled.def.use))) {
+      const lits = compiled.with.literals(key);
+      if (lits && !fixesAuthority(lits[0]!))
+        problems.push(
+          at(
+            ['actions', i, 'with', key],
+            'a ${…} may not set the scheme or host of a URL: write them literally (https://api.example.com/…) and put ${…} in the path or query, or give the whole URL as one ${…}',
+          ),
+        );
+    }
+  });
   f.def.actions.forEach((a, i) => {
     if (!registry.action(a.use))
       problems.push({

@@ -1,11 +1,17 @@
 // Generic HTTP actions. The idempotency key goes out as the `Idempotency-Key` header, so a
 // receiver that honours it (most payment and ticketing APIs do) applies a retried call once.
+// Calls go through the outbound guard: the project's policy decides which hosts may be reached,
+// on every redirect too, and the flow's headers never follow a redirect to another origin.
 import { z } from 'zod';
 import { BatonError } from '../../core/errors.ts';
 import type { ActionContext, ActionDefinition } from '../../actions/define.ts';
+import { outboundRequest } from '../../outbound/request.ts';
 
 const params = z.object({
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/ }).refine((u) => {
+    const url = URL.parse(u);
+    return !url?.username && !url?.password;
+  }, 'a URL may not carry a user name or password: send credentials in a header'),
   body: z.unknown().optional(),
   headers: z.record(z.string(), z.string()).optional(),
 });
@@ -13,13 +19,15 @@ type Params = z.infer<typeof params>;
 type HttpResult = { status: number; body: unknown; bodyTooLarge?: true };
 
 async function send(method: string, p: Params, ctx: ActionContext): Promise<HttpResult> {
-  const res = await fetch(p.url, {
+  const answer = await outboundRequest(ctx.outbound, {
     method,
+    url: p.url,
     headers: { 'content-type': 'application/json', 'idempotency-key': ctx.idempotencyKey, ...p.headers },
-    body: p.body === undefined ? null : JSON.stringify(p.body),
+    ...(p.body === undefined ? {} : { body: JSON.stringify(p.body) }),
     signal: ctx.signal,
+    maxBytes: MAX_ANSWER_BYTES,
   });
-  const { text, tooLarge } = await readCapped(res, MAX_ANSWER_BYTES);
+  const { status, text, tooLarge } = answer;
   let body: unknown = text;
   if (tooLarge) body = null;
   else {
@@ -29,39 +37,20 @@ async function send(method: string, p: Params, ctx: ActionContext): Promise<Http
       // a non-JSON answer is kept as text
     }
   }
-  if (!res.ok) {
-    const retryable = res.status === 429 || res.status >= 500;
-    throw new BatonError('action_failed', `${method} ${new URL(p.url).origin} answered ${res.status}`, {
+  if (status < 200 || status > 299) {
+    const retryable = status === 429 || status >= 500;
+    throw new BatonError('action_failed', `${method} ${new URL(answer.url).origin} answered ${status}`, {
       fault: 'provider',
       retryable,
-      context: { status: res.status },
+      context: { status },
     });
   }
   // The call is done either way: an answer too large to keep is recorded as such, not stored.
-  return tooLarge ? { status: res.status, body, bodyTooLarge: true } : { status: res.status, body };
+  return tooLarge ? { status, body, bodyTooLarge: true } : { status, body };
 }
 
 /** What a receiver's answer may add to the action's stored result. */
 const MAX_ANSWER_BYTES = 256 * 1024;
-
-/** Reads at most `max` bytes of the body; a longer one is cut off (and the connection dropped). */
-async function readCapped(res: Response, max: number): Promise<{ text: string; tooLarge: boolean }> {
-  if (!res.body) return { text: '', tooLarge: false };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return { text: '', tooLarge: true };
-    }
-    chunks.push(value);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
-}
 
 export const httpPost: ActionDefinition<Params, HttpResult> = {
   id: 'http.post',
@@ -70,6 +59,7 @@ export const httpPost: ActionDefinition<Params, HttpResult> = {
   risk: 'medium',
   idempotent: false,
   outbound: true,
+  urlParams: ['url'],
   run: (p, ctx) => send('POST', p, ctx),
 };
 
@@ -80,5 +70,6 @@ export const httpPut: ActionDefinition<Params, HttpResult> = {
   risk: 'medium',
   idempotent: true,
   outbound: true,
+  urlParams: ['url'],
   run: (p, ctx) => send('PUT', p, ctx),
 };
