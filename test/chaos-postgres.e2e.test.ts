@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { ROOT, tempProject } from './support/project.ts';
+import { ROOT, tempProject, ALLOW_LOOPBACK } from './support/project.ts';
 import { freePort, kill, startServe, startWorker, type ServerProcess } from './support/server.ts';
 import { dropSchema, freshSchema, schemaUrl, TEST_URL } from '../src/store/postgres/testing.ts';
 import { Baton } from '../src/service/baton.ts';
@@ -86,7 +86,7 @@ beforeAll(async () => {
   );
   appendFileSync(
     path.join(project.dir, 'baton.yaml'),
-    `\nworker: { leaseMs: ${LEASE_MS}, pollMs: 100, batchSize: 200 }\n`,
+    `\nworker: { leaseMs: ${LEASE_MS}, pollMs: 100, batchSize: 200 }\n${ALLOW_LOOPBACK}`,
   );
   db = new pg.Pool({ connectionString: TEST_URL, max: 2, options: `-c search_path=${schema}` });
 });

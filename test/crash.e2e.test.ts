@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ROOT, tempProject } from './support/project.ts';
+import { ROOT, tempProject, ALLOW_LOOPBACK } from './support/project.ts';
 import { freePort, kill, startServe, type ServerProcess } from './support/server.ts';
 import { sinkFlow } from './support/sink-flow.ts';
 
@@ -60,7 +60,7 @@ beforeAll(async () => {
   const yaml = readFileSync(path.join(project.dir, 'baton.yaml'), 'utf8');
   writeFileSync(
     path.join(project.dir, 'baton.yaml'),
-    `${yaml}\nworker: { leaseMs: 1500, pollMs: 100, batchSize: 200 }\n`,
+    `${yaml}\nworker: { leaseMs: 1500, pollMs: 100, batchSize: 200 }\n${ALLOW_LOOPBACK}`,
   );
   port = await freePort();
 });

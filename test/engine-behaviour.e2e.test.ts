@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { Work } from '../src/engine/work.ts';
-import { openTemp, intakeActor, asUser, ROOT } from './support/project.ts';
+import { openTemp, intakeActor, asUser, ROOT, loopbackAllowed } from './support/project.ts';
 
 let env: Awaited<ReturnType<typeof openTemp>> | undefined;
 let sink: Server | undefined;
@@ -86,6 +86,7 @@ describe('engine behaviour', () => {
     const ep = await endpoint([503, 500, 200]);
     env = await openTemp(
       {
+        ...loopbackAllowed(),
         'flows/simple.yaml': simpleFlow(
           `  - { id: post, use: http.put, with: { url: "${ep.url}/x", body: { id: "\${input.id}" } }, retry: { attempts: 4, backoff: 20ms } }`,
         ),
@@ -108,6 +109,7 @@ describe('engine behaviour', () => {
     const ep = await endpoint([500, 500, 200]);
     env = await openTemp(
       {
+        ...loopbackAllowed(),
         'flows/simple.yaml': simpleFlow(
           `  - { id: post, use: http.put, with: { url: "${ep.url}/x" }, retry: { attempts: 2, backoff: 10ms } }`,
         ),
@@ -132,7 +134,10 @@ describe('engine behaviour', () => {
   it('does not retry a 4xx answer', async () => {
     const ep = await endpoint([400]);
     env = await openTemp(
-      { 'flows/simple.yaml': simpleFlow(`  - { id: post, use: http.post, with: { url: "${ep.url}/x" } }`) },
+      {
+        ...loopbackAllowed(),
+        'flows/simple.yaml': simpleFlow(`  - { id: post, use: http.post, with: { url: "${ep.url}/x" } }`),
+      },
       { worker: true, pollMs: 20 },
     );
     env.baton.engine.start();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempProject } from './support/project.ts';
+import { tempProject, ALLOW_LOOPBACK } from './support/project.ts';
 import { freePort, kill, startServe, startWorker, type ServerProcess } from './support/server.ts';
 import { ThrowawayPostgres, throwawayUnavailable } from './support/throwaway-postgres.ts';
 import { sinkFlow } from './support/sink-flow.ts';
@@ -49,7 +49,7 @@ beforeAll(async () => {
     path.join(project.dir, 'baton.yaml'),
     // A lease well above a restart's length even when the machine is loaded (the server comes
     // back in seconds then): the test is about keeping outcomes, not about timing.
-    '\nworker: { leaseMs: 20000, pollMs: 100, batchSize: 100 }\n',
+    '\nworker: { leaseMs: 20000, pollMs: 100, batchSize: 100 }\n' + ALLOW_LOOPBACK,
   );
 }, 60_000);
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tempProject } from './support/project.ts';
+import { tempProject, ALLOW_LOOPBACK } from './support/project.ts';
 import { freePort, kill, startServe, startWorker, type ServerProcess } from './support/server.ts';
 import { dropSchema, freshSchema, schemaUrl } from '../src/store/postgres/testing.ts';
 import { sinkFlow } from './support/sink-flow.ts';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   );
   appendFileSync(
     path.join(project.dir, 'baton.yaml'),
-    '\nworker: { leaseMs: 30000, pollMs: 100, shutdownGraceMs: 500 }\n',
+    '\nworker: { leaseMs: 30000, pollMs: 100, shutdownGraceMs: 500 }\n' + ALLOW_LOOPBACK,
   );
 });
 

@@ -1,5 +1,5 @@
 // Shared fixtures: a temporary copy of the example project, opened on a fresh SQLite store.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,14 @@ import { Baton, type OpenOptions } from '../../src/service/baton.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const EXAMPLES = path.join(ROOT, 'examples');
+
+/** The tests' receivers listen on loopback, which outbound calls may reach only when allowed. */
+export const ALLOW_LOOPBACK = '\noutbound: { allowHosts: [127.0.0.1] }\n';
+
+/** The example project file with loopback allowed, as a `baton.yaml` entry for tempProject/openTemp. */
+export const loopbackAllowed = (): Record<string, string> => ({
+  'baton.yaml': readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8') + ALLOW_LOOPBACK,
+});
 
 /** A throwaway copy of examples/ (minus data), with optional extra or replaced files. */
 export function tempProject(files: Record<string, string> = {}): { dir: string; cleanup: () => void } {
