@@ -93,15 +93,7 @@ export type Delegation = z.infer<typeof delegationSchema>;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOST_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
-function isIpv6(s: string): boolean {
-  if (!s.includes(':')) return false;
-  try {
-    new URL(`http://[${s}]/`);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isIpv6 = (s: string): boolean => s.includes(':') && URL.canParse(`http://[${s}]/`);
 
 /** An `outbound.allowHosts` entry: a host name (`*.` for its subdomains), an IP address or a CIDR range. */
 export function isAllowHost(entry: string): boolean {
