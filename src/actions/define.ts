@@ -48,6 +48,12 @@ export interface ActionDefinition<P = Record<string, unknown>, R = unknown> {
    * of the URL it lands in, and may not set the scheme or host (refused when the flow loads).
    */
   urlParams?: readonly string[];
+  /**
+   * What one call costs in USD (a paid API), from its parameters (`cost: () => 0.02` for a fixed
+   * price): reserved before the call under the same caps as model calls, settled after. A
+   * flow's `cost:` overrides it.
+   */
+  cost?(params: P): number;
   /** Default 10 s; kept below the worker lease. */
   timeoutMs?: number;
   run(params: P, ctx: ActionContext): Promise<R>;

@@ -106,6 +106,12 @@ export const actionSchema = z.strictObject({
   risk: riskLevel.optional().describe("Overrides the action's declared risk level"),
   idempotencyKey: cel.optional().describe('CEL; default: handoff id and action id'),
   approval: approvalSchema.optional(),
+  cost: z
+    .union([z.number().min(0), cel])
+    .optional()
+    .describe(
+      'USD per call, reserved before the call under the cost caps: a number, or CEL over `params` (e.g. params.cents * 0.00001)',
+    ),
   rollback: z
     .union([z.string(), z.strictObject({ use: z.string(), with: withParams.default({}) })])
     .optional()

@@ -72,7 +72,13 @@ export const modelsSchema = z
     maxOutputTokens: z.int().min(16).max(100_000).default(1024),
     temperature: z.number().min(0).max(2).default(0),
     prices: z.record(z.string(), priceSchema).default({}),
-    providers: z.record(z.string(), providerSchema).default({}),
+    providers: z
+      .record(
+        // `action:` marks paid actions' budget reservations: no model may look like one.
+        z.string().refine((k) => k !== 'action', '"action" is reserved: choose another provider name'),
+        providerSchema,
+      )
+      .default({}),
   })
   .default({ timeout: '30s', retries: 2, maxOutputTokens: 1024, temperature: 0, prices: {}, providers: {} });
 export type ModelsDef = z.infer<typeof modelsSchema>;

@@ -18,6 +18,7 @@ import { newId } from './ids.ts';
 import { fieldsOf, type ModelCall } from './model-step.ts';
 import { hasUntrusted } from '../decide/fields.ts';
 import { safeErrorText, unsentFailure } from './unsent.ts';
+import { declaredCost, reserveActionCost, settleActionCost } from './action-cost.ts';
 import { draftsWithModel, startDraft, type DraftCall } from './draft-step.ts';
 
 /** What the engine must call once the step is committed: an action, a model decision, a draft. */
@@ -54,7 +55,7 @@ export async function act(
         w.event('action_outcome_unknown', engineActor(flow), { action: a.id, use: a.use, retry: true });
         return (await startDraftCall(w, flow, rt, a)) ?? 'wait';
       }
-      outcomeUnknown(w, flow, rt, a);
+      await outcomeUnknown(w, flow, rt, a);
       return w.handoff.state === 'acting' ? undefined : 'wait';
     }
     if (a.state === 'failed' || a.state === 'outcome_unknown') {
@@ -118,6 +119,24 @@ export async function act(
       }
       continue;
     }
+    // A paid call: its cost is reserved first (refused over budget: escalated, not called).
+    let usd: number | undefined;
+    try {
+      usd = declaredCost(w, flow, compiled, def, a);
+    } catch (e) {
+      a.state = 'failed';
+      a.error = errorText(e);
+      w.putAction(a);
+      w.event('action_failed', engineActor(flow), {
+        action: a.id,
+        use: a.use,
+        error: a.error,
+        retryable: false,
+      });
+      fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
+      return 'wait';
+    }
+    if (usd !== undefined && !(await reserveActionCost(w, flow, rt, a, usd))) return 'wait';
     a.state = 'running';
     a.calls += 1;
     a.startedAttempt = w.handoff.attempt;
@@ -172,14 +191,17 @@ function approvalSettled(w: Work, flow: CompiledFlow, a: ActionRecord): boolean 
 }
 
 /** A call started under an earlier lease never reported back: did it happen? */
-function outcomeUnknown(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecord): void {
+async function outcomeUnknown(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecord): Promise<void> {
   const def = rt.registry.action(a.use);
   const idempotent = !!def && !isInternal(def) && def.idempotent;
+  // It may have been billed: a paid call is charged.
+  const costUsd = await settleActionCost(w, flow, rt, a, true);
   w.event('action_outcome_unknown', engineActor(flow), {
     action: a.id,
     use: a.use,
     idempotencyKey: a.idempotencyKey,
     retry: idempotent,
+    ...(costUsd !== undefined ? { costUsd } : {}),
   });
   if (idempotent) {
     a.state = 'pending';
@@ -196,18 +218,19 @@ function outcomeUnknown(w: Work, flow: CompiledFlow, rt: Runtime, a: ActionRecor
   });
 }
 
-/** Records the outcome of an external call made for `actionId`. */
-export function applyOutcome(
+/** Records the outcome of an external call made for `actionId`, and settles its cost. */
+export async function applyOutcome(
   w: Work,
   flow: CompiledFlow,
   rt: Runtime,
   actionId: string,
   outcome: { ok: true; result: unknown } | { ok: false; error: unknown },
-): void {
+): Promise<void> {
   const a = w.action(actionId);
   if (!a || a.state !== 'running') return;
   const actor = engineActor(flow);
   if (outcome.ok) {
+    const costUsd = await settleActionCost(w, flow, rt, a, true);
     a.state = 'succeeded';
     a.result = outcome.result;
     delete a.error;
@@ -217,6 +240,7 @@ export function applyOutcome(
       use: a.use,
       idempotencyKey: a.idempotencyKey,
       call: a.calls,
+      ...(costUsd !== undefined ? { costUsd } : {}),
     });
     return;
   }
@@ -229,6 +253,9 @@ export function applyOutcome(
   const error = safeErrorText(failure);
   const def = rt.registry.action(a.use);
   const idempotent = !!def && !isInternal(def) && def.idempotent;
+  // A refused or unsent call was not billed; any other failure may have been.
+  const charged = await settleActionCost(w, flow, rt, a, !isBatonError(failure));
+  const cost = charged !== undefined ? { costUsd: charged } : {};
   if (!isBatonError(failure) && !idempotent) {
     a.state = 'outcome_unknown';
     a.error = `${error} (the call may have reached the target: check it, then \`baton resolve\`)`;
@@ -239,6 +266,7 @@ export function applyOutcome(
       idempotencyKey: a.idempotencyKey,
       error,
       retry: false,
+      ...cost,
     });
     fail(w, flow, rt, `action ${a.id} has an unknown outcome and is not idempotent: ${error}`, {
       action: a.id,
@@ -261,6 +289,7 @@ export function applyOutcome(
       error,
       call: a.calls,
       retryInMs: delay,
+      ...cost,
     });
     return;
   }
@@ -275,6 +304,7 @@ export function applyOutcome(
     retryable,
     // Provably never reached the target: nothing to check there before `baton retry`.
     ...(isBatonError(failure) && failure.context.sent === 'no' ? { sent: false } : {}),
+    ...cost,
   });
   fail(w, flow, rt, `action ${a.id} failed: ${error}`, { action: a.id, reason: 'action_failed' });
 }

@@ -392,7 +392,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
           );
         } else if (outcome && 'draft' in outcome) {
           await applyDraftOutcome(w, flow, this.rt, outcome.actionId, outcome.draft, effects(w, this.rt));
-        } else if (outcome) applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
+        } else if (outcome) await applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
         fireTimers(w, flow, this.rt);
         call = await step(w, flow, this.rt);
       } catch (e) {

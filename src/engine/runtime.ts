@@ -10,6 +10,7 @@ import type { Directory } from './directory.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { ModelRuntime } from './models.ts';
 import type { OutboundPolicy } from '../outbound/policy.ts';
+import type { Store } from '../store/port.ts';
 
 export interface Runtime {
   directory: Directory;
@@ -26,6 +27,11 @@ export interface Runtime {
   channels?: ChannelReach;
   /** Where actions' outbound calls may go (baton.yaml `outbound`). */
   outbound: OutboundPolicy;
+  /** The store's budget reservations and baton.yaml's caps, for paid actions (action-cost.ts). */
+  budget: {
+    store: Pick<Store, 'reserveBudget' | 'settleBudget'>;
+    costCap: { perHandoff?: number; perDay?: number };
+  };
 }
 
 /** What the engine must know of the channels to write notices to the outbox. */

@@ -79,8 +79,8 @@ export class FlowChecker {
     return this.#cached(this.#exprs, path, () => {
       if (typeof source !== 'string' || source === '' || !this.cel) return undefined;
       try {
-        // Approval conditions (actions[i].approval…) may read the action's `params` too.
-        const approval = path[0] === 'actions' && path[2] === 'approval';
+        // Approval conditions (actions[i].approval…) and costs may read the action's `params` too.
+        const approval = path[0] === 'actions' && (path[2] === 'approval' || path[2] === 'cost');
         return this.cel.expr(source, formatPath(path), kind, approval);
       } catch (e) {
         return this.#celError(path, e);

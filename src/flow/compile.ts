@@ -45,6 +45,7 @@ function checkSites(c: FlowChecker, d: Record<string, unknown>): void {
     c.expr(['actions', i, 'when'], a['when'], 'bool');
     c.expr(['actions', i, 'idempotencyKey'], a['idempotencyKey']);
     c.params(['actions', i, 'with'], a['with']);
+    if (typeof a['cost'] === 'string') c.expr(['actions', i, 'cost'], a['cost']);
     const approval = a['approval'];
     if (isRecord(approval)) {
       c.expr(['actions', i, 'approval', 'when'], approval['when'], 'bool');
@@ -154,6 +155,14 @@ function assemble(
             ? { use: rollback }
             : { use: rollback.use, with: c.params(['actions', i, 'rollback', 'with'], rollback.with) },
       retry: { attempts: a.retry?.attempts ?? 3, backoffMs: ms(a.retry?.backoff) ?? 1000 },
+      ...(a.cost === undefined
+        ? {}
+        : {
+            cost:
+              typeof a.cost === 'number'
+                ? { usd: a.cost }
+                : { expr: c.must(c.expr(['actions', i, 'cost'], a.cost), ['actions', i, 'cost']) },
+          }),
     };
   });
 

@@ -71,6 +71,8 @@ export interface CompiledAction {
   approval?: CompiledApproval;
   rollback?: { use: string; with?: ParamsTemplate };
   retry: { attempts: number; backoffMs: number };
+  /** The flow's price of one call (USD, or CEL over `params`); wins over the action's own. */
+  cost?: { usd: number } | { expr: Expr };
 }
 
 export interface CompiledRule {

@@ -226,15 +226,19 @@ export class PromMetrics {
           break;
         case 'action_succeeded':
           this.action(f, c, e, 'succeeded');
+          this.paid(f, e);
           break;
         case 'action_failed':
           this.action(f, c, e, 'failed');
+          this.paid(f, e);
           break;
         case 'action_retry_scheduled':
           this.action(f, c, e, 'retry_scheduled');
+          this.paid(f, e);
           break;
         case 'action_outcome_unknown':
           this.action(f, c, e, 'outcome_unknown');
+          this.paid(f, e);
           break;
         case 'action_rolled_back':
           this.action(f, c, e, 'rolled_back');
@@ -244,6 +248,9 @@ export class PromMetrics {
           break;
         case 'model_called':
           this.modelCall(f, h.flow, e);
+          break;
+        case 'action_cost_settled':
+          this.paid(f, e);
           break;
       }
     }
@@ -320,6 +327,12 @@ export class PromMetrics {
     if (!cell)
       byOutcome.set(outcome, (cell = this.m.actions.cell({ flow: c.handoff.flow, action, outcome })));
     cell.value++;
+  }
+
+  /** A paid action's outcome reports what its call was charged (`costUsd`). */
+  private paid(f: FlowChildren, e: NewEvent): void {
+    const cost = e.data.costUsd;
+    if (typeof cost === 'number' && cost > 0 && Number.isFinite(cost)) f.cost.value += cost;
   }
 
   /** A model call reports `{costUsd, usage: {inputTokens, outputTokens, cachedInputTokens}}` in its event. */

@@ -1,6 +1,6 @@
 // The application service: one object that the HTTP server and the CLI (in direct mode) both
 // call, so every entry point runs the same checks and writes the same audit events.
-import { BatonError, type ErrorDetail } from '../core/errors.ts';
+import { BatonError } from '../core/errors.ts';
 import {
   RETURN_REASONS,
   type ReturnReason,
@@ -132,6 +132,7 @@ export class Baton {
       registry,
       maxActions: project.def.guardrails.maxActions,
       outbound: new OutboundPolicy(project.def.outbound),
+      budget: { store, costCap: { ...project.def.guardrails.costCap } },
       ...(project.def.guardrails.riskApproval ? { riskApproval: project.def.guardrails.riskApproval } : {}),
       ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? project.env) } : {}),
       flowFor: async (version) => {

@@ -11,7 +11,7 @@ import type { Project } from '../project/load.ts';
 import { checkFlowOwners, knownOwners } from '../project/references.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { Store } from '../store/port.ts';
-import { urlParamsOf } from '../actions/define.ts';
+import { isInternal, urlParamsOf } from '../actions/define.ts';
 import { fixesAuthority } from '../flow/url-template.ts';
 import { YamlSource, type Path } from '../flow/yaml-source.ts';
 
@@ -36,8 +36,8 @@ export interface FlowReload {
 }
 
 /**
- * Every `use:` of a flow must name an action or context source the registry has, and no `${…}`
- * may set the scheme or host of an action's URL parameter.
+ * Every `use:` of a flow must name an action or context source the registry has, no `${…}` may
+ * set the scheme or host of an action's URL parameter, and only calls out of Baton may be priced.
  */
 export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<ErrorDetail & { file: string }> {
   const problems: Array<ErrorDetail & { file: string }> = [];
@@ -58,7 +58,15 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
     }
   });
   f.def.actions.forEach((a, i) => {
-    if (!registry.action(a.use))
+    const def = registry.action(a.use);
+    if (a.cost !== undefined && def && isInternal(def))
+      problems.push(
+        at(
+          ['actions', i, 'cost'],
+          `${a.use} only writes Baton's own records and costs nothing: \`cost\` prices calls of paid APIs`,
+        ),
+      );
+    if (!def)
       problems.push({
         file: f.file,
         path: `actions[${i}].use`,

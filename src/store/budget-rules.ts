@@ -6,7 +6,7 @@ import type { BudgetReservation, ReserveOutcome } from './port.ts';
 export interface BudgetHeld {
   /** Settled cost plus open estimates of the handoff's granted reservations. */
   handoffUsd: number;
-  /** Granted reservations of the handoff (model calls made or in flight). */
+  /** Granted reservations of the handoff's model calls (made or in flight). */
   handoffCalls: number;
   /** The flow's day: settled plus held. */
   dayUsd: number;
@@ -29,9 +29,14 @@ export function judgeReservation(r: BudgetReservation, held: BudgetHeld): Reserv
   return { ok: true };
 }
 
+/**
+ * What a handoff holds. Paid actions reserve under `model` = `action:<use>` (never a model
+ * reference: no provider may be called `action`): they count against the money caps, not
+ * against the cap on model calls.
+ */
 export const HANDOFF_HELD_SQL = `SELECT
     COALESCE(SUM(CASE WHEN state = 'settled' THEN cost_usd ELSE estimate_usd END), 0) AS usd,
-    COUNT(*) AS calls
+    COALESCE(SUM(CASE WHEN model LIKE 'action:%' THEN 0 ELSE 1 END), 0) AS calls
   FROM budget_reservations WHERE handoff_id = ? AND state <> 'refused'`;
 
 export function refusalOf(json: unknown): ReserveOutcome {

@@ -631,6 +631,38 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       });
     });
 
+    it("paid actions' reservations count against the money caps, not the model-call cap", async () => {
+      const base = { handoffId: 'p1', flow: 'paid', day: '2026-11-27', at: 1, estimateUsd: 0.02 };
+      const caps = { perHandoffUsd: 0.05, maxCalls: 1 };
+      const action = { ...base, model: 'action:http.post', caps: { perHandoffUsd: 0.05 } };
+      expect(await store.reserveBudget({ ...action, id: 'p1:call:1' })).toEqual({ ok: true });
+      expect(await store.reserveBudget({ ...action, id: 'p1:call:2' })).toEqual({ ok: true });
+      // Two paid calls held, no model call yet: one model call is still allowed by count…
+      expect(
+        await store.reserveBudget({ ...base, model: 'openai:m', id: 'p1:1', estimateUsd: 0, caps }),
+      ).toEqual({
+        ok: true,
+      });
+      // …but the money they hold counts: 0.04 of 0.05 leaves no room for another 0.02.
+      expect(await store.reserveBudget({ ...action, id: 'p1:call:3' })).toEqual({
+        ok: false,
+        cap: 'per_handoff',
+        used: 0.04,
+        limit: 0.05,
+      });
+      expect(
+        await store.settleBudget('p1:call:1', {
+          costUsd: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          cachedTokens: 0,
+          at: 2,
+        }),
+      ).toEqual({ costUsd: 0 });
+      expect(await store.reserveBudget({ ...action, id: 'p1:call:4' })).toEqual({ ok: true });
+      expect(await store.budgetDay('paid', base.day)).toMatchObject({ calls: 4, spentUsd: 0 });
+    });
+
     it('a concurrent burst cannot overspend the daily cap', async () => {
       const day = '2026-11-27';
       const outcomes = await Promise.all(
