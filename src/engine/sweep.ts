@@ -27,9 +27,11 @@ export async function sweepReservations(
     const action = snap?.actions.find(
       (a) => a.state === 'running' && actionReservation(snap.handoff.id, a) === r.id,
     );
-    // Still the engine's to settle: the next claim of the handoff does it.
+    // Still the engine's to settle: the next claim of the handoff does it (for an action's
+    // reservation also when its step never committed: the step is repeated and reuses it).
     const live = snap && (snap.handoff.state === 'deciding' || snap.handoff.state === 'acting');
-    if (live && (mine || action)) continue;
+    const actionsOwn = snap?.actions.some((a) => r.id.startsWith(`${snap.handoff.id}:${a.id}:`));
+    if (live && (mine || actionsOwn)) continue;
     const cost = mine || action ? r.estimateUsd : 0;
     const done = await store.settleBudget(r.id, {
       costUsd: cost,
