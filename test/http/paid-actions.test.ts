@@ -142,7 +142,7 @@ describe('paid actions', () => {
         'actions/metered.mjs': METERED,
       },
     );
-    const h = await handoff(await s!.send({ id: 'P5', units: 1 }, 'paid'));
+    const h = await handoff(await s.send({ id: 'P5', units: 1 }, 'paid'));
     expect(h.state).toBe('failed');
     expect(h.events.find((e) => e.type === 'action_failed')!.data).toMatchObject({ sent: false, costUsd: 0 });
     expect(h.costUsd).toBe(0);
