@@ -51,6 +51,8 @@ export class Sandbox {
     };
     if (a.description !== undefined) r.description = a.description;
     if (a.outbound !== undefined) r.outbound = a.outbound;
+    // URL parameters render as they would for real, so a case compares the encoded URL.
+    if (a.urlParams !== undefined) r.urlParams = a.urlParams;
     if (a.rollback) r.rollback = () => Promise.resolve(RECORDED_RESULT);
     return r as unknown as AnyAction;
   }
