@@ -99,20 +99,21 @@ const LISTS = buildLists();
 export function refusedKind(address: string): RefusedKind | undefined {
   const family = isIP(address);
   if (family === 0) return 'reserved';
-  if (METADATA_ADDRESSES.has(address.toLowerCase()) || METADATA_ADDRESSES.has(unmapped(address)))
-    return 'metadata';
+  if (METADATA_ADDRESSES.has(canonicalAddress(address))) return 'metadata';
   const type = family === 4 ? 'ipv4' : 'ipv6';
   for (const [list, kind] of LISTS) if (list.check(address, type)) return kind;
   return undefined;
 }
 
-/** `::ffff:a.b.c.d` (in any spelling) as `a.b.c.d`; any other address as it is. */
-export function unmapped(address: string): string {
+/**
+ * One spelling per address: IPv6 compressed and lower-case, and `::ffff:a.b.c.d` (in any
+ * spelling) as `a.b.c.d`; anything else as it is.
+ */
+export function canonicalAddress(address: string): string {
   if (isIP(address) !== 6) return address;
-  const m = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(
-    new URL(`http://[${address}]`).hostname.slice(1, -1),
-  );
-  if (!m) return address;
+  const v6 = new URL(`http://[${address}]`).hostname.slice(1, -1);
+  const m = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(v6);
+  if (!m) return v6;
   if (m[1]) return m[1];
   const hi = parseInt(m[2]!, 16);
   const lo = parseInt(m[3]!, 16);

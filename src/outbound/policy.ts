@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { BatonError } from '../core/errors.ts';
 import type { OutboundDef } from '../core/project-schema.ts';
-import { METADATA_ADDRESSES, METADATA_NAMES, refusedKind, unmapped } from './addresses.ts';
+import { canonicalAddress, METADATA_ADDRESSES, METADATA_NAMES, refusedKind } from './addresses.ts';
 
 /** A checked target: the address to connect to, for the URL's host. */
 export interface Target {
@@ -44,14 +44,7 @@ export class OutboundPolicy {
         const net = entry.slice(0, slash);
         this.#ranges.addSubnet(net, Number(entry.slice(slash + 1)), isIP(net) === 6 ? 'ipv6' : 'ipv4');
       } else if (isIP(entry)) {
-        this.#exact.add(
-          unmapped(
-            new URL(`http://${isIP(entry) === 6 ? `[${entry}]` : entry}/`).hostname.replace(
-              /^\[(.*)\]$/,
-              '$1',
-            ),
-          ),
-        );
+        this.#exact.add(canonicalAddress(entry));
       } else if (entry.startsWith('*.')) this.#suffixes.push(entry.slice(1));
       else this.#names.add(entry.replace(/\.$/, ''));
     }
@@ -64,7 +57,7 @@ export class OutboundPolicy {
 
   /** Whether the project lists this address, exactly or (but for a metadata address) by its range. */
   #allowsAddress(address: string): boolean {
-    const a = unmapped(address.toLowerCase());
+    const a = canonicalAddress(address);
     if (this.#exact.has(a)) return true;
     if (METADATA_ADDRESSES.has(a)) return false;
     return this.#ranges.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
