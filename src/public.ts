@@ -1,6 +1,7 @@
 // What a project imports from Baton (`import { defineAction, z } from 'baton'`): the functions
 // and types for its own actions, context sources and TypeScript flows, the zod that checks their
-// parameters, and the scripted decider for its tests. Nothing else is public.
+// parameters, the outbound request that keeps the project's outbound policy (for actions that call
+// other systems), and the scripted decider for its tests. Nothing else is public.
 export { z } from 'zod';
 export {
   defineAction,
@@ -13,3 +14,5 @@ export { defineFlow, type FlowDefinition } from './flow/define.ts';
 export { BatonError, type ErrorCode, type ErrorDetail } from './core/errors.ts';
 export { scriptedDecider, type Script, type ScriptedAnswer } from './decide/scripted.ts';
 export type { RiskLevel } from './core/flow-schema.ts';
+export { outboundRequest, type OutboundAnswer, type OutboundRequest } from './outbound/request.ts';
+export type { OutboundPolicy } from './outbound/policy.ts';

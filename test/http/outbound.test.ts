@@ -90,6 +90,20 @@ actions:
 handoff: { to: "\${decision.owner}" }
 `;
 
+/** A project's own action that calls out through the guard, imported from the package. */
+const GUARDED_ACTION = `import { outboundRequest, z } from 'baton';
+export const guarded = {
+  id: 'test.guarded', risk: 'low', idempotent: false, params: z.object({ url: z.string() }),
+  async run(p, ctx) {
+    const a = await outboundRequest(ctx.outbound, { method: 'POST', url: p.url, signal: ctx.signal, maxBytes: 1024 });
+    return { status: a.status };
+  },
+};`;
+const GUARDED_FLOW = FETCH_FLOW.replace('id: rawfetch', 'id: guarded').replace(
+  'use: test.fetch',
+  'use: test.guarded',
+);
+
 const projectWith = (allow: string) => readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8') + allow;
 
 let s: TempServer | undefined;
@@ -252,6 +266,8 @@ describe('URL parameters and calls that never left', () => {
         'flows/items.yaml': pathFlow(a.port),
         'flows/rawfetch.yaml': FETCH_FLOW,
         'actions/raw.mjs': FETCH_ACTION,
+        'flows/guarded.yaml': GUARDED_FLOW,
+        'actions/guarded.mjs': GUARDED_ACTION,
       },
     );
   });
@@ -306,6 +322,16 @@ describe('URL parameters and calls that never left', () => {
       expect(h.actions[0]!.error).not.toContain('pw-9q');
       expect(JSON.stringify(h.events)).not.toContain('pw-9q');
     }
+  });
+
+  it("a project's own action calling through outboundRequest gets the same guard", async () => {
+    a.seen.length = 0;
+    const allowed = await run('guarded', { url: `http://127.0.0.1:${a.port}/ok` });
+    expect(allowed.state).toBe('handed_off');
+    const refused = await run('guarded', { url: `http://[::1]:${a.port}/no` });
+    expect(refused.actions[0]).toMatchObject({ state: 'failed' });
+    expect(refused.actions[0]!.error).toMatch(/may not be reached: ::1, a loopback address/);
+    expect(a.seen.map((r) => r.url)).toEqual(['/ok']);
   });
 
   it('http.post to a port nobody listens on fails plainly', async () => {
