@@ -8,7 +8,7 @@ import { freePort } from './support/server.ts';
 const flow = (url: string) => `id: paid
 name: Paid
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id], properties: { id: { type: string } } }
+input: { type: object, required: [id], properties: { id: { type: string, x-trust: trusted } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }

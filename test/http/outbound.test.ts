@@ -47,10 +47,12 @@ async function listener(answer: (req: IncomingMessage) => [number, Record<string
 type Listener = Awaited<ReturnType<typeof listener>>;
 
 const SECRET = 'k-secret-7f3a';
+// The payloads are marked trusted so the trust boundary (an approval before an outbound call on
+// untrusted input) stays out of the way: these tests are about where an approved call may go.
 const HOOK_FLOW = `id: hook
 name: Hook
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id, url], properties: { id: { type: string }, url: { type: string } } }
+input: { type: object, required: [id, url], properties: { id: { type: string, x-trust: trusted }, url: { type: string, x-trust: trusted } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }
@@ -62,7 +64,7 @@ handoff: { to: "\${decision.owner}" }
 const pathFlow = (port: number) => `id: items
 name: Items
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id, path, q], properties: { id: { type: string }, path: { type: string }, q: { type: string } } }
+input: { type: object, required: [id, path, q], properties: { id: { type: string, x-trust: trusted }, path: { type: string, x-trust: trusted }, q: { type: string, x-trust: trusted } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }
@@ -81,7 +83,7 @@ export const raw = {
 const FETCH_FLOW = `id: rawfetch
 name: Raw fetch
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id, url], properties: { id: { type: string }, url: { type: string } } }
+input: { type: object, required: [id, url], properties: { id: { type: string, x-trust: trusted }, url: { type: string, x-trust: trusted } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }

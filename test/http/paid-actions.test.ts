@@ -47,7 +47,7 @@ export const metered = {
 const paidFlow = (url: string, costCap: string) => `id: paid
 name: Paid
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id, units], properties: { id: { type: string }, units: { type: integer } } }
+input: { type: object, required: [id, units], properties: { id: { type: string, x-trust: trusted }, units: { type: integer } } }
 idempotencyKey: input.id
 decide:
   otherwise: { owner: team:finance }
@@ -152,7 +152,7 @@ describe('paid actions', () => {
     const flow = `id: free
 name: Free
 boundary: { from: team:ops, to: team:finance }
-input: { type: object, required: [id], properties: { id: { type: string } } }
+input: { type: object, required: [id], properties: { id: { type: string, x-trust: trusted } } }
 decide:
   otherwise: { owner: team:finance }
 actions:
