@@ -7,6 +7,7 @@
 import { BatonError } from '../core/errors.ts';
 import type { ActionRecord } from '../core/types.ts';
 import type { CompiledAction, CompiledFlow } from '../flow/compiled.ts';
+import { celValue } from '../flow/cel-value.ts';
 import { toPlain } from '../flow/template.ts';
 import { isInternal, type AnyAction } from '../actions/define.ts';
 import { utcDay } from '../decide/cost.ts';
@@ -35,7 +36,7 @@ export function declaredCost(
   let usd: unknown;
   const cost = compiled?.cost;
   if (cost && 'usd' in cost) usd = cost.usd;
-  else if (cost) usd = toPlain(cost.expr.eval({ ...celVars(w.handoff, flow), params: a.params }));
+  else if (cost) usd = toPlain(cost.expr.eval({ ...celVars(w.handoff, flow), params: celValue(a.params) }));
   else if (!isInternal(def) && def.cost) usd = def.cost(a.params as never);
   else return undefined;
   if (typeof usd !== 'number' || !Number.isFinite(usd) || usd < 0)
