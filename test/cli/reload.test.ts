@@ -73,8 +73,12 @@ describe('flow reload in baton serve', () => {
   });
 
   it('baton send hands work to a manual-only flow over HTTP; a webhook call is refused', async () => {
-    const env = { BATON_URL: server.url };
     const input = JSON.stringify({ id: 'D-1', company: 'Acme', email: 'jo@acme.com' });
+    // Without a token nobody is named as the person handing it over: refused.
+    const anonymous = await p.run(['send', 'desk-leads', input], { env: { BATON_URL: server.url } });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toContain('trigger=manual means a person hands the work over');
+    const env = { BATON_URL: server.url, BATON_TOKEN: admin };
     const sent = await p.run(['send', 'desk-leads', input], { env });
     expect([sent.code, sent.stderr]).toEqual([0, '']);
     expect(sent.stdout).toMatch(/^h_\S+ received\n$/);

@@ -198,14 +198,26 @@ describe('intake and reading handoffs over HTTP', () => {
     expect(refused.body.error.details).toEqual([{ path: 'trigger', message: 'webhook is not among manual' }]);
     expect((await s.call('GET', '/v1/handoffs?flow=desk-leads')).body.items).toEqual([]);
 
+    // Saying "manual" is not enough: a person's token must say who.
+    const anonymous = await s.call('POST', '/v1/flows/desk-leads/handoffs?trigger=manual', {
+      body: lead('D1'),
+    });
+    expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'unauthorized']);
+    expect((await s.call('GET', '/v1/handoffs?flow=desk-leads')).body.items).toEqual([]);
     const byPerson = await s.call('POST', '/v1/flows/desk-leads/handoffs?trigger=manual', {
       body: lead('D1'),
+      token: await s.token('kim', 'intake'),
     });
     expect(byPerson.status).toBe(202);
     // A webhook flow takes both.
     expect((await s.call('POST', '/v1/flows/lead-to-owner/handoffs', { body: lead('W1') })).status).toBe(202);
     expect(
-      (await s.call('POST', '/v1/flows/lead-to-owner/handoffs?trigger=manual', { body: lead('W2') })).status,
+      (
+        await s.call('POST', '/v1/flows/lead-to-owner/handoffs?trigger=manual', {
+          body: lead('W2'),
+          token: await s.token('lee', 'intake'),
+        })
+      ).status,
     ).toBe(202);
     const bad = await s.call('POST', '/v1/flows/desk-leads/handoffs?trigger=mail', { body: lead('D2') });
     expect([bad.status, bad.body.error.details[0].path]).toEqual([422, 'trigger']);

@@ -31,7 +31,7 @@ export function handoffRoutes(): Route[] {
         "The body is the input, checked against the flow's input schema. The answer is 202 once the " +
         'handoff is durable. The same idempotency key returns the same handoff, also 202, with ' +
         '`created: false`. A flow whose triggers do not include `webhook` (only `manual`) answers ' +
-        '409 `trigger_not_enabled` unless the call says a person hands the work over (`?trigger=manual`).',
+        '409 `trigger_not_enabled` unless a person hands the work over (`?trigger=manual`, with a token: 401 without).',
       params: flowParams,
       query: intakeQuery,
       body: intakeBody,
@@ -51,6 +51,14 @@ export function handoffRoutes(): Route[] {
           });
         }
         requireFlow(caller, params.flow);
+        // `manual` says a person hands the work over: only a token names one. Anonymous intake
+        // is a webhook, whatever the query says, so a manual-only flow stays closed to it.
+        if (query.trigger === 'manual' && caller.kind !== 'token') {
+          throw new BatonError(
+            'unauthorized',
+            'trigger=manual means a person hands the work over: send it with a token (BATON_TOKEN for baton send)',
+          );
+        }
         const r = await baton.send(params.flow, body, intakeActor(caller), query.trigger);
         reply.header('location', `/v1/handoffs/${r.id}`);
         return r;
