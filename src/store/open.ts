@@ -1,5 +1,6 @@
 // Opens the store a storage URL names: `sqlite:PATH` (or `sqlite::memory:`), or
 // `postgres://…` / `postgresql://…` (`?schema=NAME` selects and creates a schema).
+import { DatabaseSync } from 'node:sqlite';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../core/errors.ts';
@@ -28,7 +29,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         `storage URL "${url}" names no file (e.g. sqlite:./data/baton.db)`,
       );
     }
-    if (!create && file !== ':memory:' && !existsSync(file)) throw missingStore(path.resolve(file));
+    if (!create && file !== ':memory:' && !isSqliteStore(file)) throw missingStore(path.resolve(file));
     if (options.threaded && file !== ':memory:') return ThreadedSqliteStore.open(file);
     return new SqliteStore({ file });
   }
@@ -44,4 +45,24 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       details: [{ path: 'storage', message: 'expected sqlite:PATH or postgres://user@host/database' }],
     },
   );
+}
+
+/**
+ * Whether `file` holds a Baton store: it exists and has Baton's migrations table. An empty file
+ * (or another program's database) is no store, and opening it read-only changes nothing.
+ */
+function isSqliteStore(file: string): boolean {
+  if (!existsSync(file)) return false;
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(file, { readOnly: true });
+    return (
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !==
+      undefined
+    );
+  } catch {
+    return false; // not a database at all
+  } finally {
+    db?.close();
+  }
 }

@@ -1,6 +1,6 @@
 // Commands that work on an existing store never create one: a mistyped --storage is an error
 // (exit 2) naming the path, not a new empty store that reads as a clean audit.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,25 @@ describe('a store that does not exist', () => {
       expect(existsSync(path.dirname(typo))).toBe(false);
     }
   }, 120_000);
+
+  it('is an empty file or a file that is not a database: never turned into a store', async ({
+    onTestFinished,
+  }) => {
+    const p = fresh(onTestFinished);
+    for (const [name, content] of [
+      ['empty.db', ''],
+      ['notes.db', 'not a database'],
+    ] as const) {
+      const file = path.join(p.dir, name);
+      writeFileSync(file, content);
+      for (const args of [['audit', 'verify'], ['ls']]) {
+        const r = await p.run([...args, '--storage', `sqlite:${file}`]);
+        expect([name, args.join(' '), r.code]).toEqual([name, args.join(' '), 2]);
+        expect(r.stderr).toContain(`baton: no Baton store at ${file}`);
+      }
+      expect(readFileSync(file, 'utf8')).toBe(content);
+    }
+  }, 60_000);
 
   it('is started by send, token create and migrate', async ({ onTestFinished }) => {
     const p = fresh(onTestFinished);
