@@ -110,7 +110,7 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
       at: iso(e.at),
       type: e.type,
       actor: e.actor,
-      data: e.data,
+      data: eventData(e),
       hash: e.hash,
     })),
     // Slack and email notices with their deliveries (only when channels are configured).
@@ -119,6 +119,23 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
 }
 
 export type HandoffView = ReturnType<typeof handoffView>;
+
+/**
+ * An event's data as the API shows it. The log keeps what was written (and hashed); the one time
+ * inside event data, each context source's `at`, is shown as an ISO string like every time.
+ */
+function eventData(e: EventRecord): EventRecord['data'] {
+  const sources = (e.data as { sources?: unknown } | undefined)?.sources;
+  if (e.type !== 'context_built' || !Array.isArray(sources)) return e.data;
+  return {
+    ...e.data,
+    sources: sources.map((x: unknown) =>
+      x !== null && typeof x === 'object' && typeof (x as { at?: unknown }).at === 'number'
+        ? { ...x, at: iso((x as { at: number }).at) }
+        : x,
+    ),
+  };
+}
 
 /** A flow in `GET /v1/flows`. */
 export function flowView(f: CompiledFlow) {

@@ -33,6 +33,18 @@ describe('intake and reading handoffs over HTTP', () => {
     });
     // The full SPEC §5 shape, and exactly what the OpenAPI document promises.
     expect(handoffView.strict().safeParse(h).error).toBeUndefined();
+    // Every time is an ISO string, event data included: no number that reads as epoch milliseconds.
+    const epochs: string[] = [];
+    const walk = (v: unknown, at: string): void => {
+      if (typeof v === 'number' && v > 1e12) epochs.push(at);
+      else if (v !== null && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+    };
+    walk(h, 'handoff');
+    expect(epochs).toEqual([]);
+    expect(h.events.find((e: { type: string }) => e.type === 'context_built').data.sources[0].at).toMatch(
+      /^\d{4}-\d\d-\d\dT/,
+    );
     expect(h).toMatchObject({
       id: r.body.id,
       flow: 'lead-to-owner',
