@@ -1,6 +1,7 @@
 // Parsing command-line values: JSON arguments (`'{...}'`, `@file`, `@-` for stdin), times, numbers.
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../core/duration.ts';
+import { badJsonCharacter, byteOffset, firstInvalidUtf8 } from '../core/json-text.ts';
 import { HANDOFF_STATES, type HandoffState } from '../core/types.ts';
 import { UsageError } from './errors.ts';
 
@@ -12,8 +13,13 @@ export function readJsonArg(arg: string, what = 'input'): unknown {
     const file = arg.slice(1);
     source = file === '-' ? 'standard input' : file;
     try {
-      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      const bytes = readFileSync(file === '-' ? 0 : file);
+      // A lenient decoder would turn bad bytes into U+FFFD and store the damage: refuse them.
+      const invalid = firstInvalidUtf8(bytes);
+      if (invalid >= 0) throw new UsageError(`${what} in ${source} is not valid UTF-8 at byte ${invalid}`);
+      text = bytes.toString('utf8');
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new UsageError(
         code === 'ENOENT'
@@ -21,6 +27,11 @@ export function readJsonArg(arg: string, what = 'input'): unknown {
           : `cannot read ${source}: ${(e as Error).message}`,
       );
     }
+  }
+  // The same text the HTTP API refuses: NUL characters and lone surrogate escapes.
+  const bad = badJsonCharacter(text);
+  if (bad) {
+    throw new UsageError(`${what} in ${source} has ${bad.what} at byte ${byteOffset(text, bad.index)}`);
   }
   try {
     return JSON.parse(text);

@@ -3,7 +3,7 @@
 // 415. An empty body is "no body" (commands whose fields are all optional accept it).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BatonError } from '../core/errors.ts';
-import { badJsonCharacter, byteOffset, firstInvalidUtf8 } from './json-text.ts';
+import { badJsonCharacter, byteOffset, firstInvalidUtf8 } from '../core/json-text.ts';
 
 /** Deeper nesting than this is refused: deep structures only exhaust recursion further on. */
 export const MAX_DEPTH = 64;
