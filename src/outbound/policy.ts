@@ -98,7 +98,7 @@ export class OutboundPolicy {
         const kind = refusedKind(address);
         if (kind && !this.#allowsAddress(address)) {
           const what = address === host ? address : `${host} resolves to ${address}`;
-          throw refused(url, `${what}, a ${kind} address`);
+          throw refused(url, `${what}, ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} address`);
         }
       }
     }
