@@ -8,7 +8,7 @@ import type { ErrorDetail } from '../core/errors.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { checkFlowsDir } from '../flow/load.ts';
 import type { Project } from '../project/load.ts';
-import { checkFlowOwners, knownOwners } from '../project/references.ts';
+import { checkFlowOwners, checkLookupTables, knownOwners } from '../project/references.ts';
 import type { Registry } from '../actions/registry.ts';
 import type { Store } from '../store/port.ts';
 import { isInternal, urlParamsOf } from '../actions/define.ts';
@@ -108,6 +108,8 @@ export async function reloadFlows(
       knownOwners({ people: [...project.people.values()], teams: [...project.teams.values()] }),
     ),
   );
+  // Tables are read at start: a flow that looks up one the project lacks does not go live.
+  errors.push(...checkLookupTables(fresh.values(), new Set(project.tables.keys())));
   for (const f of fresh.values()) errors.push(...flowUseProblems(f, registry));
   const badFiles = new Set(errors.map((e) => e.file).filter((f) => f !== undefined));
 

@@ -60,6 +60,20 @@ describe('POST /v1/flows/reload', () => {
     const desk = await s.send({ id: 'D1', company: 'Acme', email: 'jo@acme.com' }, 'desk');
     expect((await s.call('GET', `/v1/handoffs/${desk}`)).body.flowVersion).toBe(byId['desk'].version);
 
+    // A lookup of a table the project lacks does not go live (tables are read at start).
+    writeFileSync(
+      path.join(dir, 'desk.yaml'),
+      lead.replace('id: lead-to-owner', 'id: desk').replace('table: accounts', 'table: nosuch'),
+    );
+    const noTable = await reload();
+    expect(noTable.body.flows.find((f: { id: string }) => f.id === 'desk')).toMatchObject({ change: 'kept' });
+    expect(noTable.body.errors).toContainEqual(
+      expect.objectContaining({
+        file: 'flows/desk.yaml',
+        message: expect.stringContaining('lookup table "nosuch" does not exist'),
+      }),
+    );
+
     const viewer = await s.token('kim', 'viewer');
     expect((await s.call('POST', '/v1/flows/reload', { token: viewer })).status).toBe(403);
   });
