@@ -85,6 +85,12 @@ describe('direct mode', () => {
     const missing = await p.run(['show', 'lead-to-owner/L-9']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('baton: flow lead-to-owner has no handoff with idempotency key L-9\n');
+    // The sender's id alone is not Baton's: the message says to name the flow.
+    const bare = await p.run(['show', 'L-1']);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toBe(
+      'baton: handoff L-1 does not exist; if L-1 is the id its sender used, name the flow too: FLOW/L-1 (e.g. lead-to-owner/L-1)\n',
+    );
     const bad = await p.run(['show', '/L-1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('write a handoff id, or FLOW/KEY such as lead-to-owner/L-1');

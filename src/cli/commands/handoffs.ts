@@ -1,5 +1,6 @@
 // Commands on handoffs: send, ls, show, the owner's commands, approvals, resolve and retry.
 import { Option, type Command } from 'commander';
+import { BatonError } from '../../core/errors.ts';
 import { RETURN_REASONS } from '../../core/types.ts';
 import type { HandoffView } from '../../service/views.ts';
 import type { Client, HandoffCommand, SendResult } from '../client.ts';
@@ -51,6 +52,25 @@ export function keyRef(arg: string): { flow: string; key: string } | undefined {
 async function handoffId(client: Client, arg: string): Promise<string> {
   const ref = keyRef(arg);
   return ref ? (await client.getByKey(ref.flow, ref.key)).id : arg;
+}
+
+/**
+ * The handoff an argument names. An id that is not Baton's (`L-1`) is most likely the sender's:
+ * the not-found message says how to look that up.
+ */
+async function handoffByArg(client: Client, arg: string): Promise<HandoffView> {
+  const ref = keyRef(arg);
+  if (ref) return client.getByKey(ref.flow, ref.key);
+  try {
+    return await client.get(arg);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== 'not_found' || arg.startsWith('h_')) throw e;
+    throw new BatonError(
+      'not_found',
+      `handoff ${arg} does not exist; if ${arg} is the id its sender used, name the flow too: FLOW/${arg} (e.g. lead-to-owner/${arg})`,
+    );
+  }
 }
 
 export function registerHandoffCommands(program: Command, sessionFor: SessionFor): void {
@@ -141,8 +161,7 @@ export function registerHandoffCommands(program: Command, sessionFor: SessionFor
     .action(
       withSession(sessionFor, async (s, arg: string) => {
         const client = await s.client();
-        const ref = keyRef(arg);
-        const h = ref ? await client.getByKey(ref.flow, ref.key) : await client.get(arg);
+        const h = await handoffByArg(client, arg);
         if (s.json) return s.outJson(h);
         s.out(renderHandoff(h));
       }),

@@ -51,15 +51,20 @@ export function handoffRoutes(): Route[] {
           });
         }
         requireFlow(caller, params.flow);
-        // `manual` says a person hands the work over: only a token names one. Anonymous intake
-        // is a webhook, whatever the query says, so a manual-only flow stays closed to it.
-        if (query.trigger === 'manual' && caller.kind !== 'token') {
-          throw new BatonError(
-            'unauthorized',
-            'trigger=manual means a person hands the work over: send it with a token (BATON_TOKEN for baton send)',
-          );
-        }
-        const r = await baton.send(params.flow, body, intakeActor(caller), query.trigger);
+        // `manual` says a person hands the work over: only a token names one. Anonymous intake is
+        // a webhook call whatever its query says, so a manual-only flow stays closed to it.
+        const anonymousManual = query.trigger === 'manual' && caller.kind !== 'token';
+        const r = await baton
+          .send(params.flow, body, intakeActor(caller), anonymousManual ? 'webhook' : query.trigger)
+          .catch((e: unknown) => {
+            if (anonymousManual && e instanceof BatonError && e.code === 'trigger_not_enabled') {
+              throw new BatonError(
+                'unauthorized',
+                'trigger=manual means a person hands the work over: send it with a token (BATON_TOKEN for baton send)',
+              );
+            }
+            throw e;
+          });
         reply.header('location', `/v1/handoffs/${r.id}`);
         return r;
       },
