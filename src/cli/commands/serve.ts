@@ -194,16 +194,39 @@ export function sampleInput(f: CompiledFlow): Record<string, unknown> {
   } catch {
     // No cases file (or not readable): make one up from the schema.
   }
-  const schema = f.def.input as { required?: string[]; properties?: Record<string, { type?: string }> };
+  const schema = f.def.input as { required?: string[]; properties?: Record<string, FieldSchema> };
   const out: Record<string, unknown> = {};
-  for (const name of schema.required ?? []) {
-    const type = schema.properties?.[name]?.type;
-    if (type === 'number' || type === 'integer') out[name] = 1;
-    else if (type === 'boolean') out[name] = true;
-    else if (name === 'id') out[name] = `${f.def.id.charAt(0).toUpperCase()}-1`;
-    else if (/email/i.test(name)) out[name] = 'jo@acme.com';
-    else if (/company|account|customer|org/i.test(name)) out[name] = 'Acme';
-    else out[name] = 'example';
-  }
+  for (const name of schema.required ?? []) out[name] = sampleValue(f, name, schema.properties?.[name] ?? {});
   return out;
+}
+
+interface FieldSchema {
+  type?: string;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  examples?: unknown[];
+  format?: string;
+  minimum?: number;
+  exclusiveMinimum?: number;
+}
+
+/** A value the field's own schema accepts: what it names (const, enum, default, examples) first. */
+function sampleValue(f: CompiledFlow, name: string, field: FieldSchema): unknown {
+  if (field.const !== undefined) return field.const;
+  if (field.enum?.length) return field.enum[0];
+  if (field.default !== undefined) return field.default;
+  if (field.examples?.length) return field.examples[0];
+  const { type } = field;
+  if (type === 'number' || type === 'integer') {
+    const low = field.minimum ?? (field.exclusiveMinimum !== undefined ? field.exclusiveMinimum + 1 : 1);
+    return Math.max(1, Math.ceil(low));
+  }
+  if (type === 'boolean') return true;
+  if (field.format === 'date') return new Date().toISOString().slice(0, 10);
+  if (field.format === 'date-time') return new Date().toISOString();
+  if (field.format === 'email' || /email/i.test(name)) return 'jo@acme.com';
+  if (name === 'id') return `${f.def.id.charAt(0).toUpperCase()}-1`;
+  if (/company|account|customer|org/i.test(name)) return 'Acme';
+  return 'example';
 }
