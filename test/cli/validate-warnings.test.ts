@@ -40,7 +40,7 @@ describe('baton validate: errors and warnings', () => {
     const p = fresh(onTestFinished, { 'flows/invoice-approval.yaml': text });
     const r = await p.run(['validate']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: /);
+    expect(r.stdout).toMatch(/^ok: \S+ \(1 warning, on standard error\)\n/);
     expect(r.stderr).toMatch(
       new RegExp(
         `^warning: flows/invoice-approval\\.yaml:${lineOf(text, 'role:treasurer')}:\\d+: actions\\[0\\]\\.approval\\.levels\\[2\\]\\.approvers: nobody in baton\\.yaml can approve this level \\(role:treasurer\\)`,
@@ -48,7 +48,8 @@ describe('baton validate: errors and warnings', () => {
       ),
     );
     expect(r.stderr).toMatch(/^baton: 1 warning$/m);
-    expect((await p.run(['validate', '--strict'])).code).toBe(2);
+    const strict = await p.run(['validate', '--strict']);
+    expect([strict.code, strict.stdout]).toEqual([2, expect.stringMatching(/^not ok: /)]);
     const j = await p.run(['validate', '--json']);
     expect(j.code).toBe(0);
     const body = JSON.parse(j.stdout) as { ok: boolean; warnings: Warning[] };

@@ -63,7 +63,11 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
           if (s.json) {
             s.outJson({ ok: !failed, project: p.dir, ...counts(p), warnings });
           } else {
-            s.out(`ok: ${p.dir}\n`);
+            // With --strict a warning fails: the first line must not say ok above it.
+            const noted = warnings.length
+              ? ` (${plural(warnings.length, 'warning')}, on standard error)`
+              : '';
+            s.out(`${failed ? 'not ok' : 'ok'}: ${p.dir}${noted}\n`);
             const c = counts(p);
             s.out(
               `  ${plural(c.flows.length, 'flow')}${c.flows.length ? ` (${c.flows.join(', ')})` : ''}, ` +
