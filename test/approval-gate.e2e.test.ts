@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXAMPLES, asUser, intakeActor, loopbackAllowed, openTemp } from './support/project.ts';
-import { payoutFiles, payoutFlow, transfers } from './support/payout-flow.ts';
+import { asUser, EXAMPLES, intakeActor, invoice, loopbackAllowed, openTemp } from './support/project.ts';
+import { payout, payoutFiles, payoutFlow, transfers } from './support/payout-flow.ts';
 
 const MIN = 60_000;
 let env: Awaited<ReturnType<typeof openTemp>> | undefined;
@@ -26,8 +26,6 @@ async function open(extra: Record<string, string> = {}) {
   env = await openTemp({ ...payoutFiles(), ...extra }, { worker: false });
   return env.baton;
 }
-
-const payout = (id: string, amount: number, requestedBy = 'olga') => ({ id, amount, requestedBy });
 
 describe('onTimeout approve decides its own level only', () => {
   it('a timed-out first level asks the next, with a clock of its own; the high-risk transfer waits for it', async () => {
@@ -88,14 +86,6 @@ describe('a quorum nobody can reach', () => {
       '- { id: jules, name: Jules Martin, email: jules@example.com, roles: [finance-manager] }',
       '- { id: jules, name: Jules Martin, email: jules@example.com, roles: [] }',
     ) + '\ndelegations:\n  - { from: ari, to: tom, until: 2099-12-31 }\n';
-  const invoice = (id: string, amount: number, requestedBy: string) => ({
-    id,
-    vendor: 'northwind',
-    amount,
-    currency: 'USD',
-    dueDate: '2026-12-31',
-    requestedBy,
-  });
 
   it('quorum 2 among two holders, one of them the requester: escalates at once, naming why', async () => {
     const baton = await open({ 'baton.yaml': twoManagers() });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Work } from '../src/engine/work.ts';
 import { EXAMPLES, asUser, intakeActor, openTemp } from './support/project.ts';
-import { payoutFiles, transfers } from './support/payout-flow.ts';
+import { payout, payoutFiles, transfers } from './support/payout-flow.ts';
 
 /** Times in the API are ISO strings. */
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -29,8 +29,6 @@ async function open(extra: Record<string, string> = {}) {
   env = await openTemp({ ...payoutFiles(), ...extra }, { worker: false });
   return env.baton;
 }
-
-const payout = (id: string, amount: number, requestedBy = 'olga') => ({ id, amount, requestedBy });
 
 describe('reminders before the approval timeout', () => {
   it('reminds the approvers (and their stand-ins) at each remindBefore, once, then times out', async () => {

@@ -9,7 +9,7 @@ import { isInternal, type AnyAction, type InternalEffects } from '../actions/def
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
 import { celValue } from '../flow/cel-value.ts';
-import { engineActor, fail } from './escalate.ts';
+import { engineActor, fail, failAction } from './escalate.ts';
 import { requestActionApproval, voidApproval } from './approvals.ts';
 import { approvalBinding } from './approval-binding.ts';
 import { atLeast, riskPolicy } from './risk-gate.ts';
@@ -105,16 +105,7 @@ export async function act(
           result,
         });
       } catch (e) {
-        a.state = 'failed';
-        a.error = errorText(e);
-        w.putAction(a);
-        w.event('action_failed', engineActor(flow), {
-          action: a.id,
-          use: a.use,
-          error: a.error,
-          retryable: false,
-        });
-        fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
+        failAction(w, flow, rt, a, errorText(e));
         return 'wait';
       }
       continue;
@@ -124,16 +115,7 @@ export async function act(
     try {
       usd = declaredCost(w, flow, compiled, def, a);
     } catch (e) {
-      a.state = 'failed';
-      a.error = errorText(e);
-      w.putAction(a);
-      w.event('action_failed', engineActor(flow), {
-        action: a.id,
-        use: a.use,
-        error: a.error,
-        retryable: false,
-      });
-      fail(w, flow, rt, `action ${a.id} failed: ${a.error}`, { action: a.id, reason: 'action_failed' });
+      failAction(w, flow, rt, a, errorText(e));
       return 'wait';
     }
     if (usd !== undefined && !(await reserveActionCost(w, flow, rt, a, usd))) return 'wait';

@@ -1,5 +1,5 @@
 // Moving work to a person when Baton cannot or must not go on by itself.
-import type { Actor, EscalationReason } from '../core/types.ts';
+import type { ActionRecord, Actor, EscalationReason } from '../core/types.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { Work } from './work.ts';
@@ -73,4 +73,23 @@ export function fail(
     });
   }
   notify(w, target, 'escalation', `Needs a person: ${flow.def.name} ${w.handoff.id}: ${error}`);
+}
+
+/**
+ * An action that failed before it ran (its parameters, its price): recorded `failed` with an
+ * `action_failed` event that says a retry cannot help, and the handoff goes to a person.
+ */
+export function failAction(
+  w: Work,
+  flow: CompiledFlow,
+  rt: Runtime,
+  a: ActionRecord,
+  error: string,
+  message = `action ${a.id} failed: ${error}`,
+): void {
+  a.state = 'failed';
+  a.error = error;
+  w.putAction(a);
+  w.event('action_failed', engineActor(flow), { action: a.id, use: a.use, error, retryable: false });
+  fail(w, flow, rt, message, { action: a.id, reason: 'action_failed' });
 }

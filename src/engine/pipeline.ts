@@ -10,7 +10,7 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import { urlParamsOf } from '../actions/define.ts';
 import type { Work } from './work.ts';
 import { celVars, fallbackOwner, type Runtime } from './runtime.ts';
-import { engineActor, escalate, fail } from './escalate.ts';
+import { engineActor, escalate, fail, failAction } from './escalate.ts';
 import { requestDecisionApproval } from './approvals.ts';
 import { act, type ExternalCall } from './act.ts';
 import { decide } from '../decide/rules.ts';
@@ -180,19 +180,8 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
       }
       record.params = parsed.data;
     } catch (e) {
-      record.state = 'failed';
-      record.error = errorText(e);
-      w.putAction(record);
-      w.event('action_failed', engineActor(flow), {
-        action: record.id,
-        use: record.use,
-        error: record.error,
-        retryable: false,
-      });
-      fail(w, flow, rt, `action ${record.id}: ${record.error}`, {
-        action: record.id,
-        reason: 'action_failed',
-      });
+      const error = errorText(e);
+      failAction(w, flow, rt, record, error, `action ${record.id}: ${error}`);
       return;
     }
     w.putAction(record);

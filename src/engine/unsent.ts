@@ -4,17 +4,7 @@
 // plain failure (retried where a retry can help), never an unknown outcome for a person.
 import { BatonError, isBatonError } from '../core/errors.ts';
 import { redactUrl } from '../core/redact-url.ts';
-
-/** Codes of a connection that never stood (node and undici). */
-const NO_CONNECTION = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+import { NO_CONNECTION_CODES } from '../outbound/request.ts';
 
 /** `fetch` refuses these URLs before it connects. */
 const BAD_URL =
@@ -43,7 +33,7 @@ export function unsentFailure(e: unknown): BatonError | undefined {
   }
   const cause: unknown = e.cause;
   const code = codeOf(e) ?? codeOf(cause);
-  if (code && NO_CONNECTION.has(code)) {
+  if (code && NO_CONNECTION_CODES.has(code)) {
     return new BatonError('action_failed', `not sent: could not connect (${code})`, {
       fault: 'provider',
       retryable: true,

@@ -32,14 +32,18 @@ export interface OutboundAnswer {
 export const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** Codes of errors raised before any byte of the request could have left. */
-const BEFORE_SENDING = new Set([
+/**
+ * Codes of errors raised before any byte of a request could have left: the connection never
+ * stood (node's and undici's). Shared with the engine, which treats such a call as not made.
+ */
+export const NO_CONNECTION_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
   'ENOTFOUND',
   'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 export async function outboundRequest(policy: OutboundPolicy, req: OutboundRequest): Promise<OutboundAnswer> {
@@ -131,7 +135,7 @@ function send(
     r.on('error', (e: NodeJS.ErrnoException) => {
       if (connected) return reject(e);
       // Nothing leaves before the connection stands (for https: before the TLS handshake ends).
-      const retryable = BEFORE_SENDING.has(e.code ?? '') || signal.aborted;
+      const retryable = NO_CONNECTION_CODES.has(e.code ?? '') || signal.aborted;
       reject(
         new BatonError('action_failed', `${t.url.origin}: could not connect (${e.code ?? e.message})`, {
           fault: 'provider',

@@ -47,7 +47,7 @@ import { Dispatcher } from '../channels/dispatcher.ts';
 import type { Channel } from '../channels/port.ts';
 import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
-import { flowUseProblems, reloadFlows, type FlowReload } from './reload.ts';
+import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -118,14 +118,7 @@ export class Baton {
     const versions = new Map<string, CompiledFlow>();
     for (const f of project.flows.values()) {
       versions.set(f.version, f);
-      await store.publishFlow({
-        version: f.version,
-        flowId: f.def.id,
-        name: f.def.name,
-        def: f.def,
-        source: f.source,
-        publishedAt: Date.now(),
-      });
+      await publishVersion(store, f);
     }
     const runtime: Runtime = {
       directory,

@@ -90,6 +90,18 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
 /** The file relative to the project, not a path on the server's disk. */
 const relative = (project: Project, file: string): string => path.relative(project.dir, file);
 
+/** Stores a flow's version by its content hash, so a handoff can pin it (at start and at reload). */
+export function publishVersion(store: Store, f: CompiledFlow): Promise<void> {
+  return store.publishFlow({
+    version: f.version,
+    flowId: f.def.id,
+    name: f.def.name,
+    def: f.def,
+    source: f.source,
+    publishedAt: Date.now(),
+  });
+}
+
 /**
  * Reads the project's flow files again and swaps the good ones into `project.flows` (the map the
  * engine reads), after publishing their versions; `versions` (the engine's compiled versions)
@@ -132,14 +144,7 @@ export async function reloadFlows(
     }
     if (old?.version !== f.version) {
       // Published before it is live: an intake never pins a version the store lacks.
-      await store.publishFlow({
-        version: f.version,
-        flowId: f.def.id,
-        name: f.def.name,
-        def: f.def,
-        source: f.source,
-        publishedAt: Date.now(),
-      });
+      await publishVersion(store, f);
     }
     versions.set(f.version, versions.get(f.version) ?? f);
     const change: FlowChange = !old ? 'added' : old.version === f.version ? 'unchanged' : 'updated';

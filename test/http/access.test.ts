@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessLevel } from '../../src/core/project-schema.ts';
 import { createToken } from '../../src/service/tokens.ts';
 import { startTemp, type TempServer } from './helpers.ts';
+import { invoice } from '../support/project.ts';
 
 let s: TempServer | undefined;
 afterEach(async () => {
@@ -260,14 +261,6 @@ describe('token scopes', () => {
     email: 'x@big.io',
     amount: 90000,
     ...extra,
-  });
-  const invoice = (id: string) => ({
-    id,
-    vendor: 'northwind',
-    amount: 42000,
-    currency: 'USD',
-    dueDate: '2026-12-31',
-    requestedBy: 'olga',
   });
 
   it('a token scoped to flows reads and acts only on those flows; the rest looks missing', async () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXAMPLES } from '../support/project.ts';
+import { EXAMPLES, invoice } from '../support/project.ts';
 import { startTemp, type TempServer } from './helpers.ts';
 
 let s: TempServer | undefined;
@@ -23,15 +23,6 @@ delegations:
 `;
 
 const yaml = () => readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8') + DELEGATIONS;
-
-const invoice = (id: string, amount: number, requestedBy: string) => ({
-  id,
-  vendor: 'northwind',
-  amount,
-  currency: 'USD',
-  dueDate: '2026-12-31',
-  requestedBy,
-});
 
 async function setup() {
   s = await startTemp({}, { 'baton.yaml': yaml() });

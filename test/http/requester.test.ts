@@ -3,20 +3,12 @@
 // person ari; one that names nobody does not switch the rule off: the approval is not opened.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTemp, waitFor, type TempServer } from './helpers.ts';
+import { invoice } from '../support/project.ts';
 
 let s: TempServer | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
-});
-
-const invoice = (id: string, requestedBy: string) => ({
-  id,
-  vendor: 'northwind',
-  amount: 42000,
-  currency: 'USD',
-  dueDate: '2026-12-31',
-  requestedBy,
 });
 
 const state = async (id: string) => (await s!.call('GET', `/v1/handoffs/${id}`)).body;
@@ -37,7 +29,7 @@ describe('requesters of an approval', () => {
     const ariSends = await s.token('ari', 'intake');
     const ari = await s.token('ari', 'viewer');
     const noor = await s.token('noor', 'viewer');
-    const id = await sendAs(ariSends, invoice('Q1', 'olga'));
+    const id = await sendAs(ariSends, invoice('Q1', 42000, 'olga'));
     const h = await state(id);
     expect(h.events[0]).toMatchObject({ type: 'received', actor: { kind: 'user', id: 'ari' } });
     expect(h).toMatchObject({ requester: 'olga', submittedBy: 'ari', state: 'awaiting_approval' });
@@ -59,7 +51,7 @@ describe('requesters of an approval', () => {
       ['Q4', 'user:ari'],
       ['Q5', ' User:Ari'],
     ] as const) {
-      const id = await sendAs(undefined, invoice(key, written));
+      const id = await sendAs(undefined, invoice(key, 42000, written));
       const h = await state(id);
       expect([written, h.requester, h.approvals[0]?.requesters]).toEqual([written, 'ari', ['ari']]);
       const r = await s.call('POST', `/v1/approvals/${id}`, { token: ari, body: { decision: 'approve' } });
@@ -69,7 +61,7 @@ describe('requesters of an approval', () => {
 
   it('a requester that names nobody: the approval is not opened, the handoff escalates (requester_unknown)', async () => {
     s = await startTemp();
-    const id = await sendAs(undefined, invoice('Q6', 'zed'));
+    const id = await sendAs(undefined, invoice('Q6', 42000, 'zed'));
     const h = await state(id);
     expect(h.state).toBe('escalated');
     expect(h.owner).toBe('team:finance');
@@ -101,7 +93,7 @@ describe('requesters of an approval', () => {
       },
     );
     const ari = await s.token('ari', 'viewer');
-    const id = await sendAs(undefined, invoice('Q7', 'ari'));
+    const id = await sendAs(undefined, invoice('Q7', 42000, 'ari'));
     expect((await state(id)).requester).toBe('ari');
     const r = await s.call('POST', `/v1/approvals/${id}`, { token: ari, body: { decision: 'approve' } });
     expect(r.status).toBe(403);

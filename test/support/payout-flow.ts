@@ -51,3 +51,6 @@ export const transfer = defineAction({
 
 export const transfers = (): Array<{ amount: number; to: string }> =>
   ((globalThis as { __transfers?: Array<{ amount: number; to: string }> }).__transfers ??= []);
+
+/** A payout flow's input: who requested it matters for no-self-approval. */
+export const payout = (id: string, amount: number, requestedBy = 'olga') => ({ id, amount, requestedBy });

@@ -62,3 +62,13 @@ export const bigLead = (id: string, extra: Record<string, unknown> = {}) => ({
   amount: 90000,
   ...extra,
 });
+
+/** An invoice-approval input (the example flow): 42,000 USD requested by olga unless told. */
+export const invoice = (id: string, amount = 42000, requestedBy = 'olga') => ({
+  id,
+  vendor: 'northwind',
+  amount,
+  currency: 'USD',
+  dueDate: '2026-12-31',
+  requestedBy,
+});
