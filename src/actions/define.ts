@@ -54,10 +54,29 @@ export interface ActionDefinition<P = Record<string, unknown>, R = unknown> {
    * flow's `cost:` overrides it.
    */
   cost?(params: P): number;
+  /**
+   * How a repeated call is made safe, when `idempotent` is true: `native-key` (the system applies
+   * one idempotency key once), `lookup` (before creating, the action searches for the key Baton
+   * stored in the remote record), `natural` (writing the same values twice changes nothing).
+   */
+  idempotency?: 'native-key' | 'lookup' | 'natural';
   /** Default 10 s; kept below the worker lease. */
   timeoutMs?: number;
+  /**
+   * Reads, before the call, what reversing it needs (the fields it will overwrite). Committed
+   * with the action before `run` is called, once: a retried call keeps the first capture.
+   */
+  capture?(params: P, ctx: ActionContext): Promise<unknown>;
   run(params: P, ctx: ActionContext): Promise<R>;
-  rollback?(params: P, result: R, ctx: ActionContext): Promise<unknown>;
+  /** Reverses a succeeded call: must be safe to call twice (a retried rollback). */
+  rollback?(params: P, result: R, ctx: RollbackContext): Promise<unknown>;
+  /** Why the action cannot be undone (a sent message): `baton rollback` reports it as not reversible. */
+  irreversible?: string;
+}
+
+export interface RollbackContext extends ActionContext {
+  /** What `capture` read before the call (undefined when the action has no capture). */
+  undo: unknown;
 }
 
 export function defineAction<P, R>(def: ActionDefinition<P, R>): ActionDefinition<P, R> {
@@ -99,12 +118,26 @@ const NO_URLS: ReadonlySet<string> = new Set();
 export const urlParamsOf = (a: AnyAction | undefined): ReadonlySet<string> =>
   a && !isInternal(a) && a.urlParams ? new Set(a.urlParams) : NO_URLS;
 
+export interface SourceContext {
+  handoffId: string;
+  flow: string;
+  /** Aborted when the read's timeout (`timeoutMs`, default 10 s) passes or the worker shuts down. */
+  signal: AbortSignal;
+}
+
 /** A context source: reads data for the decision. Reads have no side effects, so they may repeat. */
 export interface ContextSource<P = Record<string, unknown>> {
   id: string;
+  description?: string;
   params: z.ZodType<P>;
   trust: 'trusted' | 'untrusted';
-  fetch(params: P, ctx: { handoffId: string; flow: string }): unknown;
+  /**
+   * Top-level fields of the answer written by people outside the organisation (a ticket's
+   * description, its comments): `untrusted` even when the source is `trusted`.
+   */
+  untrustedFields?: readonly string[];
+  timeoutMs?: number;
+  fetch(params: P, ctx: SourceContext): unknown;
 }
 
 export function defineContextSource<P>(def: ContextSource<P>): ContextSource<P> {

@@ -128,6 +128,8 @@ export interface ActionRecord {
   idempotencyKey: string;
   params: Record<string, unknown>;
   result?: unknown;
+  /** What the action's `capture` read before the call: what its rollback restores. */
+  undo?: unknown;
   error?: string;
   /** How many times the call was started. */
   calls: number;

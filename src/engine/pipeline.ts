@@ -66,7 +66,11 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
     }
     try {
       const params = source.params.parse(c.with.render(vars));
-      const value = await source.fetch(params, { handoffId: w.handoff.id, flow: flow.def.id });
+      const value = await source.fetch(params, {
+        handoffId: w.handoff.id,
+        flow: flow.def.id,
+        signal: AbortSignal.timeout(source.timeoutMs ?? 10_000),
+      });
       context[c.name] = storableJson(value);
       vars.context = celValue(context); // later sources' `when` and `with` see this answer
       sources.push({

@@ -83,6 +83,7 @@ export async function rollbackHandoff(
       owner: snap.handoff.owner,
       signal: AbortSignal.timeout(10_000),
       outbound: rt.outbound,
+      undo: a.undo,
     };
     const w2 = new Work(snap);
     const a2 = w2.action(a.id)!;
