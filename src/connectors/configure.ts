@@ -6,9 +6,8 @@ import type { z } from 'zod';
 import type { Registry } from '../actions/registry.ts';
 import type { AnyAction, ContextSource } from '../actions/define.ts';
 import { BatonError, errorText } from '../core/errors.ts';
-import type { OutboundPolicy } from '../outbound/policy.ts';
 import type { SettingsProblem } from '../channels/config.ts';
-import type { ConnectorDefinition, ConnectorInstance } from './define.ts';
+import type { ConnectorContext, ConnectorDefinition, ConnectorInstance } from './define.ts';
 import { CHANNEL_ONLY_TYPES, CONNECTOR_TYPES } from './catalog.ts';
 import { wrapConnector } from './wrap.ts';
 
@@ -27,14 +26,21 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The configured connectors, and the problems of the entries that are wrong. */
-export function readConnectors(connectors: Record<string, unknown>): {
+/**
+ * The configured connectors, and the problems of the entries that are wrong. `skip`: entries
+ * read elsewhere (`email` and `slack` are channels, checked by src/channels/config.ts).
+ */
+export function readConnectors(
+  connectors: Record<string, unknown>,
+  skip: ReadonlySet<string> = new Set(),
+): {
   configured: ConfiguredConnector[];
   problems: SettingsProblem[];
 } {
   const configured: ConfiguredConnector[] = [];
   const problems: SettingsProblem[] = [];
   for (const [name, entry] of Object.entries(connectors)) {
+    if (skip.has(name)) continue;
     const path = ['connectors', name];
     if (!NAME.test(name)) {
       problems.push({ path, message: 'a connector name is lower case letters, digits, - and _' });
@@ -65,18 +71,26 @@ export function readConnectors(connectors: Record<string, unknown>): {
       problems.push({ path, issues: parsed.error });
       continue;
     }
-    const settings = parsed.data;
-    const secretValues: string[] = [];
-    const display: Record<string, unknown> = { ...(isRecord(settings) ? settings : {}) };
-    for (const field of definition.secrets) {
-      const v = isRecord(settings) ? settings[field] : undefined;
-      if (v === undefined) continue;
-      secretValues.push(...stringsOf(v));
-      display[field] = '***';
-    }
-    configured.push({ name, type, definition, settings, secretValues, display });
+    configured.push(configuredConnector(name, definition, parsed.data));
   }
   return { configured, problems };
+}
+
+/** A connector from settings already checked against its schema. */
+export function configuredConnector(
+  name: string,
+  definition: ConnectorDefinition<never>,
+  settings: unknown,
+): ConfiguredConnector {
+  const secretValues: string[] = [];
+  const display: Record<string, unknown> = { ...(isRecord(settings) ? settings : {}) };
+  for (const field of definition.secrets) {
+    const v = isRecord(settings) ? settings[field] : undefined;
+    if (v === undefined) continue;
+    secretValues.push(...stringsOf(v));
+    display[field] = '***';
+  }
+  return { name, type: definition.type, definition, settings, secretValues, display };
 }
 
 const stringsOf = (v: unknown): string[] =>
@@ -94,7 +108,7 @@ export interface OpenConnector {
 export async function openConnectors(
   configured: readonly ConfiguredConnector[],
   registry: Registry,
-  ctx: { outbound: OutboundPolicy; projectDir: string },
+  ctx: Omit<ConnectorContext, 'name'>,
 ): Promise<OpenConnector[]> {
   const open: OpenConnector[] = [];
   try {

@@ -17,6 +17,14 @@
 import type { z } from 'zod';
 import type { ActionDefinition, ContextSource } from '../actions/define.ts';
 import type { OutboundPolicy } from '../outbound/policy.ts';
+import type { Person } from '../core/project-schema.ts';
+
+/** The people of baton.yaml, for connectors that reach an owner (Slack ids, emails). */
+export interface People {
+  /** The users an owner stands for: the user, a team's members and manager, a role's holders. */
+  usersOf(owner: string): string[];
+  person(id: string): Person | undefined;
+}
 
 export interface ConnectorContext {
   /** The entry's name in baton.yaml (`connectors.NAME`): its actions are `NAME.<action id>`. */
@@ -25,6 +33,7 @@ export interface ConnectorContext {
   readonly outbound: OutboundPolicy;
   /** The project folder: relative paths in settings (a key file, a SQLite file) resolve from it. */
   readonly projectDir: string;
+  readonly people: People;
 }
 
 // `any` here is what lets each action keep its own parameter and result types (defineAction

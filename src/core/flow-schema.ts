@@ -98,10 +98,24 @@ export const riskApprovalSchema = z.strictObject({
 });
 export type RiskApprovalDef = z.infer<typeof riskApprovalSchema>;
 
+const actionUse = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*\.[A-Za-z][A-Za-z0-9_-]*$/, 'connector.action, e.g. builtin.create_task');
+const sourceUse = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*\.[A-Za-z][A-Za-z0-9_-]*$/, 'connector.source, e.g. builtin.lookup');
+
+/** What runs instead when the connector of `use` is not configured (a project without it). */
+const fallbackOf = (use: z.ZodString) =>
+  z
+    .strictObject({ use, with: withParams.default({}) })
+    .describe('Used instead of `use` when its connector is not configured in baton.yaml (e.g. a built-in)');
+
 export const actionSchema = z.strictObject({
   id,
-  use: z.string().regex(/^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*$/, 'connector.action, e.g. builtin.create_task'),
+  use: actionUse,
   with: withParams.default({}),
+  fallback: fallbackOf(actionUse).optional(),
   when: cel.optional().describe('The action runs only when this holds'),
   risk: riskLevel.optional().describe("Overrides the action's declared risk level"),
   idempotencyKey: cel.optional().describe('CEL; default: handoff id and action id'),
@@ -149,8 +163,9 @@ export const decideSchema = z.strictObject({
 
 export const contextSourceSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a CEL identifier'),
-  use: z.string().regex(/^[a-z][a-z0-9_-]*\.[a-zA-Z][a-zA-Z0-9_]*$/, 'connector.lookup, e.g. builtin.lookup'),
+  use: sourceUse,
   with: withParams.default({}),
+  fallback: fallbackOf(sourceUse).optional(),
   when: cel.optional(),
   trust: z.enum(['trusted', 'untrusted']).optional(),
 });

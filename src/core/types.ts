@@ -239,6 +239,8 @@ export interface ContextProvenance {
   /** The context source, e.g. `crm.findCompany`. */
   use: string;
   trust: 'trusted' | 'untrusted';
+  /** Top-level fields of the answer written by outsiders (a ticket's description): untrusted. */
+  untrustedFields?: string[];
   at: number;
   found: boolean;
 }

@@ -33,7 +33,18 @@ export function snapshotFields(
   for (const p of provenance) {
     const value = context?.[p.name];
     if (value === undefined || value === null) continue;
-    fields.push({ path: `context.${p.name}`, value, trust: p.trust, source: p.use, at: p.at });
+    const marked = p.untrustedFields?.length && p.trust === 'trusted' && isObject(value);
+    if (!marked) {
+      fields.push({ path: `context.${p.name}`, value, trust: p.trust, source: p.use, at: p.at });
+      continue;
+    }
+    // A trusted system holding text from outside (a ticket's description): field by field.
+    const untrusted = new Set(p.untrustedFields);
+    for (const [key, v] of Object.entries(value)) {
+      if (v === undefined || v === null) continue;
+      const trust = untrusted.has(key) ? 'untrusted' : 'trusted';
+      fields.push({ path: `context.${p.name}.${key}`, value: v, trust, source: p.use, at: p.at });
+    }
   }
   return fields;
 }

@@ -20,9 +20,14 @@ import { hasUntrusted } from '../decide/fields.ts';
 import { safeErrorText, unsentFailure } from './unsent.ts';
 import { declaredCost, reserveActionCost, settleActionCost } from './action-cost.ts';
 import { draftsWithModel, startDraft, type DraftCall } from './draft-step.ts';
+import { needsCapture } from './capture.ts';
 
 /** What the engine must call once the step is committed: an action, a model decision, a draft. */
-export type ExternalCall = { actionId: string } | { model: ModelCall } | { draft: DraftCall };
+export type ExternalCall =
+  | { actionId: string }
+  | { capture: string }
+  | { model: ModelCall }
+  | { draft: DraftCall };
 
 async function startDraftCall(
   w: Work,
@@ -110,6 +115,8 @@ export async function act(
       }
       continue;
     }
+    // A write that can be undone reads what undoing it needs first (committed before the call).
+    if (needsCapture(a, def)) return { capture: a.id };
     // A paid call: its cost is reserved first (refused over budget: escalated, not called).
     let usd: number | undefined;
     try {

@@ -8,16 +8,17 @@ import { BatonError, errorText, isBatonError } from '../core/errors.ts';
 import { GENESIS } from '../core/hash-chain.ts';
 import { jsonProblems, storableJson } from '../core/json-safe.ts';
 import { agentOwner, type OwnerRef } from '../core/owner.ts';
-import type { Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
+import type { ActionRecord, Actor, HandoffRecord, HandoffSnapshot } from '../core/types.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import type { CommitOutcome, HandoffCommit, Store } from '../store/port.ts';
-import { isInternal, type ActionDefinition } from '../actions/define.ts';
+import { isInternal, type ActionContext, type ActionDefinition } from '../actions/define.ts';
 import { Work } from './work.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { adoptDecision, step } from './pipeline.ts';
 import { applyModelOutcome, type ModelCall, type ModelOutcome } from './model-step.ts';
 import { applyOutcome, effects, type ExternalCall } from './act.ts';
 import { applyDraftOutcome } from './draft-step.ts';
+import { applyCapture, runCapture, type CaptureOutcome } from './capture.ts';
 import { sweepReservations } from './sweep.ts';
 import { computeWake, fireTimers } from './timers.ts';
 import { fail } from './escalate.ts';
@@ -380,6 +381,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       | { actionId: string; result: Outcome }
       | { model: ModelOutcome }
       | { draft: ModelOutcome; actionId: string }
+      | { capture: CaptureOutcome; actionId: string }
       | undefined;
     for (let round = 0; round < 1000; round++) {
       const flow = await this.rt.flowFor(snap.handoff.flowVersion);
@@ -392,6 +394,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
           );
         } else if (outcome && 'draft' in outcome) {
           await applyDraftOutcome(w, flow, this.rt, outcome.actionId, outcome.draft, effects(w, this.rt));
+        } else if (outcome && 'capture' in outcome) {
+          applyCapture(w, flow, this.rt, outcome.actionId, outcome.capture);
         } else if (outcome) await applyOutcome(w, flow, this.rt, outcome.actionId, outcome.result);
         fireTimers(w, flow, this.rt);
         call = await step(w, flow, this.rt);
@@ -434,6 +438,8 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
       if ('model' in call) outcome = { model: await this.callModel(call.model) };
       else if ('draft' in call)
         outcome = { draft: await this.callModel(call.draft), actionId: call.draft.actionId };
+      else if ('capture' in call)
+        outcome = { capture: await this.callCapture(snap, call.capture), actionId: call.capture };
       else outcome = { actionId: call.actionId, result: await this.callAction(snap, call.actionId) };
       this.crashPoint('after_action_call');
     }
@@ -518,28 +524,40 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     }
   }
 
+  /** The context an external action (or its capture) is called with, and its time limit. */
+  private callContext(snap: HandoffSnapshot, a: ActionRecord, ext: ActionDefinition<never>): ActionContext {
+    const timeoutMs = Math.min(ext.timeoutMs ?? 10_000, this.leaseMs - 1000);
+    return {
+      handoffId: snap.handoff.id,
+      flow: snap.handoff.flow,
+      actionId: a.id,
+      idempotencyKey: a.idempotencyKey,
+      owner: snap.handoff.decision?.owner ?? snap.handoff.owner,
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.shutdown.signal]),
+      outbound: this.rt.outbound,
+    };
+  }
+
   private async callAction(snap: HandoffSnapshot, actionId: string): Promise<Outcome> {
     const a = snap.actions.find((x) => x.id === actionId)!;
     const def = this.rt.registry.action(a.use);
     if (!def || isInternal(def))
       return { ok: false, error: new BatonError('action_failed', `action ${a.use} is not available`) };
     const ext = def as ActionDefinition<Record<string, unknown>>;
-    const timeoutMs = Math.min(ext.timeoutMs ?? 10_000, this.leaseMs - 1000);
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.shutdown.signal]);
     try {
-      const result = await ext.run(a.params, {
-        handoffId: snap.handoff.id,
-        flow: snap.handoff.flow,
-        actionId,
-        idempotencyKey: a.idempotencyKey,
-        owner: snap.handoff.decision?.owner ?? snap.handoff.owner,
-        signal,
-        outbound: this.rt.outbound,
-      });
+      const result = await ext.run(a.params, this.callContext(snap, a, def));
       return { ok: true, result: storableJson(result) };
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  private async callCapture(snap: HandoffSnapshot, actionId: string): Promise<CaptureOutcome> {
+    const a = snap.actions.find((x) => x.id === actionId)!;
+    const def = this.rt.registry.action(a.use);
+    if (!def || isInternal(def) || !def.capture)
+      return { ok: false, error: new BatonError('action_failed', `action ${a.use} is not available`) };
+    return runCapture(def as ActionDefinition<Record<string, unknown>>, a, this.callContext(snap, a, def));
   }
 }
 

@@ -15,6 +15,7 @@ import { requestDecisionApproval } from './approvals.ts';
 import { act, type ExternalCall } from './act.ts';
 import { decide } from '../decide/rules.ts';
 import { startModelCall, type ModelCall } from './model-step.ts';
+import { resolveAction, resolveSource } from './fallback.ts';
 
 export async function step(w: Work, flow: CompiledFlow, rt: Runtime): Promise<ExternalCall | undefined> {
   const h = w.handoff;
@@ -59,13 +60,14 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
       return false;
     }
     if (!wanted) continue;
-    const source = rt.registry.source(c.use);
+    const used = resolveSource(c, rt.registry);
+    const source = rt.registry.source(used.use);
     if (!source) {
-      fail(w, flow, rt, `context source ${c.use} is not available`, { context: c.name });
+      fail(w, flow, rt, `context source ${used.use} is not available`, { context: c.name });
       return false;
     }
     try {
-      const params = source.params.parse(c.with.render(vars));
+      const params = source.params.parse(used.with.render(vars));
       const value = await source.fetch(params, {
         handoffId: w.handoff.id,
         flow: flow.def.id,
@@ -75,13 +77,14 @@ async function buildContext(w: Work, flow: CompiledFlow, rt: Runtime): Promise<b
       vars.context = celValue(context); // later sources' `when` and `with` see this answer
       sources.push({
         name: c.name,
-        use: c.use,
+        use: used.use,
         trust: c.trust ?? source.trust,
+        ...(source.untrustedFields?.length ? { untrustedFields: [...source.untrustedFields] } : {}),
         at: w.now,
         found: value !== null && value !== undefined,
       });
     } catch (e) {
-      fail(w, flow, rt, `context ${c.name} (${c.use}) failed: ${errorText(e)}`, { context: c.name });
+      fail(w, flow, rt, `context ${c.name} (${used.use}) failed: ${errorText(e)}`, { context: c.name });
       return false;
     }
   }
@@ -153,10 +156,11 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
   let order = w.actions.length;
   for (const a of flow.actions) {
     if (!selected.has(a.def.id) || w.action(a.def.id)) continue;
-    const def = rt.registry.action(a.def.use);
+    const used = resolveAction(a, rt.registry);
+    const def = rt.registry.action(used.use);
     const record: ActionRecord = {
       id: a.def.id,
-      use: a.def.use,
+      use: used.use,
       state: 'pending',
       risk: a.def.risk ?? def?.risk ?? 'high',
       idempotencyKey: `${h.id}:${a.def.id}`,
@@ -172,9 +176,9 @@ function planActions(w: Work, flow: CompiledFlow, rt: Runtime): void {
         w.putAction(record);
         continue;
       }
-      if (!def) throw new BatonError('validation_failed', `action ${a.def.use} is not available`);
+      if (!def) throw new BatonError('validation_failed', `action ${used.use} is not available`);
       if (a.idempotencyKey) record.idempotencyKey = String(a.idempotencyKey.eval(vars));
-      const parsed = def.params.safeParse(a.with.render(vars, urlParamsOf(def)));
+      const parsed = def.params.safeParse(used.with.render(vars, urlParamsOf(def)));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new BatonError(

@@ -60,7 +60,7 @@ export async function rollbackHandoff(
         w.putAction(a);
         w.event('action_rolled_back', actorOf(c), { action: a.id, use: a.use });
       } else {
-        w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use });
+        w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use, reason: 'it declares no undo' });
       }
       snap = await commitOrThrow(engine, w, flow);
       continue;
@@ -69,7 +69,12 @@ export async function rollbackHandoff(
     const rollbackDef = rollbackUse ? rt.registry.action(rollbackUse) : undefined;
     const ext = def as ActionDefinition<Record<string, unknown>> | undefined;
     if (!ext?.rollback && !rollbackDef) {
-      w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use });
+      // Said so in its declaration (a sent message), or it declares no way back at all.
+      w.event('action_not_reversible', actorOf(c), {
+        action: a.id,
+        use: a.use,
+        reason: ext?.irreversible ?? (def ? 'it declares no rollback' : `action ${a.use} is not available`),
+      });
       snap = await commitOrThrow(engine, w, flow);
       continue;
     }

@@ -30,6 +30,8 @@ function checkSites(c: FlowChecker, d: Record<string, unknown>): void {
     }
     c.expr(['context', i, 'when'], s['when'], 'bool');
     c.params(['context', i, 'with'], s['with']);
+    const fb = s['fallback'];
+    if (isRecord(fb)) c.params(['context', i, 'fallback', 'with'], fb['with']);
   });
 
   const actionIds = new Map<string, number>();
@@ -55,6 +57,8 @@ function checkSites(c: FlowChecker, d: Record<string, unknown>): void {
     }
     const rb = a['rollback'];
     if (isRecord(rb)) c.params(['actions', i, 'rollback', 'with'], rb['with']);
+    const fb = a['fallback'];
+    if (isRecord(fb)) c.params(['actions', i, 'fallback', 'with'], fb['with']);
   });
 
   const checkRefs = (path: Path, list: unknown): void => {
@@ -155,6 +159,19 @@ function assemble(
             ? { use: rollback }
             : { use: rollback.use, with: c.params(['actions', i, 'rollback', 'with'], rollback.with) },
       retry: { attempts: a.retry?.attempts ?? 3, backoffMs: ms(a.retry?.backoff) ?? 1000 },
+      ...(a.fallback
+        ? {
+            fallback: {
+              use: a.fallback.use,
+              with: c.must(c.params(['actions', i, 'fallback', 'with'], a.fallback.with), [
+                'actions',
+                i,
+                'fallback',
+                'with',
+              ]),
+            },
+          }
+        : {}),
       ...(a.cost === undefined
         ? {}
         : {
@@ -186,6 +203,19 @@ function assemble(
       when: c.expr(['context', i, 'when'], s.when, 'bool'),
       // Absent: the source's own declared trust applies.
       ...(s.trust ? { trust: s.trust } : {}),
+      ...(s.fallback
+        ? {
+            fallback: {
+              use: s.fallback.use,
+              with: c.must(c.params(['context', i, 'fallback', 'with'], s.fallback.with), [
+                'context',
+                i,
+                'fallback',
+                'with',
+              ]),
+            },
+          }
+        : {}),
     })),
     rules: def.decide.rules.map((r, i) => ({
       index: i,

@@ -70,6 +70,8 @@ export interface CompiledAction {
   idempotencyKey?: Expr;
   approval?: CompiledApproval;
   rollback?: { use: string; with?: ParamsTemplate };
+  /** What runs instead when the connector of `def.use` is not configured. */
+  fallback?: { use: string; with: ParamsTemplate };
   retry: { attempts: number; backoffMs: number };
   /** The flow's price of one call (USD, or CEL over `params`); wins over the action's own. */
   cost?: { usd: number } | { expr: Expr };
@@ -104,6 +106,8 @@ export interface CompiledFlow {
     when?: Expr;
     /** The flow's override of the source's declared trust. */
     trust?: 'trusted' | 'untrusted';
+    /** What is read instead when the connector of `use` is not configured. */
+    fallback?: { use: string; with: ParamsTemplate };
   }>;
   rules: CompiledRule[];
   otherwise: { owner: Template; actions?: string[] };

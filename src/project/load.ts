@@ -46,6 +46,12 @@ import {
 } from './references.ts';
 import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
+import { configuredConnector, readConnectors, type ConfiguredConnector } from '../connectors/configure.ts';
+import { slack } from '../connectors/slack/connector.ts';
+import type { ConnectorDefinition } from '../connectors/define.ts';
+
+/** `connectors:` entries that are channels, read by channelSettings. */
+const CHANNEL_ENTRIES: ReadonlySet<string> = new Set(['email', 'slack']);
 
 export interface Project {
   dir: string;
@@ -58,6 +64,8 @@ export interface Project {
   tables: Map<string, TableRows>;
   /** Slack and email settings (connectors.slack / connectors.email, or Slack's env variables). */
   channels: ChannelSettings;
+  /** The systems of `connectors:` that add actions and context sources (Slack among them). */
+  connectors: ConfiguredConnector[];
   /** Where secrets are read (provider keys, `${NAME}`): the environment over the secrets file. */
   env: Env;
   people: Map<string, Person>;
@@ -104,6 +112,7 @@ function makeProject(
   flows: Map<string, CompiledFlow>,
   tables: Map<string, TableRows>,
   channels: ChannelSettings,
+  connectors: ConfiguredConnector[],
   env: Env,
 ): Project {
   const people = new Map(def.people.map((p) => [p.id, p]));
@@ -119,6 +128,7 @@ function makeProject(
     flows,
     tables,
     channels,
+    connectors,
     env,
     people,
     teams,
@@ -149,6 +159,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
   const projectErrors: ErrorDetail[] = [...src.syntaxErrors()];
   let def: ProjectDef | undefined;
   let channels: ChannelSettings = {};
+  let connectors: ConfiguredConnector[] = [];
   if (projectErrors.length === 0) {
     let data: unknown;
     try {
@@ -170,7 +181,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     );
     projectErrors.push(...secrets.problems);
     env = secrets.env;
-    const connectors = resolveEnvRefs(def.connectors, env, (p, name) => {
+    const resolved = resolveEnvRefs(def.connectors, env, (p, name) => {
       const field = ['connectors', ...p];
       projectErrors.push(
         src.detail(
@@ -179,10 +190,13 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
         ),
       );
     });
-    if (isRecord(connectors)) def.connectors = connectors;
+    if (isRecord(resolved)) def.connectors = resolved;
     const checked = channelSettings(def.connectors, env, def.server.publicUrl);
     channels = checked.settings;
-    for (const p of checked.problems) {
+    const read = readConnectors(def.connectors, CHANNEL_ENTRIES);
+    connectors = read.configured;
+    if (channels.slack) connectors.unshift(configuredConnector('slack', slack as ConnectorDefinition<never>, channels.slack));
+    for (const p of [...checked.problems, ...read.problems]) {
       if (p.issues) projectErrors.push(...src.zodDetails(p.issues, p.path));
       else projectErrors.push(src.detail(p.path, p.message ?? 'invalid'));
     }
@@ -206,7 +220,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     const code = projectErrors.length > 0 ? 'project_invalid' : 'flow_invalid';
     throw new BatonError(code, summarize(`project ${paths.dir} is invalid`, details), { details });
   }
-  return makeProject(paths, def, flowsResult.flows, tables, channels, env);
+  return makeProject(paths, def, flowsResult.flows, tables, channels, connectors, env);
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;

@@ -13,6 +13,7 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import { parseFlow } from '../flow/load.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
+import { closeConnectors, openConnectors, type OpenConnector } from '../connectors/configure.ts';
 import type { HandoffFilter, Store } from '../store/port.ts';
 import { Registry } from '../actions/registry.ts';
 import { Tables } from '../actions/tables.ts';
@@ -107,14 +108,26 @@ export class Baton {
     const project = o.project ?? (await loadProject(o.dir));
     const registry = new Registry(new Tables(project.tables));
     await registry.loadProjectModules(project.actionsDir, project.dir);
-    o.configure?.(registry);
-    checkUses(project, registry);
-    const decider = modelDecider(project, o.decider, o.env ?? project.env);
-    const store = await openStore(resolveStorageUrl(project, o.storage), {
-      threaded: o.threadedWriter ?? false,
-      create: o.createStore ?? true,
-    });
     const directory = new Directory(project.def);
+    const outbound = new OutboundPolicy(project.def.outbound);
+    const connectors = await openConnectors(project.connectors, registry, {
+      outbound,
+      projectDir: project.dir,
+      people: directory,
+    });
+    let store: Store;
+    try {
+      o.configure?.(registry);
+      checkUses(project, registry);
+      store = await openStore(resolveStorageUrl(project, o.storage), {
+        threaded: o.threadedWriter ?? false,
+        create: o.createStore ?? true,
+      });
+    } catch (e) {
+      await closeConnectors(connectors);
+      throw e;
+    }
+    const decider = modelDecider(project, o.decider, o.env ?? project.env);
     const versions = new Map<string, CompiledFlow>();
     for (const f of project.flows.values()) {
       versions.set(f.version, f);
@@ -124,7 +137,7 @@ export class Baton {
       directory,
       registry,
       maxActions: project.def.guardrails.maxActions,
-      outbound: new OutboundPolicy(project.def.outbound),
+      outbound,
       budget: { store, costCap: { ...project.def.guardrails.costCap } },
       ...(project.def.guardrails.riskApproval ? { riskApproval: project.def.guardrails.riskApproval } : {}),
       ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? project.env) } : {}),
@@ -151,6 +164,7 @@ export class Baton {
     });
     const baton = new Baton(project, store, engine, directory, registry, versions);
     baton.runtime = runtime;
+    baton.connectors = connectors;
     // Slack and email: notices go to the outbox with their step; this process's worker drains it.
     baton.channels = openChannels(project, store);
     const reach = channelReach(directory, baton.channels);
@@ -175,6 +189,8 @@ export class Baton {
   }
 
   runtime!: Runtime;
+  /** The connectors of baton.yaml, opened: their actions and sources are in the registry. */
+  connectors: OpenConnector[] = [];
   /** The channels this project configures (Slack, email); empty when none. */
   channels: Channel[] = [];
   /** Delivers the outbox (runs with this process's worker) when a channel is configured. */
@@ -199,6 +215,7 @@ export class Baton {
     this.prom.close();
     await this.engine.stop();
     closeChannels(this.channels);
+    await closeConnectors(this.connectors);
     await this.store.close();
   }
 

@@ -66,25 +66,51 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
           `${a.use} only writes Baton's own records and costs nothing: \`cost\` prices calls of paid APIs`,
         ),
       );
+    if (!def && a.fallback) {
+      if (!registry.action(a.fallback.use))
+        problems.push(
+          at(['actions', i, 'fallback', 'use'], unknown('action', a.fallback.use, registry.actionIds())),
+        );
+      return; // the fallback runs: the rollback of the missing connector's action does not apply
+    }
     if (!def)
       problems.push({
         file: f.file,
         path: `actions[${i}].use`,
-        message: `unknown action ${a.use} (have: ${registry.actionIds().join(', ')})`,
+        message: unknown('action', a.use, registry.actionIds()),
       });
     const rb = typeof a.rollback === 'string' ? a.rollback : a.rollback?.use;
     if (rb && !registry.action(rb))
       problems.push({ file: f.file, path: `actions[${i}].rollback`, message: `unknown action ${rb}` });
   });
   f.def.context.forEach((c, i) => {
-    if (!registry.source(c.use))
-      problems.push({
-        file: f.file,
-        path: `context[${i}].use`,
-        message: `unknown context source ${c.use} (have: ${registry.sourceIds().join(', ')})`,
-      });
+    if (registry.source(c.use)) return;
+    if (c.fallback) {
+      if (!registry.source(c.fallback.use))
+        problems.push(
+          at(['context', i, 'fallback', 'use'], unknown('context source', c.fallback.use, registry.sourceIds())),
+        );
+      return;
+    }
+    problems.push({
+      file: f.file,
+      path: `context[${i}].use`,
+      message: unknown('context source', c.use, registry.sourceIds()),
+    });
   });
   return problems;
+}
+
+/**
+ * Why a `use` is unknown: a connector that is not configured says how to configure it (or to
+ * give a fallback); otherwise the names that exist.
+ */
+function unknown(kind: string, use: string, have: string[]): string {
+  const connector = use.slice(0, use.indexOf('.'));
+  const configured = new Set(have.map((id) => id.slice(0, id.indexOf('.'))));
+  if (!configured.has(connector))
+    return `${kind} ${use}: no connector ${connector} is configured (add connectors.${connector} to baton.yaml, or give this entry a \`fallback:\` such as a built-in)`;
+  return `unknown ${kind} ${use} (have: ${have.join(', ')})`;
 }
 
 /** The file relative to the project, not a path on the server's disk. */

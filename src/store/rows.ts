@@ -187,6 +187,7 @@ export function actionToRow(handoffId: string, a: ActionRecord): unknown[] {
     a.nextAttemptAt ?? null,
     a.approvalId ?? null,
     a.updatedAt,
+    a.undo === undefined ? null : JSON.stringify(a.undo),
   ];
 }
 
@@ -212,6 +213,8 @@ export function rowToAction(r: Row): ActionRecord {
   if (next !== undefined) a.nextAttemptAt = next;
   const approvalId = optStr(r.approval_id);
   if (approvalId !== undefined) a.approvalId = approvalId;
+  // NULL: nothing captured; the JSON text `null`: captured, and there was nothing to keep.
+  if (typeof r.undo === 'string') a.undo = JSON.parse(r.undo) as unknown;
   return a;
 }
 

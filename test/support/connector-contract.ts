@@ -31,6 +31,7 @@ export interface ContractOptions {
 }
 
 const RISKS = ['low', 'medium', 'high'];
+const NO_PEOPLE = { usersOf: () => [], person: () => undefined };
 
 async function openSubject(definition: ConnectorDefinition<never>, settings: Record<string, unknown>) {
   const { configured, problems } = readConnectors({ subject: { type: definition.type, ...settings } });
@@ -39,6 +40,7 @@ async function openSubject(definition: ConnectorDefinition<never>, settings: Rec
   const [opened] = await openConnectors(configured, registry, {
     outbound: new OutboundPolicy({ allowHosts: ['127.0.0.1'] }),
     projectDir: ROOT,
+    people: NO_PEOPLE,
   });
   return { registry, opened: opened!, configured: configured[0]! };
 }

@@ -386,6 +386,13 @@ const DONE: Record<HandoffCommand['kind'], string> = {
 function printChange(s: Session, kind: HandoffCommand['kind'], h: HandoffView): void {
   if (s.json) return s.outJson(h);
   s.out(`${h.id} ${DONE[kind]}: now ${h.state}, owner ${h.owner}\n`);
+  if (kind !== 'rollback') return;
+  // Newest first, as they were undone; what could not be undone is named, not hidden.
+  for (const a of [...h.actions].reverse()) {
+    const what =
+      a.state === 'rolled_back' ? 'undone' : a.state === 'succeeded' ? 'not reversible (see `baton show`)' : a.state;
+    s.out(`  ${a.id} (${a.use}): ${what}\n`);
+  }
 }
 
 type Outcome = { index: number; result?: SendResult; error?: unknown };

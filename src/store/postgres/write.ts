@@ -43,6 +43,7 @@ const ACTION_COLUMNS = [
   'next_attempt_at',
   'approval_id',
   'updated_at',
+  'undo',
 ] as const;
 
 /** A child table written with multi-row statements; `update` columns are replaced on conflict. */

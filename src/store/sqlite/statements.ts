@@ -20,12 +20,13 @@ export function prepareBulk(db: DatabaseSync) {
     actions: new BulkInsert(
       db,
       `INSERT INTO actions (handoff_id, id, ord, use, state, risk, idem_key, params, result, error, calls,
-      started_attempt, next_attempt_at, approval_id, updated_at)`,
-      15,
+      started_attempt, next_attempt_at, approval_id, updated_at, undo)`,
+      16,
       `ON CONFLICT (handoff_id, id) DO UPDATE SET ord = excluded.ord, use = excluded.use, state = excluded.state,
       risk = excluded.risk, idem_key = excluded.idem_key, params = excluded.params, result = excluded.result,
       error = excluded.error, calls = excluded.calls, started_attempt = excluded.started_attempt,
-      next_attempt_at = excluded.next_attempt_at, approval_id = excluded.approval_id, updated_at = excluded.updated_at`,
+      next_attempt_at = excluded.next_attempt_at, approval_id = excluded.approval_id, updated_at = excluded.updated_at,
+      undo = excluded.undo`,
     ),
     ledger: new BulkInsert(
       db,
