@@ -5,6 +5,7 @@ import type { ApprovalView, InboxView, TaskView } from '../service/views.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
 import type { FlowReload } from '../service/reload.ts';
+import type { ConnectorCheck, ConnectorsView } from '../service/connectors.ts';
 
 export interface ListFilter {
   flow?: string;
@@ -89,6 +90,9 @@ export interface Client {
   flows(): Promise<FlowItem[]>;
   /** A running server reads its flow files again (HTTP mode only). */
   reload(): Promise<FlowReload>;
+  connectors(): Promise<ConnectorsView>;
+  /** One read call per connector (or the one named). */
+  checkConnectors(name?: string): Promise<ConnectorCheck[]>;
   summary(filter: { since?: number; flow?: string }): Promise<unknown>;
   auditVerify(): Promise<AuditResult>;
   /** Writes NDJSON lines; returns how many. */

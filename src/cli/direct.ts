@@ -168,6 +168,14 @@ export class DirectClient implements Client {
     );
   }
 
+  connectors() {
+    return this.baton.connectors();
+  }
+
+  checkConnectors(name?: string) {
+    return this.baton.checkConnectors(name);
+  }
+
   // Reports and audit load on demand: most commands never need them.
   async summary(filter: { since?: number; flow?: string }) {
     const { metricsSummary } = await import('../metrics/summary.ts');

@@ -4,6 +4,7 @@ import type { ApprovalRecord } from '../core/types.ts';
 import type { ApprovalView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
 import type { FlowReload } from '../service/reload.ts';
+import type { ConnectorCheck, ConnectorsView } from '../service/connectors.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
 import type {
   Client,
@@ -154,6 +155,15 @@ export class HttpClient implements Client {
 
   reload(): Promise<FlowReload> {
     return this.json('POST', '/v1/flows/reload');
+  }
+
+  connectors(): Promise<ConnectorsView> {
+    return this.json('GET', '/v1/connectors');
+  }
+
+  async checkConnectors(name?: string): Promise<ConnectorCheck[]> {
+    const url = name === undefined ? '/v1/connectors/check' : `/v1/connectors/${enc(name)}/check`;
+    return items(await this.json('POST', url));
   }
 
   summary(f: { since?: number; flow?: string }): Promise<unknown> {

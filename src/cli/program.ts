@@ -9,6 +9,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerReload } from './commands/reload.ts';
+import { registerConnectors } from './commands/connectors.ts';
 
 const EPILOGUE = `
 Modes:
@@ -79,6 +80,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerProjectCommands(program, session);
   registerServe(program, session);
   registerReload(program, session);
+  registerConnectors(program, session);
   registerWorker(program, session);
   registerHandoffCommands(program, session);
   registerAdminCommands(program, session);

@@ -56,7 +56,10 @@ export class Session {
    * The Baton service on the project's store; refuses when BATON_URL points at a server.
    * The store must exist unless `create` is set: only commands that add work may start one.
    */
-  async baton(what: string, { create = false }: { create?: boolean } = {}): Promise<Baton> {
+  async baton(
+    what: string,
+    { create = false, storeless = false }: { create?: boolean; storeless?: boolean } = {},
+  ): Promise<Baton> {
     if (this.http) {
       throw new UsageError(
         `${what} works on the project's store directly and is not part of the HTTP API yet; ` +
@@ -65,11 +68,16 @@ export class Session {
     }
     // Loaded on demand: help, schema and HTTP mode start faster without the engine.
     const { Baton } = await import('../service/baton.ts');
+    // `storeless`: the command reads only the project (its connectors), never handoffs.
     this.opened ??= await Baton.open({
       dir: this.projectDir,
-      ...(this.storageOverride ? { storage: this.storageOverride } : {}),
+      ...(storeless
+        ? { storage: 'sqlite::memory:' }
+        : this.storageOverride
+          ? { storage: this.storageOverride }
+          : {}),
       worker: false,
-      createStore: create,
+      createStore: create || storeless,
     });
     return this.opened;
   }
@@ -81,7 +89,10 @@ export class Session {
   }
 
   /** The client for this run's mode; `create` as for `baton()` (direct mode only). */
-  async client({ create = false }: { create?: boolean } = {}): Promise<Client> {
+  async client({
+    create = false,
+    storeless = false,
+  }: { create?: boolean; storeless?: boolean } = {}): Promise<Client> {
     if (this.clientValue) return this.clientValue;
     if (this.http) {
       for (const flag of ['as', 'project', 'storage'] as const) {
@@ -95,7 +106,7 @@ export class Session {
       const { HttpClient } = await import('./http.ts');
       this.clientValue = new HttpClient(this.env.url!, this.env.token);
     } else {
-      const baton = await this.baton('this command', { create });
+      const baton = await this.baton('this command', { create, storeless });
       const { DirectClient } = await import('./direct.ts');
       this.clientValue = new DirectClient(baton, this.options.as, await this.storageOf(baton));
     }

@@ -21,10 +21,19 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
   };
 }
 
-const codeOf = (e: unknown): string | undefined => {
-  const c: unknown = e && typeof e === 'object' ? Reflect.get(e, 'code') : undefined;
-  return typeof c === 'string' ? c : undefined;
-};
+/** The first network error code (ECONNREFUSED, ENOTFOUND…) down an error's causes, with its host. */
+function networkCode(e: unknown): { code: string; hostname?: string } | undefined {
+  for (let cur: unknown = e, depth = 0; cur && typeof cur === 'object' && depth < 6; depth++) {
+    const code: unknown = Reflect.get(cur, 'code');
+    if (typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code)) {
+      const host: unknown = Reflect.get(cur, 'hostname');
+      return typeof host === 'string' ? { code, hostname: host } : { code };
+    }
+    // SDKs wrap the network error: `cause` (fetch), `original` (Slack), `error` (some clients).
+    cur = Reflect.get(cur, 'cause') ?? Reflect.get(cur, 'original');
+  }
+  return undefined;
+}
 
 /**
  * The error with secrets scrubbed. SDK errors drag their request along (headers with the token,
@@ -42,11 +51,14 @@ export function scrubError(e: unknown, scrub: (t: string) => string): unknown {
       context: e.context,
     });
   }
-  const message = scrub(e instanceof Error ? e.message : String(e));
-  const code = codeOf(e) ?? codeOf(e instanceof Error ? e.cause : undefined);
-  const out = new Error(message, code ? { cause: { code } } : undefined);
+  const net = networkCode(e);
+  const text = scrub(e instanceof Error ? e.message : String(e));
+  // "fetch failed" says nothing: name the network error under it.
+  const message =
+    net && !text.includes(net.code) ? `${text} (${net.code}${net.hostname ? ` ${net.hostname}` : ''})` : text;
+  const out = new Error(message, net ? { cause: net } : undefined);
   if (e instanceof Error) out.name = e.name;
-  if (code) Object.assign(out, { code });
+  if (net) Object.assign(out, { code: net.code });
   return out;
 }
 

@@ -24,10 +24,7 @@ import { needsCapture } from './capture.ts';
 
 /** What the engine must call once the step is committed: an action, a model decision, a draft. */
 export type ExternalCall =
-  | { actionId: string }
-  | { capture: string }
-  | { model: ModelCall }
-  | { draft: DraftCall };
+  { actionId: string } | { capture: string } | { model: ModelCall } | { draft: DraftCall };
 
 async function startDraftCall(
   w: Work,

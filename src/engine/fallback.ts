@@ -23,7 +23,10 @@ export function resolveSource(c: Entry, registry: Registry): Resolved {
   return { use: c.use, with: c.with, fellBack: false };
 }
 
-export function resolveAction(a: { def: { use: string }; with: ParamsTemplate; fallback?: Entry['fallback'] }, registry: Registry): Resolved {
+export function resolveAction(
+  a: { def: { use: string }; with: ParamsTemplate; fallback?: Entry['fallback'] },
+  registry: Registry,
+): Resolved {
   if (a.fallback && !registry.action(a.def.use)) return { ...a.fallback, fellBack: true };
   return { use: a.def.use, with: a.with, fellBack: false };
 }

@@ -60,7 +60,11 @@ export async function rollbackHandoff(
         w.putAction(a);
         w.event('action_rolled_back', actorOf(c), { action: a.id, use: a.use });
       } else {
-        w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use, reason: 'it declares no undo' });
+        w.event('action_not_reversible', actorOf(c), {
+          action: a.id,
+          use: a.use,
+          reason: 'it declares no undo',
+        });
       }
       snap = await commitOrThrow(engine, w, flow);
       continue;

@@ -195,7 +195,8 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     channels = checked.settings;
     const read = readConnectors(def.connectors, CHANNEL_ENTRIES);
     connectors = read.configured;
-    if (channels.slack) connectors.unshift(configuredConnector('slack', slack as ConnectorDefinition<never>, channels.slack));
+    if (channels.slack)
+      connectors.unshift(configuredConnector('slack', slack as ConnectorDefinition<never>, channels.slack));
     for (const p of [...checked.problems, ...read.problems]) {
       if (p.issues) projectErrors.push(...src.zodDetails(p.issues, p.path));
       else projectErrors.push(src.detail(p.path, p.message ?? 'invalid'));

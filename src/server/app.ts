@@ -17,6 +17,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { flowRoutes } from './routes/flows.ts';
+import { connectorRoutes } from './routes/connectors.ts';
 import { handoffRoutes } from './routes/handoffs.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { streamRoutes } from './routes/stream.ts';
@@ -84,6 +85,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...commandRoutes(),
     ...approvalRoutes(),
     ...flowRoutes(),
+    ...connectorRoutes(),
     ...taskRoutes(),
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),

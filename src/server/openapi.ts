@@ -182,7 +182,9 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
         '408 request_timeout (the headers or the body did not arrive within server.headersTimeoutMs or server.requestTimeoutMs).',
     },
     servers: [{ url: '/' }],
-    tags: ['handoffs', 'commands', 'approvals', 'flows', 'work', 'audit', 'ops'].map((name) => ({ name })),
+    tags: ['handoffs', 'commands', 'approvals', 'flows', 'connectors', 'work', 'audit', 'ops'].map(
+      (name) => ({ name }),
+    ),
     paths,
     components: {
       schemas: components,

@@ -295,6 +295,11 @@ export const handoffView = handoffSummary.extend({
       idempotencyKey: z.string(),
       params: json,
       result: z.unknown(),
+      undo: z
+        .unknown()
+        .describe(
+          'What the action read before its call (the values it overwrote): what `rollback` restores; null when nothing',
+        ),
       error: z.string().nullable(),
       calls: z.number(),
       approvalId: z.string().nullable(),
@@ -449,4 +454,51 @@ export const streamEvent = z.object({
   owner: z.string(),
   events: z.array(z.string()).describe('Types of the events this commit appended'),
   updatedAt: iso,
+});
+
+export const connectorParams = z.object({ name: z.string() });
+
+export const connectorList = z.object({
+  items: z.array(
+    z.object({
+      name: z.string().describe('The entry under `connectors:` in baton.yaml; its actions are NAME.action'),
+      type: z.string(),
+      description: z.string(),
+      settings: z.record(z.string(), z.unknown()).describe('As configured, with secrets shown as ***'),
+      actions: z.array(
+        z.object({
+          id: z.string(),
+          description: z.string().nullable(),
+          risk: z.string(),
+          idempotent: z.boolean(),
+          idempotency: z.string().nullable().describe('native-key | lookup | natural'),
+          undo: z.string().describe('`rollback`, or why the action cannot be undone'),
+        }),
+      ),
+      sources: z.array(
+        z.object({
+          id: z.string(),
+          description: z.string().nullable(),
+          trust: z.string(),
+          untrustedFields: z.array(z.string()),
+        }),
+      ),
+    }),
+  ),
+  fallbacks: z
+    .array(z.object({ flow: z.string(), entry: z.string(), use: z.string(), fallback: z.string() }))
+    .describe('Flow entries whose connector is not configured: they run their fallback'),
+  types: z.array(z.string()).describe('The connector types Baton ships'),
+});
+
+export const connectorChecks = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      ok: z.boolean(),
+      message: z.string().describe('What the read call found, or what to fix'),
+      ms: z.number(),
+    }),
+  ),
 });

@@ -21,6 +21,8 @@ export type BatonApi = Pick<
   | 'flows'
   | 'flowDetail'
   | 'reloadFlows'
+  | 'connectors'
+  | 'checkConnectors'
   | 'tasks'
   | 'queueTasks'
   | 'inbox'
@@ -86,5 +88,7 @@ export const FORWARDED = [
   'rememberRequest',
   'reloadFlows',
   'liveFlowSources',
+  'connectors',
+  'checkConnectors',
 ] as const;
 export type Forwarded = (typeof FORWARDED)[number];

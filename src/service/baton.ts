@@ -14,6 +14,7 @@ import { parseFlow } from '../flow/load.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
 import { closeConnectors, openConnectors, type OpenConnector } from '../connectors/configure.ts';
+import { checkConnectors, connectorsView, type ConnectorCheck, type ConnectorsView } from './connectors.ts';
 import type { HandoffFilter, Store } from '../store/port.ts';
 import { Registry } from '../actions/registry.ts';
 import { Tables } from '../actions/tables.ts';
@@ -164,7 +165,7 @@ export class Baton {
     });
     const baton = new Baton(project, store, engine, directory, registry, versions);
     baton.runtime = runtime;
-    baton.connectors = connectors;
+    baton.openConnectors = connectors;
     // Slack and email: notices go to the outbox with their step; this process's worker drains it.
     baton.channels = openChannels(project, store);
     const reach = channelReach(directory, baton.channels);
@@ -190,7 +191,7 @@ export class Baton {
 
   runtime!: Runtime;
   /** The connectors of baton.yaml, opened: their actions and sources are in the registry. */
-  connectors: OpenConnector[] = [];
+  openConnectors: OpenConnector[] = [];
   /** The channels this project configures (Slack, email); empty when none. */
   channels: Channel[] = [];
   /** Delivers the outbox (runs with this process's worker) when a channel is configured. */
@@ -211,11 +212,28 @@ export class Baton {
     this.engine.start();
   }
 
+  /** The configured connectors, their actions and sources, and the flow entries that fall back. */
+  async connectors(): Promise<ConnectorsView> {
+    return connectorsView(this.openConnectors, this.project.flows.values(), this.registry);
+  }
+
+  /** One read call per connector (or the one named) to prove credentials and reachability. */
+  async checkConnectors(name?: string): Promise<ConnectorCheck[]> {
+    if (name !== undefined && !this.openConnectors.some((c) => c.configured.name === name)) {
+      const have = this.openConnectors.map((c) => c.configured.name);
+      throw new BatonError(
+        'not_found',
+        `no connector ${name} is configured${have.length ? ` (have: ${have.join(', ')})` : ' (baton.yaml has no connectors)'}`,
+      );
+    }
+    return checkConnectors(this.openConnectors, name);
+  }
+
   async close(): Promise<void> {
     this.prom.close();
     await this.engine.stop();
     closeChannels(this.channels);
-    await closeConnectors(this.connectors);
+    await closeConnectors(this.openConnectors);
     await this.store.close();
   }
 

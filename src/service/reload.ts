@@ -88,7 +88,10 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
     if (c.fallback) {
       if (!registry.source(c.fallback.use))
         problems.push(
-          at(['context', i, 'fallback', 'use'], unknown('context source', c.fallback.use, registry.sourceIds())),
+          at(
+            ['context', i, 'fallback', 'use'],
+            unknown('context source', c.fallback.use, registry.sourceIds()),
+          ),
         );
       return;
     }

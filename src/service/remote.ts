@@ -170,6 +170,8 @@ export class RemoteBaton implements BatonApi {
   readonly resolve = this.call('resolve');
   readonly observed = this.call('observed');
   readonly rollback = this.call('rollback');
+  readonly connectors = this.call('connectors');
+  readonly checkConnectors = this.call('checkConnectors');
   readonly createToken = this.call('createToken');
   readonly createFirstRunToken = this.call('createFirstRunToken');
   readonly revokeToken = this.call('revokeToken');

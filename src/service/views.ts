@@ -99,6 +99,7 @@ export function handoffView(s: HandoffSnapshot, events: EventRecord[], notices: 
       idempotencyKey: a.idempotencyKey,
       params: a.params,
       result: a.result ?? null,
+      undo: a.undo ?? null,
       error: a.error ?? null,
       calls: a.calls,
       approvalId: a.approvalId ?? null,

@@ -361,6 +361,10 @@ function specific(): Drivers {
     'GET /v1/flows/{flow}/handoffs/{key} 404': () =>
       api('GET', '/v1/flows/lead-to-owner/handoffs/no-such-key', { token: dana }),
     'POST /v1/flows/reload 200': () => api('POST', '/v1/flows/reload', { token: dana }),
+    'GET /v1/connectors 200': () => api('GET', '/v1/connectors', { token: ops }),
+    'POST /v1/connectors/check 200': () => api('POST', '/v1/connectors/check', { token: ops }),
+    'POST /v1/connectors/{name}/check 200': () => api('POST', '/v1/connectors/slack/check', { token: ops }),
+    'POST /v1/connectors/{name}/check 404': () => api('POST', '/v1/connectors/nope/check', { token: ops }),
     'GET /v1/handoffs 200': () => api('GET', '/v1/handoffs?limit=5', { token: dana }),
     'GET /v1/handoffs/{id} 200': () => api('GET', `/v1/handoffs/${ids.approval}`, { token: dana }),
     'GET /v1/handoffs/{id} 404': () => api('GET', '/v1/handoffs/h_nope', { token: dana }),

@@ -390,7 +390,11 @@ function printChange(s: Session, kind: HandoffCommand['kind'], h: HandoffView): 
   // Newest first, as they were undone; what could not be undone is named, not hidden.
   for (const a of [...h.actions].reverse()) {
     const what =
-      a.state === 'rolled_back' ? 'undone' : a.state === 'succeeded' ? 'not reversible (see `baton show`)' : a.state;
+      a.state === 'rolled_back'
+        ? 'undone'
+        : a.state === 'succeeded'
+          ? 'not reversible (see `baton show`)'
+          : a.state;
     s.out(`  ${a.id} (${a.use}): ${what}\n`);
   }
 }

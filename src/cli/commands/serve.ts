@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { Command } from 'commander';
 import type { BatonApi } from '../../service/api.ts';
+import type { ConnectorsView } from '../../service/connectors.ts';
 import type { CompiledFlow } from '../../flow/compiled.ts';
 import { casesFileOf } from '../../flow/file-names.ts';
 import { parsePort } from '../input.ts';
@@ -75,7 +76,8 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
   }
   if (o.worker) baton.startWorker();
 
-  s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken));
+  const connectors = await baton.connectors();
+  s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken, connectors));
 
   const reloads = watchFlows(s, baton);
   await untilSignal(s, async () => {
@@ -136,6 +138,7 @@ function banner(
   url: string,
   worker: boolean,
   firstToken: { user: string; token: string } | undefined,
+  connectors: ConnectorsView,
 ): string {
   const p = baton.project;
   const flows = [...p.flows.values()];
@@ -152,6 +155,14 @@ function banner(
   for (const [i, f] of flows.entries())
     lines.push(
       `  ${i === 0 ? 'flows' : '     '}    ${f.def.id} (${f.def.mode}, ${f.def.boundary.from} -> ${f.def.boundary.to}) version ${f.version.slice(0, 12)}`,
+    );
+  // Which systems are live, and which flow steps run their built-in fallback instead.
+  lines.push(
+    `  connectors ${connectors.items.length ? connectors.items.map((c) => (c.name === c.type ? c.name : `${c.name} (${c.type})`)).join(', ') : 'none configured (baton.yaml `connectors:`; see baton connectors)'}`,
+  );
+  for (const [i, f] of connectors.fallbacks.entries())
+    lines.push(
+      `  ${i === 0 ? 'fallback' : '        '}   ${f.flow} ${f.entry}: ${f.use} is not configured, runs ${f.fallback}`,
     );
   if (firstToken) {
     lines.push('');

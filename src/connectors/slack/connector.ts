@@ -56,7 +56,8 @@ export const slack = defineConnector({
     const client = slackClient(settings);
     const notifyOwner = defineAction({
       id: 'notify_owner',
-      description: 'Sends a direct message to each person of the owner (the decided owner unless `owner` is given)',
+      description:
+        'Sends a direct message to each person of the owner (the decided owner unless `owner` is given)',
       params: z.object({ text: z.string().min(1).max(40_000), owner: z.string().optional() }),
       risk: 'low',
       idempotent: false,
@@ -65,9 +66,13 @@ export const slack = defineConnector({
         const owner = p.owner || c.owner;
         const { ids, missing } = slackIdsOf(ctx.people, owner);
         if (ids.length === 0)
-          throw new BatonError('action_failed', `nobody of ${owner} has a Slack id in baton.yaml (people[].slack)`, {
-            context: { sent: 'no' },
-          });
+          throw new BatonError(
+            'action_failed',
+            `nobody of ${owner} has a Slack id in baton.yaml (people[].slack)`,
+            {
+              context: { sent: 'no' },
+            },
+          );
         const messages = [];
         for (const id of ids) messages.push(await post(client, id, p.text, c.signal));
         return { messages, ...(missing.length ? { unreachable: missing } : {}) };
