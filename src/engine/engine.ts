@@ -557,7 +557,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     const def = this.rt.registry.action(a.use);
     if (!def || isInternal(def) || !def.capture)
       return { ok: false, error: new BatonError('action_failed', `action ${a.use} is not available`) };
-    return runCapture(def as ActionDefinition<Record<string, unknown>>, a, this.callContext(snap, a, def));
+    return runCapture(def, a, this.callContext(snap, a, def));
   }
 }
 

@@ -9,7 +9,7 @@ import { defineAction } from '../../actions/define.ts';
 import { slackSettingsSchema } from '../../channels/config.ts';
 import { defineConnector, type People } from '../define.ts';
 import { slackClient } from './channel.ts';
-import type { WebClient } from '@slack/web-api';
+import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
 
 type Posted = { messages: Array<{ channel: string; ts: string }>; unreachable?: string[] };
 
@@ -25,10 +25,24 @@ function slackIdsOf(people: People, owner: string): { ids: string[]; missing: st
   return { ids, missing };
 }
 
+/** Slack answered and refused (`ok: false`): nothing was posted. Rate limits may be retried. */
+function refused(e: unknown): unknown {
+  if (!(e instanceof WebAPIPlatformError)) return e;
+  const retryable = e.data.error === 'ratelimited' || e.data.error === 'service_unavailable';
+  return new BatonError('action_failed', `Slack refused: ${e.data.error}`, {
+    fault: retryable ? 'provider' : 'user',
+    retryable,
+  });
+}
+
 async function post(client: WebClient, channel: string, text: string, signal: AbortSignal) {
   signal.throwIfAborted();
-  const res = await client.chat.postMessage({ channel, text, unfurl_links: false });
-  return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+  try {
+    const res = await client.chat.postMessage({ channel, text, unfurl_links: false });
+    return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+  } catch (e) {
+    throw refused(e);
+  }
 }
 
 /** Deletes what was posted; a message already gone counts as deleted (a second rollback). */
