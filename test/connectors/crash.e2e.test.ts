@@ -1,0 +1,127 @@
+// A crash between a connector's call and its record: the system received the write, Baton was
+// killed before it heard back. After a restart, a non-idempotent action (a Slack message) is
+// `outcome_unknown` and waits for a person, never posted twice; `baton resolve` settles it.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempProject } from '../support/project.ts';
+import { freePort, kill, startServe, type ServerProcess } from '../support/server.ts';
+
+/** Speaks chat.postMessage; holds the first answer until told, so the test can kill Baton first. */
+class HoldingSlack {
+  server!: Server;
+  url = '';
+  posts: string[] = [];
+  onPost: (() => void) | undefined;
+  hold = true;
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const method = (req.url ?? '').replace(/^\/api\//, '');
+        const form = new URLSearchParams(body);
+        if (req.headers.authorization !== 'Bearer xoxb-crash') {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end('{"ok":false,"error":"invalid_auth"}');
+          return;
+        }
+        if (method === 'chat.postMessage') {
+          this.posts.push(String(form.get('text')));
+          this.onPost?.();
+          if (this.hold) return; // never answered: Baton dies waiting
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ok: true, channel: form.get('channel'), ts: '1700000000.000100' }));
+          return;
+        }
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"ok":false,"error":"unknown_method"}');
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+  }
+}
+
+const slack = new HoldingSlack();
+let project: ReturnType<typeof tempProject>;
+let serve: ServerProcess | undefined;
+const env = { CRASH_SLACK_TOKEN: 'xoxb-crash', CRASH_SLACK_SIGNING: 'crash-signing-secret' };
+
+beforeAll(async () => {
+  await slack.start();
+  project = tempProject({
+    'flows/tell.yaml': `id: tell
+name: Tell
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, required: [id], properties: { id: { type: string, pattern: "^[A-Z0-9-]+$" } } }
+idempotencyKey: input.id
+decide: { otherwise: { owner: team:finance } }
+actions:
+  - { id: post, use: slack.post_message, with: { channel: C0FIN, text: "Invoice \${input.id}" } }
+`,
+    'baton.yaml': `${readFileSync(path.join(ROOT, 'examples/baton.yaml'), 'utf8')}
+outbound: { allowHosts: [127.0.0.1] }
+worker: { leaseMs: 1500 }
+connectors:
+  slack: { token: "\${CRASH_SLACK_TOKEN}", signingSecret: "\${CRASH_SLACK_SIGNING}", apiUrl: "${slack.url}" }
+`,
+  });
+}, 30_000);
+
+afterAll(async () => {
+  if (serve) await kill(serve);
+  slack.server?.close();
+  project?.cleanup();
+});
+
+describe('a crash between a connector call and its record', () => {
+  it('leaves a non-idempotent action outcome_unknown: never repeated, resolved by a person', async () => {
+    const port = await freePort();
+    serve = await startServe(project.dir, port, env);
+    const token = /First run: an admin token for \w+\.[^\n]*\n\s+(\S+)/.exec(serve.output())![1]!;
+    const posted = new Promise<void>((r) => (slack.onPost = r));
+    const sent = await fetch(`${serve.url}/v1/flows/tell/handoffs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'INV-9' }),
+    });
+    const { id } = (await sent.json()) as { id: string };
+    await posted;
+    await kill(serve); // SIGKILL while Slack holds its answer: the post happened, unrecorded
+    slack.hold = false;
+    serve = await startServe(project.dir, port, env);
+    const auth = { authorization: `Bearer ${token}` };
+    let view: { state: string; actions: Array<{ state: string; error: string | null }> } | undefined;
+    for (let i = 0; i < 200; i++) {
+      view = (await (await fetch(`${serve.url}/v1/handoffs/${id}`, { headers: auth })).json()) as typeof view;
+      if (view!.actions[0]!.state === 'outcome_unknown') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(view!.actions[0]!.state).toBe('outcome_unknown');
+    expect(view!.actions[0]!.error).toMatch(/baton resolve/);
+    expect(view!.state).toBe('failed');
+    // Waiting, not retrying: Slack saw exactly one post.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(slack.posts).toEqual(['Invoice INV-9']);
+    // A person checks Slack, sees the message, and records that it happened.
+    const r = await fetch(`${serve.url}/v1/handoffs/${id}/actions/post/resolve`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'succeeded' }),
+    });
+    expect(r.status, await r.text()).toBe(200);
+    for (let i = 0; i < 100; i++) {
+      view = (await (await fetch(`${serve.url}/v1/handoffs/${id}`, { headers: auth })).json()) as typeof view;
+      if (view!.state === 'handed_off') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(view!.state).toBe('handed_off');
+    expect(slack.posts).toHaveLength(1);
+  }, 60_000);
+});
