@@ -423,6 +423,23 @@ describe('flowJsonSchema', () => {
     expect(validate(parseYaml(FLOW))).toBe(true);
     expect(validate({ ...(parseYaml(FLOW) as object), bogus: 1 })).toBe(false);
   });
+
+  it("with the project's actions, checks each `with:` against that action's parameters", async () => {
+    const { useSchemas } = await import('../actions/schemas.ts');
+    const { Registry } = await import('../actions/registry.ts');
+    const { Tables } = await import('../actions/tables.ts');
+    const schema = flowJsonSchema(useSchemas(new Registry(new Tables(new Map()))));
+    const validate = new Ajv2020({ strict: false }).compile(schema);
+    const flow = (w: Record<string, unknown>) => ({
+      ...(parseYaml(FLOW) as object),
+      actions: [{ id: 't', use: 'builtin.create_task', with: w }],
+    });
+    expect(validate(flow({ title: 'Call ${input.company}' }))).toBe(true);
+    // A required parameter missing, and a wrong type that is no template, are caught.
+    expect(validate(flow({ assignee: 'kim' }))).toBe(false);
+    expect(validate(flow({ title: 7 }))).toBe(false);
+    expect(validate(flow({ title: 'x', assignee: '${decision.owner}' }))).toBe(true);
+  });
 });
 
 describe('params in approval conditions', () => {

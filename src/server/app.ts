@@ -9,6 +9,7 @@ import { answerClientError } from './client-error.ts';
 import { refuseScoped } from './reach.ts';
 import { errorBody, logInternal, mapError, sendError } from './errors.ts';
 import { buildOpenApi } from './openapi.ts';
+import type { UseSchema } from '../actions/schemas.ts';
 import type { Route } from './route.ts';
 import { StreamHub } from './stream.ts';
 import { timeoutOptions, type Timeouts } from './timeouts.ts';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   timeouts?: Partial<Timeouts>;
   /** Heartbeat interval of /v1/stream. Default 15 s. */
   heartbeatMs?: number;
+  /** The parameters of every action and context source (components of the OpenAPI document). */
+  uses?: readonly UseSchema[];
   /** More routes (declared with defineRoute): same auth, validation, errors and OpenAPI entry. */
   routes?: Route[];
   /** Registers anything else (static console files, signed webhooks with their own parsers). */
@@ -90,7 +93,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),
     ...streamRoutes(hub),
-    ...docsRoutes(() => (document ??= withChannels(buildOpenApi(routes, anonymous)))),
+    ...docsRoutes(() => (document ??= withChannels(buildOpenApi(routes, anonymous, options.uses)))),
     ...(options.routes ?? []),
   );
 

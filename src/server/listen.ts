@@ -20,7 +20,7 @@ export interface RunningServer {
 
 export async function startServer(baton: BatonApi, options: ListenOptions): Promise<RunningServer> {
   const { port, host = '127.0.0.1', ...rest } = options;
-  const app = buildServer(baton, rest);
+  const app = buildServer(baton, { uses: await baton.useSchemas(), ...rest });
   // Node does not always see a keep-alive connection as idle at shutdown (then close() waits
   // for the client's own timeout), so connections are tracked here: those idle between
   // requests are closed at once, busy ones as soon as their response is done. A connection

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import type { AnonymousRight } from './auth.ts';
 import type { Route } from './route.ts';
+import type { UseSchema } from '../actions/schemas.ts';
 import {
   approvalSchema,
   decideResponse,
@@ -106,7 +107,11 @@ function operationId(r: Route): string {
   return [r.method.toLowerCase(), ...words.map((w) => w[0]!.toUpperCase() + w.slice(1))].join('');
 }
 
-export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<AnonymousRight>): Json {
+export function buildOpenApi(
+  routes: readonly Route[],
+  anonymous: ReadonlySet<AnonymousRight>,
+  uses: readonly UseSchema[] = [],
+): Json {
   const components: Json = {};
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
@@ -187,7 +192,8 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
     ),
     paths,
     components: {
-      schemas: components,
+      // Each action's and context source's parameters (a flow's `with:`, an approver's edits).
+      schemas: { ...components, ...useComponents(uses) },
       securitySchemes: {
         bearerAuth: {
           type: 'http',
@@ -199,4 +205,17 @@ export function buildOpenApi(routes: readonly Route[], anonymous: ReadonlySet<An
     },
     security: [{ bearerAuth: [] }],
   };
+}
+
+function useComponents(uses: readonly UseSchema[]): Json {
+  const out: Json = {};
+  for (const u of uses) {
+    out[`${u.kind}.${u.id}`] = {
+      ...u.params,
+      description: `Parameters of the ${u.kind === 'action' ? 'action' : 'context source'} ${u.id}${u.description ? `: ${u.description}` : ''}`,
+      ...(u.risk ? { 'x-baton-risk': u.risk } : {}),
+      ...(u.trust ? { 'x-baton-trust': u.trust } : {}),
+    };
+  }
+  return out;
 }

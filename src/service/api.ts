@@ -23,6 +23,7 @@ export type BatonApi = Pick<
   | 'reloadFlows'
   | 'connectors'
   | 'checkConnectors'
+  | 'useSchemas'
   | 'tasks'
   | 'queueTasks'
   | 'inbox'
@@ -90,5 +91,6 @@ export const FORWARDED = [
   'liveFlowSources',
   'connectors',
   'checkConnectors',
+  'useSchemas',
 ] as const;
 export type Forwarded = (typeof FORWARDED)[number];

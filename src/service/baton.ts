@@ -14,6 +14,7 @@ import { parseFlow } from '../flow/load.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
 import { closeConnectors, openConnectors, type OpenConnector } from '../connectors/configure.ts';
+import { useSchemas, type UseSchema } from '../actions/schemas.ts';
 import { checkConnectors, connectorsView, type ConnectorCheck, type ConnectorsView } from './connectors.ts';
 import type { HandoffFilter, Store } from '../store/port.ts';
 import { Registry } from '../actions/registry.ts';
@@ -210,6 +211,11 @@ export class Baton {
 
   startWorker(): void {
     this.engine.start();
+  }
+
+  /** Every action's and context source's parameters as JSON Schema (for the OpenAPI document). */
+  async useSchemas(): Promise<UseSchema[]> {
+    return useSchemas(this.registry);
   }
 
   /** The configured connectors, their actions and sources, and the flow entries that fall back. */

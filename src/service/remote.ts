@@ -172,6 +172,7 @@ export class RemoteBaton implements BatonApi {
   readonly rollback = this.call('rollback');
   readonly connectors = this.call('connectors');
   readonly checkConnectors = this.call('checkConnectors');
+  readonly useSchemas = this.call('useSchemas');
   readonly createToken = this.call('createToken');
   readonly createFirstRunToken = this.call('createFirstRunToken');
   readonly revokeToken = this.call('revokeToken');

@@ -257,6 +257,9 @@ describe('/v1/openapi.json', () => {
       'GET /v1/flows',
       'GET /v1/flows/{flow}',
       'POST /v1/flows/reload',
+      'GET /v1/connectors',
+      'POST /v1/connectors/check',
+      'POST /v1/connectors/{name}/check',
       'GET /v1/metrics/summary',
       'GET /v1/audit/verify',
       'GET /v1/audit/export',
@@ -272,6 +275,13 @@ describe('/v1/openapi.json', () => {
       'POST /v1/email/links/{token}',
     ];
     expect(ops.sort()).toEqual(expected.sort());
+    // Every action's parameters, from the zod schema that validates them.
+    expect(doc.components.schemas['action.builtin.create_task']).toMatchObject({
+      type: 'object',
+      required: ['title'],
+      'x-baton-risk': 'low',
+    });
+    expect(doc.components.schemas['source.builtin.lookup']).toMatchObject({ 'x-baton-trust': 'trusted' });
 
     const decline = doc.paths['/v1/handoffs/{id}/decline'].post;
     expect(decline.requestBody.required).toBe(true);

@@ -56,7 +56,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       } else if (method === 'chat.delete') {
         answer = { ok: true, channel: form.channel, ts: form.ts };
       } else if (method === 'auth.test') {
-        answer = { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'baton', team_id: 'T1', user_id: 'U0BATON' };
+        answer = {
+          ok: true,
+          url: 'https://acme.slack.com/',
+          team: 'Acme',
+          user: 'baton',
+          team_id: 'T1',
+          user_id: 'U0BATON',
+        };
       } else if (method === 'views.open') {
         answer = { ok: true, view: { id: 'V0001', ...(args.view as object) } };
       } else {

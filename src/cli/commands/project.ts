@@ -94,7 +94,9 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
       withSession(sessionFor, async (s, name: string) => {
         if (name !== 'flow') throw new UsageError(`unknown schema "${name}": the schemas are: flow`);
         const { flowJsonSchema } = await import('../../flow/json-schema.ts');
-        s.outJson(flowJsonSchema());
+        const { projectUseSchemas } = await import('../../actions/schemas.ts');
+        // With the project's actions and connectors, each `use:` checks its `with:` too.
+        s.outJson(flowJsonSchema(await projectUseSchemas(s.projectDir)));
       }),
     );
 
