@@ -16,7 +16,7 @@ let cached: Record<string, unknown> | undefined;
 export function flowJsonSchema(uses: readonly UseSchema[] = []): Record<string, unknown> {
   const schema = baseSchema();
   if (uses.length === 0) return schema;
-  const defs = ((schema.$defs as Record<string, unknown> | undefined) ?? {}) as Record<string, unknown>;
+  const defs = (schema.$defs as Record<string, unknown> | undefined) ?? {};
   const props = schema.properties as Record<string, { items?: Record<string, unknown> }>;
   for (const [list, kind] of [
     ['actions', 'action'],

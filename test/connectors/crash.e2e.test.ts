@@ -110,12 +110,12 @@ describe('a crash between a connector call and its record', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(slack.posts).toEqual(['Invoice INV-9']);
     // A person checks Slack, sees the message, and records that it happened.
-    const r = await fetch(`${serve.url}/v1/handoffs/${id}/actions/post/resolve`, {
+    const resolved = await fetch(`${serve.url}/v1/handoffs/${id}/actions/post/resolve`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ outcome: 'succeeded' }),
     });
-    expect(r.status, await r.text()).toBe(200);
+    expect(resolved.status, await resolved.text()).toBe(200);
     for (let i = 0; i < 100; i++) {
       view = (await (await fetch(`${serve.url}/v1/handoffs/${id}`, { headers: auth })).json()) as typeof view;
       if (view!.state === 'handed_off') break;

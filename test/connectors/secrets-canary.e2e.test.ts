@@ -100,8 +100,8 @@ describe('secrets never leave', () => {
     const { id } = (await sent.json()) as { id: string };
     let view: { state: string; actions: Array<{ state: string; error: string | null }> } | undefined;
     for (let i = 0; i < 200; i++) {
-      const r = await fetch(`${serve!.url}/v1/handoffs/${id}`, { headers: auth });
-      const text = await r.text();
+      const answer = await fetch(`${serve!.url}/v1/handoffs/${id}`, { headers: auth });
+      const text = await answer.text();
       outputs.push([`GET /v1/handoffs/${id}`, text]);
       view = JSON.parse(text) as typeof view;
       if (view!.actions[0]?.state === 'failed') break;
