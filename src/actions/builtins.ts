@@ -123,6 +123,18 @@ export const BUILTIN_ACTIONS: InternalAction<never>[] = [
   draftReply,
 ] as never[];
 
+/**
+ * `builtin.value`: the value of `with.value`, rendered. A fallback for a connector's source
+ * where the intake payload already carries what it would read (or `null`: nothing known).
+ */
+export const valueSource: ContextSource<{ value?: unknown }> = {
+  id: 'builtin.value',
+  description: 'The value given in `with.value` (rendered): a fallback where no system is configured',
+  params: z.object({ value: z.unknown() }),
+  trust: 'trusted',
+  fetch: (p) => p.value ?? null,
+};
+
 /** `builtin.lookup`: the first row of a project table whose columns equal `where`. */
 export function lookupSource(
   tables: Tables,

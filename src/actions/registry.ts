@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../core/errors.ts';
-import { BUILTIN_ACTIONS, lookupSource } from './builtins.ts';
+import { BUILTIN_ACTIONS, lookupSource, valueSource } from './builtins.ts';
 import { httpPost, httpPut } from '../connectors/http/actions.ts';
 import type { AnyAction, ContextSource } from './define.ts';
 import type { Tables } from './tables.ts';
@@ -17,6 +17,7 @@ export class Registry {
   constructor(tables: Tables) {
     for (const a of [...BUILTIN_ACTIONS, httpPost, httpPut] as AnyAction[]) this.addAction(a);
     this.addSource(lookupSource(tables) as ContextSource<never>);
+    this.addSource(valueSource as ContextSource<never>);
   }
 
   addAction(a: AnyAction): void {

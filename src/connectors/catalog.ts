@@ -1,11 +1,12 @@
 // Every connector type Baton ships, by `type` (baton.yaml `connectors.NAME.type`, default NAME).
 // `email` and `slack` are also channels (src/channels/): their settings are read there too.
 import type { ConnectorDefinition } from './define.ts';
+import { email } from './email/connector.ts';
 import { slack } from './slack/connector.ts';
 
 export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = new Map(
-  ([slack] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
+  ([email, slack] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
 );
 
 /** Types that are channels only: configured under `connectors`, but they add no actions. */
-export const CHANNEL_ONLY_TYPES: ReadonlySet<string> = new Set(['email']);
+export const CHANNEL_ONLY_TYPES: ReadonlySet<string> = new Set<string>();

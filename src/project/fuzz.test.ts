@@ -34,5 +34,6 @@ describe('baton.yaml with random damage', () => {
       { numRuns: 400 },
     );
     expect(invalid).toBeGreaterThan(100);
-  });
+    // The machine may be busy (the suite runs files in parallel): the bound is on work, not time.
+  }, 120_000);
 });

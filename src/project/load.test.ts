@@ -17,7 +17,7 @@ teams:
 fallbackOwner: team:ops
 connectors:
   slack: { token: "\${SLACK_BOT_TOKEN}", signingSecret: "\${SLACK_SIGNING_SECRET:-dev-secret}" }
-  hooks: [ { url: "https://example.com/\${HOOK_PATH}", note: "literal $\${x}" } ]
+  mail: { type: email, smtp: "smtp://mail.example.com/\${HOOK_PATH}", from: "literal $\${x} <b@example.com>" }
 `;
 
 const FLOW = `id: intake
@@ -97,7 +97,7 @@ describe('loadProject', () => {
     const p = await loadProject(project({ 'baton.yaml': PROJECT }), { env: ENV });
     expect(p.def.connectors).toEqual({
       slack: { token: 'xoxb-1', signingSecret: 'dev-secret' },
-      hooks: [{ url: 'https://example.com/in', note: 'literal ${x}' }],
+      mail: { type: 'email', smtp: 'smtp://mail.example.com/in', from: 'literal ${x} <b@example.com>' },
     });
   });
 

@@ -48,6 +48,7 @@ import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
 import { configuredConnector, readConnectors, type ConfiguredConnector } from '../connectors/configure.ts';
 import { slack } from '../connectors/slack/connector.ts';
+import { email } from '../connectors/email/connector.ts';
 import type { ConnectorDefinition } from '../connectors/define.ts';
 
 /** `connectors:` entries that are channels, read by channelSettings. */
@@ -197,6 +198,8 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     connectors = read.configured;
     if (channels.slack)
       connectors.unshift(configuredConnector('slack', slack as ConnectorDefinition<never>, channels.slack));
+    if (channels.email)
+      connectors.unshift(configuredConnector('email', email as ConnectorDefinition<never>, channels.email));
     for (const p of [...checked.problems, ...read.problems]) {
       if (p.issues) projectErrors.push(...src.zodDetails(p.issues, p.path));
       else projectErrors.push(src.detail(p.path, p.message ?? 'invalid'));

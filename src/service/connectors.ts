@@ -71,7 +71,7 @@ export function connectorsView(
   return {
     items,
     fallbacks: fallbacksOf(flows, registry),
-    types: [...CONNECTOR_TYPES.keys(), 'email'].sort(),
+    types: [...CONNECTOR_TYPES.keys()].sort(),
   };
 }
 

@@ -173,6 +173,9 @@ describe('access levels on every route', () => {
     expect(unchecked.map((o) => `${o.method} ${o.path}`).sort()).toEqual([
       'GET /metrics',
       'GET /v1/audit/verify',
+      'GET /v1/connectors',
+      'POST /v1/connectors/check',
+      'POST /v1/connectors/{name}/check',
       'POST /v1/flows/reload',
     ]);
     for (const op of unchecked) {

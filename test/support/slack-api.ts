@@ -25,6 +25,7 @@ export interface FakeSlack {
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures = new Map<string, string>();
+  const deleted = new Set<string>();
   let ts = 1_700_000_000;
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -54,7 +55,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       } else if (method === 'chat.postEphemeral') {
         answer = { ok: true, message_ts: `${++ts}.000200` };
       } else if (method === 'chat.delete') {
-        answer = { ok: true, channel: form.channel, ts: form.ts };
+        // A message deleted once is gone: deleting it again is `message_not_found`.
+        answer = deleted.has(`${form.channel}/${form.ts}`)
+          ? { ok: false, error: 'message_not_found' }
+          : { ok: true, channel: form.channel, ts: form.ts };
+        deleted.add(`${form.channel}/${form.ts}`);
       } else if (method === 'auth.test') {
         answer = {
           ok: true,

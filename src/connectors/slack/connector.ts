@@ -9,7 +9,9 @@ import { defineAction } from '../../actions/define.ts';
 import { slackSettingsSchema } from '../../channels/config.ts';
 import { defineConnector, type People } from '../define.ts';
 import { slackClient } from './channel.ts';
-import { WebAPIPlatformError, type WebClient } from '@slack/web-api';
+import { abortable } from '../abortable.ts';
+import { httpFailure } from '../failure.ts';
+import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 
 type Posted = { messages: Array<{ channel: string; ts: string }>; unreachable?: string[] };
 
@@ -27,6 +29,17 @@ function slackIdsOf(people: People, owner: string): { ids: string[]; missing: st
 
 /** Slack answered and refused (`ok: false`): nothing was posted. Rate limits may be retried. */
 function refused(e: unknown): unknown {
+  if (e instanceof WebAPIRateLimitedError)
+    return new BatonError(
+      'action_failed',
+      `Slack answered 429: rate limited (retry after ${e.retryAfter} s)`,
+      {
+        fault: 'provider',
+        retryable: true,
+        retryAfterMs: Math.min(e.retryAfter, 600) * 1000,
+        context: { status: 429 },
+      },
+    );
   if (!(e instanceof WebAPIPlatformError)) return e;
   const retryable = e.data.error === 'ratelimited' || e.data.error === 'service_unavailable';
   return new BatonError('action_failed', `Slack refused: ${e.data.error}`, {
@@ -38,7 +51,7 @@ function refused(e: unknown): unknown {
 async function post(client: WebClient, channel: string, text: string, signal: AbortSignal) {
   signal.throwIfAborted();
   try {
-    const res = await client.chat.postMessage({ channel, text, unfurl_links: false });
+    const res = await abortable(client.chat.postMessage({ channel, text, unfurl_links: false }), signal);
     return { channel: res.channel ?? channel, ts: res.ts ?? '' };
   } catch (e) {
     throw refused(e);
@@ -46,15 +59,15 @@ async function post(client: WebClient, channel: string, text: string, signal: Ab
 }
 
 /** Deletes what was posted; a message already gone counts as deleted (a second rollback). */
-async function unpost(client: WebClient, posted: Posted): Promise<{ deleted: number }> {
+async function unpost(client: WebClient, posted: Posted, signal: AbortSignal): Promise<{ deleted: number }> {
   let deleted = 0;
   for (const m of posted.messages) {
     try {
-      await client.chat.delete({ channel: m.channel, ts: m.ts });
+      await abortable(client.chat.delete({ channel: m.channel, ts: m.ts }), signal);
       deleted++;
     } catch (e) {
       const code = (e as { data?: { error?: string } }).data?.error;
-      if (code !== 'message_not_found') throw e;
+      if (code !== 'message_not_found') throw refused(e);
     }
   }
   return { deleted };
@@ -91,7 +104,7 @@ export const slack = defineConnector({
         for (const id of ids) messages.push(await post(client, id, p.text, c.signal));
         return { messages, ...(missing.length ? { unreachable: missing } : {}) };
       },
-      rollback: (_p, result) => unpost(client, result),
+      rollback: (_p, result, c) => unpost(client, result, c.signal),
     });
     const postMessage = defineAction({
       id: 'post_message',
@@ -103,14 +116,43 @@ export const slack = defineConnector({
       async run(p, c): Promise<Posted> {
         return { messages: [await post(client, p.channel, p.text, c.signal)] };
       },
-      rollback: (_p, result) => unpost(client, result),
+      rollback: (_p, result, c) => unpost(client, result, c.signal),
     });
     return {
       actions: [notifyOwner, postMessage],
       sources: [],
       async check(signal) {
         signal.throwIfAborted();
-        const me = await client.auth.test();
+        // auth.test is documented as a GET; the SDK posts every method, so this one read is
+        // made directly, with the same token and base URL.
+        const base = settings.apiUrl
+          ? settings.apiUrl.endsWith('/')
+            ? settings.apiUrl
+            : `${settings.apiUrl}/`
+          : 'https://slack.com/api/';
+        const answer = await fetch(`${base}auth.test`, {
+          headers: { authorization: `Bearer ${settings.token}` },
+          signal,
+        });
+        if (!answer.ok)
+          throw httpFailure('slack: auth.test', answer.status, answer.headers.get('retry-after'));
+        let me: {
+          ok?: boolean;
+          error?: string;
+          user?: string;
+          user_id?: string;
+          team?: string;
+          team_id?: string;
+        };
+        try {
+          me = (await answer.json()) as typeof me;
+        } catch {
+          throw new BatonError('action_failed', 'slack: auth.test answered something that is not JSON', {
+            retryable: true,
+          });
+        }
+        if (me.ok !== true)
+          throw new BatonError('action_failed', `Slack refused: ${me.error ?? 'unknown error'}`);
         return `authenticated as ${me.user ?? me.user_id ?? 'the bot'} in ${me.team ?? me.team_id ?? 'the workspace'}`;
       },
     };
