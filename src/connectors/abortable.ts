@@ -13,7 +13,7 @@ export function abortable<T>(call: Promise<T>, signal: AbortSignal): Promise<T> 
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
+        reject(e);
       },
     );
   });

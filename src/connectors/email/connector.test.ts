@@ -25,7 +25,7 @@ beforeAll(async () => {
   const { configured, problems } = readConnectors({
     mail: { type: 'email', smtp: { host: '127.0.0.1', port: smtp.port }, from: 'Baton <baton@example.com>' },
   });
-  expect(problems).toEqual([]);
+  if (problems.length) throw new Error(JSON.stringify(problems));
   registry = new Registry(new Tables(new Map()));
   [open] = (await openConnectors(configured, registry, {
     outbound: new OutboundPolicy({ allowHosts: [] }),
@@ -87,7 +87,7 @@ describe('email connector', () => {
 
   it('says a sent mail cannot be undone, and check reaches the server', async () => {
     expect(action('mail.send').irreversible).toMatch(/cannot be called back/);
-    expect(action('mail.send').rollback).toBeUndefined();
+    expect('rollback' in action('mail.send')).toBe(false);
     expect(await open.instance.check(AbortSignal.timeout(5000))).toMatch(/accepts the connection/);
   });
 

@@ -33,12 +33,12 @@ async function open(apiUrl: string, token = 'xoxb-test-token') {
   return { instance: c!.instance, action };
 }
 
-const ctx = (owner = 'team:finance'): ActionContext => ({
+const ctx = (owner: ActionContext['owner'] = 'team:finance'): ActionContext => ({
   handoffId: 'h_1',
   flow: 'f',
   actionId: 'tell',
   idempotencyKey: 'h_1:tell',
-  owner: owner as ActionContext['owner'],
+  owner,
   signal: AbortSignal.timeout(10_000),
   outbound: new OutboundPolicy({ allowHosts: ['127.0.0.1'] }),
 });
@@ -55,7 +55,8 @@ describe('slack against its published description (Prism)', () => {
     // Slack's API today) replaces by `Authorization: Bearer`: the proxy adds the same token.
     proxy = await startValidatingProxy(prism.url, (h) => {
       const bearer = /^Bearer (.+)$/.exec(h.get('authorization') ?? '')?.[1];
-      return bearer ? { token: bearer } : ({} as Record<string, string>);
+      const extra: Record<string, string> = bearer ? { token: bearer } : {};
+      return extra;
     });
   }, 90_000);
   afterAll(async () => {
@@ -72,7 +73,7 @@ describe('slack against its published description (Prism)', () => {
     expect(told.messages).toHaveLength(1);
     expect(told.unreachable).toEqual(['tom']); // no Slack id in baton.yaml: named, not skipped silently
     const posted = await action('slack.post_message').run({ channel: 'C0FIN', text: 'Hello' }, ctx());
-    await action('slack.post_message').rollback!({}, posted, { ...ctx(), undo: null } as RollbackContext);
+    await action('slack.post_message').rollback!({}, posted, { ...ctx(), undo: null });
     expect(await instance.check(AbortSignal.timeout(10_000))).toMatch(/authenticated as/);
     expect(proxy.verdicts.map((v) => v.path.split('?')[0])).toEqual([
       '/chat.postMessage',
@@ -108,7 +109,7 @@ describe('slack rollback against a server that keeps state', () => {
     const post = action('slack.notify_owner');
     const result = await post.run({ text: 'New lead Acme', owner: 'user:ari' }, ctx());
     expect(fake.of('chat.postMessage').map((c) => c.args.channel)).toEqual(['U0ARI']);
-    const undo = { ...ctx(), undo: null } as RollbackContext;
+    const undo: RollbackContext = { ...ctx(), undo: null };
     expect(await post.rollback!({}, result, undo)).toEqual({ deleted: 1 });
     expect(await post.rollback!({}, result, undo)).toEqual({ deleted: 0 });
     expect(fake.of('chat.delete')).toHaveLength(2);
