@@ -1,0 +1,81 @@
+// One HTTP call to a connector's configured base URL (trusted: the operator wrote it, and it was
+// checked against the outbound policy at start), with what `outboundRequest` would add but the
+// answer's headers kept: Retry-After decides when a rate-limited call may be tried again. Every
+// call has its own time limit besides the caller's signal, and an answer longer than the cap is
+// cut off instead of filling memory.
+import { BatonError } from '../core/errors.ts';
+import { sdkFailure } from './failure.ts';
+
+export interface CappedRequest {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** This call's own limit, besides the signal (default 10 s). */
+  timeoutMs?: number;
+  /** Longer answers fail (default 4 MiB). */
+  maxBytes?: number;
+}
+
+export interface CappedAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+export async function fetchCapped(url: string, req: CappedRequest): Promise<CappedAnswer> {
+  const signal = AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs ?? 10_000)]);
+  const res = await fetch(url, {
+    method: req.method,
+    ...(req.headers ? { headers: req.headers } : {}),
+    ...(req.body !== undefined ? { body: req.body } : {}),
+    signal,
+    redirect: 'error',
+  });
+  const max = req.maxBytes ?? DEFAULT_MAX_BYTES;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel();
+        throw new BatonError('action_failed', `${new URL(url).origin} answered more than ${max} bytes`, {
+          fault: 'provider',
+          context: { status: res.status },
+        });
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return { status: res.status, statusText: res.statusText, headers: res.headers, text };
+}
+
+/** The answer's JSON; a body that is not JSON is the provider's fault (a proxy's error page). */
+export function jsonOf(what: string, answer: CappedAnswer): unknown {
+  if (answer.text.trim() === '') return null;
+  try {
+    return JSON.parse(answer.text);
+  } catch {
+    throw new BatonError('action_failed', `${what}: the answer (${answer.status}) is not JSON`, {
+      fault: 'provider',
+      retryable: true,
+      context: { status: answer.status },
+    });
+  }
+}
+
+/**
+ * A non-2xx answer as the BatonError that says whether to retry and when (Retry-After), with
+ * the vendor's own error message; the request (which may hold personal data) is never in it.
+ */
+export function failureOf(what: string, answer: CappedAnswer): unknown {
+  return sdkFailure(what, { status: answer.status, headers: answer.headers, body: answer.text });
+}

@@ -1,0 +1,71 @@
+// node-zendesk wired for Baton: one client per call, whose transport is `fetchCapped` under the
+// call's signal (node-zendesk has no per-request signal or timeout of its own), and which throws
+// the classified failure itself: the SDK's own errors drop the Retry-After header, and without
+// `throwOriginalException` even the status. The SDK appends `.json` to every path, which Zendesk
+// accepts but its published description does not: the paths are sent without it.
+import zendesk from 'node-zendesk';
+import { fetchCapped, failureOf, jsonOf } from '../capped-fetch.ts';
+
+export interface ZendeskSettings {
+  endpointUri: string;
+  username?: string | undefined;
+  token?: string | undefined;
+  oauthToken?: string | undefined;
+  timeoutMs: number;
+}
+
+type Path = Array<string | number | Record<string, string | number>>;
+
+export interface ZendeskCalls {
+  get(path: Path): Promise<Record<string, unknown>>;
+  put(path: Path, body?: unknown): Promise<Record<string, unknown>>;
+}
+
+/** Calls to Zendesk through node-zendesk, each bounded by `signal` and the configured timeout. */
+export function zendeskCalls(s: ZendeskSettings, what: string, signal: AbortSignal): ZendeskCalls {
+  const client = zendesk.createClient({
+    endpointUri: s.endpointUri.replace(/\/+$/, ''),
+    ...(s.oauthToken ? { token: s.oauthToken, oauth: true } : { username: s.username, token: s.token }),
+    throwOriginalException: true,
+    transportConfig: {
+      async transportFn(uri: string, o: { method: string; headers: Record<string, string>; body?: string }) {
+        const answer = await fetchCapped(uri, {
+          method: o.method,
+          headers: o.headers,
+          ...(o.body !== undefined ? { body: o.body } : {}),
+          signal,
+          timeoutMs: s.timeoutMs,
+        });
+        if (answer.status < 200 || answer.status > 299) throw failureOf(what, answer);
+        return answer;
+      },
+      // What node-zendesk reads of an answer; the body was already read under the size cap.
+      responseAdapter(a: Awaited<ReturnType<typeof fetchCapped>>) {
+        return {
+          status: a.status,
+          statusText: a.statusText,
+          headers: { get: (n: string) => (n === 'retry-after' ? null : a.headers.get(n)) },
+          json: async () => jsonOf(what, a),
+        };
+      },
+    },
+  });
+  // The tickets client is a plain core client: without its API names the answers stay whole
+  // (`{ticket, audit}`), and without `.json` the paths are the documented ones.
+  const raw = client.tickets;
+  raw.useDotJson = false;
+  raw.jsonAPINames = [];
+  const call = async (method: string, path: Path, body?: unknown) => {
+    // request() is typed for string paths; it takes the array form its own methods use.
+    const request = raw.request.bind(raw) as unknown as (
+      m: string,
+      p: Path,
+      ...b: unknown[]
+    ) => Promise<unknown>;
+    const { result } = (await request(method, [...path], ...(body === undefined ? [] : [body]))) as {
+      result: unknown;
+    };
+    return (result && typeof result === 'object' ? result : {}) as Record<string, unknown>;
+  };
+  return { get: (path) => call('GET', path), put: (path, body) => call('PUT', path, body) };
+}

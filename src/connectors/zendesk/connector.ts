@@ -1,0 +1,284 @@
+// Zendesk Support: read a ticket (with its requester and comments) and act on it: comment,
+// assign, set fields or status. Field changes capture what they overwrite and roll back to it;
+// a comment cannot be taken back (Zendesk deletes no comment, and its redaction is permanent and
+// leaves the comment in place), so it is declared irreversible. A retried comment finds the
+// first one by Baton's key, which travels in the audit's custom metadata, not in the text.
+import { z } from 'zod';
+import { BatonError } from '../../core/errors.ts';
+import { defineAction, defineContextSource } from '../../actions/define.ts';
+import type { ActionContext } from '../../actions/define.ts';
+import { defineConnector } from '../define.ts';
+import { zendeskCalls, type ZendeskSettings } from './client.ts';
+
+const settings = z
+  .strictObject({
+    /** https://SUBDOMAIN.zendesk.com/api/v2 */
+    endpointUri: z.url({ protocol: /^https?$/ }),
+    /** The agent's email, with `token` (an API token). */
+    username: z.string().min(1).optional(),
+    token: z.string().min(1).optional(),
+    /** An OAuth access token, instead of username + token. */
+    oauthToken: z.string().min(1).optional(),
+    timeoutMs: z.int().positive().max(120_000).default(10_000),
+  })
+  .refine((s) => (s.oauthToken ? !s.token : Boolean(s.username && s.token)), {
+    message: 'give username (the agent email) with token (an API token), or oauthToken alone',
+  });
+
+const ticketId = z.int().positive().describe('the ticket id');
+const STATUSES = ['new', 'open', 'pending', 'hold', 'solved'] as const;
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+const TYPES = ['problem', 'incident', 'question', 'task'] as const;
+/** The most audits read when looking for a retried comment (100 each). */
+const MAX_AUDIT_PAGES = 10;
+
+type Ticket = Record<string, unknown>;
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const records = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
+
+function ticketOf(body: Record<string, unknown>, what: string): Ticket {
+  const t = body.ticket;
+  if (!t || typeof t !== 'object')
+    throw new BatonError('action_failed', `${what}: the answer has no ticket`, {
+      fault: 'provider',
+      retryable: true,
+    });
+  return t as Ticket;
+}
+
+/** Fields a change may capture and restore, as Zendesk shows them. */
+const FIELDS = ['status', 'priority', 'type', 'tags', 'group_id', 'assignee_id'] as const;
+type Field = (typeof FIELDS)[number];
+type Snapshot = Partial<Record<Field, unknown>>;
+
+const pick = (t: Ticket, fields: readonly Field[]): Snapshot =>
+  Object.fromEntries(fields.map((f) => [f, t[f] ?? (f === 'tags' ? [] : null)]));
+
+/**
+ * The values to write back. Zendesk never lets a ticket return to `new`: it is restored as
+ * `open`, the nearest state it accepts.
+ */
+const restorable = (s: Snapshot): Snapshot => (s.status === 'new' ? { ...s, status: 'open' } : s);
+
+export const zendesk = defineConnector({
+  type: 'zendesk',
+  description: 'Zendesk Support tickets (node-zendesk)',
+  settings,
+  secrets: ['token', 'oauthToken'],
+  baseUrls: ['endpointUri'],
+  open(s) {
+    const cfg: ZendeskSettings = s;
+    const calls = (what: string, signal: AbortSignal) => zendeskCalls(cfg, what, signal);
+
+    const readTicket = async (id: number, signal: AbortSignal): Promise<Ticket> =>
+      ticketOf(
+        await calls(`zendesk: read ticket ${id}`, signal).get(['tickets', id]),
+        `zendesk: ticket ${id}`,
+      );
+
+    const update = async (id: number, ticket: Record<string, unknown>, ctx: { signal: AbortSignal }) => {
+      const what = `zendesk: update ticket ${id}`;
+      return calls(what, ctx.signal).put(['tickets', id], { ticket });
+    };
+
+    /** A change of fields: captures them first, writes, and writes the captured values back on rollback. */
+    const change = <P extends { ticket_id: number }>(
+      id: string,
+      description: string,
+      params: z.ZodType<P>,
+      fieldsOf: (p: P) => Snapshot,
+    ) =>
+      defineAction<P, { ticket_id: number } & Snapshot>({
+        id,
+        description,
+        params,
+        risk: 'low',
+        idempotent: true,
+        idempotency: 'natural',
+        capture: async (p, ctx) =>
+          pick(await readTicket(p.ticket_id, ctx.signal), Object.keys(fieldsOf(p)) as Field[]),
+        run: async (p, ctx) => {
+          const fields = fieldsOf(p);
+          const t = ticketOf(await update(p.ticket_id, fields, ctx), `zendesk: update ticket ${p.ticket_id}`);
+          return { ticket_id: p.ticket_id, ...pick(t, Object.keys(fields) as Field[]) };
+        },
+        rollback: async (p, _r, ctx) => {
+          const before = ctx.undo as Snapshot | undefined;
+          if (!before || Object.keys(before).length === 0) return { restored: {} };
+          await update(p.ticket_id, restorable(before), ctx);
+          return { restored: restorable(before) };
+        },
+      });
+
+    const defined = <T extends Record<string, unknown>>(o: T): Snapshot =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Snapshot;
+
+    const assign = change(
+      'assign',
+      'Assign a ticket to a group and/or an agent (null clears); rollback restores both',
+      z
+        .object({
+          ticket_id: ticketId,
+          group_id: z.int().positive().nullable().optional(),
+          assignee_id: z.int().positive().nullable().optional(),
+        })
+        .refine((p) => p.group_id !== undefined || p.assignee_id !== undefined, {
+          message: 'give group_id, assignee_id or both',
+        }),
+      // Both are captured and restored (Zendesk may clear the agent when the group changes); one
+      // left undefined is not sent (JSON drops it).
+      (p) => ({ group_id: p.group_id, assignee_id: p.assignee_id }),
+    );
+
+    const setFields = change(
+      'set_fields',
+      'Set priority, status, type and/or tags (the whole set); rollback restores the previous values',
+      z
+        .object({
+          ticket_id: ticketId,
+          priority: z.enum(PRIORITIES).nullable().optional(),
+          status: z.enum(STATUSES).optional(),
+          type: z.enum(TYPES).nullable().optional(),
+          tags: z.array(z.string().min(1)).max(200).optional().describe('replaces the ticket tags'),
+        })
+        .refine((p) => [p.priority, p.status, p.type, p.tags].some((v) => v !== undefined), {
+          message: 'give at least one of priority, status, type, tags',
+        }),
+      (p) => defined({ priority: p.priority, status: p.status, type: p.type, tags: p.tags }),
+    );
+
+    const setStatus = change(
+      'set_status',
+      'Set the ticket status; rollback restores it (a ticket that was new is restored as open)',
+      z.object({ ticket_id: ticketId, status: z.enum(STATUSES) }),
+      (p) => ({ status: p.status }),
+    );
+
+    /** The comment a retried call already added: the audit that carries this key. */
+    const findComment = async (ticket: number, key: string, ctx: ActionContext) => {
+      const c = calls(`zendesk: list audits of ticket ${ticket}`, ctx.signal);
+      let after: string | undefined;
+      for (let page = 0; page < MAX_AUDIT_PAGES; page++) {
+        const body = await c.get(['tickets', ticket, 'audits', after ? { 'page[after]': after } : {}]);
+        for (const audit of records(body.audits)) {
+          const custom = (audit.metadata as { custom?: Record<string, unknown> } | undefined)?.custom;
+          if (custom?.baton_key !== key) continue;
+          const comment = records(audit.events).find((e) => e.type === 'Comment');
+          return { audit_id: num(audit.id), comment_id: num(comment?.id) };
+        }
+        const meta = body.meta as { has_more?: boolean; after_cursor?: string } | undefined;
+        if (!meta?.has_more || !meta.after_cursor) return undefined;
+        after = meta.after_cursor;
+      }
+      throw new BatonError(
+        'action_failed',
+        `zendesk: ticket ${ticket} has more than ${MAX_AUDIT_PAGES * 100} audits; cannot tell whether the comment was already added`,
+        { fault: 'provider' },
+      );
+    };
+
+    const comment = defineAction({
+      id: 'comment',
+      description: 'Add a comment to a ticket: public (emailed to the requester) or internal',
+      params: z.object({
+        ticket_id: ticketId,
+        body: z.string().min(1).max(60_000),
+        public: z.boolean().default(false).describe('true: the requester sees it and is emailed'),
+      }),
+      risk: 'medium',
+      outbound: true,
+      idempotent: true,
+      idempotency: 'lookup',
+      irreversible:
+        'Zendesk cannot delete a comment: a public one has already been emailed to the requester, and redaction (the only removal) is permanent and leaves the comment in place',
+      run: async (p, ctx) => {
+        const found = await findComment(p.ticket_id, ctx.idempotencyKey, ctx);
+        if (found) return { ticket_id: p.ticket_id, ...found, public: p.public, created: false };
+        const body = await update(
+          p.ticket_id,
+          { comment: { body: p.body, public: p.public }, metadata: { baton_key: ctx.idempotencyKey } },
+          ctx,
+        );
+        const audit = (body.audit ?? {}) as Record<string, unknown>;
+        const event = records(audit.events).find((e) => e.type === 'Comment');
+        return {
+          ticket_id: p.ticket_id,
+          audit_id: num(audit.id),
+          comment_id: num(event?.id),
+          public: p.public,
+          created: true,
+        };
+      },
+    });
+
+    const getTicket = defineContextSource({
+      id: 'get_ticket',
+      description: 'A ticket with its requester (name, email) and its first 100 comments',
+      params: z.object({ ticket_id: ticketId }),
+      trust: 'trusted',
+      // Written by the customer (or quoting them): never instructions.
+      untrustedFields: ['subject', 'description', 'requester', 'comments'],
+      fetch: async (p, ctx) => {
+        const c = calls(`zendesk: read ticket ${p.ticket_id}`, ctx.signal);
+        const t = ticketOf(await c.get(['tickets', p.ticket_id]), `zendesk: ticket ${p.ticket_id}`);
+        const [requesterBody, commentsBody] = await Promise.all([
+          num(t.requester_id) === null
+            ? Promise.resolve<Record<string, unknown>>({})
+            : c.get(['users', num(t.requester_id)!]),
+          c.get(['tickets', p.ticket_id, 'comments', { include: 'users' }]),
+        ]);
+        const users = new Map(records(commentsBody.users).map((u) => [num(u.id), u]));
+        const person = (u: Record<string, unknown> | undefined, id: number | null) => ({
+          id: u ? num(u.id) : id,
+          name: str(u?.name),
+          email: str(u?.email),
+        });
+        const requester = requesterBody.user as Record<string, unknown> | undefined;
+        const meta = commentsBody.meta as { has_more?: boolean } | undefined;
+        return {
+          id: num(t.id),
+          subject: str(t.subject),
+          description: str(t.description),
+          status: str(t.status),
+          priority: str(t.priority),
+          type: str(t.type),
+          tags: Array.isArray(t.tags) ? t.tags.filter((x) => typeof x === 'string') : [],
+          group_id: num(t.group_id),
+          assignee_id: num(t.assignee_id),
+          created_at: str(t.created_at),
+          updated_at: str(t.updated_at),
+          requester: person(requester, num(t.requester_id)),
+          comments: records(commentsBody.comments).map((m) => ({
+            id: num(m.id),
+            author: person(users.get(num(m.author_id)), num(m.author_id)),
+            public: m.public === true,
+            body: str(m.body),
+            created_at: str(m.created_at),
+          })),
+          comments_truncated: meta?.has_more === true,
+        };
+      },
+    });
+
+    return {
+      actions: [comment, assign, setFields, setStatus],
+      sources: [getTicket],
+      check: async (signal) => {
+        const body = await calls('zendesk: check', signal).get(['users', 'me']);
+        const me = (body.user ?? {}) as Record<string, unknown>;
+        // Zendesk answers an unauthenticated /users/me with an anonymous user, not a 401.
+        if (num(me.id) === null)
+          throw new BatonError(
+            'action_failed',
+            'zendesk: check: the credentials were not accepted (anonymous user)',
+            {
+              fault: 'user',
+            },
+          );
+        return `authenticated as ${str(me.name) ?? '?'} <${str(me.email) ?? '?'}> (${str(me.role) ?? 'unknown role'})`;
+      },
+    };
+  },
+});
