@@ -20,7 +20,7 @@ const outbound = new OutboundPolicy({ allowHosts: ['127.0.0.1'] });
 
 async function open(settings: Record<string, unknown>): Promise<ConnectorInstance> {
   const { configured, problems } = readConnectors({ zd: { type: 'zendesk', ...settings } });
-  expect(problems).toEqual([]);
+  if (problems.length > 0) throw new Error(`settings refused: ${JSON.stringify(problems)}`);
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound,
     projectDir: ROOT,
@@ -141,8 +141,10 @@ describe('zendesk with state (every request also checked by Prism)', () => {
     zd = await open({ endpointUri: server.url, username: server.email, token: server.token });
   });
   afterAll(async () => server?.close());
+  // A request Zendesk's description refuses fails the test that sent it.
   afterEach(() => {
-    expect(server.violations).toEqual([]);
+    const refused = server.violations.splice(0);
+    if (refused.length > 0) throw new Error(`requests Zendesk would refuse:\n${refused.join('\n')}`);
   });
 
   const newTicket = () =>
@@ -256,7 +258,7 @@ describe('zendesk with state (every request also checked by Prism)', () => {
       baton_key: 'k-public',
     });
     expect(action(zd, 'comment').irreversible).toMatch(/cannot delete a comment/);
-    expect(action(zd, 'comment').rollback).toBeUndefined();
+    expect(Object.hasOwn(action(zd, 'comment'), 'rollback')).toBe(false);
   });
 
   it('a comment retried after its answer was lost is made once (found by its key)', async () => {
