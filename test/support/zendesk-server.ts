@@ -55,6 +55,8 @@ export interface ZendeskServer {
   agent: ZendeskUser;
   email: string;
   token: string;
+  /** Accepted as `Authorization: Bearer` (an OAuth access token). */
+  oauthToken: string;
   tickets: Map<number, ZendeskTicket>;
   users: Map<number, ZendeskUser>;
   comments: ZendeskComment[];
@@ -77,6 +79,7 @@ const TICKET_FIELDS = ['status', 'priority', 'type', 'tags', 'group_id', 'assign
 export async function startZendeskServer(prismUrl: string): Promise<ZendeskServer> {
   const email = 'agent@acme.test';
   const token = 'zd-api-token-0123456789';
+  const oauthToken = 'zd-oauth-access-token-abcdef';
   const agent: ZendeskUser = { id: 900, name: 'Ada Agent', email, role: 'agent' };
   const users = new Map<number, ZendeskUser>([[agent.id, agent]]);
   const tickets = new Map<number, ZendeskTicket>();
@@ -115,6 +118,7 @@ export async function startZendeskServer(prismUrl: string): Promise<ZendeskServe
     agent,
     email,
     token,
+    oauthToken,
     tickets,
     users,
     comments,
@@ -163,6 +167,10 @@ export async function startZendeskServer(prismUrl: string): Promise<ZendeskServe
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    // The description declares only basic auth, though Zendesk documents OAuth bearer tokens
+    // too: Prism checks the rest of a bearer request (this server checks the token itself).
+    if (headers.authorization?.startsWith('Bearer '))
+      headers.authorization = 'Basic b2F1dGg6Y2hlY2tlZC1zZXBhcmF0ZWx5';
     const answer = await fetch(`${prismUrl}${req.url}`, {
       method: req.method!,
       headers,
@@ -183,7 +191,7 @@ export async function startZendeskServer(prismUrl: string): Promise<ZendeskServe
       res.writeHead(refused.status, { 'content-type': 'application/json' }).end(refused.text);
       return;
     }
-    if (req.headers.authorization !== expectedAuth)
+    if (req.headers.authorization !== expectedAuth && req.headers.authorization !== `Bearer ${oauthToken}`)
       return send(res, 401, { error: "Couldn't authenticate you" });
     const parts = url.pathname.replace(/^\/api\/v2\//, '').split('/');
     const ticketOr404 = (id: string | undefined) => tickets.get(Number(id));
@@ -201,26 +209,20 @@ export async function startZendeskServer(prismUrl: string): Promise<ZendeskServe
     if (!ticket) return send(res, 404, { error: 'RecordNotFound', description: 'Not found' });
 
     if (req.method === 'GET' && parts.length === 2) return send(res, 200, { ticket });
-    if (req.method === 'GET' && parts[2] === 'comments') {
-      const list = comments.filter((c) => c.ticket_id === ticket.id);
-      const sideload = url.searchParams.get('include') === 'users';
-      const authors = [...new Set(list.map((c) => c.author_id))].map((id) => users.get(id)).filter(Boolean);
-      return send(res, 200, {
-        comments: list,
-        ...(sideload ? { users: authors } : {}),
-        meta: { has_more: false, after_cursor: null, before_cursor: null },
-        links: { next: null, prev: null },
-      });
-    }
-    if (req.method === 'GET' && parts[2] === 'audits') {
+    if (req.method === 'GET' && (parts[2] === 'comments' || parts[2] === 'audits') && parts.length === 3) {
       // Cursor pagination as documented: page[size], page[after] (opaque; here the offset).
       const size = Math.min(Number(url.searchParams.get('page[size]') ?? 100), 100);
       const from = Number(url.searchParams.get('page[after]') ?? 0);
-      const all = audits.filter((a) => a.ticket_id === ticket.id);
+      const all: Array<ZendeskComment | ZendeskAudit> = (parts[2] === 'comments' ? comments : audits).filter(
+        (x) => x.ticket_id === ticket.id,
+      );
       const page = all.slice(from, from + size);
       const more = all.length > from + size;
+      const sideload = parts[2] === 'comments' && url.searchParams.get('include') === 'users';
+      const authors = [...new Set(page.map((c) => c.author_id))].map((id) => users.get(id)).filter(Boolean);
       return send(res, 200, {
-        audits: page,
+        [parts[2]]: page,
+        ...(sideload ? { users: authors } : {}),
         meta: { has_more: more, after_cursor: more ? String(from + size) : null, before_cursor: null },
         links: { next: null, prev: null },
       });

@@ -8,7 +8,7 @@ import { BatonError } from '../../core/errors.ts';
 import { defineAction, defineContextSource } from '../../actions/define.ts';
 import type { ActionContext } from '../../actions/define.ts';
 import { defineConnector } from '../define.ts';
-import { zendeskCalls, type ZendeskSettings } from './client.ts';
+import { zendeskCalls, type ZendeskCalls, type ZendeskSettings } from './client.ts';
 
 const settings = z
   .strictObject({
@@ -31,6 +31,8 @@ const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 const TYPES = ['problem', 'incident', 'question', 'task'] as const;
 /** The most audits read when looking for a retried comment (100 each). */
 const MAX_AUDIT_PAGES = 10;
+/** The most comments a ticket read gives (100 each). */
+const MAX_COMMENT_PAGES = 5;
 
 type Ticket = Record<string, unknown>;
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
@@ -46,6 +48,28 @@ function ticketOf(body: Record<string, unknown>, what: string): Ticket {
       retryable: true,
     });
   return t as Ticket;
+}
+
+/**
+ * Walks a cursor-paginated list (`page[after]` from `meta.after_cursor`, 100 a page) until
+ * `visit` says stop, the list ends, or `max` pages were read: 'more' means some were left.
+ */
+async function eachPage(
+  c: ZendeskCalls,
+  path: Array<string | number>,
+  query: Record<string, string>,
+  max: number,
+  visit: (body: Record<string, unknown>) => boolean,
+): Promise<'stopped' | 'done' | 'more'> {
+  let after: string | undefined;
+  for (let page = 0; page < max; page++) {
+    const body = await c.get([...path, after ? { ...query, 'page[after]': after } : query]);
+    if (visit(body)) return 'stopped';
+    const meta = body.meta as { has_more?: boolean; after_cursor?: string | null } | undefined;
+    if (!meta?.has_more || !meta.after_cursor) return 'done';
+    after = meta.after_cursor;
+  }
+  return 'more';
 }
 
 /** Fields a change may capture and restore, as Zendesk shows them. */
@@ -159,19 +183,17 @@ export const zendesk = defineConnector({
     /** The comment a retried call already added: the audit that carries this key. */
     const findComment = async (ticket: number, key: string, ctx: ActionContext) => {
       const c = calls(`zendesk: list audits of ticket ${ticket}`, ctx.signal);
-      let after: string | undefined;
-      for (let page = 0; page < MAX_AUDIT_PAGES; page++) {
-        const body = await c.get(['tickets', ticket, 'audits', after ? { 'page[after]': after } : {}]);
-        for (const audit of records(body.audits)) {
-          const custom = (audit.metadata as { custom?: Record<string, unknown> } | undefined)?.custom;
-          if (custom?.baton_key !== key) continue;
-          const comment = records(audit.events).find((e) => e.type === 'Comment');
-          return { audit_id: num(audit.id), comment_id: num(comment?.id) };
-        }
-        const meta = body.meta as { has_more?: boolean; after_cursor?: string } | undefined;
-        if (!meta?.has_more || !meta.after_cursor) return undefined;
-        after = meta.after_cursor;
-      }
+      let found: { audit_id: number | null; comment_id: number | null } | undefined;
+      const end = await eachPage(c, ['tickets', ticket, 'audits'], {}, MAX_AUDIT_PAGES, (body) => {
+        const audit = records(body.audits).find(
+          (a) => (a.metadata as { custom?: Record<string, unknown> } | undefined)?.custom?.baton_key === key,
+        );
+        if (!audit) return false;
+        const comment = records(audit.events).find((e) => e.type === 'Comment');
+        found = { audit_id: num(audit.id), comment_id: num(comment?.id) };
+        return true;
+      });
+      if (end !== 'more') return found;
       throw new BatonError(
         'action_failed',
         `zendesk: ticket ${ticket} has more than ${MAX_AUDIT_PAGES * 100} audits; cannot tell whether the comment was already added`,
@@ -215,7 +237,7 @@ export const zendesk = defineConnector({
 
     const getTicket = defineContextSource({
       id: 'get_ticket',
-      description: 'A ticket with its requester (name, email) and its first 100 comments',
+      description: 'A ticket with its requester (name, email) and its comments (the first 500)',
       params: z.object({ ticket_id: ticketId }),
       trust: 'trusted',
       // Written by the customer (or quoting them): never instructions.
@@ -227,16 +249,30 @@ export const zendesk = defineConnector({
           num(t.requester_id) === null
             ? Promise.resolve<Record<string, unknown>>({})
             : c.get(['users', num(t.requester_id)!]),
-          c.get(['tickets', p.ticket_id, 'comments', { include: 'users' }]),
+          (async () => {
+            const comments: Record<string, unknown>[] = [];
+            const users: Record<string, unknown>[] = [];
+            const end = await eachPage(
+              c,
+              ['tickets', p.ticket_id, 'comments'],
+              { include: 'users' },
+              MAX_COMMENT_PAGES,
+              (body) => {
+                comments.push(...records(body.comments));
+                users.push(...records(body.users));
+                return false;
+              },
+            );
+            return { comments, users, truncated: end === 'more' };
+          })(),
         ]);
-        const users = new Map(records(commentsBody.users).map((u) => [num(u.id), u]));
+        const users = new Map(commentsBody.users.map((u) => [num(u.id), u]));
         const person = (u: Record<string, unknown> | undefined, id: number | null) => ({
           id: u ? num(u.id) : id,
           name: str(u?.name),
           email: str(u?.email),
         });
         const requester = requesterBody.user as Record<string, unknown> | undefined;
-        const meta = commentsBody.meta as { has_more?: boolean } | undefined;
         return {
           id: num(t.id),
           subject: str(t.subject),
@@ -250,14 +286,14 @@ export const zendesk = defineConnector({
           created_at: str(t.created_at),
           updated_at: str(t.updated_at),
           requester: person(requester, num(t.requester_id)),
-          comments: records(commentsBody.comments).map((m) => ({
+          comments: commentsBody.comments.map((m) => ({
             id: num(m.id),
             author: person(users.get(num(m.author_id)), num(m.author_id)),
             public: m.public === true,
             body: str(m.body),
             created_at: str(m.created_at),
           })),
-          comments_truncated: meta?.has_more === true,
+          comments_truncated: commentsBody.truncated,
         };
       },
     });

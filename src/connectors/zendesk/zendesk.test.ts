@@ -317,6 +317,53 @@ describe('zendesk with state (every request also checked by Prism)', () => {
     expect(String((e as Error).stack)).not.toContain('wrong-token-987654');
   });
 
+  it('get_ticket reads comments past the first page', async () => {
+    const t = newTicket();
+    for (let i = 0; i < 149; i++)
+      server.addComment({
+        ticket_id: t.id,
+        author_id: i % 2 ? 900 : customer,
+        body: `reply ${i}`,
+        public: true,
+      });
+    const got = await read(zd, t.id);
+    expect(got.comments).toHaveLength(150);
+    expect(got.comments.at(-1)).toMatchObject({ body: 'reply 148', author: { name: 'Carla Customer' } });
+    expect(got.comments_truncated).toBe(false);
+  });
+
+  it('an OAuth access token is sent as Bearer', async () => {
+    const oauth = await open({ endpointUri: server.url, oauthToken: server.oauthToken });
+    await expect(oauth.check(AbortSignal.timeout(10_000))).resolves.toMatch(/^authenticated as Ada Agent/);
+    const t = newTicket();
+    await act(oauth, 'set_status', { ticket_id: t.id, status: 'hold' });
+    expect(server.tickets.get(t.id)!.status).toBe('hold');
+  });
+
+  it('settings need username with token, or an OAuth token alone', () => {
+    const bad = [
+      { endpointUri: server.url, token: 't' },
+      { endpointUri: server.url, username: 'u', token: 't', oauthToken: 'o' },
+    ];
+    for (const settings of bad)
+      expect(readConnectors({ zd: { type: 'zendesk', ...settings } }).problems).toHaveLength(1);
+  });
+
+  it('the test server refuses what the description refuses (so the tests above can fail)', async () => {
+    const auth = `Basic ${Buffer.from(`${server.email}/token:${server.token}`).toString('base64')}`;
+    const t = newTicket();
+    const bad = await fetch(`${server.url}/tickets/${t.id}`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket: { status: 'waiting', priority: 'whenever' } }),
+    });
+    expect(bad.status).toBe(422);
+    expect(server.tickets.get(t.id)!.status).toBe('open');
+    const dotJson = await fetch(`${server.url}/tickets/${t.id}.json`, { headers: { authorization: auth } });
+    expect(dotJson.ok).toBe(false);
+    expect(server.violations.splice(0)).toHaveLength(2);
+  });
+
   it('check names the agent', async () => {
     await expect(zd.check(AbortSignal.timeout(10_000))).resolves.toBe(
       'authenticated as Ada Agent <agent@acme.test> (agent)',
