@@ -4,7 +4,7 @@
 // call has its own time limit besides the caller's signal, and an answer longer than the cap is
 // cut off instead of filling memory.
 import { BatonError } from '../core/errors.ts';
-import { sdkFailure } from './failure.ts';
+import { httpFailure, sdkFailure } from './failure.ts';
 
 export interface CappedRequest {
   method: string;
@@ -74,8 +74,22 @@ export function jsonOf(what: string, answer: CappedAnswer): unknown {
 
 /**
  * A non-2xx answer as the BatonError that says whether to retry and when (Retry-After), with
- * the vendor's own error message; the request (which may hold personal data) is never in it.
+ * the vendor's own error message (`detail` reads a vendor's richer shape: which field is wrong);
+ * the request (which may hold personal data) is never in it.
  */
-export function failureOf(what: string, answer: CappedAnswer): unknown {
+export function failureOf(
+  what: string,
+  answer: CappedAnswer,
+  detail?: (body: unknown) => string | undefined,
+): unknown {
+  let text: string | undefined;
+  if (detail) {
+    try {
+      text = detail(JSON.parse(answer.text));
+    } catch {
+      text = undefined;
+    }
+  }
+  if (text) return httpFailure(what, answer.status, answer.headers.get('retry-after'), text);
   return sdkFailure(what, { status: answer.status, headers: answer.headers, body: answer.text });
 }

@@ -56,6 +56,8 @@ export interface FreshdeskServer {
   refused: string[];
   /** Every request as `METHOD /path?query`. */
   requests: string[];
+  /** Answer the next request with this status and body (a refusal Freshdesk documents). */
+  answerNext: { status: number; body: unknown } | undefined;
   /** Answer the next `count` requests 429 with `Retry-After: seconds`. */
   rateLimit(count: number, seconds: number): void;
   addTicket(
@@ -140,6 +142,7 @@ export async function startFreshdeskServer(): Promise<FreshdeskServer> {
     conversations,
     refused: [],
     requests: [],
+    answerNext: undefined,
     rateLimit(count, seconds) {
       limited = { count, seconds };
     },
@@ -212,6 +215,11 @@ export async function startFreshdeskServer(): Promise<FreshdeskServer> {
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url!, 'http://freshdesk.test');
     state.requests.push(`${req.method} ${url.pathname}${url.search}`);
+    if (state.answerNext) {
+      const { status, body: canned } = state.answerNext;
+      state.answerNext = undefined;
+      return send(res, status, canned);
+    }
     if (limited.count > 0) {
       limited.count--;
       return send(

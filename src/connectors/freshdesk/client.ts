@@ -35,7 +35,7 @@ export function freshdeskCall(s: FreshdeskSettings, what: string, signal: AbortS
       signal,
       timeoutMs: s.timeoutMs,
     });
-    if (answer.status < 200 || answer.status > 299) throw failureOf(what, answer);
+    if (answer.status < 200 || answer.status > 299) throw failureOf(what, answer, freshdeskDetail);
     const link = answer.headers.get('link') ?? '';
     const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1];
     // Only a next page on the same API is followed: the key must not go anywhere else.
@@ -45,4 +45,20 @@ export function freshdeskCall(s: FreshdeskSettings, what: string, signal: AbortS
       next: next?.startsWith(base) ? next : undefined,
     };
   };
+}
+
+/** Freshdesk's error: `{description, errors: [{field, message, code}]}` or `{code, message}`. */
+function freshdeskDetail(body: unknown): string | undefined {
+  const b = (body ?? {}) as { description?: unknown; message?: unknown; errors?: unknown };
+  const head =
+    typeof b.description === 'string' ? b.description : typeof b.message === 'string' ? b.message : undefined;
+  const fields = Array.isArray(b.errors)
+    ? b.errors
+        .map(
+          (e: { field?: unknown; message?: unknown }) =>
+            `${typeof e.field === 'string' ? e.field : ''}: ${typeof e.message === 'string' ? e.message : ''}`,
+        )
+        .slice(0, 5)
+    : [];
+  return [head, ...fields].filter(Boolean).join('; ') || undefined;
 }

@@ -191,6 +191,23 @@ describe('freshdesk', () => {
     const missing = await act(fd, 'set_status', { ticket_id: 999_999, status: 3 }).catch((x: unknown) => x);
     expect(isBatonError(missing) && !missing.retryable && missing.context.status).toBe(404);
 
+    // A closing rule of the account: Freshdesk names the field that is missing.
+    server.answerNext = {
+      status: 400,
+      body: {
+        description: 'Validation failed',
+        errors: [{ field: 'cf_reason', message: 'It should not be blank', code: 'missing_field' }],
+      },
+    };
+    const t = newTicket();
+    const a = action(fd, 'set_status');
+    const refused = await a
+      .run(a.params.parse({ ticket_id: t.id, status: 5 }), ctx())
+      .catch((x: unknown) => x);
+    expect(isBatonError(refused) && !refused.retryable && (refused as Error).message).toMatch(
+      /400.*Validation failed; cf_reason: It should not be blank/,
+    );
+
     const wrong = await open({ baseUrl: server.url, apiKey: 'wrong-key-0000000' });
     const e = await wrong.check(AbortSignal.timeout(5000)).catch((x: unknown) => x);
     expect(isBatonError(e) && !e.retryable && (e as Error).message).toMatch(/401.*credentials.*logged in/);

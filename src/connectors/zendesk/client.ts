@@ -36,7 +36,7 @@ export function zendeskCalls(s: ZendeskSettings, what: string, signal: AbortSign
           signal,
           timeoutMs: s.timeoutMs,
         });
-        if (answer.status < 200 || answer.status > 299) throw failureOf(what, answer);
+        if (answer.status < 200 || answer.status > 299) throw failureOf(what, answer, zendeskDetail);
         return answer;
       },
       // What node-zendesk reads of an answer; the body was already read under the size cap.
@@ -68,4 +68,26 @@ export function zendeskCalls(s: ZendeskSettings, what: string, signal: AbortSign
     return (result && typeof result === 'object' ? result : {}) as Record<string, unknown>;
   };
   return { get: (path) => call('GET', path), put: (path, body) => call('PUT', path, body) };
+}
+
+/** Zendesk's error: `{error, description, details: {field: [{description}]}}` or `{error: {title, message}}`. */
+function zendeskDetail(body: unknown): string | undefined {
+  const b = (body ?? {}) as { error?: unknown; description?: unknown; details?: unknown };
+  const nested = (b.error ?? {}) as { title?: unknown; message?: unknown };
+  const head = [
+    typeof b.error === 'string' ? b.error : nested.title,
+    typeof b.description === 'string' ? b.description : nested.message,
+  ].filter((x): x is string => typeof x === 'string' && x.length > 0);
+  const fields =
+    b.details && typeof b.details === 'object'
+      ? Object.entries(b.details as Record<string, unknown>).flatMap(([field, list]) =>
+          Array.isArray(list)
+            ? list.map(
+                (d: { description?: unknown }) =>
+                  `${field}: ${typeof d.description === 'string' ? d.description : ''}`,
+              )
+            : [],
+        )
+      : [];
+  return [head.join(': '), ...fields.slice(0, 5)].filter(Boolean).join('; ') || undefined;
 }

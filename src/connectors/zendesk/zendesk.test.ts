@@ -306,6 +306,9 @@ describe('zendesk with state (every request also checked by Prism)', () => {
     t.status = 'closed';
     const err = await act(zd, 'set_status', { ticket_id: t.id, status: 'open' }).catch((e: unknown) => e);
     expect(isBatonError(err) && !err.retryable && err.context.status === 422).toBe(true);
+    expect((err as Error).message).toMatch(
+      /422.*RecordInvalid: Record validation errors; status: Status: closed prevents ticket update/,
+    );
 
     const wrong = await open({
       endpointUri: server.url,
