@@ -4,6 +4,7 @@
 // call has its own time limit besides the caller's signal, and an answer longer than the cap is
 // cut off instead of filling memory.
 import { BatonError } from '../core/errors.ts';
+import type { OutboundPolicy } from '../outbound/policy.ts';
 import { httpFailure, sdkFailure } from './failure.ts';
 
 export interface CappedRequest {
@@ -25,6 +26,25 @@ export interface CappedAnswer {
 }
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The project's outbound policy applied to a connector's base URL, once: the first call waits
+ * for the check (a host with a private address is refused unless `outbound.allowHosts` lists
+ * it), later calls reuse a passed verdict; a failed check (DNS down) is tried again next call.
+ */
+export function baseUrlGate(policy: OutboundPolicy, baseUrl: string): () => Promise<void> {
+  let passed: Promise<void> | undefined;
+  return () => {
+    passed ??= policy.target(new URL(baseUrl)).then(
+      () => undefined,
+      (e: unknown) => {
+        passed = undefined;
+        throw e;
+      },
+    );
+    return passed;
+  };
+}
 
 export async function fetchCapped(url: string, req: CappedRequest): Promise<CappedAnswer> {
   const signal = AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs ?? 10_000)]);

@@ -20,10 +20,16 @@ export interface FreshdeskAnswer {
 export type FreshdeskCall = (method: string, path: string, body?: unknown) => Promise<FreshdeskAnswer>;
 
 /** Calls under one signal; `what` names them in errors ("freshdesk: update ticket 42"). */
-export function freshdeskCall(s: FreshdeskSettings, what: string, signal: AbortSignal): FreshdeskCall {
+export function freshdeskCall(
+  s: FreshdeskSettings,
+  what: string,
+  signal: AbortSignal,
+  gate: () => Promise<void>,
+): FreshdeskCall {
   const base = s.baseUrl.replace(/\/+$/, '');
   const auth = `Basic ${Buffer.from(`${s.apiKey}:X`).toString('base64')}`;
   return async (method, path, body) => {
+    await gate();
     const answer = await fetchCapped(path.startsWith(base) ? path : `${base}${path}`, {
       method,
       headers: {

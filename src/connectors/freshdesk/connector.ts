@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { BatonError, isBatonError } from '../../core/errors.ts';
 import { defineAction, defineContextSource } from '../../actions/define.ts';
+import { baseUrlGate } from '../capped-fetch.ts';
 import { defineConnector } from '../define.ts';
 import { freshdeskCall, type FreshdeskSettings } from './client.ts';
 
@@ -46,9 +47,11 @@ export const freshdesk = defineConnector({
   settings,
   secrets: ['apiKey'],
   baseUrls: ['baseUrl'],
-  open(s) {
+  open(s, { outbound }) {
     const cfg: FreshdeskSettings = s;
-    const call = (what: string, signal: AbortSignal) => freshdeskCall(cfg, `freshdesk: ${what}`, signal);
+    const gate = baseUrlGate(outbound, cfg.baseUrl);
+    const call = (what: string, signal: AbortSignal) =>
+      freshdeskCall(cfg, `freshdesk: ${what}`, signal, gate);
 
     const readTicket = async (id: number, signal: AbortSignal) =>
       rec((await call(`read ticket ${id}`, signal)('GET', `/tickets/${id}`)).body);

@@ -16,11 +16,11 @@ import { freshdesk } from './connector.ts';
 
 const outbound = new OutboundPolicy({ allowHosts: ['127.0.0.1'] });
 
-async function open(settings: Record<string, unknown>): Promise<ConnectorInstance> {
+async function open(settings: Record<string, unknown>, policy = outbound): Promise<ConnectorInstance> {
   const { configured, problems } = readConnectors({ fd: { type: 'freshdesk', ...settings } });
   if (problems.length > 0) throw new Error(`settings refused: ${JSON.stringify(problems)}`);
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
-    outbound,
+    outbound: policy,
     projectDir: ROOT,
   });
   return opened!.instance;
@@ -234,6 +234,14 @@ describe('freshdesk', () => {
     });
     expect(form.status).toBe(415);
     expect(server.refused.splice(0)).toHaveLength(2);
+  });
+
+  it('the base URL is held to the outbound policy: a private address not allowed is never called', async () => {
+    const strict = await open({ baseUrl: server.url, apiKey: server.apiKey }, new OutboundPolicy());
+    const before = server.requests.length;
+    const e = await read(strict, 1).catch((x: unknown) => x);
+    expect(isBatonError(e) && !e.retryable && e.context.sent).toBe('no');
+    expect(server.requests.length).toBe(before);
   });
 
   it('check names the agent', async () => {

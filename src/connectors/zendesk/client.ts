@@ -22,13 +22,19 @@ export interface ZendeskCalls {
 }
 
 /** Calls to Zendesk through node-zendesk, each bounded by `signal` and the configured timeout. */
-export function zendeskCalls(s: ZendeskSettings, what: string, signal: AbortSignal): ZendeskCalls {
+export function zendeskCalls(
+  s: ZendeskSettings,
+  what: string,
+  signal: AbortSignal,
+  gate: () => Promise<void>,
+): ZendeskCalls {
   const client = zendesk.createClient({
     endpointUri: s.endpointUri.replace(/\/+$/, ''),
     ...(s.oauthToken ? { token: s.oauthToken, oauth: true } : { username: s.username, token: s.token }),
     throwOriginalException: true,
     transportConfig: {
       async transportFn(uri: string, o: { method: string; headers: Record<string, string>; body?: string }) {
+        await gate();
         const answer = await fetchCapped(uri, {
           method: o.method,
           headers: o.headers,

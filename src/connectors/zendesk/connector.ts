@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { BatonError } from '../../core/errors.ts';
 import { defineAction, defineContextSource } from '../../actions/define.ts';
 import type { ActionContext } from '../../actions/define.ts';
+import { baseUrlGate } from '../capped-fetch.ts';
 import { defineConnector } from '../define.ts';
 import { zendeskCalls, type ZendeskCalls, type ZendeskSettings } from './client.ts';
 
@@ -92,9 +93,10 @@ export const zendesk = defineConnector({
   settings,
   secrets: ['token', 'oauthToken'],
   baseUrls: ['endpointUri'],
-  open(s) {
+  open(s, { outbound }) {
     const cfg: ZendeskSettings = s;
-    const calls = (what: string, signal: AbortSignal) => zendeskCalls(cfg, what, signal);
+    const gate = baseUrlGate(outbound, cfg.endpointUri);
+    const calls = (what: string, signal: AbortSignal) => zendeskCalls(cfg, what, signal, gate);
 
     const readTicket = async (id: number, signal: AbortSignal): Promise<Ticket> =>
       ticketOf(

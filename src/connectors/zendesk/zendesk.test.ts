@@ -18,11 +18,11 @@ import { zendesk } from './connector.ts';
 
 const outbound = new OutboundPolicy({ allowHosts: ['127.0.0.1'] });
 
-async function open(settings: Record<string, unknown>): Promise<ConnectorInstance> {
+async function open(settings: Record<string, unknown>, policy = outbound): Promise<ConnectorInstance> {
   const { configured, problems } = readConnectors({ zd: { type: 'zendesk', ...settings } });
   if (problems.length > 0) throw new Error(`settings refused: ${JSON.stringify(problems)}`);
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
-    outbound,
+    outbound: policy,
     projectDir: ROOT,
   });
   return opened!.instance;
@@ -365,6 +365,17 @@ describe('zendesk with state (every request also checked by Prism)', () => {
     const dotJson = await fetch(`${server.url}/tickets/${t.id}.json`, { headers: { authorization: auth } });
     expect(dotJson.ok).toBe(false);
     expect(server.violations.splice(0)).toHaveLength(2);
+  });
+
+  it('the base URL is held to the outbound policy: a private address not allowed is never called', async () => {
+    const strict = await open(
+      { endpointUri: server.url, username: server.email, token: server.token },
+      new OutboundPolicy(),
+    );
+    const before = server.requests.length;
+    const e = await read(strict, 1).catch((x: unknown) => x);
+    expect(isBatonError(e) && !e.retryable && e.context.sent).toBe('no');
+    expect(server.requests.length).toBe(before);
   });
 
   it('check names the agent', async () => {
