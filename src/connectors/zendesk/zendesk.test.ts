@@ -17,12 +17,14 @@ import type { ConnectorAction, ConnectorInstance, ConnectorSource } from '../def
 import { zendesk } from './connector.ts';
 
 const outbound = new OutboundPolicy({ allowHosts: ['127.0.0.1'] });
+const NO_PEOPLE = { usersOf: () => [], person: () => undefined };
 
 async function open(settings: Record<string, unknown>, policy = outbound): Promise<ConnectorInstance> {
   const { configured, problems } = readConnectors({ zd: { type: 'zendesk', ...settings } });
   if (problems.length > 0) throw new Error(`settings refused: ${JSON.stringify(problems)}`);
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound: policy,
+    people: NO_PEOPLE,
     projectDir: ROOT,
   });
   return opened!.instance;
