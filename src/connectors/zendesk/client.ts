@@ -45,7 +45,8 @@ export function zendeskCalls(
         if (answer.status < 200 || answer.status > 299) throw failureOf(what, answer, zendeskDetail);
         return answer;
       },
-      // What node-zendesk reads of an answer; the body was already read under the size cap.
+      // What node-zendesk reads of an answer; the body was already read under the size cap. Only
+      // 2xx answers get here, and the SDK takes any answer with a Retry-After for a 429: hidden.
       responseAdapter(a: Awaited<ReturnType<typeof fetchCapped>>) {
         return {
           status: a.status,

@@ -27,7 +27,9 @@ const settings = z
   });
 
 const ticketId = z.int().positive().describe('the ticket id');
-const STATUSES = ['new', 'open', 'pending', 'hold', 'solved'] as const;
+// What a ticket can be set to: Zendesk moves a ticket out of `new` but never back, and closes
+// solved tickets itself.
+const STATUSES = ['open', 'pending', 'hold', 'solved'] as const;
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 const TYPES = ['problem', 'incident', 'question', 'task'] as const;
 /** The most audits read when looking for a retried comment (100 each). */
