@@ -475,7 +475,14 @@ export async function startSalesforceServer(
       const type = Object.keys(FIELDS).find((k) => k.toLowerCase() === q.from.toLowerCase());
       if (!type) throw new SfError(400, 'INVALID_TYPE', `sObject type '${q.from}' is not supported.`);
       if (q.where) {
-        checkFilterable(type, q.where);
+        try {
+          checkFilterable(type, q.where);
+        } catch (e) {
+          // Salesforce quotes the query in a query's error, values and all.
+          if (e instanceof SfError)
+            throw new SfError(e.status, e.errorCode, `\n${soql}\n^\nERROR at Row:1\n${e.message}`);
+          throw e;
+        }
         parsed.push(q.where);
       }
       const all = [...records[type]!.values()];

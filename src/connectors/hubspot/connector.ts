@@ -4,6 +4,7 @@
 // its body, so a retried create finds the one it made instead of making a second.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { BatonError } from '../../core/errors.ts';
 import type { Client } from '@hubspot/api-client';
 import { defineConnector, type ConnectorAction, type ConnectorSource } from '../define.ts';
 import { ASSOCIATION_TYPES, statusOf, withHubSpot, type HubSpotSettings, type RecordType } from './client.ts';
@@ -46,6 +47,16 @@ export const markerOf = (idempotencyKey: string): string =>
   `baton${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
 
 const isNotFound = (e: unknown): boolean => statusOf(e) === 404;
+
+/** What capture read, or an error that says it is missing (a step recorded before capture ran). */
+function captured<T>(undo: unknown, what: string): T {
+  if (!undo || typeof undo !== 'object' || !('previous' in undo))
+    throw new BatonError('action_failed', `hubspot: no captured values to restore for ${what}`, {
+      fault: 'user',
+      retryable: false,
+    });
+  return undo as T;
+}
 
 export const hubspot = defineConnector({
   type: 'hubspot',
@@ -194,7 +205,7 @@ export const hubspot = defineConnector({
         return { id: p.id, properties: p.properties };
       },
       rollback: async (p: UpdateDeal, _r: unknown, ctx) => {
-        const { previous } = ctx.undo as { previous: Props };
+        const { previous } = captured<{ previous: Props }>(ctx.undo, `deal ${p.id}`);
         await writeProps('deal', p.id, previous, ctx.signal);
         return { id: p.id, restored: previous };
       },
@@ -216,7 +227,7 @@ export const hubspot = defineConnector({
         return { objectType: p.objectType, id: p.id, ownerId: p.ownerId };
       },
       rollback: async (p: SetOwner, _r: unknown, ctx) => {
-        const { previous } = ctx.undo as { previous: string | null };
+        const { previous } = captured<{ previous: string | null }>(ctx.undo, `${p.objectType} ${p.id}`);
         await writeProps(p.objectType, p.id, { [OWNER]: previous }, ctx.signal);
         return { objectType: p.objectType, id: p.id, ownerId: previous };
       },

@@ -25,6 +25,7 @@ async function open(settings: Record<string, unknown>): Promise<ConnectorInstanc
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound,
     projectDir: ROOT,
+    people: { usersOf: () => [], person: () => undefined },
   });
   return opened!.instance;
 }
@@ -266,6 +267,12 @@ describe('hubspot actions and their rollbacks', () => {
 });
 
 describe('hubspot failures', () => {
+  it('a rollback without a capture says so', async () => {
+    const a = action('update_deal');
+    const p = a.params.parse({ id: '1', properties: { amount: 1 } });
+    await expect(a.rollback!(p, {}, { ...ctx(), undo: undefined })).rejects.toThrow(/no captured values/);
+  });
+
   it('a 429 once: the read is retried after Retry-After, by the framework alone', async () => {
     server.add('companies', { name: 'R', domain: 'retry.io' });
     server.failNext(429, { retryAfter: '1' });
@@ -359,5 +366,8 @@ connectorContract({
   definition: hubspot as never,
   settings: { token: 'pat-na1-planted-secret-123' },
   hostile: (baseUrl) => ({ token: 'pat-na1-planted-secret-123', basePath: baseUrl }),
-  read: (instance, signal) => instance.check(signal),
+  read: async (instance, signal) => {
+    const find = instance.sources.find((s) => s.id === 'subject.find_company')!;
+    return find.fetch({ domain: 'acme.io' }, { handoffId: 'h', flow: 'f', signal });
+  },
 });

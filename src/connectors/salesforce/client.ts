@@ -97,7 +97,12 @@ class CallTransport extends Transport {
       signal: this.signal,
     });
     const body = await readCapped(res, this.signal);
-    if (res.status >= 400) throw new AnswerError(res.status, res.headers.get('retry-after'), detailOf(body));
+    if (res.status >= 400) {
+      // A query's error message quotes the query, values (an email) included: keep its code only.
+      const detail = detailOf(body);
+      const safe = /\/query\b/.test(new URL(req.url).pathname) ? detail?.split(':')[0] : detail;
+      throw new AnswerError(res.status, res.headers.get('retry-after'), safe);
+    }
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       headers[k] = v;

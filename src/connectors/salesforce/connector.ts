@@ -4,6 +4,7 @@
 // (`taskKeyField`), which a retried create queries first, so it finds the one it made.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { BatonError } from '../../core/errors.ts';
 import type { Connection } from 'jsforce';
 import { defineConnector, type ConnectorAction, type ConnectorSource } from '../define.ts';
 import { statusOf, withSalesforce, type SalesforceSettings } from './client.ts';
@@ -44,6 +45,16 @@ export const keyOf = (idempotencyKey: string): string =>
   `baton-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 40)}`;
 
 const isNotFound = (e: unknown): boolean => statusOf(e) === 404;
+
+/** What capture read, or an error that says it is missing (a step recorded before capture ran). */
+function captured<T>(undo: unknown, what: string): T {
+  if (!undo || typeof undo !== 'object' || !('previous' in undo))
+    throw new BatonError('action_failed', `salesforce: no captured values to restore for ${what}`, {
+      fault: 'user',
+      retryable: false,
+    });
+  return undo as T;
+}
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -207,7 +218,7 @@ export const salesforce = defineConnector({
         return { id: p.id, fields: p.fields };
       },
       rollback: async (p: UpdateOpportunity, _r: unknown, ctx) => {
-        const { previous } = ctx.undo as { previous: Record<string, Value> };
+        const { previous } = captured<{ previous: Record<string, Value> }>(ctx.undo, `opportunity ${p.id}`);
         await writeFields('Opportunity', p.id, previous, ctx.signal);
         return { id: p.id, restored: previous };
       },
@@ -230,7 +241,7 @@ export const salesforce = defineConnector({
       },
       rollback: async (p: SetOwner, _r: unknown, ctx) => {
         // A record always has an owner: the captured one is restored.
-        const { previous } = ctx.undo as { previous: string };
+        const { previous } = captured<{ previous: string }>(ctx.undo, `${p.objectType} ${p.id}`);
         await writeFields(p.objectType, p.id, { OwnerId: previous }, ctx.signal);
         return { objectType: p.objectType, id: p.id, ownerId: previous };
       },

@@ -32,6 +32,7 @@ async function open(settings: Record<string, unknown>): Promise<ConnectorInstanc
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound,
     projectDir: ROOT,
+    people: { usersOf: () => [], person: () => undefined },
   });
   return opened!.instance;
 }
@@ -308,6 +309,33 @@ describe('salesforce actions and their rollbacks', () => {
 });
 
 describe('salesforce failures', () => {
+  it('a query refused keeps only its error code: Salesforce quotes the query, values and all', async () => {
+    const other = await open({
+      instanceUrl: server.url,
+      accessToken: server.token,
+      taskKeyField: 'Missing_Key__c',
+    });
+    const a = other.actions.find((x) => x.id === 'sf.create_task')!;
+    const acct = server.add('Account', { Name: 'Q' });
+    const error = await a
+      .run(
+        a.params.parse({ relatedTo: { objectType: 'Account', id: acct.Id }, subject: 's' }),
+        ctx('pii-key'),
+      )
+      .catch((e: unknown) => e);
+    expect(isBatonError(error) && !error.retryable).toBe(true);
+    expect((error as Error).message).toBe(
+      'salesforce: find the task of this step answered 400: INVALID_FIELD',
+    );
+    expect(JSON.stringify(error)).not.toContain(keyOf('pii-key'));
+  });
+
+  it('a rollback without a capture says so', async () => {
+    const a = action('set_owner');
+    const p = a.params.parse({ objectType: 'Account', id: ana.Id.replace('005', '001'), ownerId: bo.Id });
+    await expect(a.rollback!(p, {}, { ...ctx(), undo: undefined })).rejects.toThrow(/no captured values/);
+  });
+
   it('a 429 once: the read is retried after Retry-After, by the framework alone', async () => {
     const opp = server.add('Opportunity', { Name: 'R', StageName: 'Prospecting', CloseDate: '2027-03-01' });
     server.failNext(429, { retryAfter: '1' });
