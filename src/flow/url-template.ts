@@ -11,9 +11,15 @@ export type UrlPart = 'authority' | 'path' | 'query' | 'fragment';
 /** Scheme and authority, ended by the first `/`, `?` or `#` after `//`. */
 const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(?=[/?#])/i;
 
+/**
+ * A path relative to a base URL the operator configured (an http connector's `path`): it starts
+ * with one `/`, so no value after it can name a host (`//host` would).
+ */
+const RELATIVE_PATH = /^\/(?!\/)/;
+
 /** The part of a URL that text written after `prefix` lands in. */
 export function urlPartAfter(prefix: string): UrlPart {
-  const m = AUTHORITY.exec(prefix);
+  const m = AUTHORITY.exec(prefix) ?? (RELATIVE_PATH.test(prefix) ? [''] : null);
   if (!m) return 'authority';
   const rest = prefix.slice(m[0].length);
   if (rest.includes('#')) return 'fragment';
@@ -22,7 +28,8 @@ export function urlPartAfter(prefix: string): UrlPart {
 }
 
 /** Whether a template's first literal fixes the scheme and host (so no value can change them). */
-export const fixesAuthority = (firstLiteral: string): boolean => AUTHORITY.test(firstLiteral);
+export const fixesAuthority = (firstLiteral: string): boolean =>
+  AUTHORITY.test(firstLiteral) || RELATIVE_PATH.test(firstLiteral);
 
 const DOT_SEGMENT = /^\.{1,2}$/;
 

@@ -22,6 +22,12 @@ export type Resolver = (host: string) => Promise<Array<{ address: string; family
 
 const systemResolver: Resolver = (host) => lookup(host, { all: true, verbatim: true });
 
+/**
+ * Sees every target just before the connection is made to it, and may refuse it by throwing
+ * (an embedding that audits connections, or a test proving that nothing is ever connected).
+ */
+export type ConnectGuard = (target: Target) => void;
+
 const hostOf = (url: URL): string => {
   const h = url.hostname.toLowerCase();
   const bare = h.startsWith('[') ? h.slice(1, -1) : h;
@@ -34,9 +40,13 @@ export class OutboundPolicy {
   readonly #ranges = new BlockList();
   readonly #exact = new Set<string>();
   readonly #resolve: Resolver;
+  readonly #def: OutboundDef;
+  readonly #guard: ConnectGuard | undefined;
 
-  constructor(def: OutboundDef = { allowHosts: [] }, resolve: Resolver = systemResolver) {
+  constructor(def: OutboundDef = { allowHosts: [] }, resolve: Resolver = systemResolver, guard?: ConnectGuard) {
     this.#resolve = resolve;
+    this.#def = def;
+    this.#guard = guard;
     for (const raw of def.allowHosts) {
       const entry = raw.toLowerCase().replace(/^\[(.*)\]$/, '$1');
       const slash = entry.indexOf('/');
@@ -48,6 +58,19 @@ export class OutboundPolicy {
       } else if (entry.startsWith('*.')) this.#suffixes.push(entry.slice(1));
       else this.#names.add(entry.replace(/\.$/, ''));
     }
+  }
+
+  /**
+   * This policy with more hosts allowed (a connector's own `allowHosts`, on top of the
+   * project's): same resolver, same guard.
+   */
+  withHosts(hosts: readonly string[]): OutboundPolicy {
+    if (hosts.length === 0) return this;
+    return new OutboundPolicy(
+      { ...this.#def, allowHosts: [...this.#def.allowHosts, ...hosts] },
+      this.#resolve,
+      this.#guard,
+    );
   }
 
   /** Whether the project lists this host name (exactly, or under a `*.` entry). */
@@ -103,7 +126,9 @@ export class OutboundPolicy {
       }
     }
     const first = addresses[0]!;
-    return { url, host, address: first.address, family: first.family === 6 ? 6 : 4 };
+    const target: Target = { url, host, address: first.address, family: first.family === 6 ? 6 : 4 };
+    this.#guard?.(target);
+    return target;
   }
 }
 

@@ -7,7 +7,7 @@
 // knows the call provably did not happen.
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { BatonError } from '../core/errors.ts';
 import type { OutboundPolicy, Target } from './policy.ts';
 
@@ -27,6 +27,8 @@ export interface OutboundAnswer {
   url: string;
   text: string;
   tooLarge: boolean;
+  /** The answer's headers (Retry-After, content-type). */
+  headers: IncomingHttpHeaders;
 }
 
 export const MAX_REDIRECTS = 5;
@@ -67,7 +69,7 @@ export async function outboundRequest(policy: OutboundPolicy, req: OutboundReque
     const location = res.headers.location;
     if (!REDIRECTS.has(res.statusCode ?? 0) || location === undefined) {
       const { text, tooLarge } = await readCapped(res, req.maxBytes);
-      return { status: res.statusCode ?? 0, url: url.href, text, tooLarge };
+      return { status: res.statusCode ?? 0, url: url.href, text, tooLarge, headers: res.headers };
     }
     res.resume();
     if (hop >= MAX_REDIRECTS)
