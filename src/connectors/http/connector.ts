@@ -49,8 +49,9 @@ const settings = z.strictObject({
   baseUrl: z
     .url({ protocol: /^https?$/ })
     .refine((u) => {
-      const url = new URL(u);
-      return !url.username && !url.password && !url.search && !url.hash;
+      // Runs after a failed url() check too: an unparseable URL is left to that message.
+      const url = URL.parse(u);
+      return !url || (!url.username && !url.password && !url.search && !url.hash);
     }, 'a base URL without a user name, password, query or fragment: send credentials in `headers`')
     .describe('The API root; every path is below it'),
   headers: z
