@@ -5,12 +5,13 @@ import { email } from './email/connector.ts';
 import { freshdesk } from './freshdesk/connector.ts';
 import { httpConnector } from './http/connector.ts';
 import { hubspot } from './hubspot/connector.ts';
+import { mcpConnector } from './mcp/connector.ts';
 import { salesforce } from './salesforce/connector.ts';
 import { slack } from './slack/connector.ts';
 import { zendesk } from './zendesk/connector.ts';
 
 export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = new Map(
-  ([email, freshdesk, httpConnector, hubspot, salesforce, slack, zendesk] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
+  ([email, freshdesk, httpConnector, hubspot, mcpConnector, salesforce, slack, zendesk] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
 );
 
 /** Types that are channels only: configured under `connectors`, but they add no actions. */

@@ -43,7 +43,11 @@ export class OutboundPolicy {
   readonly #def: OutboundDef;
   readonly #guard: ConnectGuard | undefined;
 
-  constructor(def: OutboundDef = { allowHosts: [] }, resolve: Resolver = systemResolver, guard?: ConnectGuard) {
+  constructor(
+    def: OutboundDef = { allowHosts: [] },
+    resolve: Resolver = systemResolver,
+    guard?: ConnectGuard,
+  ) {
     this.#resolve = resolve;
     this.#def = def;
     this.#guard = guard;

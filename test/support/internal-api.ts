@@ -42,7 +42,8 @@ export async function startInternalApi(token: string): Promise<InternalApi> {
       if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: 'invalid token' });
       let body: unknown;
       if (text) {
-        if (!/^application\/json/.test(req.headers['content-type'] ?? '')) return send(415, { error: 'json only' });
+        if (!/^application\/json/.test(req.headers['content-type'] ?? ''))
+          return send(415, { error: 'json only' });
         try {
           body = JSON.parse(text);
         } catch {

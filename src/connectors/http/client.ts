@@ -27,7 +27,7 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 // A segment a URL parser reads as "." or ".." (it decodes %2e): it would climb out of the base.
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 // Backslashes are slashes to a WHATWG parser; control characters are stripped by it.
-const UNSAFE = /[\\\u0000-\u001f\u007f]/;
+const UNSAFE = /[\\\p{Cc}]/u;
 
 function refusedPath(name: string, why: string): BatonError {
   return new BatonError('action_failed', `${name}: ${why}`, {
@@ -115,7 +115,12 @@ export async function call(ep: Endpoint, method: string, path: string, o: CallOp
   else if (!answer.text) body = null;
   if (answer.status < 200 || answer.status > 299) {
     const retryAfter = answer.headers['retry-after'];
-    throw httpFailure(what, answer.status, typeof retryAfter === 'string' ? retryAfter : undefined, detailOf(body));
+    throw httpFailure(
+      what,
+      answer.status,
+      typeof retryAfter === 'string' ? retryAfter : undefined,
+      detailOf(body),
+    );
   }
   if (o.strictJson) {
     if (answer.tooLarge)
@@ -124,10 +129,16 @@ export async function call(ep: Endpoint, method: string, path: string, o: CallOp
         retryable: false,
       });
     if (isJson(type) && answer.text && !parsed)
-      throw new BatonError('action_failed', `${what} answered ${answer.status} with a body that is not JSON`, {
-        fault: 'provider',
-        retryable: false,
-      });
+      throw new BatonError(
+        'action_failed',
+        `${what} answered ${answer.status} with a body that is not JSON`,
+        {
+          fault: 'provider',
+          retryable: false,
+        },
+      );
   }
-  return answer.tooLarge ? { status: answer.status, body, bodyTooLarge: true } : { status: answer.status, body };
+  return answer.tooLarge
+    ? { status: answer.status, body, bodyTooLarge: true }
+    : { status: answer.status, body };
 }

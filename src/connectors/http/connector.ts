@@ -221,7 +221,11 @@ export const httpConnector = defineConnector({
       trust: s.trust,
       timeoutMs: s.timeoutMs + 1000,
       fetch: async (p: z.infer<typeof getParams>, c) =>
-        call(ep, 'GET', p.path, { ...(p.headers ? { headers: p.headers } : {}), signal: c.signal, strictJson: true }),
+        call(ep, 'GET', p.path, {
+          ...(p.headers ? { headers: p.headers } : {}),
+          signal: c.signal,
+          strictJson: true,
+        }),
     };
     return {
       actions: METHODS.map((m) => methodAction(m, s, ep)),

@@ -92,7 +92,12 @@ const NAMES: Record<string, string[]> = {
   ...Object.fromEntries(V4.map((ip, i) => [`private-${i}.corp.test`, [ip]])),
 };
 
-const METADATA = ['metadata.google.internal', 'METADATA.GOOGLE.INTERNAL', 'metadata.google.internal.', 'metadata.goog'];
+const METADATA = [
+  'metadata.google.internal',
+  'METADATA.GOOGLE.INTERNAL',
+  'metadata.google.internal.',
+  'metadata.goog',
+];
 
 interface Case {
   label: string;
@@ -104,10 +109,13 @@ const PORT = { v4: 0, v6: 0 };
 function httpCases(): Case[] {
   const out: Case[] = [];
   for (const ip of V4)
-    for (const [form, host] of v4Spellings(ip)) out.push({ label: `${ip} ${form}`, url: `http://${host}:${PORT.v4}/x` });
+    for (const [form, host] of v4Spellings(ip))
+      out.push({ label: `${ip} ${form}`, url: `http://${host}:${PORT.v4}/x` });
   for (const host of V6) out.push({ label: `IPv6 ${host}`, url: `http://${host}:${PORT.v6}/x` });
-  for (const name of Object.keys(NAMES)) out.push({ label: `name ${name}`, url: `http://${name}:${PORT.v4}/x` });
-  for (const name of METADATA) out.push({ label: `metadata ${name}`, url: `http://${name}/computeMetadata/v1/` });
+  for (const name of Object.keys(NAMES))
+    out.push({ label: `name ${name}`, url: `http://${name}:${PORT.v4}/x` });
+  for (const name of METADATA)
+    out.push({ label: `metadata ${name}`, url: `http://${name}/computeMetadata/v1/` });
   out.push({ label: 'https to loopback', url: `https://127.0.0.1:${PORT.v4}/x` });
   out.push({ label: 'https decimal loopback', url: `https://2130706433:${PORT.v4}/x` });
   return out;
@@ -264,10 +272,13 @@ describe('hostile targets', () => {
         expect(c.url, c.label).not.toMatch(/^https?:\/\/[^[%]/);
         continue;
       }
-      const e = await opened.instance!.check(AbortSignal.timeout(3000)).catch((x: unknown) => x);
+      const e = await opened.instance.check(AbortSignal.timeout(3000)).catch((x: unknown) => x);
       expectRefused(e);
       const get = await Promise.resolve(
-        opened.instance!.sources[0]!.fetch({ path: '/x' }, { handoffId: 'h', flow: 'f', signal: AbortSignal.timeout(3000) }),
+        opened.instance.sources[0]!.fetch(
+          { path: '/x' },
+          { handoffId: 'h', flow: 'f', signal: AbortSignal.timeout(3000) },
+        ),
       ).catch((x: unknown) => x);
       expectRefused(get);
       counted++;

@@ -109,7 +109,10 @@ describe('http connector: actions and their rollbacks', () => {
     expect(r.afterOnce).toEqual(before);
     expect(r.afterTwice).toEqual(before);
 
-    const created = await runAndUndo(action(inst, 'billing.put'), { path: '/invoices/new1', body: { amount: 1 } });
+    const created = await runAndUndo(action(inst, 'billing.put'), {
+      path: '/invoices/new1',
+      body: { amount: 1 },
+    });
     expect(created.snapshot.some(([k]) => k === 'new1')).toBe(true);
     expect(created.afterOnce).toEqual(before);
     expect(created.afterTwice).toEqual(before);
@@ -139,7 +142,7 @@ describe('http connector: actions and their rollbacks', () => {
       false,
       'no rollback is declared for billing.post (connectors.billing.rollback.post in baton.yaml)',
     ]);
-    expect(post.rollback).toBeUndefined();
+    expect('rollback' in post).toBe(false);
     const del = action(inst, 'billing.delete');
     expect([del.risk, del.idempotent, del.idempotency, del.irreversible]).toEqual([
       'high',
@@ -159,7 +162,10 @@ describe('http connector: actions and their rollbacks', () => {
 
   it('refuses a rollback path with references it cannot fill', () => {
     const { problems } = readConnectors({
-      billing: { type: 'http', ...settingsFor({ rollback: { post: { method: 'delete', path: '/x/${input.id}' } } }) },
+      billing: {
+        type: 'http',
+        ...settingsFor({ rollback: { post: { method: 'delete', path: '/x/${input.id}' } } }),
+      },
     });
     expect(problems).toHaveLength(1);
     const bare = readConnectors({
@@ -169,12 +175,16 @@ describe('http connector: actions and their rollbacks', () => {
   });
 
   it('a rollback whose answer lacks the named field fails without sending', async () => {
-    const inst = await open(settingsFor({ rollback: { post: { method: 'delete', path: '/invoices/${result.body.nope}' } } }));
+    const inst = await open(
+      settingsFor({ rollback: { post: { method: 'delete', path: '/invoices/${result.body.nope}' } } }),
+    );
     const a = action(inst, 'billing.post');
     const c = ctx();
     const result = await a.run({ path: '/invoices', body: { amount: 1 } }, c);
     const sent = api.requests.length;
-    const e = await a.rollback!({ path: '/invoices' }, result, { ...c, undo: undefined }).catch((x: unknown) => x);
+    const e = await a.rollback!({ path: '/invoices' }, result, { ...c, undo: undefined }).catch(
+      (x: unknown) => x,
+    );
     expect(isBatonError(e) && e.context.sent).toBe('no');
     expect(api.requests.length).toBe(sent);
   });
@@ -187,8 +197,13 @@ describe('http connector: the get source and check', () => {
     const get = inst.sources.find((s) => s.id === 'billing.get')!;
     expect(get.trust).toBe('trusted');
     const sctx = { handoffId: 'h', flow: 'f', signal: AbortSignal.timeout(3000) };
-    expect(await get.fetch({ path: '/invoices/g1' }, sctx)).toEqual({ status: 200, body: { id: 'g1', amount: 7 } });
-    const missing = await Promise.resolve(get.fetch({ path: '/invoices/none' }, sctx)).catch((e: unknown) => e);
+    expect(await get.fetch({ path: '/invoices/g1' }, sctx)).toEqual({
+      status: 200,
+      body: { id: 'g1', amount: 7 },
+    });
+    const missing = await Promise.resolve(get.fetch({ path: '/invoices/none' }, sctx)).catch(
+      (e: unknown) => e,
+    );
     expect(isBatonError(missing) && !missing.retryable && missing.context.status).toBe(404);
     const untrusted = await open(settingsFor({ trust: 'untrusted' }));
     expect(untrusted.sources[0]!.trust).toBe('untrusted');
@@ -204,7 +219,9 @@ describe('http connector: the get source and check', () => {
   });
 
   it('a connector named http is refused: http.post is the built-in', async () => {
-    await expect(open(settingsFor(), undefined, 'http')).rejects.toThrow(/name this connector after the system/);
+    await expect(open(settingsFor(), undefined, 'http')).rejects.toThrow(
+      /name this connector after the system/,
+    );
   });
 });
 
@@ -269,5 +286,6 @@ connectorContract({
   definition: httpConnector as never,
   settings: { baseUrl: 'https://billing.example/api', headers: { authorization: `Bearer ${TOKEN}` } },
   hostile: (baseUrl) => ({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` }, timeoutMs: 2000 }),
-  read: (inst, signal) => inst.sources[0]!.fetch({ path: '/thing' }, { handoffId: 'h', flow: 'f', signal }) as Promise<unknown>,
+  read: (inst, signal) =>
+    inst.sources[0]!.fetch({ path: '/thing' }, { handoffId: 'h', flow: 'f', signal }) as Promise<unknown>,
 });
