@@ -1,8 +1,9 @@
 // `${…}` inside a URL. A value interpolated into a URL is data, never structure: it is
 // percent-encoded for the part it lands in, so `../../admin`, `%2e%2e/secret` or `x?injected=1`
 // stay inside their path segment or query value. The scheme and host must be written literally
-// (checked when the flow loads): a value that could name the host could send the call, and the
-// flow's headers with it, anywhere. A URL given whole by one `${…}` is taken as it is; the
+// (checked when the flow loads), or the template is a path below a base URL the operator
+// configured (`/invoices/${…}` for an http connector): a value that could name the host could
+// send the call, and the flow's headers with it, anywhere. A URL given whole by one `${…}` is taken as it is; the
 // outbound guard checks its host when the call is made.
 import { BatonError } from '../core/errors.ts';
 

@@ -7,6 +7,7 @@ import { Registry } from '../../actions/registry.ts';
 import { Tables } from '../../actions/tables.ts';
 import { isBatonError } from '../../core/errors.ts';
 import { FlowCel } from '../../flow/cel.ts';
+import { fixesAuthority, joinUrl } from '../../flow/url-template.ts';
 import { OutboundPolicy, type Resolver } from '../../outbound/policy.ts';
 import { connectorContract } from '../../../test/support/connector-contract.ts';
 import { startInternalApi, type InternalApi } from '../../../test/support/internal-api.ts';
@@ -288,4 +289,14 @@ connectorContract({
   hostile: (baseUrl) => ({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` }, timeoutMs: 2000 }),
   read: (inst, signal) =>
     inst.sources[0]!.fetch({ path: '/thing' }, { handoffId: 'h', flow: 'f', signal }) as Promise<unknown>,
+});
+
+describe('relative URL templates', () => {
+  it('a path starting with one / fixes the authority; //host and a bare ${…} prefix do not', () => {
+    expect(fixesAuthority('/invoices/')).toBe(true);
+    expect(fixesAuthority('/')).toBe(true);
+    expect(fixesAuthority('//evil.example/')).toBe(false);
+    expect(fixesAuthority('')).toBe(false);
+    expect(joinUrl(['/a/', '?q=', ''], ['x/y', 'a&b'], 'with.path')).toBe('/a/x%2Fy?q=a%26b');
+  });
 });

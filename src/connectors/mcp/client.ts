@@ -6,10 +6,11 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { PinnedFetch } from '../../outbound/fetch.ts';
 
 export type ServerSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd: string }
-  | { kind: 'http'; url: URL; headers: Record<string, string> };
+  | { kind: 'http'; url: URL; headers: Record<string, string>; fetch: PinnedFetch };
 
 /** What the server said about itself when the session opened. */
 export interface ServerInfo {
@@ -38,6 +39,8 @@ export class McpSession {
     if (s.kind === 'http')
       return new StreamableHTTPClientTransport(s.url, {
         requestInit: { headers: s.headers, redirect: 'error' },
+        // Every connection goes to an address the outbound policy checked.
+        fetch: s.fetch,
       });
     const t = new StdioClientTransport({
       command: s.command,

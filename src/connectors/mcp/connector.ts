@@ -11,6 +11,8 @@ import type { Tool, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BatonError } from '../../core/errors.ts';
 import type { RiskLevel } from '../../core/flow-schema.ts';
 import { defineConnector, type ConnectorAction, type ConnectorSource } from '../define.ts';
+import type { OutboundPolicy } from '../../outbound/policy.ts';
+import { pinnedFetch } from '../../outbound/fetch.ts';
 import { McpSession, type ServerSpec } from './client.ts';
 import { toolParams } from './schema.ts';
 
@@ -86,8 +88,9 @@ function toolFailed(id: string, r: CallToolResult): BatonError {
   );
 }
 
-function spec(s: Settings, projectDir: string): ServerSpec {
-  if (s.url !== undefined) return { kind: 'http', url: new URL(s.url), headers: s.headers };
+function spec(s: Settings, projectDir: string, outbound: OutboundPolicy): ServerSpec {
+  if (s.url !== undefined)
+    return { kind: 'http', url: new URL(s.url), headers: s.headers, fetch: pinnedFetch(outbound) };
   return {
     kind: 'stdio',
     command: s.command!,
@@ -106,7 +109,7 @@ export const mcpConnector = defineConnector({
   async open(s, ctx) {
     // The endpoint is the operator's, but it is still checked against the project's policy.
     if (s.url !== undefined) await ctx.outbound.target(new URL(s.url));
-    const session = new McpSession(spec(s, ctx.projectDir), s.timeoutMs);
+    const session = new McpSession(spec(s, ctx.projectDir, ctx.outbound), s.timeoutMs);
     try {
       const { tools } = await session.tools(AbortSignal.timeout(s.timeoutMs), s.timeoutMs);
       const byName = new Map(tools.map((t) => [t.name, t]));

@@ -299,6 +299,21 @@ describe('mcp over streamable HTTP: server-everything on loopback', () => {
     await expect.poll(() => server.sessions()).toBe(0);
   });
 
+  it('every connection goes through the outbound policy (the pinned fetch), to the checked address', async () => {
+    const seen: string[] = [];
+    const policy = new OutboundPolicy(
+      { allowHosts: ['127.0.0.1'] },
+      undefined,
+      (t) => void seen.push(t.address),
+    );
+    const ev = await open({ url: server.url, headers: { authorization: `Bearer ${TOKEN}` } }, 'web', policy);
+    const before = seen.length;
+    await act(ev, 'web.echo').run({ message: 'hi' }, ctx());
+    expect(seen.length).toBeGreaterThan(before);
+    expect(new Set(seen)).toEqual(new Set(['127.0.0.1']));
+    await ev.close!();
+  });
+
   it('a wrong token fails the open without showing it', async () => {
     const e = await failure(
       open({ url: server.url, headers: { authorization: 'Bearer wrong-token-9911' } }, 'web'),
