@@ -58,7 +58,7 @@ export function pinnedFetch(policy: OutboundPolicy): PinnedFetch {
             );
           } catch (e) {
             res.destroy();
-            reject(e as Error);
+            reject(e);
           }
         },
       );
