@@ -31,7 +31,7 @@ export interface ContractOptions {
 }
 
 const RISKS = ['low', 'medium', 'high'];
-const NO_PEOPLE = { usersOf: () => [], person: () => undefined };
+export const NO_PEOPLE = { usersOf: () => [], person: () => undefined };
 
 async function openSubject(definition: ConnectorDefinition<never>, settings: Record<string, unknown>) {
   const { configured, problems } = readConnectors({ subject: { type: definition.type, ...settings } });

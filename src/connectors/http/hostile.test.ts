@@ -17,6 +17,7 @@ import { Registry } from '../../actions/registry.ts';
 import { Tables } from '../../actions/tables.ts';
 import { isBatonError } from '../../core/errors.ts';
 import { OutboundPolicy, type Resolver, type Target } from '../../outbound/policy.ts';
+import { NO_PEOPLE } from '../../../test/support/connector-contract.ts';
 import { ROOT } from '../../../test/support/project.ts';
 import { openConnectors, readConnectors } from '../configure.ts';
 import { httpPost } from './actions.ts';
@@ -230,6 +231,7 @@ async function openBilling(settings: Record<string, unknown>, outbound: Outbound
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound,
     projectDir: ROOT,
+    people: NO_PEOPLE,
   });
   return { instance: opened!.instance };
 }

@@ -9,7 +9,7 @@ import { isBatonError } from '../../core/errors.ts';
 import { FlowCel } from '../../flow/cel.ts';
 import { fixesAuthority, joinUrl } from '../../flow/url-template.ts';
 import { OutboundPolicy, type Resolver } from '../../outbound/policy.ts';
-import { connectorContract } from '../../../test/support/connector-contract.ts';
+import { connectorContract, NO_PEOPLE } from '../../../test/support/connector-contract.ts';
 import { startInternalApi, type InternalApi } from '../../../test/support/internal-api.ts';
 import { ROOT } from '../../../test/support/project.ts';
 import type { ConnectorAction, ConnectorInstance } from '../define.ts';
@@ -47,6 +47,7 @@ async function open(
   const [opened] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound,
     projectDir: ROOT,
+    people: NO_PEOPLE,
   });
   return opened!.instance;
 }

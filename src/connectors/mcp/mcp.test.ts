@@ -16,6 +16,7 @@ import { actionSchema, contextSourceSchema } from '../../core/flow-schema.ts';
 import { OutboundPolicy } from '../../outbound/policy.ts';
 import {
   connectorContract,
+  NO_PEOPLE,
   startHostileServer,
   type HostileMode,
 } from '../../../test/support/connector-contract.ts';
@@ -53,6 +54,7 @@ async function open(
   const [o] = await openConnectors(configured, new Registry(new Tables(new Map())), {
     outbound,
     projectDir: ROOT,
+    people: NO_PEOPLE,
   });
   opened.push(o!.instance);
   return o!.instance;
