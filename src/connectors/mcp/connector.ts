@@ -41,7 +41,15 @@ const settings = z
       .record(z.string(), z.string())
       .default({})
       .describe('streamable HTTP: sent with every request'),
-    timeoutMs: z.int().min(100).max(600_000).default(30_000).describe('Per tool call, and to connect'),
+    // Below the worker lease (30 s), which caps an action's time anyway.
+    timeoutMs: z.int().min(100).max(600_000).default(20_000).describe('Per tool call'),
+    // A first `npx -y` fetches the server before it can answer.
+    startTimeoutMs: z
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(60_000)
+      .describe('To start the server, connect and list its tools'),
     tools: z.record(z.string(), toolSettings).default({}),
   })
   .refine((s) => (s.command === undefined) !== (s.url === undefined), {
@@ -109,9 +117,9 @@ export const mcpConnector = defineConnector({
   async open(s, ctx) {
     // The endpoint is the operator's, but it is still checked against the project's policy.
     if (s.url !== undefined) await ctx.outbound.target(new URL(s.url));
-    const session = new McpSession(spec(s, ctx.projectDir, ctx.outbound), s.timeoutMs);
+    const session = new McpSession(spec(s, ctx.projectDir, ctx.outbound), s.startTimeoutMs);
     try {
-      const { tools } = await session.tools(AbortSignal.timeout(s.timeoutMs), s.timeoutMs);
+      const { tools } = await session.tools(AbortSignal.timeout(s.startTimeoutMs), s.startTimeoutMs);
       const byName = new Map(tools.map((t) => [t.name, t]));
       for (const name of Object.keys(s.tools))
         if (!byName.has(name))

@@ -340,7 +340,11 @@ describe('mcp over streamable HTTP: server-everything on loopback', () => {
       try {
         const e = await failure(
           open(
-            { url: `${hostile.url}/mcp`, headers: { authorization: `Bearer ${TOKEN}` }, timeoutMs: 1500 },
+            {
+              url: `${hostile.url}/mcp`,
+              headers: { authorization: `Bearer ${TOKEN}` },
+              startTimeoutMs: 1500,
+            },
             'web',
           ),
         );
