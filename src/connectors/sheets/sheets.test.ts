@@ -67,6 +67,7 @@ async function open(settings: Record<string, unknown>) {
   const [opened] = (await openConnectors(configured, registry, {
     outbound: new OutboundPolicy({ allowHosts: ['127.0.0.1'] }),
     projectDir: tmp,
+    people: { usersOf: () => [], person: () => undefined },
   })) as [OpenConnector];
   return {
     opened,

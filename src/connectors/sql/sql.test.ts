@@ -296,6 +296,7 @@ describe.each([postgres(), mariadb(), sqlite()])('sql on $name', (b) => {
     [open] = (await openConnectors(configured, registry, {
       outbound: new OutboundPolicy({ allowHosts: [] }),
       projectDir: ROOT,
+      people: { usersOf: () => [], person: () => undefined },
     })) as [OpenConnector];
   });
   afterAll(async () => {
