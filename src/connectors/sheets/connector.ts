@@ -18,7 +18,18 @@ const settings = z
   .strictObject({
     /** The service account's key JSON (client_email and private_key are what is used). */
     credentials: z
-      .looseObject({ client_email: z.string().min(1), private_key: z.string().min(1) })
+      .preprocess(
+        // From `${ENV}` the key JSON arrives as text.
+        (v) => {
+          if (typeof v !== 'string') return v;
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            return v;
+          }
+        },
+        z.looseObject({ client_email: z.string().min(1), private_key: z.string().min(1) }),
+      )
       .optional(),
     /** Or a path to the key JSON file, relative to the project folder. */
     keyFile: z.string().min(1).optional(),

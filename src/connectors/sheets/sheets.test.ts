@@ -235,6 +235,15 @@ describe('sheets against the stateful server (requests validated by Prism)', () 
     expect(anonymous.status).toBe(401);
   });
 
+  it('the key JSON may come as text (from ${ENV}), and its private key is a secret', () => {
+    const { configured, problems } = readConnectors({
+      gs: { type: 'sheets', credentials: JSON.stringify(credentials), rootUrl: server.url },
+    });
+    expect(problems).toEqual([]);
+    expect(configured[0]!.secretValues).toContain(pem);
+    expect(JSON.stringify(configured[0]!.display)).not.toContain('PRIVATE KEY');
+  });
+
   it('a service account key file works as well; a wrong key is refused, without the key in the error', async () => {
     const file = path.join(tmp, 'key.json');
     writeFileSync(file, JSON.stringify(credentials));
