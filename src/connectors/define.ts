@@ -24,6 +24,8 @@ export interface People {
   /** The users an owner stands for: the user, a team's members and manager, a role's holders. */
   usersOf(owner: string): string[];
   person(id: string): Person | undefined;
+  /** The person with this email, if any (a CRM owner as a Baton user). */
+  personByEmail?(email: string): Person | undefined;
 }
 
 export interface ConnectorContext {

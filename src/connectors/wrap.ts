@@ -99,6 +99,18 @@ export async function withReadRetries<T>(
   }
 }
 
+/**
+ * One try of a read, its failure classified first (a 401 is not retried, a 429 waits for its
+ * Retry-After): the retry loop decides on the classified error.
+ */
+async function classified<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    throw sdkFailure(what, e);
+  }
+}
+
 /** The instance's actions and sources under `name.`, with errors classified and scrubbed. */
 export function wrapConnector(
   name: string,
@@ -124,7 +136,10 @@ export function wrapConnector(
         ? {
             capture: async (p: unknown, c: ActionContext) => {
               try {
-                return await withReadRetries(() => def.capture!(p, c), c.signal);
+                return await withReadRetries(
+                  () => classified(`${id} (reading what to undo)`, () => def.capture!(p, c)),
+                  c.signal,
+                );
               } catch (e) {
                 throw fail(`${id} (reading what to undo)`, e);
               }
@@ -153,7 +168,7 @@ export function wrapConnector(
       id,
       fetch: async (p: unknown, c: SourceContext) => {
         try {
-          return await withReadRetries(async () => def.fetch(p, c), c.signal);
+          return await withReadRetries(() => classified(id, async () => def.fetch(p, c)), c.signal);
         } catch (e) {
           throw fail(id, e);
         }

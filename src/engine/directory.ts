@@ -83,6 +83,13 @@ export class Directory {
     return this.people.get(id);
   }
 
+  /** The person with this email (case-insensitive), to map a CRM owner to a Baton user. */
+  personByEmail(email: string): Person | undefined {
+    const wanted = email.trim().toLowerCase();
+    for (const p of this.people.values()) if (p.email?.toLowerCase() === wanted) return p;
+    return undefined;
+  }
+
   team(id: string): Team | undefined {
     return this.teams.get(id);
   }

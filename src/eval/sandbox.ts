@@ -90,7 +90,7 @@ export class Sandbox {
     const entries = this.flow.context;
     for (let j = this.next; j < entries.length; j++) {
       const e = entries[j]!;
-      if (e.use !== use) continue;
+      if (e.use !== use && e.fallback?.use !== use) continue;
       if (e.when && !this.holds(e.when)) continue;
       this.next = j + 1;
       return e.name;

@@ -82,9 +82,16 @@ function approverWarnings(flow: CompiledFlow, directory: Directory, warn: Warn):
   );
 }
 
+/** The `use` and `with` that run here: the fallback where the connector is not configured. */
+function used<
+  T extends { use: string; with: unknown; fallback?: { use: string; with: unknown } | undefined },
+>(entry: T, has: (use: string) => boolean): { use: string; with: unknown } {
+  return !has(entry.use) && entry.fallback ? entry.fallback : entry;
+}
+
 function riskOf(flow: CompiledFlow, i: number, registry: Registry): RiskLevel {
   const a = flow.def.actions[i]!;
-  return a.risk ?? registry.action(a.use)?.risk ?? 'high';
+  return a.risk ?? registry.action(used(a, (u) => !!registry.action(u)).use)?.risk ?? 'high';
 }
 
 function timeoutWarnings(flow: CompiledFlow, registry: Registry, warn: Warn): void {
@@ -128,17 +135,21 @@ function trustWarnings(flow: CompiledFlow, registry: Registry, warn: Warn): void
   const props = (flow.def.input.properties ?? {}) as Record<string, unknown>;
   const untrustedContext = new Set(
     flow.def.context
-      .filter((c) => (c.trust ?? registry.source(c.use)?.trust) === 'untrusted')
+      .filter(
+        (c) => (c.trust ?? registry.source(used(c, (u) => !!registry.source(u)).use)?.trust) === 'untrusted',
+      )
       .map((c) => c.name),
   );
   flow.def.actions.forEach((a, i) => {
-    const def = registry.action(a.use);
+    const run = used(a, (u) => !!registry.action(u));
+    const def = registry.action(run.use);
     const outbound = !!def && !isInternal(def) && def.outbound === true;
     const high = riskOf(flow, i, registry) === 'high';
     if (!outbound && !high) return;
     const kind = outbound ? 'outbound' : 'high-risk';
     const seen = new Set<string>();
-    for (const [path, text] of strings(a.with, ['actions', i, 'with'])) {
+    const at = run === a ? ['actions', i, 'with'] : ['actions', i, 'fallback', 'with'];
+    for (const [path, text] of strings(run.with as typeof a.with, at)) {
       for (const r of references(text)) {
         const untrusted =
           r.root === 'input' ? schemaTrust(props[r.name]) === 'untrusted' : untrustedContext.has(r.name);
@@ -151,7 +162,7 @@ function trustWarnings(flow: CompiledFlow, registry: Registry, warn: Warn): void
             : `the source is untrusted`;
         warn(
           path,
-          `untrusted ${field} reaches ${kind} action ${a.id} (${a.use}): each run waits for approval at the trust boundary (${fix})`,
+          `untrusted ${field} reaches ${kind} action ${a.id} (${run.use}): each run waits for approval at the trust boundary (${fix})`,
         );
       }
     }

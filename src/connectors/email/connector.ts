@@ -71,7 +71,8 @@ export const email = defineConnector({
       }),
       risk: 'low',
       idempotent: false,
-      outbound: true,
+      // To people of baton.yaml: inside the organisation, so not gated as outbound.
+      outbound: false,
       irreversible: IRREVERSIBLE,
       async run(p, c) {
         const owner = p.owner || c.owner;

@@ -64,7 +64,7 @@ export const hubspot = defineConnector({
   settings,
   secrets: ['token'],
   baseUrls: ['basePath'],
-  open(s) {
+  open(s, ctx) {
     const conf: HubSpotSettings = { token: s.token, basePath: s.basePath };
     const hs = <T>(what: string, signal: AbortSignal, call: (c: Client) => Promise<T>): Promise<T> =>
       withHubSpot(conf, what, signal, call);
@@ -121,12 +121,17 @@ export const hubspot = defineConnector({
         const company = found.results[0];
         if (!company) return null;
         const ownerIdValue = valueOf(company.properties, OWNER);
+        const foundOwner = await owner(ownerIdValue, signal);
+        // The owner as a Baton user (people[].email in baton.yaml), so a rule can route to them.
+        const email = (foundOwner as { email?: unknown } | null)?.email;
+        const user = typeof email === 'string' ? ctx.people.personByEmail?.(email)?.id : undefined;
         return {
           id: company.id,
           name: valueOf(company.properties, 'name'),
           domain: valueOf(company.properties, 'domain'),
           ownerId: ownerIdValue,
-          owner: await owner(ownerIdValue, signal),
+          owner: foundOwner,
+          ...(user ? { user } : {}),
         };
       },
     };

@@ -88,7 +88,8 @@ export const slack = defineConnector({
       params: z.object({ text: z.string().min(1).max(40_000), owner: z.string().optional() }),
       risk: 'low',
       idempotent: false,
-      outbound: true,
+      // To people of baton.yaml: inside the organisation, so not gated as outbound.
+      outbound: false,
       async run(p, c): Promise<Posted> {
         const owner = p.owner || c.owner;
         const { ids, missing } = slackIdsOf(ctx.people, owner);
