@@ -149,7 +149,7 @@ function trustWarnings(flow: CompiledFlow, registry: Registry, warn: Warn): void
     const kind = outbound ? 'outbound' : 'high-risk';
     const seen = new Set<string>();
     const at = run === a ? ['actions', i, 'with'] : ['actions', i, 'fallback', 'with'];
-    for (const [path, text] of strings(run.with as typeof a.with, at)) {
+    for (const [path, text] of strings(run.with, at)) {
       for (const r of references(text)) {
         const untrusted =
           r.root === 'input' ? schemaTrust(props[r.name]) === 'untrusted' : untrustedContext.has(r.name);

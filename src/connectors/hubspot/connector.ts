@@ -64,7 +64,7 @@ export const hubspot = defineConnector({
   settings,
   secrets: ['token'],
   baseUrls: ['basePath'],
-  open(s, ctx) {
+  open(s, connector) {
     const conf: HubSpotSettings = { token: s.token, basePath: s.basePath };
     const hs = <T>(what: string, signal: AbortSignal, call: (c: Client) => Promise<T>): Promise<T> =>
       withHubSpot(conf, what, signal, call);
@@ -124,7 +124,7 @@ export const hubspot = defineConnector({
         const foundOwner = await owner(ownerIdValue, signal);
         // The owner as a Baton user (people[].email in baton.yaml), so a rule can route to them.
         const email = (foundOwner as { email?: unknown } | null)?.email;
-        const user = typeof email === 'string' ? ctx.people.personByEmail?.(email)?.id : undefined;
+        const user = typeof email === 'string' ? connector.people.personByEmail?.(email)?.id : undefined;
         return {
           id: company.id,
           name: valueOf(company.properties, 'name'),
