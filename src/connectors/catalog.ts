@@ -5,6 +5,7 @@ import { email } from './email/connector.ts';
 import { freshdesk } from './freshdesk/connector.ts';
 import { httpConnector } from './http/connector.ts';
 import { hubspot } from './hubspot/connector.ts';
+import { jira } from './jira/connector.ts';
 import { mcpConnector } from './mcp/connector.ts';
 import { salesforce } from './salesforce/connector.ts';
 import { sheets } from './sheets/connector.ts';
@@ -13,20 +14,7 @@ import { sql } from './sql/connector.ts';
 import { zendesk } from './zendesk/connector.ts';
 
 export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = new Map(
-  (
-    [
-      email,
-      freshdesk,
-      httpConnector,
-      hubspot,
-      mcpConnector,
-      salesforce,
-      sheets,
-      slack,
-      sql,
-      zendesk,
-    ] as ConnectorDefinition<never>[]
-  ).map((d) => [d.type, d]),
+  ([email, freshdesk, httpConnector, hubspot, jira, mcpConnector, salesforce, sheets, slack, sql, zendesk] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
 );
 
 /** Types that are channels only: configured under `connectors`, but they add no actions. */

@@ -1,0 +1,44 @@
+// Jira Cloud (and Jira Service Management on the same site), through jira.js.
+import { z } from 'zod';
+import { getCurrentUser } from 'jira.js/cloud';
+import { defineConnector } from '../define.ts';
+import { jiraActions } from './actions.ts';
+import { jiraClient } from './client.ts';
+import { getRequestSource, jsmCommentAction } from './service-desk.ts';
+import { getIssueSource } from './sources.ts';
+
+const settings = z
+  .strictObject({
+    host: z.url({ protocol: /^https?$/ }).describe('the site, e.g. https://acme.atlassian.net'),
+    email: z.string().min(1).optional().describe('basic auth: the account e-mail (with apiToken)'),
+    apiToken: z.string().min(1).optional(),
+    token: z.string().min(1).optional().describe('bearer auth: an access token, instead of email + apiToken'),
+    timeoutMs: z.int().min(100).max(60_000).default(10_000).describe('one request'),
+  })
+  .refine((s) => (s.token !== undefined) !== (s.email !== undefined && s.apiToken !== undefined), {
+    message: 'give either email and apiToken (basic auth) or token (bearer), not both',
+  })
+  .refine((s) => s.token === undefined || (s.email === undefined && s.apiToken === undefined), {
+    message: 'give either email and apiToken (basic auth) or token (bearer), not both',
+  });
+export type JiraSettings = z.infer<typeof settings>;
+
+export const jira = defineConnector({
+  type: 'jira',
+  description: 'Jira Cloud and Jira Service Management (issues, comments, transitions, remote links)',
+  settings,
+  secrets: ['apiToken', 'token'],
+  baseUrls: ['host'],
+  open(s) {
+    const client = (signal: AbortSignal) =>
+      jiraClient({ host: s.host, auth: s, timeoutMs: s.timeoutMs }, signal);
+    return {
+      actions: [...jiraActions(client), jsmCommentAction(client)],
+      sources: [getIssueSource(client), getRequestSource(client)],
+      async check(signal) {
+        const me = await getCurrentUser(client(signal));
+        return `authenticated as ${me.displayName ?? me.accountId ?? 'an unnamed user'}${me.accountId ? ` (${me.accountId})` : ''}`;
+      },
+    };
+  },
+});
