@@ -7,6 +7,7 @@ import { httpConnector } from './http/connector.ts';
 import { hubspot } from './hubspot/connector.ts';
 import { jira } from './jira/connector.ts';
 import { mcpConnector } from './mcp/connector.ts';
+import { notion } from './notion/connector.ts';
 import { salesforce } from './salesforce/connector.ts';
 import { sheets } from './sheets/connector.ts';
 import { slack } from './slack/connector.ts';
@@ -14,7 +15,7 @@ import { sql } from './sql/connector.ts';
 import { zendesk } from './zendesk/connector.ts';
 
 export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = new Map(
-  ([email, freshdesk, httpConnector, hubspot, jira, mcpConnector, salesforce, sheets, slack, sql, zendesk] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
+  ([email, freshdesk, httpConnector, hubspot, jira, mcpConnector, notion, salesforce, sheets, slack, sql, zendesk] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
 );
 
 /** Types that are channels only: configured under `connectors`, but they add no actions. */

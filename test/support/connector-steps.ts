@@ -32,7 +32,8 @@ export interface Step {
   ctx: ActionContext;
 }
 
-const ctxFor = (actionId: string, key: string): ActionContext => ({
+/** The context the engine gives an action call. */
+export const actionContext = (actionId: string, key: string): ActionContext => ({
   handoffId: 'h_test',
   flow: 'test',
   actionId,
@@ -52,7 +53,7 @@ export async function runAction(
   const a = inst.actions.find((x) => x.id === id);
   if (!a) throw new Error(`no action ${id}`);
   const params: unknown = a.params.parse(raw);
-  const ctx = ctxFor(id, key);
+  const ctx = actionContext(id, key);
   const undo: unknown = a.capture ? await a.capture(params, ctx) : undefined;
   const result: unknown = await a.run(params, { ...ctx, signal: AbortSignal.timeout(10_000) });
   return { params, result, undo, ctx };

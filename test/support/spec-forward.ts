@@ -13,12 +13,18 @@ export interface SpecCheck {
 
 const FORWARDED = ['authorization', 'content-type', 'accept', 'notion-version'];
 
-export function specCheck(prismUrl: (path: string) => string | undefined): SpecCheck {
+/**
+ * `prismUrl` picks the Prism for a request (by its path, method and body), or undefined for a
+ * request the description does not model, which the test server then checks by itself.
+ */
+export function specCheck(
+  prismUrl: (url: string, method: string, body: string) => string | undefined,
+): SpecCheck {
   const violations: string[] = [];
   return {
     violations,
     async check(method, url, headers, body) {
-      const base = prismUrl(url);
+      const base = prismUrl(url, method, body);
       if (base === undefined) return undefined;
       const h: Record<string, string> = {};
       for (const name of FORWARDED) {
