@@ -1,11 +1,9 @@
-// Jira Cloud (and Jira Service Management on the same site), through jira.js.
+// Jira Cloud (and Jira Service Management on the same site), through jira.js. The modules that
+// use jira.js load when a jira connector opens: its cloud API takes about a second to import,
+// which every CLI command that reads the catalog would pay otherwise.
 import { z } from 'zod';
-import { getCurrentUser } from 'jira.js/cloud';
 import { defineConnector } from '../define.ts';
-import { jiraActions } from './actions.ts';
 import { jiraClient } from './client.ts';
-import { getRequestSource, jsmCommentAction } from './service-desk.ts';
-import { getIssueSource } from './sources.ts';
 
 const settings = z
   .strictObject({
@@ -29,7 +27,14 @@ export const jira = defineConnector({
   settings,
   secrets: ['apiToken', 'token'],
   baseUrls: ['host'],
-  open(s) {
+  async open(s) {
+    const [{ getCurrentUser }, { jiraActions }, { getRequestSource, jsmCommentAction }, { getIssueSource }] =
+      await Promise.all([
+        import('jira.js/cloud'),
+        import('./actions.ts'),
+        import('./service-desk.ts'),
+        import('./sources.ts'),
+      ]);
     const client = (signal: AbortSignal) =>
       jiraClient({ host: s.host, auth: s, timeoutMs: s.timeoutMs }, signal);
     return {
