@@ -15,7 +15,22 @@ import { sql } from './sql/connector.ts';
 import { zendesk } from './zendesk/connector.ts';
 
 export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = new Map(
-  ([email, freshdesk, httpConnector, hubspot, jira, mcpConnector, notion, salesforce, sheets, slack, sql, zendesk] as ConnectorDefinition<never>[]).map((d) => [d.type, d]),
+  (
+    [
+      email,
+      freshdesk,
+      httpConnector,
+      hubspot,
+      jira,
+      mcpConnector,
+      notion,
+      salesforce,
+      sheets,
+      slack,
+      sql,
+      zendesk,
+    ] as ConnectorDefinition<never>[]
+  ).map((d) => [d.type, d]),
 );
 
 /** Types that are channels only: configured under `connectors`, but they add no actions. */
