@@ -4,6 +4,8 @@
 //   3. over HTTP against `baton serve`, 20,000 handoffs with 200 in flight
 //   4. latency at 1,000 handoffs/s offered
 // Prints a table, then one JSON line. Options: --total N, --in-flight N, --skip-http.
+// `--connectors` runs lead-to-owner with its HubSpot lookup and Slack notice against local
+// servers beside the built-in-only run (bench/connectors.ts).
 // `--store postgres` runs the PostgreSQL benchmark instead (bench/postgres.ts): --pg-url URL,
 // --workers 1,2,4 (worker process counts), --profile DIR (CPU profiles of the worker processes).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     profile: { type: 'string' },
     workers: { type: 'string', default: '1,2,4' },
+    connectors: { type: 'boolean', default: false },
   },
 });
 const positive = (name: string, v: string): number => {
@@ -78,6 +81,40 @@ if (values.store === 'postgres') {
   process.exit(0);
 }
 const work = mkdtempSync(path.join(tmpdir(), 'baton-bench-'));
+if (values.connectors) {
+  const { runConnectorBench } = await import('./connectors.ts');
+  const n = Math.min(total, 5000);
+  say(`bench: ${n} handoffs, ${inFlight} in flight, connectors against local servers`);
+  const r = await runConnectorBench({ examples, work, total: n, inFlight, say });
+  const f = (x: number, d = 0) =>
+    x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  printTable([
+    [
+      'lead-to-owner, built-ins only (CSV lookup, inbox)',
+      f(r.builtin.perSecond),
+      f(r.builtin.p50, 1),
+      f(r.builtin.p99, 1),
+    ],
+    [
+      'lead-to-owner, HubSpot lookup + Slack notice',
+      f(r.connected.perSecond),
+      f(r.connected.p50, 1),
+      f(r.connected.p99, 1),
+    ],
+    [`ratio ${f(r.ratio, 2)} (limit: at least 0.67)`, '', '', ''],
+  ]);
+  console.log(
+    JSON.stringify({
+      builtin_per_s: Math.round(r.builtin.perSecond),
+      connectors_per_s: Math.round(r.connected.perSecond),
+      ratio: Number(r.ratio.toFixed(3)),
+      calls: r.calls,
+      handoffs: n,
+    }),
+  );
+  rmSync(work, { recursive: true, force: true });
+  process.exit(r.ratio >= 0.67 ? 0 : 1);
+}
 const db = (name: string) => `sqlite:${path.join(work, `${name}.db`)}`;
 
 let peakRss = 0;
