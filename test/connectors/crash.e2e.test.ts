@@ -125,3 +125,95 @@ describe('a crash between a connector call and its record', () => {
     expect(slack.posts).toHaveLength(1);
   }, 60_000);
 });
+
+/** An internal API whose first PUT is held (Baton dies waiting); GETs answer the record. */
+class HoldingApi {
+  server!: Server;
+  url = '';
+  gets = 0;
+  puts: Array<{ key: string; body: string }> = [];
+  onPut: (() => void) | undefined;
+  hold = true;
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (req.method === 'GET') {
+          this.gets++;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"new"}');
+          return;
+        }
+        this.puts.push({ key: String(req.headers['idempotency-key']), body });
+        this.onPut?.();
+        if (this.hold && this.puts.length === 1) return;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+}
+
+describe('a crash between an idempotent connector call and its record', () => {
+  it('retries the call with the same key and keeps the first capture', async () => {
+    const api = new HoldingApi();
+    await api.start();
+    const p = tempProject({
+      'flows/approve.yaml': `id: approve
+name: Approve
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, required: [id], properties: { id: { type: string, pattern: "^[A-Z0-9-]+$" } } }
+idempotencyKey: input.id
+decide: { otherwise: { owner: team:finance } }
+actions:
+  - { id: status, use: billing.put, with: { path: "/invoices/\${input.id}", body: { status: approved } } }
+`,
+      'baton.yaml': `${readFileSync(path.join(ROOT, 'examples/baton.yaml'), 'utf8')}
+worker: { leaseMs: 1500 }
+connectors:
+  billing:
+    type: http
+    baseUrl: ${api.url}/api
+    allowHosts: [127.0.0.1]
+    rollback:
+      put: { method: put, path: "\${params.path}", body: before }
+`,
+    });
+    const port = await freePort();
+    let s = await startServe(p.dir, port);
+    try {
+      const token = /First run: an admin token for \w+\.[^\n]*\n\s+(\S+)/.exec(s.output())![1]!;
+      const put = new Promise<void>((r) => (api.onPut = r));
+      const sent = await fetch(`${s.url}/v1/flows/approve/handoffs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'INV-3' }),
+      });
+      const { id } = (await sent.json()) as { id: string };
+      await put;
+      await kill(s); // the PUT arrived, its answer never will
+      api.hold = false;
+      s = await startServe(p.dir, port);
+      const auth = { authorization: `Bearer ${token}` };
+      let view:
+        { state: string; actions: Array<{ state: string; undo: unknown; calls: number }> } | undefined;
+      for (let i = 0; i < 200; i++) {
+        view = (await (await fetch(`${s.url}/v1/handoffs/${id}`, { headers: auth })).json()) as typeof view;
+        if (view!.state === 'handed_off') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(view!.state).toBe('handed_off');
+      expect(view!.actions[0]!.state).toBe('succeeded');
+      // What the GET before the write read: the record as it was, for the rollback to put back.
+      expect(JSON.stringify(view!.actions[0]!.undo)).toContain('"status":"new"');
+      // Called again with the same key; the capture (one GET) was not repeated after the crash.
+      expect(api.puts.map((x) => x.key)).toEqual([`${id}:status`, `${id}:status`]);
+      expect(api.gets).toBe(1);
+    } finally {
+      await kill(s);
+      api.server.close();
+      p.cleanup();
+    }
+  }, 60_000);
+});
