@@ -16,6 +16,10 @@ import { freePort, kill, startServe, type ServerProcess } from '../support/serve
 const SECRETS: Record<string, string> = {
   CANARY_SLACK_TOKEN: 'xoxb-CANARY-7f3a9c1e5b0d',
   CANARY_SLACK_SIGNING: 'CANARY-sign-2d8e4f6a1c',
+  CANARY_HUBSPOT_TOKEN: 'pat-na1-CANARY-91b7e3d2',
+  CANARY_ZENDESK_TOKEN: 'CANARY-zd-5e0c7a19f3',
+  CANARY_JIRA_TOKEN: 'CANARY-jira-8d2b64ce01',
+  CANARY_BILLING_TOKEN: 'CANARY-billing-3fa9d07b',
 };
 
 let echo: Server;
@@ -52,6 +56,18 @@ idempotencyKey: input.id
 decide: { otherwise: { owner: team:finance } }
 actions:
   - { id: post, use: slack.post_message, with: { channel: C0CANARY, text: "Lead \${input.id}" }, retry: { attempts: 1 } }
+  - { id: bill, use: billing.post, with: { path: /invoices, body: { id: "\${input.id}" } }, retry: { attempts: 1 } }
+`;
+
+const lookup = `id: canary-lookup
+name: Canary lookup
+boundary: { from: team:ops, to: team:finance }
+input: { type: object, required: [id], properties: { id: { type: string, pattern: "^[A-Z0-9-]+$" } } }
+idempotencyKey: input.id
+context:
+  - { name: account, use: hubspot.find_company, with: { domain: acme.com } }
+  - { name: ticket, use: zendesk.get_ticket, with: { ticket_id: 7 } }
+decide: { otherwise: { owner: team:finance } }
 `;
 
 /** Runs the CLI without blocking this process (the echo server answers from here). */
@@ -72,10 +88,15 @@ beforeAll(async () => {
   await startEcho();
   project = tempProject({
     'flows/canary.yaml': flow,
+    'flows/canary-lookup.yaml': lookup,
     'baton.yaml': `${readFileSync(path.join(ROOT, 'examples/baton.yaml'), 'utf8')}
 outbound: { allowHosts: [127.0.0.1] }
 connectors:
   slack: { token: "\${CANARY_SLACK_TOKEN}", signingSecret: "\${CANARY_SLACK_SIGNING}", apiUrl: "${echoUrl}/slack/" }
+  hubspot: { token: "\${CANARY_HUBSPOT_TOKEN}", basePath: "${echoUrl}" }
+  zendesk: { endpointUri: "${echoUrl}/api/v2", username: agent@example.com, token: "\${CANARY_ZENDESK_TOKEN}" }
+  jira: { host: "${echoUrl}", email: agent@example.com, apiToken: "\${CANARY_JIRA_TOKEN}" }
+  billing: { type: http, baseUrl: "${echoUrl}/billing", headers: { authorization: "Bearer \${CANARY_BILLING_TOKEN}" }, allowHosts: [127.0.0.1] }
 `,
   });
   serve = await startServe(project.dir, await freePort(), SECRETS);
@@ -108,6 +129,20 @@ describe('secrets never leave', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(view!.actions[0]!.state).toBe('failed');
+    // Reads that fail with the credentials echoed back: the handoff fails, naming the read.
+    const read = await fetch(`${serve!.url}/v1/flows/canary-lookup/handoffs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'C-2' }),
+    });
+    const readId = ((await read.json()) as { id: string }).id;
+    for (let i = 0; i < 200; i++) {
+      const text = await (await fetch(`${serve!.url}/v1/handoffs/${readId}`, { headers: auth })).text();
+      outputs.push([`GET /v1/handoffs/${readId}`, text]);
+      if (/"state":"(failed|escalated)"/.test(text)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(outputs.at(-1)![1]).toMatch(/hubspot/);
     // The failure is named (with the vendor's words), the token is not.
     expect(view!.actions[0]!.error).toMatch(/invalid_auth/);
     expect(view!.actions[0]!.error).toContain('***');
