@@ -133,12 +133,17 @@ export function checkLookupTables(flows: Iterable<CompiledFlow>, tables: Readonl
   const errors: ErrorDetail[] = [];
   for (const flow of flows) {
     flow.def.context.forEach((c, i) => {
-      const table = c.with['table'];
-      if (c.use !== 'builtin.lookup' || typeof table !== 'string' || table.includes('${')) return;
+      // The entry itself, or its fallback (a lookup where a connector is not configured).
+      const [entry, at] =
+        c.use === 'builtin.lookup' || !c.fallback
+          ? [c, ['context', i]]
+          : [c.fallback, ['context', i, 'fallback']];
+      const table = entry.with['table'];
+      if (entry.use !== 'builtin.lookup' || typeof table !== 'string' || table.includes('${')) return;
       if (tables.has(table)) return;
       errors.push(
         new YamlSource(flow.source, flow.file).detail(
-          ['context', i, 'with', 'table'],
+          [...at, 'with', 'table'],
           `lookup table "${table}" does not exist (have: ${[...tables].join(', ') || 'none'}): add tables/${table}.csv or tables/${table}.yaml`,
         ),
       );

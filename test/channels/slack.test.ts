@@ -212,11 +212,11 @@ describe('Slack', () => {
     await waitFor(async () =>
       slack
         .of('chat.postMessage')
-        .some((c) => c.args.channel === 'U0KIM' && JSON.stringify(c.args.blocks).includes('baton_accept')),
+        .some((c) => c.args.channel === 'U0KIM' && JSON.stringify(c.args.blocks ?? []).includes('baton_accept')),
     );
     const msg = slack
       .of('chat.postMessage')
-      .find((c) => JSON.stringify(c.args.blocks).includes('baton_accept'))!;
+      .find((c) => JSON.stringify(c.args.blocks ?? []).includes('baton_accept'))!;
     expect(JSON.stringify(msg.args.blocks)).toContain(r.id);
     const sam = await interact(
       blockAction({ user: 'U0SAM', actionId: 'baton_accept', value: r.id, channel: 'D0KIM', ts: '9.1' }),

@@ -21,11 +21,11 @@ describe('baton validate', () => {
     const file = path.join(p.dir, 'flows', 'lead-to-owner.yaml');
     const text = readFileSync(file, 'utf8');
     const lines = text.split('\n');
-    const whenLine = lines.findIndex((l) => l.includes("when: 'context.account != null'")) + 1;
+    const whenLine = lines.findIndex((l) => l.includes("when: 'context.account != null &&")) + 1;
     writeFileSync(
       file,
       text
-        .replace("when: 'context.account != null'", "when: 'context.account !=== null'")
+        .replace("when: 'context.account != null &&", "when: 'context.account !=== null &&")
         .replace('acceptWithin: 15m', 'acceptWithin: soon'),
     );
     const r = await p.run(['validate']);

@@ -29,7 +29,7 @@ describe('baton validate: errors and warnings', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`flows/invoice-approval.yaml:${lineOf(text, 'table: vendorz')}:`);
     expect(r.stderr).toMatch(
-      /context\[0\]\.with\.table: lookup table "vendorz" does not exist \(have: accounts, customers, vendors\)/,
+      /context\[0\]\.fallback\.with\.table: lookup table "vendorz" does not exist \(have: accounts, customers, vendors\)/,
     );
   });
 
