@@ -212,7 +212,9 @@ describe('Slack', () => {
     await waitFor(async () =>
       slack
         .of('chat.postMessage')
-        .some((c) => c.args.channel === 'U0KIM' && JSON.stringify(c.args.blocks ?? []).includes('baton_accept')),
+        .some(
+          (c) => c.args.channel === 'U0KIM' && JSON.stringify(c.args.blocks ?? []).includes('baton_accept'),
+        ),
     );
     const msg = slack
       .of('chat.postMessage')
