@@ -4,7 +4,7 @@
 // against its published description (test/support/zendesk-server.ts).
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openTemp, intakeActor, asUser, ROOT } from './support/project.ts';
+import { openTemp, intakeActor, asUser, ROOT, settleAll } from './support/project.ts';
 import { startPrism, type Prism } from './support/prism.ts';
 import { startZendeskServer, type ZendeskServer } from './support/zendesk-server.ts';
 import { startFreshdeskServer, type FreshdeskServer } from './support/freshdesk-server.ts';
@@ -64,17 +64,7 @@ actions:
 ${actions}
 `;
 
-async function settle(ms = 8000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    await env!.baton.engine.drain();
-    const busy = await env!.baton.store.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM handoffs WHERE state IN ('received','building_context','deciding','acting')",
-    );
-    if (busy[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const settle = (ms = 8000): Promise<void> => settleAll(env!.baton, ms);
 
 describe('helpdesk connectors in a flow', () => {
   it('changes both tickets, and rollback restores every field exactly and deletes the note', async () => {

@@ -3,7 +3,7 @@
 // says it cannot be undone is reported so; flows fall back to built-ins where a connector is not
 // configured; text from outsiders inside a trusted answer is untrusted field by field.
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTemp, intakeActor, asUser, ROOT } from './support/project.ts';
+import { openTemp, intakeActor, asUser, ROOT, settleAll } from './support/project.ts';
 import { isBatonError } from '../src/core/errors.ts';
 
 let env: Awaited<ReturnType<typeof openTemp>> | undefined;
@@ -68,18 +68,7 @@ ${actions}
 
 const state = () => globalThis as unknown as { __record: { status: string }; __calls: string[] };
 
-async function settle(ms = 4000): Promise<void> {
-  const { baton } = env!;
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    await baton.engine.drain();
-    const busy = await baton.store.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM handoffs WHERE state IN ('received','building_context','deciding','acting')",
-    );
-    if (busy[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const settle = (ms = 4000): Promise<void> => settleAll(env!.baton, ms);
 
 describe('undo registry', () => {
   afterEach(() => {

@@ -27,7 +27,12 @@ export async function boundedFetch(url: string, init: RequestInit, limits: Fetch
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
-async function readCapped(res: Response, maxBytes: number, url: string): Promise<Uint8Array<ArrayBuffer>> {
+/** The answer's body, in full, or a BatonError once it passes `maxBytes` (the rest is not read). */
+export async function readCapped(
+  res: Response,
+  maxBytes: number,
+  url: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -6,6 +6,7 @@
 import { BatonError } from '../core/errors.ts';
 import type { OutboundPolicy } from '../outbound/policy.ts';
 import { httpFailure, sdkFailure } from './failure.ts';
+import { readCapped } from './bounded-fetch.ts';
 
 export interface CappedRequest {
   method: string;
@@ -55,26 +56,8 @@ export async function fetchCapped(url: string, req: CappedRequest): Promise<Capp
     signal,
     redirect: 'error',
   });
-  const max = req.maxBytes ?? DEFAULT_MAX_BYTES;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel();
-        throw new BatonError('action_failed', `${new URL(url).origin} answered more than ${max} bytes`, {
-          fault: 'provider',
-          context: { status: res.status },
-        });
-      }
-      chunks.push(value);
-    }
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = await readCapped(res, req.maxBytes ?? DEFAULT_MAX_BYTES, url);
+  const text = Buffer.from(bytes).toString('utf8');
   return { status: res.status, statusText: res.statusText, headers: res.headers, text };
 }
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EXAMPLES, asUser, intakeActor, openTemp } from '../support/project.ts';
+import { EXAMPLES, asUser, intakeActor, openTemp, settleAll } from '../support/project.ts';
 import { startInternalApi, type InternalApi } from '../support/internal-api.ts';
 
 const TOKEN = 'e2e-billing-token-31f9';
@@ -49,17 +49,7 @@ actions:
     with: { path: "/invoices/\${input.ref}", body: { note: "billed" } }
 `;
 
-async function settle(ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    await env!.baton.engine.drain();
-    const busy = await env!.baton.store.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM handoffs WHERE state IN ('received','building_context','deciding','acting')",
-    );
-    if (busy[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const settle = (ms = 5000): Promise<void> => settleAll(env!.baton, ms);
 
 describe('http connector in a flow', () => {
   it('runs both writes with the token from the environment and rolls them back', async () => {

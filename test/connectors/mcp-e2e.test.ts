@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, asUser, intakeActor, openTemp } from '../support/project.ts';
+import { EXAMPLES, asUser, intakeActor, openTemp, settleAll } from '../support/project.ts';
 
 const require = createRequire(import.meta.url);
 const memoryJs = require.resolve('@modelcontextprotocol/server-memory/dist/index.js');
@@ -44,17 +44,7 @@ actions:
         - { name: "\${input.company}", entityType: company, observations: ["handed to finance"] }
 `;
 
-async function settle(ms = 8000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    await env!.baton.engine.drain();
-    const busy = await env!.baton.store.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM handoffs WHERE state IN ('received','building_context','deciding','acting')",
-    );
-    if (busy[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const settle = (ms = 8000): Promise<void> => settleAll(env!.baton, ms);
 
 describe('mcp connector in a flow', () => {
   it('reads a tool as context, calls a tool as an action, and says the call cannot be undone', async () => {

@@ -72,3 +72,16 @@ export const invoice = (id: string, amount = 42000, requestedBy = 'olga') => ({
   dueDate: '2026-12-31',
   requestedBy,
 });
+
+/** Runs due work in process until no handoff is mid-pipeline, or `ms` passes. */
+export async function settleAll(baton: Baton, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await baton.engine.drain();
+    const busy = await baton.store.query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM handoffs WHERE state IN ('received','building_context','deciding','acting')",
+    );
+    if (busy[0]!.n === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
