@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isDuration, parseDuration } from './duration.ts';
 import { isOwnerRef } from './owner.ts';
+import { triggerSchema } from './trigger-schema.ts';
 
 const id = z
   .string()
@@ -200,24 +201,6 @@ const ladderSchema = z
         });
     });
   });
-
-/** A trigger this version cannot run is refused, never accepted and silently ignored. */
-const notYet = (what: string) =>
-  z
-    .never({
-      error: `${what} triggers are not available in this version: handoffs come in over HTTP (\`webhook: {}\`, POST /v1/flows/{flow}/handoffs) or from a person (\`manual: {}\`, baton send)`,
-    })
-    .optional();
-
-export const triggerSchema = z
-  .strictObject({
-    webhook: z.strictObject({}).optional(),
-    manual: z.strictObject({}).optional(),
-    email: notYet('email'),
-    slack: notYet('Slack'),
-    schedule: notYet('schedule'),
-  })
-  .default({ webhook: {} });
 
 export const flowSchema = z.strictObject({
   id,

@@ -304,3 +304,11 @@ export function observe(w: Work, rt: Runtime, c: Caller, owner: string): void {
   h.observed = { owner, agreed, at: w.now, by: c.user };
   w.event('observed', actorOf(c), { owner, wouldOwn: h.decision?.owner ?? null, agreed });
 }
+
+/**
+ * A note on the handoff from outside it (a reply to its mail, a message in its thread): recorded
+ * in the audit log with who wrote it; nothing else changes, in any state.
+ */
+export function addComment(w: Work, actor: Actor, text: string, data: Record<string, unknown>): void {
+  w.event('commented', actor, { text, ...data });
+}

@@ -113,7 +113,12 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     flowId: string,
     input: unknown,
     actor: Actor,
-    via: 'webhook' | 'manual' = 'manual',
+    via: 'webhook' | 'manual' | 'trigger' = 'manual',
+    /**
+     * From a trigger (src/intake/): its own idempotency key, used when the flow declares none,
+     * and its name, kept on the `received` event.
+     */
+    from?: { trigger: string; key: string },
   ): Promise<IntakeResult> {
     const flow = this.flow(flowId);
     if (via === 'webhook' && !flow.def.trigger.webhook) {
@@ -141,7 +146,7 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     const id = newId('h_');
     const data = input as Record<string, unknown>;
     const vars = { input: flow.celInput(data), context: {}, decision: {}, handoff: { id, flow: flowId } };
-    const key = flow.idempotencyKey ? String(flow.idempotencyKey.eval(vars)) : id;
+    const key = flow.idempotencyKey ? String(flow.idempotencyKey.eval(vars)) : (from?.key ?? id);
     const requester = flow.requester ? this.requesterOf(flow.requester.eval(vars)) : undefined;
     // A person who sends work in with their own token asked for it, whatever the payload says.
     const submittedBy = actor.kind === 'user' ? actor.id : undefined;
@@ -174,7 +179,11 @@ export class Engine extends EventEmitter<{ committed: [HandoffCommit] }> {
     const w = new Work({ handoff: h, actions: [], approvals: [], ledger: [] }, now, 0);
     // The ledger's first entry names who handed the work in: a requester too (approval-reach.ts).
     w.changeOwner(h.owner, 'received', 'released', submittedBy);
-    w.event('received', actor, { flowVersion: flow.version, idempotencyKey: key });
+    w.event('received', actor, {
+      flowVersion: flow.version,
+      idempotencyKey: key,
+      ...(from ? { trigger: from.trigger } : {}),
+    });
     const commit = w.toCommit();
     const durable = this.committer.submit(commit);
     // The worker starts at once: its first step usually joins the intake in the same transaction

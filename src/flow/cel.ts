@@ -106,10 +106,10 @@ export function formatCelPath(segs: readonly string[]): string {
 }
 
 /** The input/context/decision paths an expression reads; a path is dropped when a longer one extends it. */
-export function readPaths(ast: ASTNode): string[] {
+export function readPaths(ast: ASTNode, roots: ReadonlySet<string> = PATH_ROOTS): string[] {
   const found = new Set<string>();
   const walk = (node: ASTNode): void => {
-    const segs = chain(node);
+    const segs = chain(node, roots);
     if (segs) {
       found.add(formatCelPath(segs));
       return;
@@ -336,6 +336,9 @@ export class FlowCel {
   readonly #env: Environment;
   /** Approval conditions also see `params`: the action's parameters (as planned, or as edited). */
   readonly #approvalEnv: Environment;
+  /** The variables whose paths `paths` reports, and that a plain-path read may read directly. */
+  readonly #pathRoots: ReadonlySet<string> = PATH_ROOTS;
+  readonly #varRoots: ReadonlySet<string> = VAR_ROOTS;
   /** Converts a validated intake payload for CEL (integer fields → BigInt, objects → Maps). */
   readonly celInput: Converter;
 
@@ -343,13 +346,35 @@ export class FlowCel {
    * `inputReads`: the `input` member paths the flow's expressions use (see celInputType), so
    * undeclared fields of open input objects are known to the type checker as dyn.
    */
-  constructor(inputSchema: unknown, inputReads: ReadonlyArray<readonly string[]> = []) {
-    this.#env = base().clone().registerVariable('input', celInputType(inputSchema, inputReads));
+  constructor(
+    inputSchema: unknown,
+    inputReads: ReadonlyArray<readonly string[]> = [],
+    /** Instead of the flow's variables, only these (a trigger's map sees what arrived). */
+    variables?: Readonly<Record<string, 'map' | 'string' | 'list'>>,
+  ) {
+    if (variables) {
+      let env = new Environment({ homogeneousAggregateLiterals: false });
+      for (const [name, type] of Object.entries(variables)) env = env.registerVariable(name, type);
+      this.#env = env;
+      this.#pathRoots = this.#varRoots = new Set(Object.keys(variables));
+    } else {
+      this.#env = base().clone().registerVariable('input', celInputType(inputSchema, inputReads));
+    }
     this.#approvalEnv = this.#env.clone().registerVariable('params', 'map', {
       description: "The action's parameters (approval conditions only)",
     });
     const convert = inputConverter(inputSchema);
     this.celInput = (v) => celValue(convert(v));
+  }
+
+  /** An environment where expressions read only `variables` (a trigger's map, a sweep's query). */
+  static over(variables: Readonly<Record<string, 'map' | 'string' | 'list'>>): FlowCel {
+    return new FlowCel({ type: 'object' }, [], variables);
+  }
+
+  /** The static type the checker gives an expression (`string`, `int`, `dyn`, …); throws CelCompileError. */
+  typeOf(source: string): string | undefined {
+    return this.#env.check(source).type;
   }
 
   /**
@@ -375,7 +400,13 @@ export class FlowCel {
     }
     const rewritten = rewriteHas(source, parsed.ast);
     const fn = rewritten === undefined ? parsed : env.parse(rewritten);
-    return new CompiledExpr(source, where, readPaths(parsed.ast), fn, chain(parsed.ast, VAR_ROOTS));
+    return new CompiledExpr(
+      source,
+      where,
+      readPaths(parsed.ast, this.#pathRoots),
+      fn,
+      chain(parsed.ast, this.#varRoots),
+    );
   }
 
   /** Compiles a `${…}` template; throws CelCompileError with the offset in the template text. */

@@ -2,6 +2,7 @@
 // syntax and types, owners, action references, duplicate ids, contract paths, the input schema
 // itself), all errors collected with file, line, column and field path.
 import type { ErrorDetail } from '../core/errors.ts';
+import { compileTriggers, type CompiledTriggers } from './triggers.ts';
 import { parseDuration } from '../core/duration.ts';
 import { flowSchema, type FlowDef } from '../core/flow-schema.ts';
 import { isOwnerRef, type OwnerRef } from '../core/owner.ts';
@@ -125,6 +126,7 @@ function assemble(
   def: FlowDef,
   src: YamlSource,
   validateInput: InputValidator,
+  triggers: CompiledTriggers,
 ): CompiledFlow {
   const cel = c.must(c.cel, ['input']);
   const ms = (text: string | undefined): number | undefined =>
@@ -193,6 +195,7 @@ function assemble(
     file: src.file,
     source: src.text,
     validateInput,
+    triggers,
     celInput: (input) => cel.celInput(input),
     idempotencyKey: c.expr(['idempotencyKey'], def.idempotencyKey),
     requester: c.expr(['requester'], def.requester),
@@ -282,9 +285,16 @@ export function compileFlowData(data: unknown, src: YamlSource): FlowCheckResult
     }
   }
   checkSites(c, d);
+  let triggers: CompiledTriggers | undefined;
+  if (parsed.success && isRecord(d['input'])) {
+    const t = compileTriggers(parsed.data.trigger, d['input']);
+    for (const p of t.problems)
+      c.error(p.path, p.message, p.offset !== undefined ? c.src.locateInString(p.path, p.offset) : undefined);
+    triggers = t.triggers;
+  }
 
   const zodPaths = new Set(schemaErrors.map((e) => e.path));
   const errors = [...schemaErrors, ...c.errors.filter((e) => !zodPaths.has(e.path))];
-  if (errors.length > 0 || !parsed.success || !validateInput) return { errors };
-  return { flow: assemble(c, parsed.data, src, validateInput), errors: [] };
+  if (errors.length > 0 || !parsed.success || !validateInput || !triggers) return { errors };
+  return { flow: assemble(c, parsed.data, src, validateInput, triggers), errors: [] };
 }

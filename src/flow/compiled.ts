@@ -1,6 +1,7 @@
 // What a loaded flow looks like to the engine: every expression compiled and type-checked once,
 // when the flow loads, so a handoff never meets a CEL syntax or type error at run time.
 import type { ActionDef, FlowDef } from '../core/flow-schema.ts';
+import type { CompiledTriggers } from './triggers.ts';
 import type { ErrorDetail } from '../core/errors.ts';
 import type { OwnerRef } from '../core/owner.ts';
 
@@ -95,6 +96,8 @@ export interface CompiledFlow {
   source: string;
   /** JSON Schema validation of an intake payload; empty when valid. Paths like `input.amount`. */
   validateInput(input: unknown): ErrorDetail[];
+  /** How work arrives: each trigger's map from what arrived to the input (triggers.ts). */
+  triggers: CompiledTriggers;
   /** Converts a validated intake payload for CEL (integers → BigInt). */
   celInput(input: Record<string, unknown>): unknown;
   idempotencyKey?: Expr;

@@ -119,6 +119,11 @@ export class PromMetrics {
         'Reminders sent to approvers before an approval timed out',
         ['flow'],
       ),
+      intake: counter(
+        'baton_intake_total',
+        'What arrived through each trigger, by outcome (created, duplicate, commented, failed: kept in the dead-letter list)',
+        ['flow', 'trigger', 'outcome'],
+      ),
       tokens: counter(
         'baton_llm_tokens_total',
         'Model tokens, by type (input, output, cached: input read from the prompt cache)',
@@ -303,6 +308,19 @@ export class PromMetrics {
   }
 
   /** The cell for (flow, label=value), created on first use. */
+  private readonly intakeCells = new Map<string, { value: number }>();
+
+  /** Counts one arrival through a trigger (intake service, HTTP intake). */
+  countIntake(flow: string, trigger: string, outcome: string): void {
+    const key = `${flow}\u0000${trigger}\u0000${outcome}`;
+    let c = this.intakeCells.get(key);
+    if (!c) {
+      c = this.m.intake.cell({ flow, trigger, outcome });
+      this.intakeCells.set(key, c);
+    }
+    c.value++;
+  }
+
   private cell(
     cells: Map<string, Cell>,
     counter: CellCounter,

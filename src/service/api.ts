@@ -50,6 +50,12 @@ export type BatonApi = Pick<
   | 'linkView'
   | 'useLink'
   | 'rememberRequest'
+  | 'deliver'
+  | 'intakeFailures'
+  | 'intakeFailure'
+  | 'replayIntake'
+  | 'dropIntake'
+  | 'triggerFires'
   | 'close'
 > & {
   readonly engine: CommitSource;
@@ -87,6 +93,12 @@ export const FORWARDED = [
   'metricsText',
   'useLink',
   'rememberRequest',
+  'deliver',
+  'intakeFailures',
+  'intakeFailure',
+  'replayIntake',
+  'dropIntake',
+  'triggerFires',
   'reloadFlows',
   'liveFlowSources',
   'connectors',

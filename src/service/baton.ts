@@ -51,6 +51,10 @@ import type { Channel } from '../channels/port.ts';
 import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
+import { Intake } from '../intake/intake.ts';
+import { PARSERS } from '../intake/parsers.ts';
+import type { Delivery, DeliveryResult } from '../intake/port.ts';
+import type { IntakeFailureState } from '../store/intake-store.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -104,7 +108,19 @@ export class Baton {
     this.registry = registry;
     this.versions = versions;
     this.prom = new PromMetrics(engine);
+    this.intake = new Intake({
+      engine,
+      store,
+      count: (flow, trigger, outcome) => this.prom.countIntake(flow, trigger, outcome),
+      comment: async (id, actor, text, data) => {
+        await this.mutate(id, (w) => cmd.addComment(w, actor, text, data));
+      },
+      parsers: PARSERS,
+    });
   }
+
+  /** From triggers to handoffs: mapping, threading, the dead-letter list (src/intake/). */
+  readonly intake: Intake;
 
   static async open(o: OpenOptions): Promise<Baton> {
     const project = o.project ?? (await loadProject(o.dir));
@@ -253,6 +269,42 @@ export class Baton {
     via: 'webhook' | 'manual' = 'manual',
   ): Promise<IntakeResult> {
     return this.engine.intake(flow, input, caller, via);
+  }
+
+  // ---- intake from triggers (email, Slack, schedules, vendor webhooks)
+
+  /** Takes what a trigger received: a handoff made or found, a comment, or a dead-letter entry. */
+  deliver(d: Delivery): Promise<DeliveryResult> {
+    return this.intake.deliver(d);
+  }
+
+  /** The dead-letter list (newest first); `flows` limits it to a token's reach. */
+  intakeFailures(filter: {
+    flow?: string;
+    flows?: readonly string[];
+    state?: IntakeFailureState;
+    limit?: number;
+    before?: number;
+  }) {
+    return this.intake.failures(filter);
+  }
+
+  intakeFailure(id: string) {
+    return this.intake.failure(id);
+  }
+
+  /** Replays a dead-letter entry against the flow as it is now. */
+  replayIntake(id: string, by: string) {
+    return this.intake.replay(id, by);
+  }
+
+  dropIntake(id: string, by: string) {
+    return this.intake.drop(id, by);
+  }
+
+  /** When each trigger of each flow last fired, and how it went. */
+  triggerFires(flow?: string) {
+    return this.store.intake.fires(flow);
   }
 
   async get(id: string): Promise<HandoffView> {

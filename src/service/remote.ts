@@ -179,6 +179,12 @@ export class RemoteBaton implements BatonApi {
   readonly metricsText = this.call('metricsText');
   readonly useLink = this.call('useLink');
   readonly rememberRequest = this.call('rememberRequest');
+  readonly deliver = this.call('deliver');
+  readonly intakeFailures = this.call('intakeFailures');
+  readonly intakeFailure = this.call('intakeFailure');
+  readonly replayIntake = this.call('replayIntake');
+  readonly dropIntake = this.call('dropIntake');
+  readonly triggerFires = this.call('triggerFires');
   private readonly liveFlowSources = this.call('liveFlowSources');
 
   /** Reloads on the engine thread, then compiles this thread's copy of the live flows from the same texts. */

@@ -14,6 +14,7 @@ import type {
 } from '../core/types.ts';
 import type { AccessLevel } from '../core/project-schema.ts';
 import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../core/notices.ts';
+import type { IntakeStore } from './intake-store.ts';
 
 /**
  * An event ready to append: `dataJson` is the exact text the store hashes. The store chains the
@@ -270,6 +271,9 @@ export interface Store {
     before: number,
     limit: number,
   ): Promise<Array<{ id: string; handoffId: string; estimateUsd: number }>>;
+
+  /** Intake's records: the dead-letter list, when triggers fired, the schedules' slots. */
+  readonly intake: IntakeStore;
 
   /** Raw SQL for read-only reports (metrics); parameters are positional. */
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;

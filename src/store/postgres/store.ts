@@ -2,6 +2,8 @@
 // one database. Same semantics as the SQLite store: group commit with per-handoff revision
 // checks, leases claimed with FOR UPDATE SKIP LOCKED, one checkpoint row per transaction.
 import pg from 'pg';
+import { toPositional } from './sql.ts';
+import { IntakeStore } from '../intake-store.ts';
 import { listen, wakeChannel } from './wake.ts';
 import type { ApprovalRecord, HandoffSnapshot, HandoffRecord, TaskRecord } from '../../core/types.ts';
 import { BatonError } from '../../core/errors.ts';
@@ -66,6 +68,8 @@ export class PostgresStore implements Store {
   readonly batching = { maxBatch: 200, maxInFlight: 2 };
   readonly schema: string | undefined;
   private readonly db: Db;
+  /** The dead-letter list, trigger fires and schedules (intake-store.ts). */
+  readonly intake: IntakeStore;
   private readonly checkpointLock: number;
   private readonly firstTokenLock: number;
   private closed = false;
@@ -75,6 +79,11 @@ export class PostgresStore implements Store {
 
   private constructor(pool: pg.Pool, schema: string | undefined, connectionString: string) {
     this.db = new Db(pool);
+    const db = this.db;
+    this.intake = new IntakeStore({
+      all: (sql, params) => db.rows(sql, params),
+      run: async (sql, params) => (await db.run(toPositional(sql), params)).rowCount ?? 0,
+    });
     this.schema = schema;
     this.connectionString = connectionString;
     this.channel = wakeChannel(schema);

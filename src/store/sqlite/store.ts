@@ -2,6 +2,7 @@
 // acknowledged with 202 survives a crash or a power cut. Throughput comes from group commit
 // (many handoffs' steps in one transaction), not from weaker durability.
 import { DatabaseSync } from 'node:sqlite';
+import { IntakeStore } from '../intake-store.ts';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ApprovalRecord, HandoffSnapshot, TaskRecord } from '../../core/types.ts';
@@ -67,6 +68,8 @@ export class SqliteStore implements Store {
   private readonly stmts: ReturnType<typeof prepareStatements>;
   private readonly bulk: ReturnType<typeof prepareBulk>;
   private readonly budget: SqliteBudget;
+  /** The dead-letter list, trigger fires and schedules (intake-store.ts). */
+  readonly intake: IntakeStore;
 
   constructor(options: SqliteOptions) {
     this.file = options.file;
@@ -78,6 +81,11 @@ export class SqliteStore implements Store {
     this.stmts = prepareStatements(this.db);
     this.bulk = prepareBulk(this.db);
     this.budget = new SqliteBudget(this.db, (fn) => this.transaction(fn));
+    const db = this.db;
+    this.intake = new IntakeStore({
+      all: async (sql, params) => db.prepare(sql).all(...(params as never[])),
+      run: async (sql, params) => Number(db.prepare(sql).run(...(params as never[])).changes),
+    });
   }
 
   async migrate(): Promise<void> {

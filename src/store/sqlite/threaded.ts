@@ -3,6 +3,7 @@
 // readers and the writer work at once). Commits cross as plain rows (see rows.ts), which is
 // much cheaper to pass between threads than the records themselves.
 import { Worker } from 'node:worker_threads';
+import type { IntakeStore } from '../intake-store.ts';
 import { BatonError, fromWire } from '../../core/errors.ts';
 import type { HandoffSnapshot } from '../../core/types.ts';
 import { commitToRows } from '../rows.ts';
@@ -44,6 +45,11 @@ export class ThreadedSqliteStore implements Store {
 
   /** Copies the WAL into the database file in the background (checkpoint-thread.ts). */
   private readonly checkpointer: Worker;
+
+  /** Intake's few writes go through the reading connection (SQLite's busy timeout orders them). */
+  get intake(): IntakeStore {
+    return this.reader.intake;
+  }
 
   private constructor(worker: Worker, reader: SqliteStore, checkpointer: Worker) {
     this.worker = worker;
