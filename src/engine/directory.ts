@@ -90,6 +90,12 @@ export class Directory {
     return undefined;
   }
 
+  /** The person whose Slack user id this is (a Slack event's author as a Baton user). */
+  personBySlack(slackId: string): Person | undefined {
+    for (const p of this.people.values()) if (p.slack === slackId) return p;
+    return undefined;
+  }
+
   team(id: string): Team | undefined {
     return this.teams.get(id);
   }

@@ -13,7 +13,7 @@ import type { TriggerMap } from '../flow/trigger-map.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Store } from '../store/port.ts';
 import type { IntakeFailureRecord } from '../store/intake-store.ts';
-import type { Delivery, DeliveryResult, Parsed, TriggerName, TriggerParser } from './port.ts';
+import type { Delivery, DeliveryResult, ParseContext, Parsed, TriggerName, TriggerParser } from './port.ts';
 
 export interface IntakeDeps {
   engine: Engine;
@@ -24,6 +24,8 @@ export interface IntakeDeps {
   comment(handoffId: string, actor: Actor, text: string, data: Record<string, unknown>): Promise<void>;
   /** Each trigger kind's parser, for replays (and for deliveries that come unparsed). */
   parsers: ReadonlyMap<string, TriggerParser>;
+  /** What parsers consult; a comment's author is matched to a person by email here too. */
+  parse: ParseContext;
 }
 
 /** The kind of a trigger name: webhooks.zendesk → webhooks. */
@@ -188,8 +190,9 @@ export class Intake {
       at - COMMENT_MEMORY_MS,
     );
     if (fresh) {
-      const actor: Actor = c.person
-        ? { kind: 'user', id: c.person, via: triggerKind(d.trigger) }
+      const person = c.person ?? this.#d.parse.people.personByEmail(c.from)?.id;
+      const actor: Actor = person
+        ? { kind: 'user', id: person, via: triggerKind(d.trigger) }
         : actorOf(d.trigger);
       await this.#d.comment(handoffId, actor, c.text, { from: c.from, trigger: d.trigger, key: d.key });
     }
@@ -200,7 +203,7 @@ export class Intake {
   async #parse(trigger: string, raw: Delivery['raw']): Promise<Parsed> {
     const parser = this.#d.parsers.get(triggerKind(trigger));
     if (!parser) throw new Error(`no parser for ${trigger} payloads`);
-    return parser(raw);
+    return parser(raw, this.#d.parse);
   }
 
   async #fail(

@@ -3,6 +3,8 @@
 // service (intake.ts) maps it to the flow's input, starts or finds the handoff, or keeps it in the
 // dead-letter list with the reason. Everything after is the engine's.
 import type { RawPayload } from '../store/intake-store.ts';
+import type { Directory } from '../engine/directory.ts';
+import type { Person } from '../core/project-schema.ts';
 
 export type { RawPayload };
 
@@ -41,5 +43,13 @@ export type DeliveryResult =
   | { outcome: 'commented'; flow: string; handoffId: string }
   | { outcome: 'failed'; flow: string; failureId: string; reason: string; message: string };
 
-/** Parses a trigger's raw payload again (a replay); throws with a message that says what is wrong. */
-export type TriggerParser = (raw: RawPayload) => Promise<Parsed>;
+/** What a parser may consult: the project's people (a mail's sender or a Slack user as a person). */
+export interface ParseContext {
+  people: Pick<Directory, 'person' | 'personByEmail' | 'hasUser'> & {
+    /** The person whose `slack:` id this is. */
+    personBySlack(slackId: string): Person | undefined;
+  };
+}
+
+/** Parses a trigger's raw payload (again, for a replay); throws with a message that says what is wrong. */
+export type TriggerParser = (raw: RawPayload, ctx: ParseContext) => Promise<Parsed>;

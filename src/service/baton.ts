@@ -116,6 +116,7 @@ export class Baton {
         await this.mutate(id, (w) => cmd.addComment(w, actor, text, data));
       },
       parsers: PARSERS,
+      parse: { people: directory },
     });
   }
 
