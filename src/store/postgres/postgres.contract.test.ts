@@ -1,4 +1,6 @@
 import { storeContract } from '../contract.ts';
+import { intakeStoreContract } from '../intake-contract.ts';
 import { openTestStore } from './testing.ts';
 
 storeContract('PostgreSQL', () => openTestStore());
+intakeStoreContract('PostgreSQL', () => openTestStore());

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { storeContract } from '../contract.ts';
+import { intakeStoreContract } from '../intake-contract.ts';
 import { SqliteStore } from './store.ts';
 import { ThreadedSqliteStore } from './threaded.ts';
 
@@ -9,3 +10,6 @@ const file = () => path.join(mkdtempSync(path.join(tmpdir(), 'baton-contract-'))
 
 storeContract('SQLite', async () => new SqliteStore({ file: file() }));
 storeContract('SQLite with a writer thread', () => ThreadedSqliteStore.open(file()));
+
+intakeStoreContract('SQLite', async () => new SqliteStore({ file: file() }));
+intakeStoreContract('SQLite with a writer thread', () => ThreadedSqliteStore.open(file()));
