@@ -1,5 +1,7 @@
 // The one interface every handoff command is written against. Two implementations: direct.ts
 // (opens the project's store through the Baton service) and http.ts (talks to a server).
+import type { FailureView } from '../service/intake-view.ts';
+import type { TriggerView } from '../service/triggers-view.ts';
 import type { ApprovalRecord, HandoffState } from '../core/types.ts';
 import type { ApprovalView, InboxView, TaskView } from '../service/views.ts';
 import type { HandoffSummaryView, HandoffView } from '../service/views.ts';
@@ -66,6 +68,14 @@ export interface FlowItem {
   boundary?: string;
 }
 
+export interface ReplayResult {
+  outcome: 'created' | 'duplicate' | 'commented' | 'failed';
+  handoffId?: string;
+  reason?: string;
+  message?: string;
+  failure: FailureView;
+}
+
 export interface Client {
   readonly mode: 'direct' | 'http';
   /** The server URL, or the project folder and its store. */
@@ -94,6 +104,18 @@ export interface Client {
   /** One read call per connector (or the one named). */
   checkConnectors(name?: string): Promise<ConnectorCheck[]>;
   summary(filter: { since?: number; flow?: string }): Promise<unknown>;
+  /** The dead-letter list of intake, newest first. */
+  intakeFailures(filter: {
+    flow?: string;
+    state?: FailureView['state'];
+    limit?: number;
+  }): Promise<FailureView[]>;
+  /** One entry, with its whole payload. */
+  intakeFailure(id: string): Promise<FailureView>;
+  replayIntake(id: string): Promise<ReplayResult>;
+  dropIntake(id: string): Promise<FailureView>;
+  /** Each flow's triggers: live or not, where they listen, when they last fired. */
+  triggers(): Promise<Array<{ flow: string; triggers: TriggerView[] }>>;
   auditVerify(): Promise<AuditResult>;
   /** Writes NDJSON lines; returns how many. */
   auditExport(write: (line: string) => void, options: { handoffId?: string }): Promise<number>;

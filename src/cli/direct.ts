@@ -5,7 +5,8 @@
 import { BatonError } from '../core/errors.ts';
 import type { Actor } from '../core/types.ts';
 import type { Baton, CallerInfo } from '../service/baton.ts';
-import type { Client, Decision, HandoffCommand, ListFilter, SendResult } from './client.ts';
+import type { Client, Decision, HandoffCommand, ListFilter, ReplayResult, SendResult } from './client.ts';
+import { failureToView, type FailureView } from '../service/intake-view.ts';
 import { UsageError } from './errors.ts';
 import { approvalView } from '../service/views.ts';
 
@@ -166,6 +167,34 @@ export class DirectClient implements Client {
     throw new UsageError(
       'reload asks a running server (set BATON_URL and BATON_TOKEN); in direct mode every command reads the flow files afresh. `baton serve` also reloads by itself when a flow file changes, and on SIGHUP',
     );
+  }
+
+  async intakeFailures(f: { flow?: string; state?: FailureView['state']; limit?: number }) {
+    if (f.flow !== undefined) this.baton.engine.flow(f.flow);
+    return (await this.baton.intakeFailures(f)).map((x) => failureToView(x));
+  }
+
+  async intakeFailure(id: string) {
+    return failureToView(await this.baton.intakeFailure(id), true);
+  }
+
+  async replayIntake(id: string): Promise<ReplayResult> {
+    const { result, failure } = await this.baton.replayIntake(id, this.as ?? 'cli');
+    await this.settle();
+    return {
+      outcome: result.outcome,
+      ...('handoffId' in result ? { handoffId: result.handoffId } : {}),
+      ...(result.outcome === 'failed' ? { reason: result.reason, message: result.message } : {}),
+      failure: failureToView(failure),
+    };
+  }
+
+  async dropIntake(id: string) {
+    return failureToView(await this.baton.dropIntake(id, this.as ?? 'cli'));
+  }
+
+  triggers() {
+    return this.baton.triggers();
   }
 
   connectors() {

@@ -1,5 +1,7 @@
 // The Client over a Baton server's HTTP API (SPEC §5). The token (BATON_TOKEN) names the acting
 // user; error answers `{error: {code, message, details}}` become ApiError with the HTTP status.
+import type { FailureView } from '../service/intake-view.ts';
+import type { TriggerView } from '../service/triggers-view.ts';
 import type { ApprovalRecord } from '../core/types.ts';
 import type { ApprovalView } from '../service/views.ts';
 import type { AuditResult } from '../audit/verify.ts';
@@ -15,6 +17,7 @@ import type {
   InboxItem,
   ListFilter,
   Page,
+  ReplayResult,
   SendResult,
   TaskItem,
 } from './client.ts';
@@ -155,6 +158,40 @@ export class HttpClient implements Client {
 
   reload(): Promise<FlowReload> {
     return this.json('POST', '/v1/flows/reload');
+  }
+
+  async intakeFailures(f: {
+    flow?: string;
+    state?: FailureView['state'];
+    limit?: number;
+  }): Promise<FailureView[]> {
+    const r = await this.json<{ items: FailureView[] }>('GET', '/v1/intake/failed', undefined, {
+      flow: f.flow,
+      state: f.state,
+      limit: f.limit,
+    });
+    return r.items;
+  }
+
+  intakeFailure(id: string): Promise<FailureView> {
+    return this.json('GET', `/v1/intake/failed/${enc(id)}`);
+  }
+
+  replayIntake(id: string): Promise<ReplayResult> {
+    return this.json('POST', `/v1/intake/failed/${enc(id)}/replay`, {});
+  }
+
+  dropIntake(id: string): Promise<FailureView> {
+    return this.json('POST', `/v1/intake/failed/${enc(id)}/drop`, {});
+  }
+
+  async triggers(): Promise<Array<{ flow: string; triggers: TriggerView[] }>> {
+    return (
+      await this.json<{ items: Array<{ flow: string; triggers: TriggerView[] }> }>(
+        'GET',
+        '/v1/intake/triggers',
+      )
+    ).items;
   }
 
   connectors(): Promise<ConnectorsView> {

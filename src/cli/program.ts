@@ -10,6 +10,7 @@ import { registerWorker } from './commands/worker.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerReload } from './commands/reload.ts';
 import { registerConnectors } from './commands/connectors.ts';
+import { registerIntake } from './commands/intake.ts';
 
 const EPILOGUE = `
 Modes:
@@ -81,6 +82,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
   registerServe(program, session);
   registerReload(program, session);
   registerConnectors(program, session);
+  registerIntake(program, session);
   registerWorker(program, session);
   registerHandoffCommands(program, session);
   registerAdminCommands(program, session);

@@ -18,6 +18,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { flowRoutes } from './routes/flows.ts';
+import { intakeRoutes } from './routes/intake.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { handoffRoutes } from './routes/handoffs.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -89,6 +90,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...approvalRoutes(),
     ...flowRoutes(),
     ...connectorRoutes(),
+    ...intakeRoutes(),
     ...taskRoutes(),
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),

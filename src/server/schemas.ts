@@ -1,5 +1,6 @@
 // Request and response schemas of the HTTP API. Requests are validated with these (built once,
 // at import); the OpenAPI document is generated from the same objects.
+import { triggerList } from './intake-schemas.ts';
 import { z } from 'zod';
 import { ACTION_STATES, HANDOFF_STATES, RETURN_REASONS } from '../core/types.ts';
 import { isOwnerRef } from '../core/owner.ts';
@@ -371,6 +372,9 @@ export const flowDetail = z.object({
     .describe('The live version: the content hash new handoffs pin (a reload of the flow file changes it)'),
   file: z.string(),
   definition: json.describe('The flow definition (see `baton schema flow`)'),
+  triggers: triggerList.shape.items.element.shape.triggers.describe(
+    'How work arrives: each trigger, whether it is live, where it listens and when it last fired',
+  ),
 });
 
 export const flowReload = z.object({

@@ -55,7 +55,7 @@ export type BatonApi = Pick<
   | 'intakeFailure'
   | 'replayIntake'
   | 'dropIntake'
-  | 'triggerFires'
+  | 'triggers'
   | 'close'
 > & {
   readonly engine: CommitSource;
@@ -98,7 +98,7 @@ export const FORWARDED = [
   'intakeFailure',
   'replayIntake',
   'dropIntake',
-  'triggerFires',
+  'triggers',
   'reloadFlows',
   'liveFlowSources',
   'connectors',

@@ -52,6 +52,7 @@ import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
 import { Intake } from '../intake/intake.ts';
+import { triggerViews, type TriggerView } from './triggers-view.ts';
 import { PARSERS } from '../intake/parsers.ts';
 import type { Delivery, DeliveryResult } from '../intake/port.ts';
 import type { IntakeFailureState } from '../store/intake-store.ts';
@@ -303,9 +304,21 @@ export class Baton {
     return this.intake.drop(id, by);
   }
 
-  /** When each trigger of each flow last fired, and how it went. */
-  triggerFires(flow?: string) {
-    return this.store.intake.fires(flow);
+  /** Each flow's triggers (or one flow's): live or not, where they listen, when they last fired. */
+  async triggers(flow?: string): Promise<Array<{ flow: string; triggers: TriggerView[] }>> {
+    const flows = flow === undefined ? this.engine.flowList() : [this.engine.flow(flow)];
+    const fires = await this.store.intake.fires(flow);
+    return Promise.all(
+      flows.map(async (f) => ({
+        flow: f.def.id,
+        triggers: triggerViews(
+          this.project,
+          f,
+          fires,
+          f.def.trigger.schedule ? await this.store.intake.schedule(f.def.id) : undefined,
+        ),
+      })),
+    );
   }
 
   async get(id: string): Promise<HandoffView> {

@@ -184,7 +184,7 @@ export class RemoteBaton implements BatonApi {
   readonly intakeFailure = this.call('intakeFailure');
   readonly replayIntake = this.call('replayIntake');
   readonly dropIntake = this.call('dropIntake');
-  readonly triggerFires = this.call('triggerFires');
+  readonly triggers = this.call('triggers');
   private readonly liveFlowSources = this.call('liveFlowSources');
 
   /** Reloads on the engine thread, then compiles this thread's copy of the live flows from the same texts. */

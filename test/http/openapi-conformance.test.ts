@@ -321,6 +321,18 @@ async function pendingApproval(name: string) {
   return { handoffId, approvalId: a!.id };
 }
 
+/** A delivery the flow does not take (it has no such trigger): kept in the dead-letter list. */
+async function keptDelivery(): Promise<string> {
+  const r = await env.baton.deliver({
+    flow: 'lead-to-owner',
+    trigger: 'webhooks.partner',
+    key: `d${++serial}`,
+    raw: { contentType: 'application/json', encoding: 'utf8', body: '{"id":"x"}', bytes: 10 },
+  });
+  if (r.outcome !== 'failed') throw new Error(`expected the delivery to be kept, got ${r.outcome}`);
+  return r.failureId;
+}
+
 /** The answers only a particular state of the world gives. */
 function specific(): Drivers {
   const { kim, ops, dana, sam } = tokens as { kim: string; ops: string; dana: string; sam: string };
@@ -368,6 +380,32 @@ function specific(): Drivers {
     'GET /v1/handoffs 200': () => api('GET', '/v1/handoffs?limit=5', { token: dana }),
     'GET /v1/handoffs/{id} 200': () => api('GET', `/v1/handoffs/${ids.approval}`, { token: dana }),
     'GET /v1/handoffs/{id} 404': () => api('GET', '/v1/handoffs/h_nope', { token: dana }),
+    'GET /v1/intake/failed 200': async () => {
+      await keptDelivery();
+      return api('GET', '/v1/intake/failed?flow=lead-to-owner&limit=5', { token: dana });
+    },
+    'GET /v1/intake/failed/{id} 200': async () =>
+      api('GET', `/v1/intake/failed/${await keptDelivery()}`, { token: dana }),
+    'GET /v1/intake/failed/{id} 404': () => api('GET', '/v1/intake/failed/if_nope', { token: dana }),
+    'POST /v1/intake/failed/{id}/replay 200': async () =>
+      api('POST', `/v1/intake/failed/${await keptDelivery()}/replay`, { token: ops }),
+    'POST /v1/intake/failed/{id}/replay 404': () =>
+      api('POST', '/v1/intake/failed/if_nope/replay', { token: ops }),
+    'POST /v1/intake/failed/{id}/replay 409': async () => {
+      const id = await keptDelivery();
+      await api('POST', `/v1/intake/failed/${id}/drop`, { token: ops });
+      return api('POST', `/v1/intake/failed/${id}/replay`, { token: ops });
+    },
+    'POST /v1/intake/failed/{id}/drop 200': async () =>
+      api('POST', `/v1/intake/failed/${await keptDelivery()}/drop`, { token: ops }),
+    'POST /v1/intake/failed/{id}/drop 404': () =>
+      api('POST', '/v1/intake/failed/if_nope/drop', { token: ops }),
+    'POST /v1/intake/failed/{id}/drop 409': async () => {
+      const id = await keptDelivery();
+      await api('POST', `/v1/intake/failed/${id}/drop`, { token: ops });
+      return api('POST', `/v1/intake/failed/${id}/drop`, { token: ops });
+    },
+    'GET /v1/intake/triggers 200': () => api('GET', '/v1/intake/triggers', { token: dana }),
     ...command('accept', {}, kim),
     ...command('decline', { reason: 'wrong_owner' }, kim),
     ...command('return', { reason: 'missing_info' }, kim, accepted),

@@ -32,8 +32,9 @@ export function flowRoutes(): Route[] {
       async handler({ params, caller, baton }) {
         requireFlow(caller, params.flow);
         const f = baton.flowDetail(params.flow);
+        const [t] = await baton.triggers(params.flow);
         // The file relative to the project, not a path on the server's disk.
-        return { ...f, file: path.relative(baton.project.dir, f.file) };
+        return { ...f, file: path.relative(baton.project.dir, f.file), triggers: t?.triggers ?? [] };
       },
     }),
     defineRoute({
