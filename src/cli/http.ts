@@ -167,7 +167,8 @@ export class HttpClient implements Client {
   }): Promise<FailureView[]> {
     const r = await this.json<{ items: FailureView[] }>('GET', '/v1/intake/failed', undefined, {
       flow: f.flow,
-      state: f.state,
+      // No state: all of them (the server's default is failed only).
+      state: f.state ?? 'all',
       limit: f.limit,
     });
     return r.items;

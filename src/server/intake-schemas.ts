@@ -10,7 +10,10 @@ export const failureParams = z.strictObject({
 
 export const failureQuery = z.strictObject({
   flow: z.string().optional(),
-  state: z.enum(['failed', 'replayed', 'dropped']).optional(),
+  state: z
+    .enum(['failed', 'replayed', 'dropped', 'all'])
+    .default('failed')
+    .describe('failed (default): waiting for a fix and a replay; replayed, dropped, or all'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: iso
     .optional()

@@ -51,7 +51,7 @@ export function intakeRoutes(): Route[] {
         const items = await baton.intakeFailures({
           ...(query.flow !== undefined ? { flow: query.flow } : {}),
           ...(reach ? { flows: reach } : {}),
-          ...(query.state ? { state: query.state } : {}),
+          ...(query.state !== 'all' ? { state: query.state } : {}),
           ...(before !== undefined ? { before } : {}),
           limit: query.limit,
         });
