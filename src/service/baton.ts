@@ -270,7 +270,15 @@ export class Baton {
     caller: Actor,
     via: 'webhook' | 'manual' = 'manual',
   ): Promise<IntakeResult> {
-    return this.engine.intake(flow, input, caller, via);
+    try {
+      const r = await this.engine.intake(flow, input, caller, via);
+      this.prom.countIntake(flow, via, r.created ? 'created' : 'duplicate');
+      return r;
+    } catch (e) {
+      // Refused input is answered to the caller (422, 409), not kept: count it, for known flows only.
+      if (e instanceof BatonError && e.code !== 'not_found') this.prom.countIntake(flow, via, 'refused');
+      throw e;
+    }
   }
 
   // ---- intake from triggers (email, Slack, schedules, vendor webhooks)
