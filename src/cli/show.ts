@@ -59,6 +59,12 @@ export function eventSummary(type: string, data: Record<string, unknown>): strin
       take('flowVersion');
       parts.push(`key ${short(take('idempotencyKey'))}`);
       break;
+    case 'commented': {
+      const from = take('from');
+      parts.push(`${short(take('text'), 100)}${from !== undefined ? ` (from ${short(from)})` : ''}`);
+      take('key');
+      break;
+    }
   }
   if (type.startsWith('action_')) {
     const action = take('action');
