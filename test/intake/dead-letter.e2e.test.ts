@@ -103,7 +103,9 @@ describe('intake from a trigger', () => {
     // Delivered again: the same entry, seen twice.
     await baton.deliver(row({ id: 'T-2', subject: 'No amount' }));
     const kept = await baton.intakeFailures({ flow: 'sweep' });
-    expect(kept.map((f) => [f.key, f.reason, f.seen]).sort()).toEqual([
+    expect(
+      kept.map((f) => [f.key, f.reason, f.seen]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
       ['T-2', 'map_failed', 2],
       ['T-3', 'invalid_input', 1],
       ['T-4', 'unparseable', 1],
@@ -157,7 +159,7 @@ describe('intake from a trigger', () => {
     ]);
     expect(dropped.stdout).toMatch(/dropped/);
     const left = await p.json<Array<{ key: string }>>(['intake', 'failed', 'sweep']);
-    expect(left.map((f) => f.key).sort()).toEqual(['T-3', 'T-4']);
+    expect(left.map((f) => f.key).sort((a, b) => a.localeCompare(b))).toEqual(['T-3', 'T-4']);
   });
 
   it('over HTTP: the list, the flow with its triggers and last fire, and the intake metric', async () => {
@@ -167,7 +169,7 @@ describe('intake from a trigger', () => {
       const failed = (await (await fetch(`${server.url}/v1/intake/failed?flow=sweep`)).json()) as {
         items: Array<{ key: string; reason: string }>;
       };
-      expect(failed.items.map((f) => f.key).sort()).toEqual(['T-3', 'T-4']);
+      expect(failed.items.map((f) => f.key).sort((a, b) => a.localeCompare(b))).toEqual(['T-3', 'T-4']);
       const flow = (await (await fetch(`${server.url}/v1/flows/sweep`)).json()) as {
         triggers: Array<{
           trigger: string;
