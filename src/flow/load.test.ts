@@ -290,6 +290,23 @@ describe('parseFlow: errors name file, line, column and field', () => {
     expect(errorsOf(sweep).map((e) => e.path)).toContain('trigger.schedule.query.key');
   });
 
+  it('a schedule names a wrong cron or an unknown time zone at its field and line', () => {
+    const cron = FLOW.replace(
+      'trigger: { webhook: {} }',
+      'trigger:\n  schedule:\n    cron: "*/15 * * *"\n    map: { id: slot.at }',
+    );
+    const c = errorsOf(cron).find((e) => e.path === 'trigger.schedule.cron');
+    expect(c).toMatchObject({ line: lineOf(cron, 'cron:') });
+    expect(c!.message).toMatch(/^cron: 5 or 6 fields expected/);
+    const tz = FLOW.replace(
+      'trigger: { webhook: {} }',
+      'trigger:\n  schedule:\n    cron: "0 * * * *"\n    timezone: Europe/Pariss\n    map: { id: slot.at }',
+    );
+    const t = errorsOf(tz).find((e) => e.path === 'trigger.schedule.timezone');
+    expect(t).toMatchObject({ line: lineOf(tz, 'timezone:') });
+    expect(t!.message).toMatch(/^timezone: unknown time zone Europe\/Pariss/);
+  });
+
   it('an unknown field, at its key', () => {
     const text = FLOW.replace('    rollback: hubspot.restore_record', '    rollbak: hubspot.restore_record');
     const e = only(text);

@@ -8,6 +8,7 @@ import { toPlain } from './template.ts';
 import { compileTriggerMap, type TriggerKind, type TriggerMap } from './trigger-map.ts';
 import { isRecord } from './checker.ts';
 import type { Path } from './yaml-source.ts';
+import { compileCron, CronError, type CronSpec } from '../intake/schedule/cron.ts';
 
 export interface CompiledSweep {
   use: string;
@@ -25,7 +26,13 @@ export interface CompiledTriggers {
   manual: boolean;
   email?: TriggerMap;
   slack?: TriggerMap;
-  schedule?: { map: TriggerMap; sweep?: CompiledSweep };
+  schedule?: {
+    map: TriggerMap;
+    sweep?: CompiledSweep;
+    /** The cron in its time zone (checked at load). */
+    spec: CronSpec;
+    missed: 'last' | 'all' | 'skip';
+  };
   /** By connector name: POST /v1/intake/{connector}/{flow}. */
   webhooks: Record<string, TriggerMap>;
 }
@@ -50,13 +57,24 @@ export function compileTriggers(
     const s = t.schedule;
     const m = map('schedule', ['trigger', 'schedule'], s.map, s.query ? 'row' : undefined);
     const sweep = s.query ? compileSweep(s.query, problems) : undefined;
-    if (m) out.schedule = { map: m, ...(sweep ? { sweep } : {}) };
+    const spec = cronOf(s.cron, s.timezone, problems);
+    if (m && spec) out.schedule = { map: m, ...(sweep ? { sweep } : {}), spec, missed: s.missed };
   }
   for (const [name, hook] of Object.entries(t.webhooks ?? {})) {
     const m = map('webhooks', ['trigger', 'webhooks', name], hook.map, 'body');
     if (m) out.webhooks[name] = m;
   }
   return problems.length ? { problems } : { triggers: out, problems };
+}
+
+function cronOf(cron: string, timezone: string, problems: TriggerProblem[]): CronSpec | undefined {
+  try {
+    return compileCron(cron, timezone);
+  } catch (e) {
+    if (!(e instanceof CronError)) throw e;
+    problems.push({ path: ['trigger', 'schedule', e.field], message: e.message });
+    return undefined;
+  }
 }
 
 const LIST_FIELDS = ['rows', 'items', 'results', 'records', 'tickets', 'deals', 'issues'];

@@ -56,6 +56,7 @@ import { triggerViews, type TriggerView } from './triggers-view.ts';
 import { PARSERS } from '../intake/parsers.ts';
 import type { Delivery, DeliveryResult } from '../intake/port.ts';
 import type { IntakeFailureState } from '../store/intake-store.ts';
+import { ScheduleRunner } from '../intake/schedule/runner.ts';
 
 export interface OpenOptions {
   /** The project folder (holds baton.yaml). */
@@ -81,6 +82,8 @@ export interface OpenOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Outbox dispatcher: backoff after a failed delivery (default 5 s; tests shorten it). */
   deliveryBackoffMs?: number;
+  /** Schedules: first retry after a slot that failed to fire (default 5 s; tests shorten it). */
+  scheduleBackoffMs?: number;
 }
 
 /** Who is calling, once authenticated (or the local user in direct mode). */
@@ -205,10 +208,24 @@ export class Baton {
         if (c.outbox?.length) dispatcher.poke();
       });
     }
+    // Schedules fire wherever a worker runs (started with it, like the dispatcher).
+    baton.schedules = new ScheduleRunner({
+      store,
+      registry,
+      flows: project.flows,
+      deliver: (d) => baton.deliver(d),
+      workerId: engine.workerId,
+      leaseMs: o.leaseMs ?? project.def.worker.leaseMs,
+      pollMs: o.pollMs ?? project.def.worker.pollMs,
+      ...(o.scheduleBackoffMs !== undefined ? { backoffMs: o.scheduleBackoffMs } : {}),
+    });
+    engine.attach(baton.schedules);
     return baton;
   }
 
   runtime!: Runtime;
+  /** Fires the flows' schedules (runs with this process's worker; `runDue()` on demand). */
+  schedules!: ScheduleRunner;
   /** The connectors of baton.yaml, opened: their actions and sources are in the registry. */
   openConnectors: OpenConnector[] = [];
   /** The channels this project configures (Slack, email); empty when none. */
@@ -369,9 +386,12 @@ export class Baton {
    * One reload at a time.
    */
   reloadFlows(): Promise<FlowReload> {
-    const run = this.reloading.then(() =>
-      reloadFlows(this.project, this.registry, this.store, this.versions),
-    );
+    const run = this.reloading.then(async () => {
+      const r = await reloadFlows(this.project, this.registry, this.store, this.versions);
+      // A changed cron starts its schedule over; a flow that lost its schedule drops it.
+      await this.schedules.ensure();
+      return r;
+    });
     this.reloading = run.catch(() => {});
     return run;
   }

@@ -101,6 +101,12 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
       message: unknown('context source', c.use, registry.sourceIds()),
     });
   });
+  // A schedule's sweep reads a context source too.
+  const query = f.def.trigger.schedule?.query;
+  if (query && !registry.source(query.use))
+    problems.push(
+      at(['trigger', 'schedule', 'query', 'use'], unknown('context source', query.use, registry.sourceIds())),
+    );
   return problems;
 }
 
