@@ -805,5 +805,82 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       // Forgotten once older than the window.
       expect(await store.rememberRequest('sig1', 400_000, 100_000)).toBe(true);
     });
+
+    it('keeps one schedule per flow: a changed spec starts over, an unchanged one is left alone', async () => {
+      const si = store.intake;
+      expect(await si.ensureSchedule('s1', '* * * * * * UTC', 1000)).toEqual({
+        flow: 's1',
+        spec: '* * * * * * UTC',
+        nextAt: 1000,
+      });
+      await si.ensureSchedule('s2', '0 * * * * UTC', 5000);
+      expect(await si.claimSchedules({ worker: 'w1', now: 1000, leaseMs: 500, limit: 10 })).toMatchObject([
+        { flow: 's1', leaseOwner: 'w1', leaseUntil: 1500 },
+      ]);
+      expect(await si.advanceSchedule('s1', 'w1', 1000, { nextAt: 2000, lastSlotAt: 1000 })).toBe(true);
+      // The same spec again (a restart, another worker): the slot it reached stays.
+      expect(await si.ensureSchedule('s1', '* * * * * * UTC', 1100)).toMatchObject({
+        nextAt: 2000,
+        lastSlotAt: 1000,
+      });
+      // A new cron starts over, dropping any lease.
+      await si.claimSchedules({ worker: 'w1', now: 2000, leaseMs: 500, limit: 10 });
+      const changed = await si.ensureSchedule('s1', '*/2 * * * * * UTC', 2200);
+      expect(changed).toMatchObject({ nextAt: 2200, spec: '*/2 * * * * * UTC' });
+      expect(changed.leaseOwner).toBeUndefined();
+      expect(await si.nextScheduleAt()).toBe(2200);
+      expect(await si.dropSchedules(['s1'])).toBe(1);
+      expect(await si.schedule('s2')).toBeUndefined();
+      expect(await si.dropSchedules([])).toBe(1);
+      expect(await si.nextScheduleAt()).toBeUndefined();
+    });
+
+    it('leases a due schedule to one worker at a time; advancing needs the lease and the slot', async () => {
+      const si = store.intake;
+      await si.ensureSchedule('s', 'spec', 1000);
+      expect(await si.claimSchedules({ worker: 'w1', now: 999, leaseMs: 500, limit: 10 })).toEqual([]);
+      const claims = await Promise.all(
+        ['w1', 'w2', 'w3', 'w4'].map((worker) =>
+          si.claimSchedules({ worker, now: 1000, leaseMs: 500, limit: 10 }),
+        ),
+      );
+      const winners = claims.flat();
+      expect(winners).toHaveLength(1);
+      const holder = winners[0]!.leaseOwner!;
+      const other = holder === 'w1' ? 'w2' : 'w1';
+      // Held: nobody else claims it until the lease ends; the earliest time to look is the lease's end.
+      expect(await si.claimSchedules({ worker: other, now: 1400, leaseMs: 500, limit: 10 })).toEqual([]);
+      expect(await si.nextScheduleAt()).toBe(1500);
+      expect(await si.renewSchedule('s', other, 9999)).toBe(false);
+      expect(await si.renewSchedule('s', holder, 1800)).toBe(true);
+      expect(await si.claimSchedules({ worker: other, now: 1600, leaseMs: 500, limit: 10 })).toEqual([]);
+      // Another worker cannot move it; the holder cannot move it from a slot it did not claim.
+      expect(await si.advanceSchedule('s', other, 1000, { nextAt: 2000 })).toBe(false);
+      expect(await si.advanceSchedule('s', holder, 900, { nextAt: 2000 })).toBe(false);
+      // The lease ended: another worker takes it over, and the first one's late advance is refused.
+      const taken = await si.claimSchedules({ worker: other, now: 1801, leaseMs: 500, limit: 10 });
+      expect(taken).toMatchObject([{ flow: 's', leaseOwner: other, nextAt: 1000 }]);
+      expect(await si.advanceSchedule('s', holder, 1000, { nextAt: 2000 })).toBe(false);
+      expect(await si.advanceSchedule('s', other, 1000, { nextAt: 2000, lastSlotAt: 1000 })).toBe(true);
+      expect(await si.schedule('s')).toEqual({ flow: 's', spec: 'spec', nextAt: 2000, lastSlotAt: 1000 });
+    });
+
+    it('a released schedule waits for its retry time; a fire is recorded with its outcome', async () => {
+      const si = store.intake;
+      await si.ensureSchedule('r', 'spec', 1000);
+      await si.claimSchedules({ worker: 'w1', now: 1000, leaseMs: 500, limit: 10 });
+      expect(await si.releaseSchedule('r', 'w2', 1300)).toBe(false);
+      expect(await si.releaseSchedule('r', 'w1', 1300)).toBe(true);
+      expect(await si.nextScheduleAt()).toBe(1300);
+      expect(await si.claimSchedules({ worker: 'w2', now: 1200, leaseMs: 500, limit: 10 })).toEqual([]);
+      expect(await si.claimSchedules({ worker: 'w2', now: 1301, leaseMs: 500, limit: 10 })).toMatchObject([
+        { flow: 'r', nextAt: 1000, leaseOwner: 'w2' },
+      ]);
+      await si.recordFire('r', 'schedule', 1301, 'source_failed', true);
+      await si.recordFire('r', 'schedule', 1400, 'created', false);
+      expect(await si.fires('r')).toEqual([
+        { flow: 'r', trigger: 'schedule', lastAt: 1400, lastOutcome: 'created', fired: 1, failed: 1 },
+      ]);
+    });
   });
 }
