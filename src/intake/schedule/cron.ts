@@ -23,8 +23,7 @@ export class CronError extends Error {
 /** Whether the runtime knows the IANA zone (Intl throws a RangeError for one it does not). */
 export function knownTimeZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone !== '';
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCron, CronError, specText } from './cron.ts';
+import { compileCron, specText, type CronError } from './cron.ts';
 import { dueSlots, MAX_CATCH_UP } from './slots.ts';
 
 const T = (iso: string): number => Date.parse(iso);
@@ -114,7 +114,7 @@ describe('due slots', () => {
     const all = dueSlots(everyMinute, t0, now, 'all');
     expect(all.fire).toEqual(Array.from({ length: 10 }, (_, i) => t0 + i * min));
     expect(all).toMatchObject({ skipped: 0, nextAt: t0 + 10 * min });
-    // The newest slot is 30 s late, which is within its minute: it is on time, the nine before are not.
+    // The newest slot is 30 s late, half its minute: still on time; the nine before are not.
     expect(dueSlots(everyMinute, t0, now, 'skip')).toEqual({
       fire: [t0 + 9 * min],
       skipped: 9,
@@ -122,7 +122,7 @@ describe('due slots', () => {
     });
   });
 
-  it('skip: a slot later than its period (or a minute) is missed, not fired', () => {
+  it('skip: a slot later than half its period (or a minute) is missed, not fired', () => {
     const hourly = compileCron('0 * * * *', 'UTC');
     expect(dueSlots(hourly, t0, t0 + 59_000, 'skip').fire).toEqual([t0]);
     expect(dueSlots(hourly, t0, t0 + 61_000, 'skip')).toEqual({
@@ -131,8 +131,9 @@ describe('due slots', () => {
       nextAt: t0 + 60 * min,
     });
     const perSecond = compileCron('* * * * * *', 'UTC');
-    expect(dueSlots(perSecond, t0, t0 + 900, 'skip').fire).toEqual([t0]);
-    // 5.5 s down: 10:00:00 … 10:00:05 are due; the newest is 0.5 s late, within its second.
+    expect(dueSlots(perSecond, t0, t0 + 400, 'skip').fire).toEqual([t0]);
+    expect(dueSlots(perSecond, t0, t0 + 900, 'skip')).toEqual({ fire: [], skipped: 1, nextAt: t0 + 1000 });
+    // 5.5 s down: 10:00:00 … 10:00:05 are due; the newest is 0.5 s late, half its second.
     expect(dueSlots(perSecond, t0, t0 + 5500, 'skip')).toEqual({
       fire: [t0 + 5000],
       skipped: 5,

@@ -9,7 +9,7 @@ export type MissedPolicy = 'last' | 'all' | 'skip';
 /** `missed: all` fires at most this many slots at once (the newest); older ones are counted as skipped. */
 export const MAX_CATCH_UP = 1000;
 
-/** With `missed: skip`, a slot this late (at most; less for a schedule that fires more often) still counts as on time. */
+/** With `missed: skip`, a slot up to half its period late (at most this) still counts as on time. */
 export const ON_TIME_MS = 60_000;
 
 /** Missed slots are counted one by one up to this many (a day of a per-second cron is 86,400; each step costs ~35 µs). */
@@ -47,11 +47,11 @@ export function dueSlots(spec: CronSpec, nextAt: number, now: number, missed: Mi
   });
   if (fire.length === 0) return { fire, ...skippedOf(0), nextAt: after };
   if (missed !== 'skip') return { fire, ...skippedOf(fire.length), nextAt: after };
-  // skip: only the newest slot, and only if it is due now rather than missed: later than its
-  // own period (up to a minute) means no worker was there when it came.
+  // skip: only the newest slot, and only if it is due now rather than missed: later than half
+  // its period (at most a minute) means no worker was there when it came.
   const newest = fire[fire.length - 1]!;
-  const period = after !== undefined ? after - newest : ON_TIME_MS;
-  const onTime = now - newest <= Math.min(ON_TIME_MS, Math.max(period, 1000));
+  const period = after !== undefined ? after - newest : 2 * ON_TIME_MS;
+  const onTime = now - newest <= Math.min(ON_TIME_MS, period / 2);
   return onTime
     ? { fire: [newest], ...skippedOf(1), nextAt: after }
     : { fire: [], ...skippedOf(0), nextAt: after };
