@@ -182,6 +182,57 @@ export async function startZendeskServer(prismUrl: string): Promise<ZendeskServe
     return { status: answer.ok ? 422 : answer.status, text, why: why ?? text.slice(0, 500) };
   };
 
+  /**
+   * GET /search over tickets, for the terms the connector sends (type:ticket, assignee:none,
+   * status<STATUS, created<ISO time, group:ID); others are refused, not ignored. Offset pages as
+   * documented: per_page (at most 100), page, next_page as a URL or null, at most 1,000 results.
+   */
+  const STATUS_ORDER = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
+  const search = (res: ServerResponse, url: URL) => {
+    const checks: Array<(t: ZendeskTicket) => boolean> = [];
+    for (const term of (url.searchParams.get('query') ?? '').split(/\s+/).filter(Boolean)) {
+      let m: RegExpExecArray | null;
+      if (term === 'type:ticket') continue;
+      if (term === 'assignee:none') checks.push((t) => t.assignee_id === null);
+      else if ((m = /^status<(\w+)$/.exec(term)) && STATUS_ORDER.includes(m[1]!)) {
+        const below = STATUS_ORDER.indexOf(m[1]!);
+        checks.push((t) => STATUS_ORDER.indexOf(t.status) < below);
+      } else if ((m = /^created<(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$/.exec(term))) {
+        const at = Date.parse(m[1]!);
+        checks.push((t) => Date.parse(t.created_at) < at);
+      } else if ((m = /^group:(\d+)$/.exec(term))) checks.push((t) => t.group_id === Number(m![1]));
+      else
+        return send(res, 400, {
+          error: 'invalid',
+          description: `this test server does not search by ${term}`,
+        });
+    }
+    const perPage = Number(url.searchParams.get('per_page') ?? 100);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    if (!(perPage >= 1 && perPage <= 100) || !(page >= 1) || page * perPage > 1000)
+      return send(res, 422, { error: 'invalid', description: 'per_page 1–100; at most 1,000 results' });
+    const asc = url.searchParams.get('sort_order') === 'asc';
+    if (url.searchParams.get('sort_by') !== 'created_at')
+      return send(res, 400, { error: 'invalid', description: 'this test server sorts by created_at only' });
+    const hits = [...tickets.values()]
+      .filter((t) => checks.every((c) => c(t)))
+      .sort((a, b) => (asc ? 1 : -1) * (Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id));
+    const from = (page - 1) * perPage;
+    const more = hits.length > from + perPage && (page + 1) * perPage <= 1000;
+    const link = (n: number) => {
+      const u = new URL(url);
+      u.searchParams.set('page', String(n));
+      return `${state.url.replace(/\/api\/v2$/, '')}${u.pathname}${u.search}`;
+    };
+    return send(res, 200, {
+      results: hits.slice(from, from + perPage).map((t) => ({ ...t, result_type: 'ticket' })),
+      count: hits.length,
+      facets: null,
+      next_page: more ? link(page + 1) : null,
+      previous_page: page > 1 ? link(page - 1) : null,
+    });
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     const url = new URL(req.url!, 'http://zendesk.test');
     state.requests.push(`${req.method} ${url.pathname}${url.search}`);
@@ -204,6 +255,7 @@ export async function startZendeskServer(prismUrl: string): Promise<ZendeskServe
         ? send(res, 200, { user: u })
         : send(res, 404, { error: 'RecordNotFound', description: 'Not found' });
     }
+    if (req.method === 'GET' && parts[0] === 'search' && parts.length === 1) return search(res, url);
     if (parts[0] !== 'tickets') return send(res, 404, { error: 'InvalidEndpoint', description: 'Not found' });
     const ticket = ticketOr404(parts[1]);
     if (!ticket) return send(res, 404, { error: 'RecordNotFound', description: 'Not found' });

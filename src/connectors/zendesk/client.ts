@@ -19,6 +19,8 @@ type Path = Array<string | number | Record<string, string | number>>;
 export interface ZendeskCalls {
   get(path: Path): Promise<Record<string, unknown>>;
   put(path: Path, body?: unknown): Promise<Record<string, unknown>>;
+  /** One page of GET /search (node-zendesk's search client), the answer whole. */
+  search(query: Record<string, string | number>): Promise<Record<string, unknown>>;
 }
 
 /** Calls to Zendesk through node-zendesk, each bounded by `signal` and the configured timeout. */
@@ -62,9 +64,13 @@ export function zendeskCalls(
   const raw = client.tickets;
   raw.useDotJson = false;
   raw.jsonAPINames = [];
-  const call = async (method: string, path: Path, body?: unknown) => {
+  // The search client likewise: `{results, count, next_page}` whole, at the documented path.
+  const search = client.search;
+  search.useDotJson = false;
+  search.jsonAPINames = [];
+  const call = async (method: string, path: Path, body?: unknown, on: typeof raw | typeof search = raw) => {
     // request() is typed for string paths; it takes the array form its own methods use.
-    const request = raw.request.bind(raw) as unknown as (
+    const request = on.request.bind(on) as unknown as (
       m: string,
       p: Path,
       ...b: unknown[]
@@ -74,7 +80,11 @@ export function zendeskCalls(
     };
     return (result && typeof result === 'object' ? result : {}) as Record<string, unknown>;
   };
-  return { get: (path) => call('GET', path), put: (path, body) => call('PUT', path, body) };
+  return {
+    get: (path) => call('GET', path),
+    put: (path, body) => call('PUT', path, body),
+    search: (query) => call('GET', ['search', query], undefined, search),
+  };
 }
 
 /** Zendesk's error: `{error, description, details: {field: [{description}]}}` or `{error: {title, message}}`. */

@@ -10,6 +10,7 @@ import type { ActionContext } from '../../actions/define.ts';
 import { baseUrlGate } from '../capped-fetch.ts';
 import { defineConnector } from '../define.ts';
 import { zendeskCalls, type ZendeskCalls, type ZendeskSettings } from './client.ts';
+import { unassignedTickets } from './search.ts';
 
 const settings = z
   .strictObject({
@@ -304,7 +305,7 @@ export const zendesk = defineConnector({
 
     return {
       actions: [comment, assign, setFields, setStatus],
-      sources: [getTicket],
+      sources: [getTicket, unassignedTickets(calls)],
       check: async (signal) => {
         const body = await calls('zendesk: check', signal).get(['users', 'me']);
         const me = (body.user ?? {}) as Record<string, unknown>;

@@ -119,6 +119,15 @@ describe('zendesk against its published description (Prism --errors)', () => {
     }
   });
 
+  it('unassigned_tickets: a search the description accepts, its results as rows', async () => {
+    const got = (await source(zd, 'unassigned_tickets').fetch(
+      source(zd, 'unassigned_tickets').params.parse({ older_than: '1h' }),
+      { handoffId: 'h1', flow: 'sweep', signal: AbortSignal.timeout(10_000) },
+    )) as { tickets: Array<Record<string, unknown>>; count: number };
+    expect(Array.isArray(got.tickets)).toBe(true);
+    expect(typeof got.count).toBe('number');
+  });
+
   it('a status Zendesk does not have is refused before any call', () => {
     expect(action(zd, 'set_status').params.safeParse({ ticket_id: 1, status: 'waiting' }).success).toBe(
       false,
@@ -180,6 +189,45 @@ describe('zendesk with state (every request also checked by Prism)', () => {
     expect(source(zd, 'get_ticket').untrustedFields).toEqual(
       expect.arrayContaining(['subject', 'description', 'comments']),
     );
+  });
+
+  it('unassigned_tickets: unsolved tickets nobody holds, older than the age, oldest first, past a page', async () => {
+    const ago = (minutes: number) =>
+      new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const base = { description: 'Where is my order?', requester_id: customer, assignee_id: null };
+    const old = Array.from({ length: 130 }, (_, i) =>
+      server.addTicket({ ...base, subject: `Old ${i}`, created_at: ago(500 - i), group_id: i % 2 ? 10 : 20 }),
+    );
+    server.addTicket({ ...base, subject: 'Recent', created_at: ago(10) });
+    server.addTicket({ ...base, subject: 'Held', created_at: ago(600), assignee_id: 900 });
+    server.addTicket({ ...base, subject: 'Solved', created_at: ago(600), status: 'solved' });
+    const sweep = source(zd, 'unassigned_tickets');
+    const run = async (p: Record<string, unknown>) =>
+      (await sweep.fetch(sweep.params.parse(p), {
+        handoffId: 'schedule:x',
+        flow: 'sweep',
+        signal: AbortSignal.timeout(10_000),
+      })) as { tickets: Array<Record<string, unknown>>; count: number; truncated: boolean };
+    const before = server.requests.length;
+    const all = await run({ older_than: '1h', limit: 1000 });
+    const ours = all.tickets.filter((t) => old.some((o) => o.id === t.id));
+    expect(ours.map((t) => t.subject)).toEqual(old.map((o) => o.subject)); // oldest first, all pages
+    expect(all.tickets.map((t) => t.subject)).not.toContain('Recent');
+    expect(all.tickets.map((t) => t.subject)).not.toContain('Held');
+    expect(all.tickets.map((t) => t.subject)).not.toContain('Solved');
+    expect(all.truncated).toBe(false);
+    expect(all.tickets[0]).toMatchObject({ status: 'open', requester_id: customer, group_id: 20 });
+    const searches = server.requests.slice(before);
+    expect(searches).toHaveLength(2);
+    expect(decodeURIComponent(searches[0]!.replaceAll('+', ' '))).toMatch(
+      /^GET \/api\/v2\/search\?query=type:ticket assignee:none status<solved created<\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ&sort_by=created_at&sort_order=asc&per_page=100$/,
+    );
+    const some = await run({ older_than: '2h', limit: 5, group_id: 10 });
+    expect(some.tickets.map((t) => t.subject)).toEqual(['Old 1', 'Old 3', 'Old 5', 'Old 7', 'Old 9']);
+    expect(some).toMatchObject({ truncated: true });
+    expect(sweep.untrustedFields).toEqual(['tickets']);
+    expect(sweep.params.safeParse({ older_than: 'an hour' }).success).toBe(false);
+    for (const t of [...old]) server.tickets.delete(t.id);
   });
 
   it('assign, then rollback restores group and agent exactly; a second rollback is harmless', async () => {
