@@ -82,7 +82,8 @@ export interface HubSpotServer {
   owners: HubSpotOwner[];
   /** Every request: method and path (without the query). */
   log: Array<{ method: string; path: string }>;
-  add(type: HubSpotType, properties: Record<string, string>): HubSpotRecord;
+  /** `createdAt`: an ISO time in the past, for records that have waited. */
+  add(type: HubSpotType, properties: Record<string, string>, createdAt?: string): HubSpotRecord;
   /** The live (unarchived) records of a type. */
   live(type: HubSpotType): HubSpotRecord[];
   /** The next `times` requests get this status (429 with Retry-After seconds, or 500). */
@@ -147,6 +148,16 @@ const tokensOf = (text: string): string[] =>
 function matches(record: HubSpotRecord, filter: Record<string, unknown>): boolean {
   const actual = record.properties[String(filter.propertyName)];
   const value = typeof filter.value === 'string' ? filter.value.toLowerCase() : '';
+  // Dates compare as milliseconds, the form HubSpot documents for date filters.
+  if (filter.propertyName === 'createdate' && ['LT', 'LTE', 'GT', 'GTE'].includes(String(filter.operator))) {
+    const at = Date.parse(record.createdAt);
+    const than = Number(filter.value);
+    if (typeof filter.value !== 'string' || !/^\d+$/.test(filter.value))
+      throw invalid('a date filter takes milliseconds since the epoch, as a string');
+    return { LT: at < than, LTE: at <= than, GT: at > than, GTE: at >= than }[
+      String(filter.operator) as 'LT'
+    ];
+  }
   switch (filter.operator) {
     case 'EQ':
       return actual !== undefined && actual.toLowerCase() === value;
@@ -172,6 +183,8 @@ function checkSearch(
   groups: Array<Array<Record<string, unknown>>>;
   properties: string[] | undefined;
   limit: number;
+  sort: { propertyName: string; direction: string } | undefined;
+  after: number;
 } {
   if (!isRecord(body)) throw invalid('Invalid input JSON: expected an object');
   onlyKeys(body, ['query', 'limit', 'after', 'sorts', 'properties', 'filterGroups'], 'the search request');
@@ -201,7 +214,28 @@ function checkSearch(
   const limit = body.limit ?? 10;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 200)
     throw invalid('"limit" must be an integer from 1 to 200');
-  return { groups: checked, properties: props, limit };
+  const sorts = body.sorts ?? [];
+  if (
+    !Array.isArray(sorts) ||
+    sorts.length > 1 ||
+    !sorts.every(
+      (x) =>
+        isRecord(x) &&
+        (PROPERTIES[type].has(String(x.propertyName)) || READ_ONLY.has(String(x.propertyName))) &&
+        ['ASCENDING', 'DESCENDING'].includes(String(x.direction)),
+    )
+  )
+    throw invalid('"sorts": at most one {propertyName, direction: ASCENDING | DESCENDING}');
+  const after = body.after ?? '0';
+  if (typeof after !== 'string' || !/^\d+$/.test(after))
+    throw invalid('"after" is the paging token of a previous page');
+  return {
+    groups: checked,
+    properties: props,
+    limit,
+    sort: sorts[0] as { propertyName: string; direction: string } | undefined,
+    after: Number(after),
+  };
 }
 
 export async function startHubSpotServer(token = 'pat-na1-test-token-0001'): Promise<HubSpotServer> {
@@ -217,8 +251,8 @@ export async function startHubSpotServer(token = 'pat-na1-test-token-0001'): Pro
   let nextId = 1000;
   let failures: Array<{ status: number; retryAfter?: string }> = [];
 
-  const add = (type: HubSpotType, properties: Record<string, string>): HubSpotRecord => {
-    const now = new Date().toISOString();
+  const add = (type: HubSpotType, properties: Record<string, string>, createdAt?: string): HubSpotRecord => {
+    const now = createdAt ?? new Date().toISOString();
     const id = String(nextId++);
     const rec = {
       id,
@@ -273,12 +307,20 @@ export async function startHubSpotServer(token = 'pat-na1-test-token-0001'): Pro
       throw new HubSpotError(404, 'OBJECT_NOT_FOUND', `no such path ${path}`);
     const sub = m[2];
     if (sub === 'search' && method === 'POST') {
-      const { groups, properties, limit } = checkSearch(type, await readJson(req));
+      const { groups, properties, limit, sort, after } = checkSearch(type, await readJson(req));
       const all = [...records[type].values()].filter((r) => !r.archived);
       const hits = groups.length ? all.filter((r) => groups.some((g) => g.every((f) => matches(r, f)))) : all;
+      if (sort) {
+        const key = (r: HubSpotRecord) =>
+          sort.propertyName === 'createdate' ? r.createdAt : (r.properties[sort.propertyName] ?? '');
+        const dir = sort.direction === 'ASCENDING' ? 1 : -1;
+        hits.sort((a, b) => dir * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : Number(a.id) - Number(b.id)));
+      }
+      const page = hits.slice(after, after + limit);
+      const next = after + limit < hits.length ? { paging: { next: { after: String(after + limit) } } } : {};
       return {
         status: 200,
-        body: { total: hits.length, results: hits.slice(0, limit).map((r) => view(type, r, properties)) },
+        body: { total: hits.length, results: page.map((r) => view(type, r, properties)), ...next },
       };
     }
     if (sub === undefined && method === 'POST') {

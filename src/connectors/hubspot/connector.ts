@@ -8,6 +8,7 @@ import { BatonError } from '../../core/errors.ts';
 import type { Client } from '@hubspot/api-client';
 import { defineConnector, type ConnectorAction, type ConnectorSource } from '../define.ts';
 import { ASSOCIATION_TYPES, statusOf, withHubSpot, type HubSpotSettings, type RecordType } from './client.ts';
+import { dealsWithoutOwner } from './sweep.ts';
 
 const settings = z.strictObject({
   /** A private app's access token (Settings → Integrations → Private apps). */
@@ -368,7 +369,7 @@ export const hubspot = defineConnector({
 
     return {
       actions: [updateDeal, setOwner, createTask, createNote],
-      sources: [findCompany, findContact, getDeal],
+      sources: [findCompany, findContact, getDeal, dealsWithoutOwner(hs)],
       check: async (signal) => {
         const page = await hs('list owners', signal, (c) =>
           c.crm.owners.ownersApi.getPage(undefined, undefined, 1),

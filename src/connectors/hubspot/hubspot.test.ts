@@ -141,6 +141,40 @@ describe('hubspot sources', () => {
     expect(await fetchSource('get_deal', { id: '99999' })).toBeNull();
   });
 
+  it('deals_without_owner: unowned deals oldest first, page after page, by age and pipeline', async () => {
+    for (const d of server.live('deals')) server.records.deals.delete(d.id);
+    const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+    const unowned = Array.from({ length: 130 }, (_, i) =>
+      server.add(
+        'deals',
+        { dealname: `Deal ${i}`, amount: String(i), pipeline: i % 2 ? 'default' : 'renewals' },
+        ago(300 - i),
+      ),
+    );
+    server.add('deals', { dealname: 'Owned', hubspot_owner_id: '101' }, ago(400));
+    server.add('deals', { dealname: 'Cleared owner', hubspot_owner_id: '' }, ago(500));
+    server.add('deals', { dealname: 'Fresh' }, ago(0.1));
+    type Answer = { deals: Array<Record<string, unknown>>; total: number; truncated: boolean };
+    const all = (await fetchSource('deals_without_owner', { older_than: '1h', limit: 1000 })) as Answer;
+    expect(all.deals.map((d) => d.name)).toEqual([
+      'Cleared owner',
+      ...unowned.map((d) => d.properties.dealname),
+    ]);
+    expect(all).toMatchObject({ total: 131, truncated: false });
+    expect(all.deals[1]).toMatchObject({
+      id: unowned[0]!.id,
+      amount: '0',
+      pipeline: 'renewals',
+      stage: null,
+    });
+    expect(server.log.filter((l) => l.path === '/crm/v3/objects/deals/search')).toHaveLength(2);
+    const some = (await fetchSource('deals_without_owner', { pipeline: 'default', limit: 3 })) as Answer;
+    expect(some.deals.map((d) => d.name)).toEqual(['Deal 1', 'Deal 3', 'Deal 5']);
+    expect(some).toMatchObject({ total: 65, truncated: true });
+    expect(((await fetchSource('deals_without_owner', {})) as Answer).total).toBe(132); // Fresh too
+    expect(source('deals_without_owner').untrustedFields).toEqual(['deals']);
+  });
+
   it('check says what it found', async () => {
     expect(await crm.check(AbortSignal.timeout(5000))).toMatch(
       /owners API answered \(first owner ana@example.com\)/,
