@@ -68,13 +68,19 @@ export function compileTriggers(
 }
 
 function cronOf(cron: string, timezone: string, problems: TriggerProblem[]): CronSpec | undefined {
-  try {
-    return compileCron(cron, timezone);
-  } catch (e) {
-    if (!(e instanceof CronError)) throw e;
-    problems.push({ path: ['trigger', 'schedule', e.field], message: e.message });
-    return undefined;
-  }
+  const check = (tz: string): CronSpec | undefined => {
+    try {
+      return compileCron(cron, tz);
+    } catch (e) {
+      if (!(e instanceof CronError)) throw e;
+      problems.push({ path: ['trigger', 'schedule', e.field], message: e.message });
+      return undefined;
+    }
+  };
+  const spec = check(timezone);
+  // An unknown zone stops the check before the cron: read the cron in UTC to report it too.
+  if (!spec && problems.at(-1)?.path[2] === 'timezone') check('UTC');
+  return spec;
 }
 
 const LIST_FIELDS = ['rows', 'items', 'results', 'records', 'tickets', 'deals', 'issues'];

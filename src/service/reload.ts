@@ -105,7 +105,14 @@ export function flowUseProblems(f: CompiledFlow, registry: Registry): Array<Erro
   const query = f.def.trigger.schedule?.query;
   if (query && !registry.source(query.use))
     problems.push(
-      at(['trigger', 'schedule', 'query', 'use'], unknown('context source', query.use, registry.sourceIds())),
+      at(
+        ['trigger', 'schedule', 'query', 'use'],
+        // A sweep has no fallback: without its source there is nothing to sweep.
+        unknown('context source', query.use, registry.sourceIds()).replace(
+          ', or give this entry a `fallback:` such as a built-in',
+          '',
+        ),
+      ),
     );
   return problems;
 }
