@@ -102,7 +102,8 @@ export async function fireSlot(
         );
         continue;
       }
-      const vars = { slot, row: isObject(row) ? row : { value: row } };
+      // As the schedule parser reads it back for a replay: a row is an object.
+      const vars = { slot, row: isObject(row) ? row : {} };
       count(await deps.deliver({ ...base, key, raw, parsed: { vars } }));
     }
   };
