@@ -152,7 +152,7 @@ describe('schedules on SQLite', () => {
     clock.now = Date.parse('2026-05-01T10:02:00.100Z');
     await runner.runDue();
     expect(await keysOf(baton, 'sweep')).toHaveLength(50);
-    const [fire] = await baton.triggerFires('sweep');
+    const [fire] = await baton.store.intake.fires('sweep');
     expect(fire).toMatchObject({ trigger: 'schedule', fired: 48 + 50, failed: 2 + 2 });
     erp.close();
   });
@@ -169,7 +169,7 @@ describe('schedules on SQLite', () => {
     await runner.ensure();
     clock.now = Date.parse('2026-05-01T10:01:00.200Z');
     await runner.runDue(); // no table yet: the lookup fails
-    expect(await baton.triggerFires('sweep')).toMatchObject([
+    expect(await baton.store.intake.fires('sweep')).toMatchObject([
       { lastOutcome: 'source_failed', failed: 1, fired: 0 },
     ]);
     const row = (await baton.store.intake.schedule('sweep'))!;

@@ -98,7 +98,7 @@ connectors:
       expect(await baton.getByKey('forgotten-tickets', `schedule:${recent.id}`)).toMatchObject({
         owner: 'role:support-lead',
       });
-      const [fires] = await baton.triggerFires('forgotten-tickets');
+      const [fires] = await baton.store.intake.fires('forgotten-tickets');
       expect(fires).toMatchObject({ fired: 2 + 2, failed: 0 }); // the second sweep found two: one old, one new
       expect(zd.violations).toEqual([]);
     } finally {
