@@ -40,6 +40,8 @@ const NEVER = 8.64e15;
 export class ScheduleRunner {
   private readonly o: Required<Omit<ScheduleRunnerOptions, 'concurrency'>> & { concurrency?: number };
   private readonly failures = new Map<string, number>();
+  /** Whether the store's schedules were made to match the flows since the start (retried until so). */
+  private ensured = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
@@ -53,9 +55,8 @@ export class ScheduleRunner {
     if (!this.stopped) return;
     this.stopped = false;
     this.stopping = new AbortController();
-    this.running = this.ensure()
-      .catch((e: unknown) => process.emitWarning(`baton: schedules: ${errorText(e)}`))
-      .then(() => this.loop());
+    this.ensured = false;
+    this.running = this.loop();
   }
 
   async stop(): Promise<void> {
@@ -79,6 +80,7 @@ export class ScheduleRunner {
       await this.o.store.intake.ensureSchedule(f.def.id, specText(s.spec), s.spec.next(now) ?? NEVER);
     }
     await this.o.store.intake.dropSchedules(keep);
+    this.ensured = true;
   }
 
   /** Fires whatever is due now (tests and the CLI's direct mode call it); the number of schedules run. */
@@ -100,14 +102,16 @@ export class ScheduleRunner {
     if (this.stopped) return;
     let again = false;
     try {
-      again = (await this.runDue()) > 0;
+      if (!this.ensured) await this.ensure();
+      // Without a scheduled flow there is nothing to claim (ensure dropped any other row).
+      if (this.scheduled()) again = (await this.runDue()) > 0;
     } catch (e) {
       process.emitWarning(`baton: schedules: ${errorText(e)}`);
     }
     if (this.stopped) return;
     let delay = this.o.pollMs;
     if (again) delay = 0;
-    else {
+    else if (this.scheduled()) {
       const next = await this.o.store.intake.nextScheduleAt().catch(() => undefined);
       if (next !== undefined) delay = Math.max(0, Math.min(delay, next - this.o.now()));
     }
@@ -123,6 +127,11 @@ export class ScheduleRunner {
       stop.addEventListener('abort', done, { once: true });
     });
     this.running = this.loop();
+  }
+
+  private scheduled(): boolean {
+    for (const f of this.o.flows.values()) if (f.triggers.schedule) return true;
+    return false;
   }
 
   private async run(row: ScheduleRow): Promise<void> {
