@@ -329,10 +329,12 @@ describe('Slack', () => {
     expect((await post('/v1/intake/slack/interactions', genuine)).status).toBe(200);
     expect((await env.baton.store.approval(approval.id))!.state).toBe('approved');
     // Settled: the clicked message updated twice (at once, and by the approval_closed notice).
+    // And the approved handoff has run its actions and is with its owner (no step still to come).
     await waitFor(
       async () =>
         slack.of('chat.update').length === 2 &&
-        (await env.baton.store.outbox({})).every((n) => n.state === 'done'),
+        (await env.baton.store.outbox({})).every((n) => n.state === 'done') &&
+        ['handed_off', 'escalated'].includes((await env.baton.store.get(handoffId))!.handoff.state),
     );
     const before = {
       calls: slack.calls.length,
