@@ -12,6 +12,7 @@ import { salesforce } from './salesforce/connector.ts';
 import { sheets } from './sheets/connector.ts';
 import { slack } from './slack/connector.ts';
 import { sql } from './sql/connector.ts';
+import { webhookConnector } from './webhook/connector.ts';
 import { zendesk } from './zendesk/connector.ts';
 
 export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = new Map(
@@ -28,6 +29,7 @@ export const CONNECTOR_TYPES: ReadonlyMap<string, ConnectorDefinition<never>> = 
       sheets,
       slack,
       sql,
+      webhookConnector,
       zendesk,
     ] as ConnectorDefinition<never>[]
   ).map((d) => [d.type, d]),

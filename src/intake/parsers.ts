@@ -2,6 +2,7 @@
 // variables its map reads, so a replay sees what the first delivery saw. Triggers whose payload is
 // JSON they wrote themselves (a schedule's slot and row, a vendor's webhook body) share one.
 import type { Parsed, RawPayload, TriggerParser } from './port.ts';
+import { slackParser } from './slack/parse.ts';
 
 function jsonOf(raw: RawPayload): unknown {
   const text = raw.encoding === 'base64' ? Buffer.from(raw.body, 'base64').toString('utf8') : raw.body;
@@ -31,5 +32,6 @@ async function webhookParser(raw: RawPayload): Promise<Parsed> {
 
 export const PARSERS: ReadonlyMap<string, TriggerParser> = new Map<string, TriggerParser>([
   ['schedule', scheduleParser],
+  ['slack', slackParser],
   ['webhooks', webhookParser],
 ]);

@@ -5,6 +5,7 @@
 import type { RawPayload } from '../store/intake-store.ts';
 import type { Directory } from '../engine/directory.ts';
 import type { Person } from '../core/project-schema.ts';
+import type { SlackReader } from './slack/read.ts';
 
 export type { RawPayload };
 
@@ -49,6 +50,8 @@ export interface ParseContext {
     /** The person whose `slack:` id this is. */
     personBySlack(slackId: string): Person | undefined;
   };
+  /** Slack's Web API, when Slack is configured: a replayed reaction reads its message again. */
+  slack?: SlackReader;
 }
 
 /** Parses a trigger's raw payload (again, for a replay); throws with a message that says what is wrong. */

@@ -47,6 +47,7 @@ import {
 import { loadTables, type TableRows } from './tables.ts';
 import { channelSettings, type ChannelSettings } from '../channels/config.ts';
 import { configuredConnector, readConnectors, type ConfiguredConnector } from '../connectors/configure.ts';
+import { intakeTriggerProblems } from '../intake/triggers-check.ts';
 import { slack } from '../connectors/slack/connector.ts';
 import { email } from '../connectors/email/connector.ts';
 import type { ConnectorDefinition } from '../connectors/define.ts';
@@ -218,6 +219,7 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
     projectErrors.push(...checkDelegationFlows(def, src, new Set(flowsResult.flows.keys())));
   const tables = loadTables(resolve(paths.dir, effective.tables), projectErrors);
   flowErrors.push(...checkLookupTables(flowsResult.flows.values(), new Set(tables.keys())));
+  if (def) flowErrors.push(...intakeTriggerProblems(flowsResult.flows.values(), connectors));
 
   if (projectErrors.length > 0 || flowErrors.length > 0 || !def) {
     const details = [...sortDetails(projectErrors), ...sortDetails(flowErrors)];

@@ -26,6 +26,7 @@ import { streamRoutes } from './routes/stream.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { emailLinkRoutes } from './routes/email-links.ts';
 import { slackRoutes } from './routes/slack.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { channelPaths } from './routes/channel-docs.ts';
 
 export interface ServerOptions {
@@ -119,9 +120,11 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     });
   }
 
-  // Channels: their own body parsers (raw bytes for Slack's signature, forms for email pages).
+  // Channels and vendors' webhooks: their own body parsers (raw bytes for signatures, forms for
+  // email pages).
   void app.register(emailLinkRoutes(baton));
   void app.register(slackRoutes(baton));
+  void app.register(webhookRoutes(baton));
 
   app.setErrorHandler((err, req, reply) => {
     const m = mapError(err, bodyLimit);

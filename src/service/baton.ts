@@ -54,6 +54,7 @@ import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from '.
 import { Intake } from '../intake/intake.ts';
 import { triggerViews, type TriggerView } from './triggers-view.ts';
 import { PARSERS } from '../intake/parsers.ts';
+import { readerOf } from '../intake/slack/read.ts';
 import type { Delivery, DeliveryResult } from '../intake/port.ts';
 import type { IntakeFailureState } from '../store/intake-store.ts';
 import { ScheduleRunner } from '../intake/schedule/runner.ts';
@@ -120,7 +121,10 @@ export class Baton {
         await this.mutate(id, (w) => cmd.addComment(w, actor, text, data));
       },
       parsers: PARSERS,
-      parse: { people: directory },
+      parse: {
+        people: directory,
+        ...(project.channels.slack ? { slack: readerOf(project.channels.slack) } : {}),
+      },
     });
   }
 

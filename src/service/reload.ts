@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ErrorDetail } from '../core/errors.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { checkFlowsDir } from '../flow/load.ts';
+import { intakeTriggerProblems } from '../intake/triggers-check.ts';
 import type { Project } from '../project/load.ts';
 import { checkFlowOwners, checkLookupTables, knownOwners } from '../project/references.ts';
 import type { Registry } from '../actions/registry.ts';
@@ -164,6 +165,7 @@ export async function reloadFlows(
   );
   // Tables are read at start: a flow that looks up one the project lacks does not go live.
   errors.push(...checkLookupTables(fresh.values(), new Set(project.tables.keys())));
+  errors.push(...intakeTriggerProblems(fresh.values(), project.connectors));
   for (const f of fresh.values()) errors.push(...flowUseProblems(f, registry));
   const badFiles = new Set(errors.map((e) => e.file).filter((f) => f !== undefined));
 

@@ -1,6 +1,8 @@
 // A local server that speaks the documented Slack Web API for the methods Baton calls
-// (chat.postMessage, chat.update, chat.postEphemeral, views.open): form-encoded bodies, a bearer
-// token, `{ok: true, …}` answers. The official SDK reaches it through `slackApiUrl`.
+// (chat.postMessage, chat.update, chat.postEphemeral, views.open, and for intake
+// conversations.history, conversations.replies, chat.getPermalink over messages a test seeds):
+// form-encoded bodies, a bearer token, `{ok: true, …}` answers. The official SDK reaches it
+// through `slackApiUrl`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
@@ -18,6 +20,10 @@ export interface FakeSlack {
   calls: SlackCall[];
   /** The next call of `method` answers `{ok: false, error}`. */
   failNext(method: string, error: string): void;
+  /** Calls of `method` answer only after `ms` (0: at once again). */
+  delay(method: string, ms: number): void;
+  /** A message in a channel (with thread_ts: a reply in that thread), as history and replies show it. */
+  seed(channel: string, message: { ts: string; text: string; user: string; thread_ts?: string }): void;
   of(method: string): SlackCall[];
   close(): Promise<void>;
 }
@@ -26,12 +32,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures = new Map<string, string>();
   const deleted = new Set<string>();
+  const delays = new Map<string, number>();
+  const messages = new Map<string, Array<{ ts: string; text: string; user: string; thread_ts?: string }>>();
   let ts = 1_700_000_000;
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
+      const wait = delays.get(method) ?? 0;
+      if (wait > 0) setTimeout(() => answerCall(method), wait);
+      else answerCall(method);
+    });
+    const answerCall = (method: string) => {
       const form = Object.fromEntries(new URLSearchParams(body));
       const args: Record<string, unknown> = { ...form };
       for (const k of ['blocks', 'view']) if (typeof form[k] === 'string') args[k] = JSON.parse(form[k]);
@@ -69,13 +82,29 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           team_id: 'T1',
           user_id: 'U0BATON',
         };
+      } else if (method === 'conversations.history' || method === 'conversations.replies') {
+        // One message at `latest` (the reads Baton makes: latest = oldest = ts, inclusive).
+        const inChannel = messages.get(String(form.channel)) ?? [];
+        const found = inChannel.filter((m) =>
+          method === 'conversations.history'
+            ? !m.thread_ts || m.thread_ts === m.ts
+            : m.thread_ts !== undefined,
+        );
+        const at = found.filter((m) => m.ts === form.latest);
+        answer = { ok: true, messages: at.map((m) => ({ type: 'message', ...m })), has_more: false };
+      } else if (method === 'chat.getPermalink') {
+        answer = {
+          ok: true,
+          channel: form.channel,
+          permalink: `https://acme.slack.com/archives/${String(form.channel)}/p${String(form.message_ts).replace('.', '')}`,
+        };
       } else if (method === 'views.open') {
         answer = { ok: true, view: { id: 'V0001', ...(args.view as object) } };
       } else {
         answer = { ok: false, error: 'unknown_method' };
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    });
+    };
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -83,6 +112,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     failNext: (method, error) => failures.set(method, error),
+    delay: (method, ms) => delays.set(method, ms),
+    seed: (channel, message) => messages.set(channel, [...(messages.get(channel) ?? []), message]),
     of: (method) => calls.filter((c) => c.method === method),
     close: () => new Promise((r) => server.close(() => r())),
   };

@@ -14,6 +14,8 @@ const settings = z.strictObject({
   /** A private app's access token (Settings → Integrations → Private apps). */
   token: z.string().min(1),
   basePath: z.url({ protocol: /^https?$/ }).default('https://api.hubapi.com'),
+  /** The app's client secret: it signs HubSpot's webhooks (X-HubSpot-Signature-v3). */
+  clientSecret: z.string().min(1).optional(),
 });
 
 const OWNER = 'hubspot_owner_id';
@@ -63,7 +65,7 @@ export const hubspot = defineConnector({
   type: 'hubspot',
   description: 'HubSpot CRM (companies, contacts, deals, owners, tasks, notes)',
   settings,
-  secrets: ['token'],
+  secrets: ['token', 'clientSecret'],
   baseUrls: ['basePath'],
   open(s, connector) {
     const conf: HubSpotSettings = { token: s.token, basePath: s.basePath };

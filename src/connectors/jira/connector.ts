@@ -12,6 +12,15 @@ const settings = z
     apiToken: z.string().min(1).optional(),
     token: z.string().min(1).optional().describe('bearer auth: an access token, instead of email + apiToken'),
     timeoutMs: z.int().min(100).max(60_000).default(10_000).describe('one request'),
+    webhookSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the webhook's secret: HMAC of the body (X-Hub-Signature) or the JWT's shared secret"),
+    webhookAuth: z
+      .enum(['hmac', 'jwt'])
+      .default('hmac')
+      .describe('hmac: a webhook with a secret (X-Hub-Signature); jwt: a Connect app (Authorization: JWT)'),
   })
   .refine((s) => (s.token !== undefined) !== (s.email !== undefined && s.apiToken !== undefined), {
     message: 'give either email and apiToken (basic auth) or token (bearer), not both',
@@ -25,7 +34,7 @@ export const jira = defineConnector({
   type: 'jira',
   description: 'Jira Cloud and Jira Service Management (issues, comments, transitions, remote links)',
   settings,
-  secrets: ['apiToken', 'token'],
+  secrets: ['apiToken', 'token', 'webhookSecret'],
   baseUrls: ['host'],
   async open(s) {
     const [{ getCurrentUser }, { jiraActions }, { getRequestSource, jsmCommentAction }, { getIssueSource }] =

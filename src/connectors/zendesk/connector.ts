@@ -22,6 +22,8 @@ const settings = z
     /** An OAuth access token, instead of username + token. */
     oauthToken: z.string().min(1).optional(),
     timeoutMs: z.int().positive().max(120_000).default(10_000),
+    /** The webhook's signing secret (Admin Center → Webhooks → the webhook → Signing secret). */
+    webhookSecret: z.string().min(1).optional(),
   })
   .refine((s) => (s.oauthToken ? !s.token : Boolean(s.username && s.token)), {
     message: 'give username (the agent email) with token (an API token), or oauthToken alone',
@@ -94,7 +96,7 @@ export const zendesk = defineConnector({
   type: 'zendesk',
   description: 'Zendesk Support tickets (node-zendesk)',
   settings,
-  secrets: ['token', 'oauthToken'],
+  secrets: ['token', 'oauthToken', 'webhookSecret'],
   baseUrls: ['endpointUri'],
   open(s, { outbound }) {
     const cfg: ZendeskSettings = s;

@@ -1,7 +1,9 @@
-// Slack's requests: interactions (button clicks, modal submissions) and the Events API. The
+// Slack's requests: interactions (button clicks, modal submissions, message shortcuts) and the
+// Events API (messages and reactions in mapped channels start handoffs, src/intake/slack/). The
 // signature is checked on the raw bytes before the body is parsed; a request seen before (its
-// signature) is a replay and is refused. Slack is on when its settings are (connectors.slack, or
-// SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment).
+// signature) is a replay and is refused (Slack signs its own retries anew: they dedupe by key).
+// Slack is on when its settings are (connectors.slack, or SLACK_BOT_TOKEN and
+// SLACK_SIGNING_SECRET in the environment).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BatonError, errorText } from '../../core/errors.ts';
 import type { BatonApi } from '../../service/api.ts';
@@ -9,6 +11,8 @@ import { SlackChannel } from '../../connectors/slack/channel.ts';
 import { handleInteraction, type SlackAnswer } from '../../connectors/slack/interactions.ts';
 import { SLACK_WINDOW_S, verifySlackSignature } from '../../connectors/slack/signature.ts';
 import { parseJsonBytes } from '../body.ts';
+import { onEventCallback, onMessageShortcut, type IntakeAnswer, type SlackIntakeDeps } from '../../intake/slack/events.ts';
+import { slackReader } from '../../intake/slack/read.ts';
 import { errorBody } from '../errors.ts';
 
 export const SLACK_INTERACTIONS = '/v1/intake/slack/interactions';
@@ -17,6 +21,11 @@ export const SLACK_EVENTS = '/v1/intake/slack/events';
 export function slackRoutes(baton: BatonApi) {
   const settings = baton.project.channels.slack;
   const slack = settings ? new SlackChannel(settings) : undefined;
+  const later = (work: () => Promise<unknown>) =>
+    void work().catch((e: unknown) => process.emitWarning(`baton: Slack call failed: ${errorText(e)}`));
+  const intake: SlackIntakeDeps | undefined = slack
+    ? { api: baton, reader: slackReader(slack.client), later }
+    : undefined;
   return async (scope: FastifyInstance): Promise<void> => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -55,19 +64,18 @@ export function slackRoutes(baton: BatonApi) {
       } catch {
         return reply.code(400).send(errorBody('invalid_json', 'The payload form field is not JSON'));
       }
-      const answer: SlackAnswer = await handleInteraction(
+      if ((payload as { type?: unknown } | null)?.type === 'message_action')
+        return answer(reply, await onMessageShortcut(intake!, payload as Record<string, unknown>, raw));
+      const answered: SlackAnswer = await handleInteraction(
         {
           api: baton,
           slack: slack!,
           people: baton.project.def.people,
-          later: (work) =>
-            void work().catch((e: unknown) =>
-              process.emitWarning(`baton: Slack call failed: ${errorText(e)}`),
-            ),
+          later,
         },
         payload,
       );
-      return reply.code(answer.status).send(answer.body);
+      return reply.code(answered.status).send(answered.body);
     });
 
     scope.post(SLACK_EVENTS, async (req, reply) => {
@@ -83,8 +91,13 @@ export function slackRoutes(baton: BatonApi) {
       if (body?.type === 'url_verification' && typeof body.challenge === 'string') {
         return reply.code(200).send({ challenge: body.challenge });
       }
-      // Events are acknowledged; Baton takes no intake from Slack events yet.
-      return reply.code(200).send({});
+      if (body?.type !== 'event_callback') return reply.code(200).send({ ignored: 'not an event_callback' });
+      return answer(reply, await onEventCallback(intake!, body as Record<string, unknown>, raw, req.headers));
     });
   };
+}
+
+function answer(reply: FastifyReply, a: IntakeAnswer): FastifyReply {
+  if (a.status === 503) void reply.header('retry-after', String(a.retryAfterS));
+  return reply.code(a.status).send(a.body);
 }

@@ -1,0 +1,31 @@
+// A project-level check of vendor webhook triggers: `trigger.webhooks.NAME` must name a
+// connector of baton.yaml whose type has webhooks, with the secret that verifies them.
+import type { ErrorDetail } from '../../core/errors.ts';
+import type { ConfiguredConnector } from '../../connectors/configure.ts';
+import type { CompiledFlow } from '../../flow/compiled.ts';
+import { YamlSource } from '../../flow/yaml-source.ts';
+import { WEBHOOK_VENDORS } from './registry.ts';
+
+export function checkWebhookTriggers(
+  flows: Iterable<CompiledFlow>,
+  connectors: readonly ConfiguredConnector[],
+): ErrorDetail[] {
+  const byName = new Map(connectors.map((c) => [c.name, c]));
+  const kinds = [...WEBHOOK_VENDORS.keys()].join(', ');
+  const errors: ErrorDetail[] = [];
+  for (const f of flows) {
+    for (const name of Object.keys(f.def.trigger.webhooks ?? {})) {
+      const c = byName.get(name);
+      const vendor = c ? WEBHOOK_VENDORS.get(c.type) : undefined;
+      const why = !c
+        ? `no connector ${name} in baton.yaml (connectors.${name}, of a type with webhooks: ${kinds})`
+        : !vendor
+          ? `connector ${name} is of type ${c.type}, which has no webhooks Baton verifies (types with webhooks: ${kinds})`
+          : !vendor.secretOf(c.settings)
+            ? `connector ${name} has no ${vendor.secretSetting}: its webhooks cannot be verified (set connectors.${name}.${vendor.secretSetting})`
+            : undefined;
+      if (why) errors.push(new YamlSource(f.source, f.file).detail(['trigger', 'webhooks', name], why));
+    }
+  }
+  return errors;
+}
