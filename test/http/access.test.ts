@@ -31,10 +31,10 @@ interface Op {
 }
 
 /**
- * Routes that take no bearer token: Slack's requests (the Slack signature) and email link pages
- * (the link's token). Their refusals are tested in test/channels/.
+ * Routes that take no bearer token: Slack's requests (the Slack signature), vendors' webhooks
+ * (the vendor's signature) and email link pages (the link's token). Their refusals are tested in test/channels/.
  */
-const CHANNEL_AUTH = new Set(['slack-signature', 'link-token']);
+const CHANNEL_AUTH = new Set(['slack-signature', 'link-token', 'vendor-signature']);
 
 async function operations(t: TempServer): Promise<Op[]> {
   const doc = (await t.call('GET', '/v1/openapi.json')).body as {
@@ -58,6 +58,7 @@ async function operations(t: TempServer): Promise<Op[]> {
     'POST /v1/email/links/{token}',
     'POST /v1/intake/slack/events',
     'POST /v1/intake/slack/interactions',
+    'POST /v1/intake/{connector}/{flow}',
   ]);
   return out;
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LinkIssuer } from '../../src/channels/links.ts';
 import { startChannels } from '../support/channels.ts';
 import { bigLead, ROOT } from '../support/project.ts';
+import { createHmac } from 'node:crypto';
 import { signedRequest, startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
 import { startTemp, waitFor, type TempServer } from './helpers.ts';
 import { TICKET_FLOW } from '../support/ticket-flow.ts';
@@ -20,7 +21,29 @@ type Json = Record<string, unknown>;
 type Channels = Awaited<ReturnType<typeof startChannels>>;
 
 const zodUrl = pathToFileURL(path.join(ROOT, 'node_modules/zod/index.js')).href;
+const PARTNER_SECRET = 'partner-secret-for-conformance-0001';
+/** A generic signed webhook connector, beside Slack (appended under `connectors:`). */
+const PARTNER = `  partner: { type: webhook, secret: "${PARTNER_SECRET}" }\n`;
 const FILES = {
+  // Intake from a vendor's webhook and from a Slack channel.
+  'flows/partner-in.yaml': `id: partner-in
+name: Partner in
+boundary: { from: team:ops, to: team:support }
+trigger: { webhooks: { partner: {} } }
+input: { type: object, required: [id], properties: { id: { type: string } } }
+decide: { otherwise: { owner: user:kim } }
+actions: []
+handoff: { to: '\${decision.owner}' }
+`,
+  'flows/slack-in.yaml': `id: slack-in
+name: Slack in
+boundary: { from: team:ops, to: team:support }
+trigger: { slack: { channels: [C0CONF], on: [message, shortcut], map: { text: slack.text } } }
+input: { type: object, required: [text], properties: { text: { type: string } } }
+decide: { otherwise: { owner: user:kim } }
+actions: []
+handoff: { to: '\${decision.owner}' }
+`,
   // A ticket without its customer escalates (contract_unmet): one to amend.
   'flows/ticket.yaml': TICKET_FLOW,
   // An action that always fails: a failed handoff to retry, a failed action to resolve.
@@ -196,7 +219,7 @@ function conform(method: string, p: string, a: Answer): void {
 
 beforeAll(async () => {
   slack = await startFakeSlack();
-  env = await startChannels({ slackApiUrl: slack.url }, FILES);
+  env = await startChannels({ slackApiUrl: slack.url, extra: PARTNER }, FILES);
   plain = await startTemp();
   for (const [user, access] of [
     ['kim', 'viewer'],
@@ -247,7 +270,8 @@ const admittedToken = (access: string) =>
 /** Answers every route has in the same way: 401, 403, 422, and for POST 400, 413, 415. */
 function generic(method: string, p: string, op: Json, status: number): Driver | undefined {
   const access = op['x-baton-access'] as string;
-  if (access === 'slack-signature' || access === 'link-token') return undefined;
+  if (access === 'slack-signature' || access === 'link-token' || access === 'vendor-signature')
+    return undefined;
   const m = method.toUpperCase();
   const url = fill(p, { id: ids.cancelled!, flow: 'lead-to-owner', action: 'task' });
   const post = m === 'POST' || m === 'PATCH';
@@ -299,6 +323,42 @@ const slackPost = (
 };
 const INTERACTIONS = '/v1/intake/slack/interactions';
 const EVENTS = '/v1/intake/slack/events';
+const WEBHOOK = '/v1/intake/{connector}/{flow}';
+
+/** Signed as the generic webhook connector documents: hex HMAC-SHA256 of `${timestamp}.${body}`. */
+function partnerPost(p: string, body: string) {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = createHmac('sha256', PARTNER_SECRET).update(`${ts}.${body}`).digest('hex');
+  return send(env.url, 'POST', p, {
+    raw: body,
+    headers: {
+      'content-type': 'application/json',
+      'x-signature': sig,
+      'x-timestamp': ts,
+      'x-webhook-id': `w-${++serial}`,
+    },
+  });
+}
+/** Answers while the store refuses to remember or keep anything. */
+async function storeDown<T>(method: 'deliver' | 'rememberRequest', run: () => Promise<T>): Promise<T> {
+  const spy = vi.spyOn(env.baton, method).mockRejectedValue(new Error('database is locked'));
+  const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+  try {
+    return await run();
+  } finally {
+    spy.mockRestore();
+    warn.mockRestore();
+  }
+}
+const slackMessage = () =>
+  JSON.stringify({
+    type: 'event_callback',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    event_id: `EvCONF${++serial}`,
+    event_time: 1,
+    event: { type: 'message', channel: 'C0CONF', user: 'U0KIM', text: 'hello', ts: `1765.${++serial}` },
+  });
 const LINK = '/v1/email/links/{token}';
 
 async function linkFor(approvalId: string, handoffId: string, minutes = 60): Promise<string> {
@@ -503,6 +563,14 @@ function specific(): Drivers {
     [`POST ${INTERACTIONS} 404`]: () => slackPost(plain.url, INTERACTIONS, 'payload=%7B%7D'),
     [`POST ${INTERACTIONS} 413`]: () =>
       slackPost(env.url, INTERACTIONS, `payload=${'p'.repeat(1024 * 1024 + 10)}`),
+    [`POST ${INTERACTIONS} 503`]: () =>
+      storeDown('deliver', () =>
+        slackPost(
+          env.url,
+          INTERACTIONS,
+          `payload=${encodeURIComponent(JSON.stringify({ type: 'message_action', callback_id: 'x', user: { id: 'U0KIM' }, channel: { id: 'C0CONF' }, message_ts: '1.2', message: { ts: '1.2', text: 'hi' } }))}`,
+        ),
+      ),
     [`POST ${EVENTS} 200`]: () =>
       slackPost(
         env.url,
@@ -516,6 +584,20 @@ function specific(): Drivers {
     [`POST ${EVENTS} 404`]: () => slackPost(plain.url, EVENTS, '{}', 'application/json'),
     [`POST ${EVENTS} 413`]: () =>
       slackPost(env.url, EVENTS, `{"pad":"${'p'.repeat(1024 * 1024 + 10)}"}`, 'application/json'),
+    [`POST ${EVENTS} 503`]: () =>
+      storeDown('deliver', () => slackPost(env.url, EVENTS, slackMessage(), 'application/json')),
+    [`POST ${WEBHOOK} 202`]: () =>
+      partnerPost('/v1/intake/partner/partner-in', JSON.stringify({ id: 'P-1' })),
+    [`POST ${WEBHOOK} 401`]: () =>
+      send(env.url, 'POST', '/v1/intake/partner/partner-in', {
+        raw: '{"id":"P-2"}',
+        headers: { 'content-type': 'application/json' },
+      }),
+    [`POST ${WEBHOOK} 404`]: () => partnerPost('/v1/intake/partner/lead-to-owner', '{"id":"P-3"}'),
+    [`POST ${WEBHOOK} 413`]: () =>
+      partnerPost('/v1/intake/partner/partner-in', `{"pad":"${'p'.repeat(1024 * 1024 + 10)}"}`),
+    [`POST ${WEBHOOK} 503`]: () =>
+      storeDown('rememberRequest', () => partnerPost('/v1/intake/partner/partner-in', '{"id":"P-4"}')),
 
     ...linkDrivers('GET'),
     ...linkDrivers('HEAD'),

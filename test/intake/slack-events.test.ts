@@ -78,7 +78,11 @@ type Answer = { status: number; headers: Headers; body: Record<string, any> };
 
 async function postEvent(
   body: string,
-  o: { timestamp?: number; headers?: Record<string, string>; signed?: { headers: Record<string, string> } } = {},
+  o: {
+    timestamp?: number;
+    headers?: Record<string, string>;
+    signed?: { headers: Record<string, string> };
+  } = {},
 ): Promise<Answer> {
   const signed = o.signed ?? signedRequest(body, o);
   const res = await fetch(`${env.url}/v1/intake/slack/events`, {
@@ -105,7 +109,14 @@ function envelope(event: Record<string, unknown>, eventId = `Ev${++serial}TEST`)
   });
 }
 
-const message = (o: { user?: string; text: string; ts?: string; channel?: string; thread_ts?: string; extra?: object }) => ({
+const message = (o: {
+  user?: string;
+  text: string;
+  ts?: string;
+  channel?: string;
+  thread_ts?: string;
+  extra?: object;
+}) => ({
   type: 'message',
   channel: o.channel ?? CHANNEL,
   user: o.user ?? 'U0KIM',
@@ -133,7 +144,9 @@ describe('Slack request signing', () => {
     expect(check(body, signed.headers)).toBe(true);
     expect(check(body.replace('broken', 'brokem'), signed.headers)).toBe(false);
     expect(check(body, signed.headers, 'another-secret')).toBe(false);
-    expect(check(body, signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }).headers)).toBe(false);
+    expect(check(body, signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }).headers)).toBe(
+      false,
+    );
   });
 });
 
@@ -251,9 +264,20 @@ describe('Slack Events API intake', () => {
     const a = await postEvent(reaction('rotating_light::skin-tone-2'));
     expect(a.body.delivery).toMatchObject({ outcome: 'created' });
     const view = await env.baton.get(a.body.delivery.handoffId);
-    expect(view.input).toMatchObject({ text: 'Payments are timing out', kind: 'reaction', reporter: 'ops', user: 'U0OPS' });
+    expect(view.input).toMatchObject({
+      text: 'Payments are timing out',
+      kind: 'reaction',
+      reporter: 'ops',
+      user: 'U0OPS',
+    });
     const read = slack.of('conversations.history').at(-1)!;
-    expect(read.args).toMatchObject({ channel: CHANNEL, latest: ts, oldest: ts, inclusive: 'true', limit: '1' });
+    expect(read.args).toMatchObject({
+      channel: CHANNEL,
+      latest: ts,
+      oldest: ts,
+      inclusive: 'true',
+      limit: '1',
+    });
     expect(read.auth).toBe('Bearer xoxb-test-token');
   });
 
@@ -263,10 +287,17 @@ describe('Slack Events API intake', () => {
     slack.seed(CHANNEL, { ts: parent, text: 'parent', user: 'U0KIM' });
     slack.seed(CHANNEL, { ts, text: 'the reply that matters', user: 'U0KIM', thread_ts: parent });
     const a = await postEvent(
-      envelope({ type: 'reaction_added', user: 'U0KIM', reaction: 'rotating_light', item: { type: 'message', channel: CHANNEL, ts } }),
+      envelope({
+        type: 'reaction_added',
+        user: 'U0KIM',
+        reaction: 'rotating_light',
+        item: { type: 'message', channel: CHANNEL, ts },
+      }),
     );
     expect(a.body.delivery).toMatchObject({ outcome: 'created' });
-    expect((await env.baton.get(a.body.delivery.handoffId)).input).toMatchObject({ text: 'the reply that matters' });
+    expect((await env.baton.get(a.body.delivery.handoffId)).input).toMatchObject({
+      text: 'the reply that matters',
+    });
     expect(slack.of('conversations.replies').at(-1)!.args).toMatchObject({ channel: CHANNEL, ts });
   });
 
@@ -277,7 +308,12 @@ describe('Slack Events API intake', () => {
     try {
       const started = Date.now();
       const a = await postEvent(
-        envelope({ type: 'reaction_added', user: 'U0KIM', reaction: 'rotating_light', item: { type: 'message', channel: CHANNEL, ts } }),
+        envelope({
+          type: 'reaction_added',
+          user: 'U0KIM',
+          reaction: 'rotating_light',
+          item: { type: 'message', channel: CHANNEL, ts },
+        }),
       );
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(a.status).toBe(200);
@@ -288,7 +324,10 @@ describe('Slack Events API intake', () => {
       // The late read comes back: the kept delivery is replayed into a handoff.
       await waitFor(async () => (await env.baton.intakeFailure(failureId)).state === 'replayed', 15_000);
       const done = await env.baton.intakeFailure(failureId);
-      expect((await env.baton.get(done.handoffId!)).input).toMatchObject({ text: 'Login loop on mobile', kind: 'reaction' });
+      expect((await env.baton.get(done.handoffId!)).input).toMatchObject({
+        text: 'Login loop on mobile',
+        kind: 'reaction',
+      });
     } finally {
       slack.delay('conversations.history', 0);
     }
@@ -336,7 +375,12 @@ describe('Slack Events API intake', () => {
     expect(a.status).toBe(200);
     expect(a.body.delivery).toMatchObject({ outcome: 'failed', reason: 'map_failed' });
     const f = await env.baton.intakeFailure(a.body.delivery.failureId);
-    expect(f).toMatchObject({ flow: 'slack-numbers', trigger: 'slack', reason: 'map_failed', state: 'failed' });
+    expect(f).toMatchObject({
+      flow: 'slack-numbers',
+      trigger: 'slack',
+      reason: 'map_failed',
+      state: 'failed',
+    });
     expect(f.message).toMatch(/map\.amount/);
     expect(JSON.parse(f.payload.body).event.text).toBe('twelve');
 
@@ -378,7 +422,9 @@ describe('Slack triggers at load', () => {
       }).catch((e: unknown) => e as BatonError);
       expect(err).toBeInstanceOf(BatonError);
       const text = JSON.stringify((err as BatonError).details);
-      expect(text).toMatch(new RegExp(`Slack channel ${CHANNEL} is already taken by flow slack-(intake|other)`));
+      expect(text).toMatch(
+        new RegExp(`Slack channel ${CHANNEL} is already taken by flow slack-(intake|other)`),
+      );
       expect(text).toMatch(/flows slack-intake and slack-other|flows slack-other and slack-intake/);
     } finally {
       p.cleanup();

@@ -38,7 +38,7 @@ export function channelsYaml(o: {
 }
 
 export async function startChannels(
-  o: { slackApiUrl?: string; smtpUrl?: string; linkMinutes?: number },
+  o: { slackApiUrl?: string; smtpUrl?: string; linkMinutes?: number; extra?: string },
   files: Record<string, string> = {},
   options: Partial<OpenOptions> = {},
 ) {

@@ -11,7 +11,9 @@ export const webhookSettings = z.strictObject({
   secret: z.string().min(16, 'a secret of at least 16 characters'),
   signatureHeader: header.default('X-Signature').describe('hex HMAC-SHA256, optionally sha256= prefixed'),
   timestampHeader: header.default('X-Timestamp').describe('Unix seconds, signed with the body'),
-  idHeader: header.default('X-Webhook-Id').describe("the sender's delivery id: a redelivery is the same handoff"),
+  idHeader: header
+    .default('X-Webhook-Id')
+    .describe("the sender's delivery id: a redelivery is the same handoff"),
   toleranceS: z.int().min(1).max(3600).default(300).describe('how far the timestamp may be from now'),
 });
 export type WebhookSettings = z.infer<typeof webhookSettings>;

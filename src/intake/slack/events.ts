@@ -11,7 +11,6 @@ import type { BatonApi } from '../../service/api.ts';
 import { errorBody } from '../../server/errors.ts';
 import type { Delivery, DeliveryResult, RawPayload } from '../port.ts';
 import { messageRef, reactionKey, shortcutKey } from './keys.ts';
-import type { SlackKind } from './parse.ts';
 import { withDeadline, type SlackReader } from './read.ts';
 
 export interface SlackIntakeDeps {
@@ -27,7 +26,12 @@ export type IntakeAnswer =
   | { status: 200; body: { delivery?: Summary; ignored?: string } }
   | { status: 503; body: unknown; retryAfterS: number };
 
-type Summary = { outcome: DeliveryResult['outcome']; handoffId?: string; failureId?: string; reason?: string };
+type Summary = {
+  outcome: DeliveryResult['outcome'];
+  handoffId?: string;
+  failureId?: string;
+  reason?: string;
+};
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -84,7 +88,9 @@ export async function onEventCallback(
       // A reply: a comment on the handoff its thread started, if one did.
       const flow = flowForChannel(deps.api, channel, () => true);
       if (!flow) return ignored('the channel is not mapped to a flow');
-      const started = await deps.api.getByKey(flow, `slack:${messageRef(channel, threadTs)}`).catch(() => undefined);
+      const started = await deps.api
+        .getByKey(flow, `slack:${messageRef(channel, threadTs)}`)
+        .catch(() => undefined);
       if (!started) return ignored('a reply in a thread no handoff started');
       return deliver(deps, { flow, trigger: 'slack', key: messageRef(channel, ts), raw: rawOf(body, meta) });
     }
@@ -133,7 +139,11 @@ export async function onEventCallback(
 }
 
 /** A message shortcut (`message_action` interaction, already verified). */
-export async function onMessageShortcut(deps: SlackIntakeDeps, payload: Obj, body: Buffer): Promise<IntakeAnswer> {
+export async function onMessageShortcut(
+  deps: SlackIntakeDeps,
+  payload: Obj,
+  body: Buffer,
+): Promise<IntakeAnswer> {
   const channel = isObj(payload.channel) ? str(payload.channel.id) : '';
   const user = isObj(payload.user) ? str(payload.user.id) : '';
   const callbackId = str(payload.callback_id);
@@ -157,7 +167,12 @@ export async function onMessageShortcut(deps: SlackIntakeDeps, payload: Obj, bod
   });
 }
 
-async function readPermalink(deps: SlackIntakeDeps, channel: string, ts: string, meta: Record<string, string>) {
+async function readPermalink(
+  deps: SlackIntakeDeps,
+  channel: string,
+  ts: string,
+  meta: Record<string, string>,
+) {
   const r = await withDeadline(deps.reader.permalink(channel, ts), deps.readMs ?? READ_MS);
   if (r.done && r.value) meta.permalink = r.value;
 }

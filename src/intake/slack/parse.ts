@@ -94,7 +94,8 @@ export async function slackParser(raw: RawPayload, ctx: ParseContext): Promise<P
     const channel = str(item.channel);
     const user = str(event.user);
     const ts = str(item.ts);
-    if (!channel || !user || !ts) throw new Error('a reaction_added event without item.channel, item.ts or user');
+    if (!channel || !user || !ts)
+      throw new Error('a reaction_added event without item.channel, item.ts or user');
     // Read when it arrived; a replay of one that could not be read then reads it now.
     const read: Obj | undefined = raw.meta?.message
       ? (JSON.parse(raw.meta.message) as Obj)

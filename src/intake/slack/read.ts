@@ -36,11 +36,14 @@ export function slackReader(client: WebClient): SlackReader {
     async message(channel, ts) {
       const bound = { channel, latest: ts, oldest: ts, inclusive: true, limit: 1 };
       const top = await client.conversations.history(bound);
-      const found = pick(top.messages?.[0] as Msg | undefined, ts);
+      const found = pick(top.messages?.[0], ts);
       if (found) return found;
       // Not in the channel's history: a reply inside a thread (replies takes any ts of the thread).
       const thread = await client.conversations.replies({ ...bound, ts });
-      return pick((thread.messages as Msg[] | undefined)?.find((m) => m.ts === ts), ts);
+      return pick(
+        thread.messages?.find((m) => m.ts === ts),
+        ts,
+      );
     },
     async permalink(channel, ts) {
       const r = await client.chat.getPermalink({ channel, message_ts: ts });

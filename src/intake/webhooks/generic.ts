@@ -26,7 +26,8 @@ export const genericVendor: WebhookVendor = {
     if (Math.abs(req.nowMs / 1000 - Number(ts)) > s.toleranceS)
       return refuse(`the timestamp is more than ${s.toleranceS} s away`);
     const sig = given.replace(/^sha256=/i, '').toLowerCase();
-    if (!sameText(genericSignature(s.secret, ts, req.body), sig)) return refuse('the signature does not match');
+    if (!sameText(genericSignature(s.secret, ts, req.body), sig))
+      return refuse('the signature does not match');
     return { ok: true, seen: sig, rememberMs: 2 * s.toleranceS * 1000 };
   },
   events(body, req, settings) {

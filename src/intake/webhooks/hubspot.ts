@@ -23,7 +23,8 @@ const DECODED: Record<string, string> = {
   '%2C': ',',
   '%3B': ';',
 };
-const decodeUri = (uri: string) => uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()]!);
+const decodeUri = (uri: string) =>
+  uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()]!);
 
 export function hubspotSignature(
   secret: string,
@@ -58,7 +59,13 @@ export const hubspotVendor: WebhookVendor = {
     if (!ts || !/^\d{1,15}$/.test(ts)) return refuse('no valid X-HubSpot-Request-Timestamp');
     if (Math.abs(req.nowMs - Number(ts)) > HUBSPOT_WINDOW_MS)
       return refuse('the timestamp is more than 5 minutes away');
-    const expected = hubspotSignature(secret, req.method, calledUri(req.publicUrl, req.url, header(req, 'host')), req.body, ts);
+    const expected = hubspotSignature(
+      secret,
+      req.method,
+      calledUri(req.publicUrl, req.url, header(req, 'host')),
+      req.body,
+      ts,
+    );
     if (!sameText(expected, sig)) return refuse('the signature does not match');
     return { ok: true, seen: sig, rememberMs: 2 * HUBSPOT_WINDOW_MS };
   },

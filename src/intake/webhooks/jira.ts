@@ -15,7 +15,16 @@ import {
   getAlgorithm,
   SymmetricAlgorithm,
 } from 'atlassian-jwt';
-import { header, isObj, refuse, sameText, setting, type Verdict, type WebhookRequest, type WebhookVendor } from './vendor.ts';
+import {
+  header,
+  isObj,
+  refuse,
+  sameText,
+  setting,
+  type Verdict,
+  type WebhookRequest,
+  type WebhookVendor,
+} from './vendor.ts';
 
 const HMAC_MEMORY_MS = 30 * 24 * 3600 * 1000;
 /** Clock skew allowed on `exp` and `iat`. */
@@ -45,7 +54,8 @@ function verifyJwt(secret: string, req: WebhookRequest): Verdict {
   }
   const now = req.nowMs / 1000;
   if (typeof claims.exp !== 'number' || claims.exp + LEEWAY_S < now) return refuse('the JWT has expired');
-  if (typeof claims.iat !== 'number' || claims.iat - LEEWAY_S > now) return refuse('the JWT is issued in the future');
+  if (typeof claims.iat !== 'number' || claims.iat - LEEWAY_S > now)
+    return refuse('the JWT is issued in the future');
   const qsh = createQueryStringHash(fromMethodAndUrl(req.method, req.url));
   if (typeof claims.qsh !== 'string' || !sameText(qsh, claims.qsh))
     return refuse('the JWT is for another request (qsh)');

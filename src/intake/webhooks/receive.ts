@@ -50,7 +50,11 @@ function rawOf(bytes: Buffer, meta: Record<string, string>): RawPayload {
 
 const unavailable = (e: unknown): WebhookAnswer => {
   process.emitWarning(`baton: a webhook could not be stored: ${errorText(e)}`);
-  return { status: 503, retryAfterS: 5, body: errorBody('store_error', 'The webhook could not be stored; retry') };
+  return {
+    status: 503,
+    retryAfterS: 5,
+    body: errorBody('store_error', 'The webhook could not be stored; retry'),
+  };
 };
 
 export async function receiveWebhook(
@@ -62,7 +66,10 @@ export async function receiveWebhook(
   const c = api.project.connectors.find((x) => x.name === connector);
   const vendor = c ? WEBHOOK_VENDORS.get(c.type) : undefined;
   if (!c || !vendor)
-    return { status: 404, body: errorBody('not_found', `No connector ${connector} with webhooks in baton.yaml`) };
+    return {
+      status: 404,
+      body: errorBody('not_found', `No connector ${connector} with webhooks in baton.yaml`),
+    };
   const hook = api.project.flows.get(flowId)?.def.trigger.webhooks?.[connector];
   if (!hook)
     return {
@@ -73,9 +80,16 @@ export async function receiveWebhook(
   const v = vendor.verify(c.settings, req);
   if (!v.ok) return { status: 401, body: errorBody('unauthorized', `Webhook refused: ${v.reason}`) };
   try {
-    const fresh = await api.rememberRequest(`webhook:${connector}:${v.seen}`, req.nowMs, req.nowMs - v.rememberMs);
+    const fresh = await api.rememberRequest(
+      `webhook:${connector}:${v.seen}`,
+      req.nowMs,
+      req.nowMs - v.rememberMs,
+    );
     if (!fresh)
-      return { status: 401, body: errorBody('unauthorized', 'Webhook refused: it was seen before (a replay)') };
+      return {
+        status: 401,
+        body: errorBody('unauthorized', 'Webhook refused: it was seen before (a replay)'),
+      };
   } catch (e) {
     return unavailable(e);
   }
@@ -91,8 +105,10 @@ export async function receiveWebhook(
 
   // Verified: now the body may be read.
   let events: WebhookEvent[];
+  let parsed: unknown;
   try {
-    events = vendor.events(parseJsonBytes(req.body), req, c.settings);
+    parsed = parseJsonBytes(req.body);
+    events = vendor.events(parsed, req, c.settings);
   } catch (e) {
     const message = e instanceof BatonError || e instanceof Error ? e.message : String(e);
     try {
@@ -107,7 +123,8 @@ export async function receiveWebhook(
     }
   }
 
-  const single = events.length === 1;
+  // The body is the one event (not a batch of them): kept as the bytes that arrived.
+  const single = events.length === 1 && events[0]!.event === parsed;
   const deliveries: DeliverySummary[] = [];
   try {
     for (const e of events) {
@@ -115,10 +132,14 @@ export async function receiveWebhook(
         deliveries.push({ outcome: 'ignored', type: e.type ?? '' });
         continue;
       }
-      // One event of a batch is kept as its own JSON; a single event as the bytes that arrived.
+      // One event of a batch is kept as its own JSON.
       const bytes = single ? req.body : Buffer.from(JSON.stringify(e.event));
       const key = e.key ?? `body:${sha256Hex(bytes).slice(0, 40)}`;
-      deliveries.push(summary(await deliver({ key, raw: rawOf(bytes, { ...meta, ...(e.type ? { event_type: e.type } : {}) }) })));
+      deliveries.push(
+        summary(
+          await deliver({ key, raw: rawOf(bytes, { ...meta, ...(e.type ? { event_type: e.type } : {}) }) }),
+        ),
+      );
     }
   } catch (e) {
     return unavailable(e);

@@ -24,13 +24,21 @@ export const zendeskVendor: WebhookVendor = {
     if (!sig) return refuse('no X-Zendesk-Webhook-Signature');
     const at = ts ? Date.parse(ts) : Number.NaN;
     if (!ts || Number.isNaN(at)) return refuse('no valid X-Zendesk-Webhook-Signature-Timestamp');
-    if (Math.abs(req.nowMs - at) > ZENDESK_WINDOW_MS) return refuse('the timestamp is more than 5 minutes away');
+    if (Math.abs(req.nowMs - at) > ZENDESK_WINDOW_MS)
+      return refuse('the timestamp is more than 5 minutes away');
     if (!sameText(zendeskSignature(secret, ts, req.body), sig)) return refuse('the signature does not match');
     return { ok: true, seen: sig, rememberMs: 2 * ZENDESK_WINDOW_MS };
   },
   events(body, req) {
     if (!isObj(body)) throw new Error('the Zendesk body is not a JSON object');
-    const id = header(req, 'x-zendesk-webhook-invocation-id') ?? (typeof body.id === 'string' ? body.id : undefined);
-    return [{ ...(id ? { key: id } : {}), ...(typeof body.type === 'string' ? { type: body.type } : {}), event: body }];
+    const id =
+      header(req, 'x-zendesk-webhook-invocation-id') ?? (typeof body.id === 'string' ? body.id : undefined);
+    return [
+      {
+        ...(id ? { key: id } : {}),
+        ...(typeof body.type === 'string' ? { type: body.type } : {}),
+        event: body,
+      },
+    ];
   },
 };

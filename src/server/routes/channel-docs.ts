@@ -3,6 +3,7 @@
 // defineRoute; `x-baton-access` says what authenticates them.
 import { LINK_PATH } from '../../channels/links.ts';
 import { SLACK_EVENTS, SLACK_INTERACTIONS } from './slack.ts';
+import { webhookPaths } from './webhook-docs.ts';
 
 type Json = Record<string, unknown>;
 
@@ -31,10 +32,51 @@ const slackResponses = (ok: Json): Json => ({
   401: error('No or a wrong signature, a timestamp more than 300 s away, or a replay'),
   404: error('Slack is not configured'),
   413: error('too_large: the body is over the limit'),
+  503: error('store_error: what arrived could not be stored (Retry-After); Slack retries'),
 });
+/** What became of an event or shortcut that reached intake (src/intake/slack/). */
+export const deliveryAnswer: Json = {
+  oneOf: [
+    {
+      type: 'object',
+      properties: {
+        outcome: { enum: ['created', 'duplicate', 'commented'] },
+        handoffId: { type: 'string' },
+      },
+      required: ['outcome', 'handoffId'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      description: 'Kept in the dead-letter list (baton intake failed)',
+      properties: {
+        outcome: { const: 'failed' },
+        failureId: { type: 'string' },
+        reason: { type: 'string' },
+      },
+      required: ['outcome', 'failureId', 'reason'],
+      additionalProperties: false,
+    },
+  ],
+};
+const delivered: Json = {
+  type: 'object',
+  properties: { delivery: deliveryAnswer },
+  required: ['delivery'],
+  additionalProperties: false,
+};
+const ignoredAnswer: Json = {
+  type: 'object',
+  description: 'Verified, and not for Baton (another channel, a bot’s post, an edit, another emoji)',
+  properties: { ignored: { type: 'string' } },
+  required: ['ignored'],
+  additionalProperties: false,
+};
 const interactionAnswer = json('Verified and handled (a refused click is explained to the person in Slack)', {
   oneOf: [
     empty,
+    delivered,
+    ignoredAnswer,
     {
       type: 'object',
       description: 'A modal field to correct (Slack shows the message under the field)',
@@ -47,7 +89,7 @@ const interactionAnswer = json('Verified and handled (a refused click is explain
     },
   ],
 });
-const eventAnswer = json('Verified: the url_verification challenge echoed, other events acknowledged', {
+const eventAnswer = json('Verified: the url_verification challenge echoed, an event taken or ignored', {
   oneOf: [
     {
       type: 'object',
@@ -55,7 +97,8 @@ const eventAnswer = json('Verified: the url_verification challenge echoed, other
       required: ['challenge'],
       additionalProperties: false,
     },
-    empty,
+    delivered,
+    ignoredAnswer,
   ],
 });
 const token: Json = {
@@ -93,7 +136,7 @@ export function channelPaths(): Record<string, Record<string, Json>> {
       post: {
         operationId: 'postIntakeSlackInteractions',
         ...slack(
-          'Slack interactions: button clicks and modal submissions (`payload=` form field)',
+          'Slack interactions: button clicks, modal submissions and message shortcuts (`payload=` form field)',
           'application/x-www-form-urlencoded',
           interactionAnswer,
         ),
@@ -102,9 +145,14 @@ export function channelPaths(): Record<string, Record<string, Json>> {
     [SLACK_EVENTS]: {
       post: {
         operationId: 'postIntakeSlackEvents',
-        ...slack('Slack Events API (answers url_verification)', 'application/json', eventAnswer),
+        ...slack(
+          'Slack Events API: url_verification; messages, thread replies and reactions in mapped channels',
+          'application/json',
+          eventAnswer,
+        ),
       },
     },
+    ...webhookPaths(error, deliveryAnswer),
     [link]: {
       get: {
         operationId: 'getEmailLink',

@@ -11,7 +11,12 @@ import { SlackChannel } from '../../connectors/slack/channel.ts';
 import { handleInteraction, type SlackAnswer } from '../../connectors/slack/interactions.ts';
 import { SLACK_WINDOW_S, verifySlackSignature } from '../../connectors/slack/signature.ts';
 import { parseJsonBytes } from '../body.ts';
-import { onEventCallback, onMessageShortcut, type IntakeAnswer, type SlackIntakeDeps } from '../../intake/slack/events.ts';
+import {
+  onEventCallback,
+  onMessageShortcut,
+  type IntakeAnswer,
+  type SlackIntakeDeps,
+} from '../../intake/slack/events.ts';
 import { slackReader } from '../../intake/slack/read.ts';
 import { errorBody } from '../errors.ts';
 
@@ -92,7 +97,7 @@ export function slackRoutes(baton: BatonApi) {
         return reply.code(200).send({ challenge: body.challenge });
       }
       if (body?.type !== 'event_callback') return reply.code(200).send({ ignored: 'not an event_callback' });
-      return answer(reply, await onEventCallback(intake!, body as Record<string, unknown>, raw, req.headers));
+      return answer(reply, await onEventCallback(intake!, body, raw, req.headers));
     });
   };
 }
