@@ -2,12 +2,15 @@
 // (signed as Slack signs them, cross-checked with @slack/bolt's own verifier), Slack's retries
 // and replays, messages, thread replies, reactions (the reacted message read from a local Web
 // API server through the official SDK), message shortcuts, and what goes to the dead-letter list.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { isValidSlackRequest } from '@slack/bolt';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatonError } from '../../src/core/errors.ts';
 import { loadProject } from '../../src/project/load.ts';
 import { startChannels } from '../support/channels.ts';
-import { tempProject } from '../support/project.ts';
+import { ROOT, tempProject } from '../support/project.ts';
 import { signedRequest, SIGNING_SECRET, startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
 import { waitFor } from '../http/helpers.ts';
 
@@ -61,6 +64,8 @@ handoff: { to: '\${decision.owner}' }
 let slack: FakeSlack;
 let env: Awaited<ReturnType<typeof startChannels>>;
 let serial = 0;
+/** Every event_callback envelope the tests sent, checked against Slack's own wrapper schema at the end. */
+const sent: string[] = [];
 
 beforeAll(async () => {
   slack = await startFakeSlack();
@@ -84,6 +89,7 @@ async function postEvent(
     signed?: { headers: Record<string, string> };
   } = {},
 ): Promise<Answer> {
+  if (body.includes('"event_callback"')) sent.push(body);
   const signed = o.signed ?? signedRequest(body, o);
   const res = await fetch(`${env.url}/v1/intake/slack/events`, {
     method: 'POST',
@@ -105,6 +111,7 @@ function envelope(event: Record<string, unknown>, eventId = `Ev${++serial}TEST`)
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
+    authed_users: ['U0BATON'],
     authorizations: [{ team_id: 'T0001', user_id: 'U0BATON', is_bot: true }],
   });
 }
@@ -214,7 +221,14 @@ describe('Slack Events API intake', () => {
       message({ text: '', extra: { subtype: 'message_deleted' } }),
       message({ text: 'joined', extra: { subtype: 'channel_join' } }),
       message({ text: 'elsewhere', channel: 'C0ELSEWHERE' }),
-      { type: 'app_mention', channel: CHANNEL, user: 'U0KIM', text: '<@U0BATON> hi', ts: nextTs() },
+      {
+        type: 'app_mention',
+        channel: CHANNEL,
+        user: 'U0KIM',
+        text: '<@U0BATON> hi',
+        ts: nextTs(),
+        event_ts: nextTs(),
+      },
     ];
     for (const e of cases) {
       const a = await postEvent(envelope(e));
@@ -292,6 +306,7 @@ describe('Slack Events API intake', () => {
         user: 'U0KIM',
         reaction: 'rotating_light',
         item: { type: 'message', channel: CHANNEL, ts },
+        event_ts: nextTs(),
       }),
     );
     expect(a.body.delivery).toMatchObject({ outcome: 'created' });
@@ -313,6 +328,7 @@ describe('Slack Events API intake', () => {
           user: 'U0KIM',
           reaction: 'rotating_light',
           item: { type: 'message', channel: CHANNEL, ts },
+          event_ts: nextTs(),
         }),
       );
       expect(Date.now() - started).toBeLessThan(3_000);
@@ -365,6 +381,18 @@ describe('Slack Events API intake', () => {
       kind: 'shortcut',
       reporter: 'kim',
     });
+    // The person is told, privately, in the channel.
+    await waitFor(async () =>
+      slack.of('chat.postEphemeral').some((c) => String(c.args.text).includes(a.body.delivery.handoffId)),
+    );
+    const told = slack
+      .of('chat.postEphemeral')
+      .find((c) => String(c.args.text).includes(a.body.delivery.handoffId))!;
+    expect(told.args).toMatchObject({
+      channel: CHANNEL,
+      user: 'U0KIM',
+      text: `Handed to Baton: handoff ${a.body.delivery.handoffId} (slack-intake).`,
+    });
     // The same person on the same message again (a double click): the same handoff.
     const twice = await shortcut('baton_escalate');
     expect(twice.body.delivery).toEqual({ outcome: 'duplicate', handoffId: a.body.delivery.handoffId });
@@ -407,6 +435,24 @@ describe('Slack Events API intake', () => {
       headers: { 'x-slack-retry-num': '1' },
     });
     expect(retry.body.delivery).toMatchObject({ outcome: 'created' });
+  });
+});
+
+describe("the tests' envelopes", () => {
+  it("every event_callback sent above is valid by Slack's event wrapper schema (slackapi/slack-api-specs)", () => {
+    const schema = JSON.parse(
+      readFileSync(
+        path.join(ROOT, 'test/fixtures/vendor-specs/slack-events-common-wrapper.schema.json'),
+        'utf8',
+      ),
+    ) as object;
+    const validate = new Ajv({ strict: false }).compile(schema);
+    expect(sent.length).toBeGreaterThan(15);
+    for (const body of sent)
+      expect([validate(JSON.parse(body)), validate.errors ?? null]).toEqual([true, null]);
+    // …and the schema is a real check: an envelope without api_app_id fails it.
+    const { api_app_id: _, ...without } = JSON.parse(sent[0]!) as Record<string, unknown>;
+    expect(validate(without)).toBe(false);
   });
 });
 

@@ -20,6 +20,8 @@ export interface SlackIntakeDeps {
   readMs?: number;
   /** Work after the answer (a late read, an ephemeral note). */
   later(work: () => Promise<unknown>): void;
+  /** Tells one person in a channel, privately (after the answer). */
+  tell?(channel: string, user: string, text: string): void;
 }
 
 export type IntakeAnswer =
@@ -159,12 +161,25 @@ export async function onMessageShortcut(
   if (ts) await readPermalink(deps, channel, ts, meta);
   // The interaction arrives form-encoded; what is kept is its payload, the JSON Slack sent.
   const json = Buffer.from(new URLSearchParams(body.toString('utf8')).get('payload') ?? '{}');
-  return deliver(deps, {
+  const answer = await deliver(deps, {
     flow,
     trigger: 'slack',
     key: shortcutKey(callbackId, channel, ts, user),
     raw: rawOf(json, meta),
   });
+  // The person who ran the shortcut sees what became of it.
+  const d = answer.status === 200 ? answer.body.delivery : undefined;
+  if (d && user)
+    deps.tell?.(
+      channel,
+      user,
+      d.outcome === 'failed'
+        ? `Baton could not take this message (${d.reason}); it is kept for an operator as ${d.failureId}.`
+        : d.outcome === 'duplicate'
+          ? `Baton already has this message: handoff ${d.handoffId} (${flow}).`
+          : `Handed to Baton: handoff ${d.handoffId} (${flow}).`,
+    );
+  return answer;
 }
 
 async function readPermalink(

@@ -29,7 +29,12 @@ export function slackRoutes(baton: BatonApi) {
   const later = (work: () => Promise<unknown>) =>
     void work().catch((e: unknown) => process.emitWarning(`baton: Slack call failed: ${errorText(e)}`));
   const intake: SlackIntakeDeps | undefined = slack
-    ? { api: baton, reader: slackReader(slack.client), later }
+    ? {
+        api: baton,
+        reader: slackReader(slack.client),
+        later,
+        tell: (channel, user, text) => later(() => slack.client.chat.postEphemeral({ channel, user, text })),
+      }
     : undefined;
   return async (scope: FastifyInstance): Promise<void> => {
     scope.removeAllContentTypeParsers();
@@ -49,7 +54,18 @@ export function slackRoutes(baton: BatonApi) {
         return undefined;
       }
       const now = Date.now();
-      const fresh = await baton.rememberRequest(`slack:${v.signature}`, now, now - 2 * SLACK_WINDOW_S * 1000);
+      let fresh: boolean;
+      try {
+        fresh = await baton.rememberRequest(`slack:${v.signature}`, now, now - 2 * SLACK_WINDOW_S * 1000);
+      } catch (e) {
+        // Not acknowledged: Slack retries what it sent (signed anew).
+        process.emitWarning(`baton: a Slack request could not be checked for replay: ${errorText(e)}`);
+        void reply
+          .code(503)
+          .header('retry-after', '5')
+          .send(errorBody('store_error', 'The request could not be stored; retry'));
+        return undefined;
+      }
       if (!fresh) {
         void reply
           .code(401)
