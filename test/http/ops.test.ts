@@ -275,6 +275,7 @@ describe('/v1/openapi.json', () => {
       'GET /v1/openapi.json',
       'POST /v1/intake/slack/interactions',
       'POST /v1/intake/slack/events',
+      'POST /v1/intake/{connector}/{flow}',
       'GET /v1/email/links/{token}',
       'HEAD /v1/email/links/{token}',
       'POST /v1/email/links/{token}',
