@@ -435,6 +435,20 @@ describe('Slack Events API intake', () => {
       headers: { 'x-slack-retry-num': '1' },
     });
     expect(retry.body.delivery).toMatchObject({ outcome: 'created' });
+
+    // A reply whose thread cannot be looked up is not acknowledged either (it would be lost).
+    const ts = JSON.parse(body).event.ts as string;
+    const lookup = vi
+      .spyOn(env.baton, 'getByKey')
+      .mockRejectedValueOnce(new BatonError('store_error', 'database is locked', { retryable: true }));
+    const quiet = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const reply = await postEvent(envelope(message({ text: 'a reply', thread_ts: ts })));
+      expect(reply.status).toBe(503);
+    } finally {
+      lookup.mockRestore();
+      quiet.mockRestore();
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 // wants an answer within 3 s: the Web API read is bounded; a reaction whose message could not be
 // read in time is kept in the dead-letter list and replayed once the read comes back.
 import { createHash } from 'node:crypto';
-import { errorText } from '../../core/errors.ts';
+import { errorText, isBatonError } from '../../core/errors.ts';
 import type { SlackTrigger } from '../../core/trigger-schema.ts';
 import type { BatonApi } from '../../service/api.ts';
 import { errorBody } from '../../server/errors.ts';
@@ -90,9 +90,13 @@ export async function onEventCallback(
       // A reply: a comment on the handoff its thread started, if one did.
       const flow = flowForChannel(deps.api, channel, () => true);
       if (!flow) return ignored('the channel is not mapped to a flow');
-      const started = await deps.api
-        .getByKey(flow, `slack:${messageRef(channel, threadTs)}`)
-        .catch(() => undefined);
+      let started: unknown;
+      try {
+        started = await deps.api.getByKey(flow, `slack:${messageRef(channel, threadTs)}`);
+      } catch (e) {
+        // Not found: no handoff; anything else (the store) is not acknowledged.
+        if (!isBatonError(e) || e.code !== 'not_found') return unavailable(e);
+      }
       if (!started) return ignored('a reply in a thread no handoff started');
       return deliver(deps, { flow, trigger: 'slack', key: messageRef(channel, ts), raw: rawOf(body, meta) });
     }
@@ -197,17 +201,21 @@ async function deliver(deps: SlackIntakeDeps, d: Delivery): Promise<IntakeAnswer
   try {
     r = await deps.api.deliver({ ...d, receivedAt: Date.now() });
   } catch (e) {
-    // The store failed: not acknowledged, so Slack retries (its retry finds the same key).
-    process.emitWarning(`baton: Slack intake could not be stored: ${errorText(e)}`);
-    return {
-      status: 503,
-      retryAfterS: 5,
-      body: errorBody('store_error', 'The event could not be stored; retry'),
-    };
+    return unavailable(e);
   }
   const summary: Summary =
     r.outcome === 'failed'
       ? { outcome: r.outcome, failureId: r.failureId, reason: r.reason }
       : { outcome: r.outcome, handoffId: r.handoffId };
   return { status: 200, body: { delivery: summary } };
+}
+
+/** The store failed: not acknowledged, so Slack retries (its retry finds the same key). */
+function unavailable(e: unknown): IntakeAnswer {
+  process.emitWarning(`baton: Slack intake could not be stored: ${errorText(e)}`);
+  return {
+    status: 503,
+    retryAfterS: 5,
+    body: errorBody('store_error', 'The event could not be stored; retry'),
+  };
 }
