@@ -2,7 +2,9 @@
 // `GET /v1/flows/{flow}`, `baton flows`). A trigger is live when what it needs is configured: the
 // SMTP listener or the IMAP mailbox for email, Slack's settings, the connector of a vendor
 // webhook; a schedule is live wherever a worker runs.
+import type { ErrorDetail } from '../core/errors.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
+import { YamlSource } from '../flow/yaml-source.ts';
 import type { Project } from '../project/load.ts';
 import type { ScheduleRow, TriggerFireRow } from '../store/intake-store.ts';
 
@@ -98,6 +100,22 @@ export function triggerViews(
         : `POST /v1/intake/${name}/${id} (not live: no connector ${name})`,
       ...fired(`webhooks.${name}`),
     });
+  }
+  return out;
+}
+
+/** Triggers declared but not live (their listener, mailbox, Slack or connector is not configured): `baton validate` warns. */
+export function offTriggerWarnings(project: Project): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  for (const f of project.flows.values()) {
+    const src = new YamlSource(f.source, f.file);
+    for (const t of triggerViews(project, f, [], undefined)) {
+      if (t.live) continue;
+      const at = t.trigger.startsWith('webhooks.')
+        ? ['trigger', 'webhooks', t.trigger.slice(9)]
+        : ['trigger', t.trigger];
+      out.push(src.detail(at, `this trigger is off: ${t.where}`));
+    }
   }
   return out;
 }

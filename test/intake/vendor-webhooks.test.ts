@@ -8,6 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offTriggerWarnings } from '../../src/service/triggers-view.ts';
 import { BatonError } from '../../src/core/errors.ts';
 import { loadProject } from '../../src/project/load.ts';
 import { startServer, type RunningServer } from '../../src/server/listen.ts';
@@ -472,7 +473,7 @@ describe('routing', () => {
 });
 
 describe('webhook triggers at load', () => {
-  it('webhooks.NAME must name a configured connector of a type with webhooks, with its secret', async () => {
+  it('a configured webhooks.NAME must be of a type with webhooks, with its secret; an unconfigured one is off', async () => {
     const yaml = readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8');
     const p = tempProject({
       'baton.yaml': `${yaml}\nconnectors:\n  zendesk: { endpointUri: "http://127.0.0.1:9/api/v2", username: a@b.c, token: t }\n  db: { type: sql, url: "sqlite::memory:", statements: {} }\n`,
@@ -485,8 +486,24 @@ describe('webhook triggers at load', () => {
       expect(err).toBeInstanceOf(BatonError);
       const text = JSON.stringify(err.details);
       expect(text).toContain('connector zendesk has no webhookSecret');
-      expect(text).toContain('no connector nowhere in baton.yaml');
+      expect(text).not.toContain('nowhere');
       expect(text).toMatch(/connector db is of type sql, which has no webhooks/);
+      const ok = tempProject({
+        'baton.yaml': yaml,
+        'flows/b.yaml': flow('b', '  webhooks:\n    nowhere: {}', '{ type: object }'),
+      });
+      try {
+        const project = await loadProject(ok.dir);
+        const warnings = offTriggerWarnings(project);
+        expect(warnings).toEqual([
+          expect.objectContaining({
+            path: 'trigger.webhooks.nowhere',
+            message: expect.stringMatching(/this trigger is off: .*not live: no connector nowhere/),
+          }),
+        ]);
+      } finally {
+        ok.cleanup();
+      }
     } finally {
       p.cleanup();
     }

@@ -58,7 +58,11 @@ export function registerProjectCommands(program: Command, sessionFor: SessionFor
         try {
           const p = baton.project;
           const { flowWarnings } = await import('../../project/flow-warnings.ts');
-          const warnings = flowWarnings(p.flows.values(), baton.registry, baton.directory);
+          const { offTriggerWarnings } = await import('../../service/triggers-view.ts');
+          const warnings = [
+            ...flowWarnings(p.flows.values(), baton.registry, baton.directory),
+            ...offTriggerWarnings(p),
+          ];
           const failed = o.strict === true && warnings.length > 0;
           if (s.json) {
             s.outJson({ ok: !failed, project: p.dir, ...counts(p), warnings });

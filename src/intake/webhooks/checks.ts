@@ -1,5 +1,7 @@
-// A project-level check of vendor webhook triggers: `trigger.webhooks.NAME` must name a
-// connector of baton.yaml whose type has webhooks, with the secret that verifies them.
+// A project-level check of vendor webhook triggers: a `trigger.webhooks.NAME` whose connector is
+// configured must be of a type that has webhooks, with the secret that verifies them. A connector
+// that is not configured at all leaves the trigger off (as a connector's action falls back):
+// `baton validate` warns, `baton flows` and the banner say so, and the route answers 404.
 import type { ErrorDetail } from '../../core/errors.ts';
 import type { ConfiguredConnector } from '../../connectors/configure.ts';
 import type { CompiledFlow } from '../../flow/compiled.ts';
@@ -16,14 +18,13 @@ export function checkWebhookTriggers(
   for (const f of flows) {
     for (const name of Object.keys(f.def.trigger.webhooks ?? {})) {
       const c = byName.get(name);
-      const vendor = c ? WEBHOOK_VENDORS.get(c.type) : undefined;
-      const why = !c
-        ? `no connector ${name} in baton.yaml (connectors.${name}, of a type with webhooks: ${kinds})`
-        : !vendor
-          ? `connector ${name} is of type ${c.type}, which has no webhooks Baton verifies (types with webhooks: ${kinds})`
-          : !vendor.secretOf(c.settings)
-            ? `connector ${name} has no ${vendor.secretSetting}: its webhooks cannot be verified (set connectors.${name}.${vendor.secretSetting})`
-            : undefined;
+      if (!c) continue;
+      const vendor = WEBHOOK_VENDORS.get(c.type);
+      const why = !vendor
+        ? `connector ${name} is of type ${c.type}, which has no webhooks Baton verifies (types with webhooks: ${kinds})`
+        : !vendor.secretOf(c.settings)
+          ? `connector ${name} has no ${vendor.secretSetting}: its webhooks cannot be verified (set connectors.${name}.${vendor.secretSetting})`
+          : undefined;
       if (why) errors.push(new YamlSource(f.source, f.file).detail(['trigger', 'webhooks', name], why));
     }
   }
