@@ -4,6 +4,7 @@ import { isOwnerRef } from './owner.ts';
 import { riskApprovalSchema } from './flow-schema.ts';
 import { isDuration } from './duration.ts';
 import { isInstant } from './delegation.ts';
+import { byteSize } from './trigger-schema.ts';
 
 const personId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits, ".", "_", "@", "-"');
 
@@ -136,6 +137,50 @@ export const outboundSchema = z
   .default({ allowHosts: [] });
 export type OutboundDef = z.infer<typeof outboundSchema>;
 
+/** The built-in SMTP listener (`trigger.email.to` of the flows says which recipients it takes). */
+export const smtpIntakeSchema = z.strictObject({
+  port: z.int().min(0).max(65535).describe('The port it listens on (0 picks a free one)'),
+  host: z.string().min(1).default('127.0.0.1'),
+  maxBytes: byteSize.default(25 * 1024 * 1024).describe('Larger mail is refused (552) and kept in the dead-letter list'),
+  tls: z
+    .strictObject({
+      key: z.string().min(1).describe('A PEM private key (a file path, relative to baton.yaml)'),
+      cert: z.string().min(1).describe('The PEM certificate chain (a file path, relative to baton.yaml)'),
+    })
+    .optional()
+    .describe('Offers STARTTLS with this key and certificate (off when absent)'),
+});
+export type SmtpIntakeDef = z.infer<typeof smtpIntakeSchema>;
+
+/** A mailbox polled over IMAP (`trigger.email.imap: NAME` of a flow). */
+export const imapMailboxSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a name like support or billing-inbox'),
+  host: z.string().min(1),
+  port: z.int().min(1).max(65535).default(993),
+  secure: z.boolean().default(true).describe('TLS from the start (993); false: plain, STARTTLS when offered'),
+  user: z.string().min(1),
+  password: z.string().min(1).describe('Write it as ${ENV_VAR} (the environment or the secrets file)'),
+  mailbox: z.string().min(1).default('INBOX'),
+  processed: z
+    .union([
+      z.strictObject({ move: z.string().min(1).describe('Moved to this folder once delivered') }),
+      z.strictObject({ flag: z.string().regex(/^\$?[A-Za-z][A-Za-z0-9_-]*$/, 'a keyword like $Baton') }),
+    ])
+    .default({ flag: '$Baton' })
+    .describe('How a delivered message is marked, so nothing is read twice'),
+  pollMs: z.int().min(100).default(60_000).describe('How often to look when the server has no IDLE'),
+  idle: z.boolean().default(true).describe('Wait with IDLE where the server supports it'),
+});
+export type ImapMailboxDef = z.infer<typeof imapMailboxSchema>;
+
+export const intakeSchema = z
+  .strictObject({
+    smtp: smtpIntakeSchema.optional(),
+    imap: z.array(imapMailboxSchema).default([]),
+  })
+  .default({ imap: [] });
+export type IntakeDef = z.infer<typeof intakeSchema>;
+
 export const projectSchema = z.strictObject({
   storage: z.string().default('sqlite:./data/baton.db'),
   server: z
@@ -195,6 +240,7 @@ export const projectSchema = z.strictObject({
   models: modelsSchema,
   connectors: z.record(z.string(), z.unknown()).default({}),
   outbound: outboundSchema,
+  intake: intakeSchema.describe('Triggers that listen or poll: the SMTP listener, IMAP mailboxes'),
   guardrails: z
     .strictObject({
       maxActions: z.int().min(0).default(20),

@@ -13,7 +13,15 @@ import type { TriggerMap } from '../flow/trigger-map.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Store } from '../store/port.ts';
 import type { IntakeFailureRecord } from '../store/intake-store.ts';
-import type { Delivery, DeliveryResult, ParseContext, Parsed, TriggerName, TriggerParser } from './port.ts';
+import {
+  FileStoreFailed,
+  type Delivery,
+  type DeliveryResult,
+  type ParseContext,
+  type Parsed,
+  type TriggerName,
+  type TriggerParser,
+} from './port.ts';
 
 export interface IntakeDeps {
   engine: Engine;
@@ -77,8 +85,9 @@ export class Intake {
 
     let parsed: Parsed;
     try {
-      parsed = d.parsed ?? (await this.#parse(d.trigger, d.raw));
+      parsed = d.parsed ?? (await this.#parse(d.trigger, d.raw, flow));
     } catch (e) {
+      if (e instanceof FileStoreFailed) throw e.cause;
       return fail('unparseable', e instanceof Error ? e.message : String(e));
     }
 
@@ -170,10 +179,11 @@ export class Intake {
       if (h) return h.id;
     }
     if (trigger !== 'email' || refs.length === 0) return undefined;
+    // A delivery's ref is kept as JSON: the email channel's is {"messageId": "<…>"}.
     const rows = await this.#d.store.query<{ handoff_id: string }>(
       `SELECT o.handoff_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
        WHERE d.channel = 'email' AND d.ref IN (${refs.map(() => '?').join(', ')}) LIMIT 1`,
-      refs,
+      refs.map((messageId) => JSON.stringify({ messageId })),
     );
     return rows[0]?.handoff_id;
   }
@@ -200,10 +210,23 @@ export class Intake {
     return { outcome: 'commented', flow: d.flow, handoffId };
   }
 
-  async #parse(trigger: string, raw: Delivery['raw']): Promise<Parsed> {
+  async #parse(trigger: string, raw: Delivery['raw'], flow: CompiledFlow): Promise<Parsed> {
     const parser = this.#d.parsers.get(triggerKind(trigger));
     if (!parser) throw new Error(`no parser for ${trigger} payloads`);
-    return parser(raw, this.#d.parse);
+    const store = this.#d.store;
+    return parser(raw, {
+      ...this.#d.parse,
+      trigger: flow.def.trigger,
+      files: {
+        async put(file) {
+          try {
+            await store.intake.putAttachment(file);
+          } catch (e) {
+            throw new FileStoreFailed('the store could not keep an attachment', { cause: e });
+          }
+        },
+      },
+    });
   }
 
   async #fail(

@@ -3,6 +3,7 @@
 // JSON they wrote themselves (a schedule's slot and row, a vendor's webhook body) share one.
 import type { Parsed, RawPayload, TriggerParser } from './port.ts';
 import { slackParser } from './slack/parse.ts';
+import { parseMail } from './email/parse-mail.ts';
 
 function jsonOf(raw: RawPayload): unknown {
   const text = raw.encoding === 'base64' ? Buffer.from(raw.body, 'base64').toString('utf8') : raw.body;
@@ -31,6 +32,7 @@ async function webhookParser(raw: RawPayload): Promise<Parsed> {
 }
 
 export const PARSERS: ReadonlyMap<string, TriggerParser> = new Map<string, TriggerParser>([
+  ['email', parseMail],
   ['schedule', scheduleParser],
   ['slack', slackParser],
   ['webhooks', webhookParser],

@@ -2,7 +2,8 @@
 // API, a schedule, a vendor's webhook) only turns what arrived into a `Delivery`; the intake
 // service (intake.ts) maps it to the flow's input, starts or finds the handoff, or keeps it in the
 // dead-letter list with the reason. Everything after is the engine's.
-import type { RawPayload } from '../store/intake-store.ts';
+import type { IntakeAttachment, RawPayload } from '../store/intake-store.ts';
+import type { TriggerDef } from '../core/trigger-schema.ts';
 import type { Directory } from '../engine/directory.ts';
 import type { Person } from '../core/project-schema.ts';
 import type { SlackReader } from './slack/read.ts';
@@ -52,7 +53,14 @@ export interface ParseContext {
   };
   /** Slack's Web API, when Slack is configured: a replayed reaction reads its message again. */
   slack?: SlackReader;
+  /** The `trigger:` block of the flow it is for (per-flow limits, e.g. email attachments). */
+  trigger?: TriggerDef;
+  /** Where a parser keeps the files that came with it (email attachments), by reference. */
+  files?: { put(file: IntakeAttachment): Promise<void> };
 }
+
+/** The store failed while a parser kept a file: not the payload's fault, so not a dead letter. */
+export class FileStoreFailed extends Error {}
 
 /** Parses a trigger's raw payload (again, for a replay); throws with a message that says what is wrong. */
 export type TriggerParser = (raw: RawPayload, ctx: ParseContext) => Promise<Parsed>;

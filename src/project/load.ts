@@ -51,6 +51,7 @@ import { intakeTriggerProblems } from '../intake/triggers-check.ts';
 import { slack } from '../connectors/slack/connector.ts';
 import { email } from '../connectors/email/connector.ts';
 import type { ConnectorDefinition } from '../connectors/define.ts';
+import { checkEmailIntake } from '../intake/email/project-checks.ts';
 
 /** `connectors:` entries that are channels, read by channelSettings. */
 const CHANNEL_ENTRIES: ReadonlySet<string> = new Set(['email', 'slack']);
@@ -193,6 +194,16 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
       );
     });
     if (isRecord(resolved)) def.connectors = resolved;
+    // Mailbox passwords too (written as ${IMAP_PASSWORD}).
+    def.intake = resolveEnvRefs(def.intake, env, (p, name) => {
+      const field = ['intake', ...p];
+      projectErrors.push(
+        src.detail(
+          field,
+          `environment variable ${name} is not set (${formatPath(field)} refers to \${${name}})`,
+        ),
+      );
+    }) as ProjectDef['intake'];
     const checked = channelSettings(def.connectors, env, def.server.publicUrl);
     channels = checked.settings;
     const read = readConnectors(def.connectors, CHANNEL_ENTRIES);
@@ -217,6 +228,11 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
   }
   if (def && flowsResult.errors.length === 0)
     projectErrors.push(...checkDelegationFlows(def, src, new Set(flowsResult.flows.keys())));
+  if (def) {
+    const email = checkEmailIntake(def, src, flowsResult.flows.values());
+    projectErrors.push(...email.project);
+    flowErrors.push(...email.flows);
+  }
   const tables = loadTables(resolve(paths.dir, effective.tables), projectErrors);
   flowErrors.push(...checkLookupTables(flowsResult.flows.values(), new Set(tables.keys())));
   if (def) flowErrors.push(...intakeTriggerProblems(flowsResult.flows.values(), connectors));

@@ -20,6 +20,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { flowRoutes } from './routes/flows.ts';
 import { intakeRoutes } from './routes/intake.ts';
 import { connectorRoutes } from './routes/connectors.ts';
+import { intakeAttachmentRoutes } from './routes/intake-attachments.ts';
 import { handoffRoutes } from './routes/handoffs.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { streamRoutes } from './routes/stream.ts';
@@ -92,6 +93,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...flowRoutes(),
     ...connectorRoutes(),
     ...intakeRoutes(),
+    ...intakeAttachmentRoutes(),
     ...taskRoutes(),
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),

@@ -187,7 +187,7 @@ export function buildOpenApi(
         '408 request_timeout (the headers or the body did not arrive within server.headersTimeoutMs or server.requestTimeoutMs).',
     },
     servers: [{ url: '/' }],
-    tags: ['handoffs', 'commands', 'approvals', 'flows', 'connectors', 'work', 'audit', 'ops'].map(
+    tags: ['handoffs', 'commands', 'approvals', 'flows', 'connectors', 'intake', 'work', 'audit', 'ops'].map(
       (name) => ({ name }),
     ),
     paths,

@@ -64,6 +64,17 @@ export interface ScheduleRow {
   leaseUntil?: number;
 }
 
+/** A file that came with what arrived (an email attachment), kept by its content hash. */
+export interface IntakeAttachment {
+  /** att_ + the sha256 of the bytes (hex). */
+  ref: string;
+  bytes: Uint8Array;
+  size: number;
+  contentType: string;
+  filename?: string;
+  createdAt: number;
+}
+
 /** How a store runs a statement: rows for a query (or RETURNING), changes for the rest. */
 export interface SqlRunner {
   all(sql: string, params: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
@@ -190,6 +201,31 @@ export class IntakeStore {
       [change.state, change.at, change.by ?? null, change.handoffId ?? null, id],
     );
     return n > 0;
+  }
+
+  // ---- attachments, by reference
+
+  /** Keeps a file; the same content (the same ref) is kept once. */
+  async putAttachment(a: IntakeAttachment): Promise<void> {
+    await this.#sql.run(
+      `INSERT INTO intake_attachments (ref, bytes, size, content_type, filename, created_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO NOTHING`,
+      [a.ref, a.bytes, a.size, a.contentType, a.filename ?? null, a.createdAt],
+    );
+  }
+
+  async attachment(ref: string): Promise<IntakeAttachment | undefined> {
+    const [r] = await this.#sql.all('SELECT * FROM intake_attachments WHERE ref = ?', [ref]);
+    if (!r) return undefined;
+    const b = r.bytes as Uint8Array;
+    return {
+      ref: String(r.ref),
+      bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+      size: Number(r.size),
+      contentType: String(r.content_type),
+      ...(text(r.filename) !== undefined ? { filename: text(r.filename)! } : {}),
+      createdAt: Number(r.created_at),
+    };
   }
 
   // ---- when triggers fired

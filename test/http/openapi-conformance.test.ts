@@ -539,6 +539,21 @@ function specific(): Drivers {
       }
     },
     'GET /metrics 200': () => api('GET', '/metrics', { token: dana }),
+    'GET /v1/intake/attachments/{ref} 200': async () => {
+      const ref = `att_${'ab'.repeat(32)}`;
+      const bytes = new TextEncoder().encode('<script>alert(1)</script>');
+      await env.baton.store.intake.putAttachment({
+        ref,
+        bytes,
+        size: bytes.byteLength,
+        contentType: 'text/html',
+        filename: 'page.html',
+        createdAt: Date.now(),
+      });
+      return api('GET', `/v1/intake/attachments/${ref}`, { token: kim });
+    },
+    'GET /v1/intake/attachments/{ref} 404': () =>
+      api('GET', `/v1/intake/attachments/att_${'0'.repeat(64)}`, { token: kim }),
     'GET /v1/metrics/summary 200': () => api('GET', '/v1/metrics/summary?since=7d', { token: dana }),
     'GET /v1/stream 200': async () => {
       const answer = api('GET', '/v1/stream', { token: dana });

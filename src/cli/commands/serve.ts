@@ -76,12 +76,33 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
   }
   if (o.worker) baton.startWorker();
 
+  // Mail intake after the HTTP server: the SMTP listener and the IMAP pollers.
+  const { startMailIntake } = await import('../../intake/email/start.ts');
+  let mail: Awaited<ReturnType<typeof startMailIntake>>;
+  try {
+    mail = await startMailIntake({
+      project: baton.project,
+      deliver: (d) => baton.deliver(d),
+      log: (line) => s.err(`baton: intake ${line}\n`),
+    });
+  } catch (e) {
+    await server.close();
+    await baton.close();
+    const smtp = baton.project.def.intake.smtp;
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && smtp)
+      throw new Error(`intake.smtp port ${smtp.port} on ${smtp.host} is in use`, { cause: e });
+    throw e;
+  }
+
   const connectors = await baton.connectors();
-  s.out(banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken, connectors));
+  s.out(
+    banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken, connectors, mail.describe()),
+  );
 
   const reloads = watchFlows(s, baton);
   await untilSignal(s, async () => {
     reloads.close();
+    await mail.close();
     await server.close();
     await baton.close();
   });
@@ -139,6 +160,7 @@ function banner(
   worker: boolean,
   firstToken: { user: string; token: string } | undefined,
   connectors: ConnectorsView,
+  intake: string | undefined,
 ): string {
   const p = baton.project;
   const flows = [...p.flows.values()];
@@ -160,6 +182,7 @@ function banner(
   lines.push(
     `  connectors ${connectors.items.length ? connectors.items.map((c) => (c.name === c.type ? c.name : `${c.name} (${c.type})`)).join(', ') : 'none configured (baton.yaml `connectors:`; see baton connectors)'}`,
   );
+  if (intake) lines.push(`  intake   ${intake}`);
   for (const [i, f] of connectors.fallbacks.entries())
     lines.push(
       `  ${i === 0 ? 'fallback' : '        '}   ${f.flow} ${f.entry}: ${f.use} is not configured, runs ${f.fallback}`,

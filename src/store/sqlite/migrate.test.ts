@@ -53,7 +53,7 @@ describe('SQLite migrations', () => {
       const versions = await store.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       // 004: the budget tables exist and start empty.
       expect(await store.budgetDay('f', '2026-11-26')).toEqual({ reservedUsd: 0, spentUsd: 0, calls: 0 });
       expect(await store.heldReservations(Date.now(), 10)).toEqual([]);
