@@ -65,6 +65,7 @@ export class SmtpListener {
         ? { key: readFileSync(resolve(deps.dir, tls.key)), cert: readFileSync(resolve(deps.dir, tls.cert)) }
         : {}),
       logger: false,
+      disableReverseLookup: true,
       onRcptTo: (address, _session, cb) => {
         if (deps.routes().flowFor(address.address)) cb();
         else cb(smtpError(550, '5.1.1 No such recipient here'));
