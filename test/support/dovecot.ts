@@ -126,6 +126,9 @@ namespace inbox {
   async #run(): Promise<void> {
     const proc = spawn('/usr/sbin/dovecot', ['-F', '-c', path.join(this.dir, 'dovecot.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group, so a kill takes its imap and auth processes (and their
+      // connections) with it, as a crash of the machine's Dovecot would.
+      detached: true,
     });
     let err = '';
     proc.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -178,10 +181,9 @@ namespace inbox {
     this.#proc = undefined;
     if (!p || p.exitCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
+    process.kill(-p.pid!, 'SIGKILL');
     await exited;
-    // Its children (imap, auth) go with the master; give the port a moment to be free again.
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
 
   async restart(): Promise<void> {
@@ -198,6 +200,11 @@ namespace inbox {
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGTERM');
       await exited;
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

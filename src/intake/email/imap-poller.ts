@@ -78,16 +78,16 @@ export class ImapPoller {
     client.on('close', () => {
       if (this.#client !== client) return;
       this.#client = undefined;
-      this.#retry();
+      this.#retry('the connection closed');
     });
     client.on('exists', () => this.#kick());
     try {
       await client.connect();
       if ('move' in m.processed) await client.mailboxCreate(m.processed.move).catch(() => undefined);
     } catch (e) {
-      this.#d.log(`imap ${m.name}: cannot connect to ${m.host}:${m.port} (${(e as Error).message})`);
+      this.#d.log(`imap ${m.name}: cannot reach ${m.host}:${m.port} (${(e as Error).message})`);
       client.close();
-      this.#retry();
+      this.#retry('could not connect');
       return;
     }
     if (this.#stopped) {
@@ -99,10 +99,11 @@ export class ImapPoller {
     this.#kick();
   }
 
-  #retry(): void {
+  #retry(why: string): void {
     if (this.#stopped) return;
     const b = this.#d.backoff ?? { baseMs: 1000, capMs: 60_000 };
     const wait = backoffMs(this.#attempt++, b.baseMs, b.capMs);
+    this.#d.log(`imap ${this.name}: ${why}; connecting again in ${wait} ms`);
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.#connect(), wait);
   }
