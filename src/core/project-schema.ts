@@ -141,7 +141,9 @@ export type OutboundDef = z.infer<typeof outboundSchema>;
 export const smtpIntakeSchema = z.strictObject({
   port: z.int().min(0).max(65535).describe('The port it listens on (0 picks a free one)'),
   host: z.string().min(1).default('127.0.0.1'),
-  maxBytes: byteSize.default(25 * 1024 * 1024).describe('Larger mail is refused (552) and kept in the dead-letter list'),
+  maxBytes: byteSize
+    .default(25 * 1024 * 1024)
+    .describe('Larger mail is refused (552) and kept in the dead-letter list'),
   tls: z
     .strictObject({
       key: z.string().min(1).describe('A PEM private key (a file path, relative to baton.yaml)'),

@@ -229,9 +229,9 @@ export async function loadProject(path: string, options: LoadProjectOptions = {}
   if (def && flowsResult.errors.length === 0)
     projectErrors.push(...checkDelegationFlows(def, src, new Set(flowsResult.flows.keys())));
   if (def) {
-    const email = checkEmailIntake(def, src, flowsResult.flows.values());
-    projectErrors.push(...email.project);
-    flowErrors.push(...email.flows);
+    const mail = checkEmailIntake(def, src, flowsResult.flows.values());
+    projectErrors.push(...mail.project);
+    flowErrors.push(...mail.flows);
   }
   const tables = loadTables(resolve(paths.dir, effective.tables), projectErrors);
   flowErrors.push(...checkLookupTables(flowsResult.flows.values(), new Set(tables.keys())));

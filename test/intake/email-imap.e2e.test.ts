@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Baton } from '../../src/service/baton.ts';
-import { startMailIntake, type MailIntake } from '../../src/intake/email/start.ts';
+import { startMailIntake } from '../../src/intake/email/start.ts';
 import { EXAMPLES, tempProject } from '../support/project.ts';
 import { TestDovecot } from '../support/dovecot.ts';
 import { mailDeskFlow } from '../support/mail-flow.ts';
@@ -55,19 +55,36 @@ async function open(dir: string) {
 }
 
 const count = async (baton: Baton): Promise<number> =>
-  Number((await baton.store.query<{ n: number }>("SELECT COUNT(*) AS n FROM handoffs WHERE flow_id = 'mail-desk'", []))[0]!.n);
+  Number(
+    (
+      await baton.store.query<{ n: unknown }>(
+        "SELECT COUNT(*) AS n FROM handoffs WHERE flow_id = 'mail-desk'",
+        [],
+      )
+    )[0]!.n,
+  );
 
 const message = (i: number) =>
   `From: Customer ${i} <c${i}@acme.com>\r\nTo: support@example.test\r\nSubject: Question ${i}\r\nMessage-ID: <q${i}@acme.com>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n\r\nQuestion number ${i}.\r\n`;
 
 async function imapClient(d: TestDovecot): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: '127.0.0.1', port: d.port, secure: false, auth: { user: d.user, pass: d.password }, logger: false });
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port: d.port,
+    secure: false,
+    auth: { user: d.user, pass: d.password },
+    logger: false,
+  });
   await c.connect();
   cleanups.push(() => c.logout().catch(() => c.close()));
   return c;
 }
 
-async function unprocessed(d: TestDovecot, folder = 'INBOX', query: Record<string, unknown> = { unKeyword: '$Baton' }) {
+async function unprocessed(
+  d: TestDovecot,
+  folder = 'INBOX',
+  query: Record<string, unknown> = { unKeyword: '$Baton' },
+) {
   const c = await imapClient(d);
   const lock = await c.getMailboxLock(folder);
   try {
@@ -116,7 +133,11 @@ describe('the IMAP poller', () => {
     expect(await count(run.baton)).toBe(2);
     expect(await unprocessed(d, 'Baton/Done', { all: true })).toHaveLength(3);
     const [f] = await run.baton.store.intake.failures({ flow: 'mail-desk' });
-    expect(f).toMatchObject({ reason: 'unparseable', key: expect.stringMatching(/^sha256:/), trigger: 'email' });
+    expect(f).toMatchObject({
+      reason: 'unparseable',
+      key: expect.stringMatching(/^sha256:/),
+      trigger: 'email',
+    });
   }, 60_000);
 
   it('reconnects with backoff when Dovecot goes away, and carries on', async () => {
@@ -153,6 +174,8 @@ describe('the IMAP poller', () => {
     expect(rows).toEqual([]);
     expect(await count(run.baton)).toBe(N);
     expect(await run.baton.store.intake.failures({ flow: 'mail-desk' })).toEqual([]);
-    console.log(`4,000 drained: ${atKill} handoffs when Dovecot was killed; ${run.mail.imap[0]!.delivered} marked by this poller`);
+    console.log(
+      `4,000 drained: ${atKill} handoffs when Dovecot was killed; ${run.mail.imap[0]!.delivered} marked by this poller`,
+    );
   }, 400_000);
 });

@@ -24,7 +24,10 @@ beforeAll(async () => {
   env = await startChannels(
     { smtpUrl: smtp.url, extra: 'intake: { smtp: { port: 0, maxBytes: 10MB } }\n' },
     {
-      'flows/mail-desk.yaml': mailDeskFlow({ to: ['help@desk.test', '@desk.test'], attachments: '{ maxBytes: 4KB, maxCount: 2 }' }),
+      'flows/mail-desk.yaml': mailDeskFlow({
+        to: ['help@desk.test', '@desk.test'],
+        attachments: '{ maxBytes: 4KB, maxCount: 2 }',
+      }),
       'flows/mail-strict.yaml': mailStrictFlow,
     },
   );
@@ -74,7 +77,10 @@ describe('the SMTP listener', () => {
       recipient: 'help@desk.test',
       files: [],
     });
-    expect(view.events[0]).toMatchObject({ type: 'received', actor: { kind: 'system', id: 'trigger:email' } });
+    expect(view.events[0]).toMatchObject({
+      type: 'received',
+      actor: { kind: 'system', id: 'trigger:email' },
+    });
     expect((await env.baton.getByKey('mail-desk', 'email:<n1@acme.com>')).id).toBe(h!.id);
 
     await transport().sendMail(message);
@@ -85,18 +91,28 @@ describe('the SMTP listener', () => {
   it('takes mail from swaks for any address of the domain', async () => {
     if (!existsSync('/usr/bin/swaks')) throw new Error('swaks is not installed (apt-get install swaks)');
     const r = await run('swaks', [
-      '--server', `127.0.0.1:${port}`,
-      '--from', 'pat@globex.com',
-      '--to', 'billing@desk.test',
-      '--header', 'Subject: Invoice 44 is wrong',
-      '--header', 'Message-Id: <s1@globex.com>',
-      '--body', 'Please check the VAT.',
+      '--server',
+      `127.0.0.1:${port}`,
+      '--from',
+      'pat@globex.com',
+      '--to',
+      'billing@desk.test',
+      '--header',
+      'Subject: Invoice 44 is wrong',
+      '--header',
+      'Message-Id: <s1@globex.com>',
+      '--body',
+      'Please check the VAT.',
       '--no-tls',
     ]);
     expect(r.stdout).toMatch(/<- {2}250 SIZE 10485760/);
     expect(r.stdout).toMatch(/ -> \.\n<- {2}250 2\.0\.0 Accepted/);
     const h = await env.baton.getByKey('mail-desk', 'email:<s1@globex.com>');
-    expect(h.input).toMatchObject({ subject: 'Invoice 44 is wrong', sender: 'pat@globex.com', recipient: 'billing@desk.test' });
+    expect(h.input).toMatchObject({
+      subject: 'Invoice 44 is wrong',
+      sender: 'pat@globex.com',
+      recipient: 'billing@desk.test',
+    });
   });
 
   it('refuses an unknown recipient with 550 and names nothing', async () => {
@@ -171,9 +187,16 @@ describe('the SMTP listener', () => {
     });
     const h = await env.baton.getByKey('mail-desk', 'email:<att1@acme.com>');
     const files = h.input.files as string[];
-    expect(files.map((f) => f.replace(/^att_[0-9a-f]{64}$/, 'ref'))).toEqual(['ref', 'skipped:too_large', 'ref', 'skipped:too_many']);
+    expect(files.map((f) => f.replace(/^att_[0-9a-f]{64}$/, 'ref'))).toEqual([
+      'ref',
+      'skipped:too_large',
+      'ref',
+      'skipped:too_many',
+    ]);
     const token = (await env.baton.createToken('kim', 'viewer')).token;
-    const res = await fetch(`${env.url}/v1/intake/attachments/${files[0]}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${env.url}/v1/intake/attachments/${files[0]}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="scan.html"');
@@ -182,7 +205,9 @@ describe('the SMTP listener', () => {
     const anonymous = await fetch(`${env.url}/v1/intake/attachments/${files[2]}`);
     expect(anonymous.status).toBe(200); // loopback callers read anonymously in the example project
     const intakeOnly = (await env.baton.createToken('kim', 'intake')).token;
-    const refused = await fetch(`${env.url}/v1/intake/attachments/${files[2]}`, { headers: { authorization: `Bearer ${intakeOnly}` } });
+    const refused = await fetch(`${env.url}/v1/intake/attachments/${files[2]}`, {
+      headers: { authorization: `Bearer ${intakeOnly}` },
+    });
     expect(refused.status).toBe(403);
   });
 });
@@ -192,24 +217,37 @@ describe('malformed mail lands in the dead-letter list; the listener keeps servi
     transport().sendMail({ envelope: { from: 'x@bad.test', to: [to] }, raw });
 
   it('broken MIME, invalid UTF-8 and a map failure are accepted and kept with their reason', async () => {
-    const broken = 'From: x@bad.test\r\nTo: help@desk.test\r\nMessage-ID: <broken1@bad.test>\r\nContent-Type: multipart/mixed; boundary="q"\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\ncut here';
+    const broken =
+      'From: x@bad.test\r\nTo: help@desk.test\r\nMessage-ID: <broken1@bad.test>\r\nContent-Type: multipart/mixed; boundary="q"\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\ncut here';
     const badUtf8 = Buffer.concat([
-      Buffer.from('From: x@bad.test\r\nTo: help@desk.test\r\nSubject: bytes\r\nMessage-ID: <utf1@bad.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'),
+      Buffer.from(
+        'From: x@bad.test\r\nTo: help@desk.test\r\nSubject: bytes\r\nMessage-ID: <utf1@bad.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n',
+      ),
       Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x0d, 0x0a]),
     ]);
-    const noTicket = 'From: x@bad.test\r\nTo: strict@desk.test\r\nSubject: no ticket\r\nMessage-ID: <map1@bad.test>\r\n\r\nhello\r\n';
+    const noTicket =
+      'From: x@bad.test\r\nTo: strict@desk.test\r\nSubject: no ticket\r\nMessage-ID: <map1@bad.test>\r\n\r\nhello\r\n';
     for (const r of [await send(broken), await send(badUtf8), await send(noTicket, 'strict@desk.test')])
       expect(r.response).toMatch(/^250 /);
     const desk = await failuresOf('mail-desk');
     const byKey = (k: string) => desk.find((f) => f.key === k);
-    expect(byKey('<broken1@bad.test>')).toMatchObject({ reason: 'unparseable', message: expect.stringMatching(/closing boundary/) });
-    expect(byKey('<utf1@bad.test>')).toMatchObject({ reason: 'unparseable', message: expect.stringMatching(/not valid in their charset/) });
+    expect(byKey('<broken1@bad.test>')).toMatchObject({
+      reason: 'unparseable',
+      message: expect.stringMatching(/closing boundary/),
+    });
+    expect(byKey('<utf1@bad.test>')).toMatchObject({
+      reason: 'unparseable',
+      message: expect.stringMatching(/not valid in their charset/),
+    });
     const [strict] = await failuresOf('mail-strict');
     expect(strict).toMatchObject({ key: '<map1@bad.test>', reason: 'map_failed', trigger: 'email' });
     // What arrived is kept as it was.
     expect(Buffer.from(byKey('<utf1@bad.test>')!.payload.body, 'base64').equals(badUtf8)).toBe(true);
     // Still serving.
-    expect((await transport().sendMail({ from: 'a@b.c', to: 'help@desk.test', subject: 'after', text: 'ok' })).response).toMatch(/^250 /);
+    expect(
+      (await transport().sendMail({ from: 'a@b.c', to: 'help@desk.test', subject: 'after', text: 'ok' }))
+        .response,
+    ).toMatch(/^250 /);
   });
 
   it('a 20 MB mail gets 552 and its headers and first 64 KB go to the dead-letter list', async () => {
@@ -222,7 +260,10 @@ describe('malformed mail lands in the dead-letter list; the listener keeps servi
     const kept = Buffer.from(f!.payload.body, 'base64');
     expect(kept.length).toBe(64 * 1024);
     expect(kept.toString('latin1')).toMatch(/^From: x@bad.test\r\n/);
-    expect((await transport().sendMail({ from: 'a@b.c', to: 'help@desk.test', subject: 'after big', text: 'ok' })).response).toMatch(/^250 /);
+    expect(
+      (await transport().sendMail({ from: 'a@b.c', to: 'help@desk.test', subject: 'after big', text: 'ok' }))
+        .response,
+    ).toMatch(/^250 /);
   }, 60_000);
 
   it('answers 451 when the store cannot take the mail, so the sender retries', async () => {
@@ -234,14 +275,28 @@ describe('malformed mail lands in the dead-letter list; the listener keeps servi
     };
     try {
       const e = await transport()
-        .sendMail({ from: 'a@b.c', to: 'help@desk.test', subject: 'later', text: 'x', messageId: '<retry1@b.c>' })
+        .sendMail({
+          from: 'a@b.c',
+          to: 'help@desk.test',
+          subject: 'later',
+          text: 'x',
+          messageId: '<retry1@b.c>',
+        })
         .catch((err: unknown) => err as { responseCode: number });
       expect(e).toMatchObject({ responseCode: 451 });
     } finally {
       (env.baton as { deliver: typeof deliver }).deliver = spy;
     }
-    await transport().sendMail({ from: 'a@b.c', to: 'help@desk.test', subject: 'later', text: 'x', messageId: '<retry1@b.c>' });
-    expect((await env.baton.getByKey('mail-desk', 'email:<retry1@b.c>')).input).toMatchObject({ subject: 'later' });
+    await transport().sendMail({
+      from: 'a@b.c',
+      to: 'help@desk.test',
+      subject: 'later',
+      text: 'x',
+      messageId: '<retry1@b.c>',
+    });
+    expect((await env.baton.getByKey('mail-desk', 'email:<retry1@b.c>')).input).toMatchObject({
+      subject: 'later',
+    });
     expect(logs.some((l) => /could not take the mail <retry1@b\.c>/.test(l))).toBe(true);
   });
 });

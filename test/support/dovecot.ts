@@ -4,7 +4,16 @@
 // same port with the same mail. Needs Debian's dovecot-imapd (.ci/run installs it). As root the
 // mail belongs to the `dovecot` user (Dovecot refuses mail access as uid 0).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -68,7 +77,10 @@ export class TestDovecot {
       mkdirSync(path.join(this.maildir, sub), { recursive: true });
       own(path.join(this.maildir, sub));
     }
-    writeFileSync(path.join(this.dir, 'passwd'), `${this.user}:{PLAIN}${this.password}:${o.uid}:${o.gid}::${this.maildir}\n`);
+    writeFileSync(
+      path.join(this.dir, 'passwd'),
+      `${this.user}:{PLAIN}${this.password}:${o.uid}:${o.gid}::${this.maildir}\n`,
+    );
     const internal = me.uid === 0 ? 'dovecot' : me.username;
     const login = me.uid === 0 ? 'dovenull' : me.username;
     writeFileSync(

@@ -1,7 +1,9 @@
 // Flows that take mail, for the mail intake tests. `mail-desk` takes help@desk.test (and any
 // address @desk.test) over SMTP or the `support` mailbox over IMAP; `mail-strict` needs an
 // X-Ticket-Id header, so a mail without one fails its map.
-export function mailDeskFlow(o: { to?: string[]; imap?: string; id?: string; attachments?: string } = {}): string {
+export function mailDeskFlow(
+  o: { to?: string[]; imap?: string; id?: string; attachments?: string } = {},
+): string {
   const where = [
     o.to ? `    to: [${o.to.map((t) => JSON.stringify(t)).join(', ')}]` : undefined,
     o.imap ? `    imap: ${o.imap}` : undefined,

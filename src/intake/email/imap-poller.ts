@@ -129,7 +129,8 @@ export class ImapPoller {
       })
       .finally(() => {
         this.#draining = undefined;
-        if (!this.#stopped && this.#client) this.#timer = setTimeout(() => this.#kick(), this.#d.mailbox.pollMs);
+        if (!this.#stopped && this.#client)
+          this.#timer = setTimeout(() => this.#kick(), this.#d.mailbox.pollMs);
       });
   }
 
@@ -159,52 +160,70 @@ export class ImapPoller {
       for (const f of list)
         if (f.source) msgs.push({ uid: f.uid, source: f.source, size: f.size ?? f.source.length, over });
     };
-    if (small.length) take(await client.fetchAll(small.join(','), { uid: true, size: true, source: true }, { uid: true }), false);
-    for (const l of large)
-      take(
-        await client.fetchAll(String(l.uid), { uid: true, size: true, source: { start: 0, maxLength: KEEP_WHEN_TOO_LARGE } }, { uid: true }),
-        true,
+    const fetchSource = (range: string, over: boolean) =>
+      client.fetchAll(
+        range,
+        { uid: true, size: true, source: over ? { start: 0, maxLength: KEEP_WHEN_TOO_LARGE } : true },
+        { uid: true },
       );
+    try {
+      if (small.length) take(await fetchSource(small.join(','), false), false);
+    } catch (e) {
+      if (!client.usable) throw e;
+      // The server refused the batch: one at a time, so one bad message cannot hold up the rest.
+      for (const uid of small) take(await fetchSource(String(uid), false).catch(() => []), false);
+    }
+    for (const l of large) take(await fetchSource(String(l.uid), true).catch(() => []), true);
     const got = new Set(msgs.map((x) => x.uid));
     for (const uid of uids)
       if (sizes.some((s) => s.uid === uid) && !got.has(uid)) {
         const n = (this.#failedFetches.get(uid) ?? 0) + 1;
         this.#failedFetches.set(uid, n);
-        this.#d.log(`imap ${this.name}: message uid ${uid} could not be fetched (try ${n} of ${FETCH_TRIES})`);
+        this.#d.log(
+          `imap ${this.name}: message uid ${uid} could not be fetched (try ${n} of ${FETCH_TRIES})`,
+        );
       }
 
     const done: number[] = [];
     const flows = this.#d.flows();
     // Delivered before marked: a store failure throws here and leaves the rest unprocessed.
-    await Promise.all(
-      msgs.map(async (msg) => {
-        const key = mailKey(msg.source, headersOf(msg.source));
-        for (const flow of flows) {
-          const d: Delivery = {
-            flow,
-            trigger: 'email',
-            key,
-            raw: mailPayload(msg.source, { recipient: this.#d.mailbox.user, via: `imap:${this.name}` }, {
-              bytes: msg.size,
-              truncated: msg.over,
-            }),
-          };
-          if (msg.over)
-            d.refused = {
-              reason: 'too_large',
-              message: `the message is ${msg.size} bytes, over the limit of ${this.#d.maxBytes}; its first 64 KB are kept`,
-            };
-          await this.#d.deliver(d);
-        }
-        done.push(msg.uid);
-      }),
-    ).finally(async () => {
-      if (done.length === 0 || !client.usable) return;
-      const range = done.join(',');
-      const p = this.#d.mailbox.processed;
-      if ('flag' in p) await client.messageFlagsAdd(range, [p.flag], { uid: true });
-      else await client.messageMove(range, p.move, { uid: true });
-      this.delivered += done.length;
-    });
+    try {
+      await Promise.all(
+        msgs.map(async (msg) => {
+          for (const flow of flows) await this.#d.deliver(this.#delivery(flow, msg));
+          done.push(msg.uid);
+        }),
+      );
+    } finally {
+      await this.#markProcessed(client, done);
+    }
+  }
+
+  #delivery(flow: string, msg: { source: Buffer; size: number; over: boolean }): Delivery {
+    const d: Delivery = {
+      flow,
+      trigger: 'email',
+      key: mailKey(msg.source, headersOf(msg.source)),
+      raw: mailPayload(
+        msg.source,
+        { recipient: this.#d.mailbox.user, via: `imap:${this.name}` },
+        { bytes: msg.size, truncated: msg.over },
+      ),
+    };
+    if (msg.over)
+      d.refused = {
+        reason: 'too_large',
+        message: `the message is ${msg.size} bytes, over the limit of ${this.#d.maxBytes}; its first 64 KB are kept`,
+      };
+    return d;
+  }
+
+  async #markProcessed(client: ImapFlow, uids: number[]): Promise<void> {
+    if (uids.length === 0 || !client.usable) return;
+    const range = uids.join(',');
+    const p = this.#d.mailbox.processed;
+    if ('flag' in p) await client.messageFlagsAdd(range, [p.flag], { uid: true });
+    else await client.messageMove(range, p.move, { uid: true });
+    this.delivered += uids.length;
   }
 }

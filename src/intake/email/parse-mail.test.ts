@@ -122,10 +122,19 @@ describe('the email parser', () => {
     const cases: Array<[string | Buffer, RegExp]> = [
       ['just text, no headers', /no header block/],
       ['Subject: x\r\n\r\nbody', /no From address/],
-      ['From: a@b.c\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--z\r\nbody', /boundary "zz" never appears/],
-      ['From: a@b.c\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\ncut', /closing boundary/],
       [
-        Buffer.concat([Buffer.from('From: a@b.c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbad '), Buffer.from([0xff, 0xc3, 0x28])]),
+        'From: a@b.c\r\nContent-Type: multipart/mixed; boundary="zz"\r\n\r\n--z\r\nbody',
+        /boundary "zz" never appears/,
+      ],
+      [
+        'From: a@b.c\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\ncut',
+        /closing boundary/,
+      ],
+      [
+        Buffer.concat([
+          Buffer.from('From: a@b.c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbad '),
+          Buffer.from([0xff, 0xc3, 0x28]),
+        ]),
         /not valid in their charset/,
       ],
     ];
@@ -138,7 +147,9 @@ describe('the email parser', () => {
       Buffer.from([0x63, 0x61, 0x66, 0xe9]),
     ]);
     expect(((await parseMail(raw(latin), ctx().c)).vars.mail as { text: string }).text.trim()).toBe('café');
-    const fffd = Buffer.from('From: a@b.c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsent \uFFFD as is');
+    const fffd = Buffer.from(
+      'From: a@b.c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsent \uFFFD as is',
+    );
     expect(((await parseMail(raw(fffd), ctx().c)).vars.mail as { text: string }).text).toContain('\uFFFD');
   });
 

@@ -57,7 +57,9 @@ function invalidText(bytes: Uint8Array, fields: Array<[string, string | undefine
   if (raw.includes(Buffer.from(REPLACEMENT, 'utf8')) || /=EF=BF=BD/i.test(raw.toString('latin1')))
     return undefined;
   const bad = fields.filter(([, v]) => v?.includes(REPLACEMENT)).map(([k]) => k);
-  return bad.length ? `the ${bad.join(' and ')} hold bytes that are not valid in their charset (e.g. invalid UTF-8)` : undefined;
+  return bad.length
+    ? `the ${bad.join(' and ')} hold bytes that are not valid in their charset (e.g. invalid UTF-8)`
+    : undefined;
 }
 
 const mailbox = (a: Address | undefined): MailAddress[] => {
@@ -68,7 +70,8 @@ const mailbox = (a: Address | undefined): MailAddress[] => {
 const mailboxes = (list: Address[] | undefined): MailAddress[] => (list ?? []).flatMap(mailbox);
 
 export async function parseMail(raw: RawPayload, ctx: ParseContext): Promise<Parsed> {
-  if (raw.contentType !== 'message/rfc822') throw new Error(`expected message/rfc822, got ${raw.contentType}`);
+  if (raw.contentType !== 'message/rfc822')
+    throw new Error(`expected message/rfc822, got ${raw.contentType}`);
   if (raw.truncated) throw new Error('only the start of the mail was kept (it was over the size limit)');
   const bytes = bytesOf(raw);
   const headers = headersOf(bytes);

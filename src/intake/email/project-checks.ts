@@ -55,7 +55,10 @@ export function checkEmailIntake(
       else recipients.set(r, flow.def.id);
     });
     if (email.to && !def.intake.smtp)
-      at(['trigger', 'email', 'to'], 'mail for `to:` comes through the SMTP listener: set intake.smtp in baton.yaml');
+      at(
+        ['trigger', 'email', 'to'],
+        'mail for `to:` comes through the SMTP listener: set intake.smtp in baton.yaml',
+      );
   }
   return { project, flows: flowErrors };
 }

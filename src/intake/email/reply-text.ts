@@ -3,7 +3,8 @@
 // some wrap over two lines), or under Outlook's "-----Original Message-----" / "From: …" block.
 // Everything from the first such marker down is dropped, and so are `>` lines anywhere.
 
-const ATTRIBUTION = /^\s*(On\b.{0,300}\bwrote:|Le\b.{0,300}\ba écrit\s?:|Am\b.{0,300}\bschrieb\b.{0,100}:)\s*$/i;
+const ATTRIBUTION =
+  /^\s*(On\b.{0,300}\bwrote:|Le\b.{0,300}\ba écrit\s?:|Am\b.{0,300}\bschrieb\b.{0,100}:)\s*$/i;
 const ORIGINAL = /^\s*(-{2,}\s*Original Message\s*-{2,}|_{10,}|-{2,}\s*Forwarded message\s*-{2,})\s*$/i;
 const OUTLOOK_FROM = /^\s*From:\s.+$/;
 
@@ -16,7 +17,12 @@ export function replyText(text: string): string {
     const joined = i + 1 < lines.length ? `${line} ${lines[i + 1]!.trim()}` : line;
     if (ATTRIBUTION.test(line) || (/^\s*On\b/i.test(line) && ATTRIBUTION.test(joined))) break;
     if (ORIGINAL.test(line)) break;
-    if (OUTLOOK_FROM.test(line) && kept.length > 0 && kept.at(-1)!.trim() === '' && /^\s*(Sent|Date):/i.test(lines[i + 1] ?? ''))
+    if (
+      OUTLOOK_FROM.test(line) &&
+      kept.length > 0 &&
+      kept.at(-1)!.trim() === '' &&
+      /^\s*(Sent|Date):/i.test(lines[i + 1] ?? '')
+    )
       break;
     if (/^\s*>/.test(line)) continue;
     kept.push(line);

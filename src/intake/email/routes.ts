@@ -19,7 +19,8 @@ export function mailRoutes(flows: Iterable<CompiledFlow>): MailRoutes {
   for (const f of flows) {
     const email = f.def.trigger.email;
     if (!email || !f.triggers.email) continue;
-    for (const r of email.to ?? []) if (!recipients.has(normalRecipient(r))) recipients.set(normalRecipient(r), f.def.id);
+    for (const r of email.to ?? [])
+      if (!recipients.has(normalRecipient(r))) recipients.set(normalRecipient(r), f.def.id);
     if (email.imap !== undefined) mailboxes.set(email.imap, [...(mailboxes.get(email.imap) ?? []), f.def.id]);
   }
   return {

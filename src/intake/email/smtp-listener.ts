@@ -22,10 +22,14 @@ export interface SmtpListenerDeps {
   log(line: string): void;
 }
 
-const smtpError = (code: number, message: string): Error => Object.assign(new Error(message), { responseCode: code });
+const smtpError = (code: number, message: string): Error =>
+  Object.assign(new Error(message), { responseCode: code });
 
 /** Reads the DATA stream: all of it up to `max`, only the first 64 KB once it is over. */
-function readMail(stream: SMTPServerDataStream, max: number): Promise<{ bytes: Buffer; size: number; over: boolean }> {
+function readMail(
+  stream: SMTPServerDataStream,
+  max: number,
+): Promise<{ bytes: Buffer; size: number; over: boolean }> {
   return new Promise((done, fail) => {
     const chunks: Buffer[] = [];
     let kept = 0;
@@ -42,7 +46,9 @@ function readMail(stream: SMTPServerDataStream, max: number): Promise<{ bytes: B
       }
     });
     stream.on('error', fail);
-    stream.on('end', () => done({ bytes: Buffer.concat(chunks), size, over: stream.sizeExceeded || size > max }));
+    stream.on('end', () =>
+      done({ bytes: Buffer.concat(chunks), size, over: stream.sizeExceeded || size > max }),
+    );
   });
 }
 
@@ -115,7 +121,11 @@ export class SmtpListener {
     const key = mailKey(bytes, headersOf(bytes));
     try {
       for (const [flow, recipient] of byFlow) {
-        const meta = { recipient, via: 'smtp', from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' };
+        const meta = {
+          recipient,
+          via: 'smtp',
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        };
         const raw = mailPayload(bytes, meta, { bytes: size, truncated: over });
         const d: Delivery = { flow, trigger: 'email', key, raw };
         if (over)
@@ -127,10 +137,13 @@ export class SmtpListener {
         await this.#d.deliver(d);
       }
     } catch (e) {
-      this.#d.log(`smtp: could not take the mail ${key} (${e instanceof Error ? e.message : String(e)}); the sender will retry`);
+      this.#d.log(
+        `smtp: could not take the mail ${key} (${e instanceof Error ? e.message : String(e)}); the sender will retry`,
+      );
       throw smtpError(451, '4.3.0 Temporary failure, try again later');
     }
-    if (over) throw smtpError(552, `5.3.4 Message exceeds the size limit of ${this.#d.settings.maxBytes} bytes`);
+    if (over)
+      throw smtpError(552, `5.3.4 Message exceeds the size limit of ${this.#d.settings.maxBytes} bytes`);
     return '2.0.0 Accepted';
   }
 }

@@ -17,8 +17,8 @@ export interface MailIntake {
 
 export interface MailIntakeDeps {
   project: Pick<Project, 'def' | 'dir' | 'flows'>;
-  deliver(d: Delivery): Promise<DeliveryResult>;
-  log(line: string): void;
+  deliver: (d: Delivery) => Promise<DeliveryResult>;
+  log: (line: string) => void;
   backoff?: { baseMs: number; capMs: number };
 }
 
@@ -30,7 +30,13 @@ export async function startMailIntake(deps: MailIntakeDeps): Promise<MailIntake>
   const smtpDef = project.def.intake.smtp;
   let smtp: SmtpListener | undefined;
   if (smtpDef) {
-    smtp = new SmtpListener({ settings: smtpDef, dir: project.dir, routes, deliver: deps.deliver, log: deps.log });
+    smtp = new SmtpListener({
+      settings: smtpDef,
+      dir: project.dir,
+      routes,
+      deliver: deps.deliver,
+      log: deps.log,
+    });
     await smtp.listen();
   }
   const imap: ImapPoller[] = [];
@@ -53,7 +59,10 @@ export async function startMailIntake(deps: MailIntakeDeps): Promise<MailIntake>
     describe() {
       const parts: string[] = [];
       const r = routes();
-      if (smtp) parts.push(`smtp ${smtp.address} → flows ${[...new Set(r.recipients.values())].join(', ') || 'none'}`);
+      if (smtp)
+        parts.push(
+          `smtp ${smtp.address} → flows ${[...new Set(r.recipients.values())].join(', ') || 'none'}`,
+        );
       for (const p of imap) parts.push(`imap ${p.name} → flows ${r.flowsOf(p.name).join(', ')}`);
       return parts.length ? parts.join('; ') : undefined;
     },

@@ -11,7 +11,10 @@ const attachmentParams = z.strictObject({
 
 /** A filename safe for the header: printable ASCII without quotes or separators, else the ref. */
 function downloadName(filename: string | undefined, ref: string): string {
-  const safe = (filename ?? '').replace(/[^A-Za-z0-9._ -]/g, '_').trim().slice(0, 150);
+  const safe = (filename ?? '')
+    .replace(/[^A-Za-z0-9._ -]/g, '_')
+    .trim()
+    .slice(0, 150);
   return safe === '' || /^[._ ]+$/.test(safe) ? ref : safe;
 }
 
