@@ -32,6 +32,7 @@ const MAIL = [
   'Message-ID: <m1@acme.com>',
   'Date: Mon, 07 Dec 2026 10:00:00 +0000',
   'X-Priority: 1',
+  'X-Note: =?utf-8?Q?caf=C3=A9?=',
   'Content-Type: multipart/mixed; boundary="b1"',
   '',
   '--b1',
@@ -82,7 +83,12 @@ describe('the email parser', () => {
       cc: [{ address: 'cc@acme.com', name: '' }],
       subject: 'Printer étage 3',
       text: 'It is broken.',
-      headers: expect.objectContaining({ 'x-priority': '1', 'message-id': '<m1@acme.com>' }),
+      headers: expect.objectContaining({
+        'x-priority': '1',
+        'x-note': 'café',
+        'message-id': '<m1@acme.com>',
+      }),
+      date: '2026-12-07T10:00:00.000Z',
     });
     const atts = mail.attachments as Array<Record<string, unknown>>;
     expect(atts.map((a) => [a.filename, a.skipped ?? 'kept'])).toEqual([

@@ -5,7 +5,7 @@
 // no header block, no sender, a multipart body without its boundary or cut off before the end,
 // and text that is not valid in its charset (it would reach the flow as U+FFFD).
 import { createHash } from 'node:crypto';
-import PostalMime, { type Address, type Email } from 'postal-mime';
+import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
 import type { Parsed, ParseContext, RawPayload } from '../port.ts';
 import { headerBlock, headersOf, mailKey, messageIds } from './raw-mail.ts';
 import { replyText } from './reply-text.ts';
@@ -124,7 +124,9 @@ export async function parseMail(raw: RawPayload, ctx: ParseContext): Promise<Par
   const inReplyTo = messageIds(m.inReplyTo);
   const references = messageIds(m.references);
   const headerMap: Record<string, string> = {};
-  for (const [k, v] of headers) headerMap[k] = m.headers.find((h) => h.key === k)?.value ?? v[0]!;
+  // Encoded words (RFC 2047) decoded; a header seen twice keeps its first value (the newest Received).
+  for (const [k, v] of headers)
+    headerMap[k] = decodeWords(m.headers.find((h) => h.key === k)?.value ?? v[0]!);
   const text = m.text ?? '';
   const mail = {
     messageId: mailKey(bytes, headers),
