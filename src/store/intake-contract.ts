@@ -39,6 +39,23 @@ export function intakeStoreContract(name: string, open: () => Promise<Store>): v
       expect(await store.intake.failures({})).toHaveLength(1);
     });
 
+    it('keeps an attachment once per ref and gives its bytes back exactly', async () => {
+      const bytes = new Uint8Array([0, 1, 2, 255, 254, 0, 10, 13]);
+      const a = { ref: `att_${'c'.repeat(64)}`, bytes, size: 8, contentType: 'image/png', createdAt: 5 };
+      await store.intake.putAttachment({ ...a, filename: 'x.png' });
+      await store.intake.putAttachment({ ...a, filename: 'other-name.png', createdAt: 9 });
+      const back = await store.intake.attachment(a.ref);
+      expect(back).toMatchObject({
+        ref: a.ref,
+        size: 8,
+        contentType: 'image/png',
+        filename: 'x.png',
+        createdAt: 5,
+      });
+      expect([...back!.bytes]).toEqual([...bytes]);
+      expect(await store.intake.attachment(`att_${'d'.repeat(64)}`)).toBeUndefined();
+    });
+
     it('lists newest first, by flow, by state and within a reach', async () => {
       await store.intake.putFailure(failure('if_a', { receivedAt: 1 }));
       await store.intake.putFailure(failure('if_b', { flow: 'g', receivedAt: 2 }));
