@@ -172,6 +172,9 @@ export const imapMailboxSchema = z.strictObject({
     .describe('How a delivered message is marked, so nothing is read twice'),
   pollMs: z.int().min(100).default(60_000).describe('How often to look when the server has no IDLE'),
   idle: z.boolean().default(true).describe('Wait with IDLE where the server supports it'),
+  maxBytes: byteSize
+    .default(25 * 1024 * 1024)
+    .describe('Larger messages are kept in the dead-letter list as too_large (their first 64 KB)'),
 });
 export type ImapMailboxDef = z.infer<typeof imapMailboxSchema>;
 

@@ -175,6 +175,7 @@ describe('access levels on every route', () => {
       'GET /metrics',
       'GET /v1/audit/verify',
       'GET /v1/connectors',
+      'GET /v1/intake/attachments/{ref}',
       'POST /v1/connectors/check',
       'POST /v1/connectors/{name}/check',
       'POST /v1/flows/reload',

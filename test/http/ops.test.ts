@@ -265,6 +265,7 @@ describe('/v1/openapi.json', () => {
       'POST /v1/intake/failed/{id}/replay',
       'POST /v1/intake/failed/{id}/drop',
       'GET /v1/intake/triggers',
+      'GET /v1/intake/attachments/{ref}',
       'GET /v1/metrics/summary',
       'GET /v1/audit/verify',
       'GET /v1/audit/export',

@@ -19,7 +19,7 @@ afterEach(async () => {
 
 process.env.TEST_IMAP_PASSWORD = 'imap-secret-1';
 
-function project(d: TestDovecot, processed = '{ flag: $Baton }') {
+function project(d: TestDovecot, processed = '{ flag: $Baton }', maxBytes = '25MB') {
   const yaml = `${readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8')}
 intake:
   imap:
@@ -31,6 +31,7 @@ intake:
       password: \${TEST_IMAP_PASSWORD}
       processed: ${processed}
       pollMs: 300
+      maxBytes: ${maxBytes}
 `;
   const p = tempProject({ 'baton.yaml': yaml, 'flows/mail-desk.yaml': mailDeskFlow({ imap: 'support' }) });
   cleanups.push(p.cleanup);
@@ -124,20 +125,24 @@ describe('the IMAP poller', () => {
     expect(fires).toMatchObject({ fired: 4, failed: 0, lastOutcome: 'created' });
   }, 60_000);
 
-  it('moves processed messages to a folder when told to; broken ones land in the dead-letter list', async () => {
+  it('moves processed messages to a folder when told to; broken and oversize ones land in the dead-letter list', async () => {
     const d = await startDovecot();
-    const p = project(d, '{ move: Baton/Done }');
-    d.deliver([message(10), 'no headers at all, just text\r\n', message(11)]);
+    const p = project(d, '{ move: Baton/Done }', '8KB');
+    const huge = `${message(12)}${'x'.repeat(100_000)}\r\n`;
+    d.deliver([message(10), 'no headers at all, just text\r\n', message(11), huge]);
     const run = await open(p.dir);
     await waitFor(async () => (await unprocessed(d, 'INBOX', { all: true })).length === 0, 15_000);
     expect(await count(run.baton)).toBe(2);
-    expect(await unprocessed(d, 'Baton/Done', { all: true })).toHaveLength(3);
-    const [f] = await run.baton.store.intake.failures({ flow: 'mail-desk' });
-    expect(f).toMatchObject({
-      reason: 'unparseable',
+    expect(await unprocessed(d, 'Baton/Done', { all: true })).toHaveLength(4);
+    const failures = await run.baton.store.intake.failures({ flow: 'mail-desk' });
+    expect(failures.find((f) => f.reason === 'unparseable')).toMatchObject({
       key: expect.stringMatching(/^sha256:/),
       trigger: 'email',
     });
+    const big = failures.find((f) => f.reason === 'too_large');
+    expect(big).toMatchObject({ key: '<q12@acme.com>', payload: { truncated: true } });
+    expect(Buffer.from(big!.payload.body, 'base64').length).toBe(64 * 1024);
+    expect(big!.payload.bytes).toBeGreaterThan(100_000);
   }, 60_000);
 
   it('reconnects with backoff when Dovecot goes away, and carries on', async () => {

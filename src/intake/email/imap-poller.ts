@@ -36,6 +36,7 @@ export class ImapPoller {
   #draining: Promise<void> | undefined;
   #again = false;
   readonly #failedFetches = new Map<number, number>();
+  #warned = false;
   /** Delivered since start (for tests and the log). */
   delivered = 0;
 
@@ -140,6 +141,16 @@ export class ImapPoller {
     const m = this.#d.mailbox;
     const lock = await client.getMailboxLock(m.mailbox);
     try {
+      // A server that cannot keep the keyword would have every message delivered again at each look.
+      const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
+      if ('flag' in m.processed && permanent && !permanent.has('\\*') && !permanent.has(m.processed.flag)) {
+        if (!this.#warned)
+          this.#d.log(
+            `imap ${m.name}: the server does not keep the keyword ${m.processed.flag} in ${m.mailbox}; nothing is taken (use processed: { move: FOLDER })`,
+          );
+        this.#warned = true;
+        return;
+      }
       const query = 'flag' in m.processed ? { unKeyword: m.processed.flag } : { all: true };
       const found = (await client.search(query, { uid: true })) || [];
       const uids = found.filter((u) => (this.#failedFetches.get(u) ?? 0) < FETCH_TRIES);

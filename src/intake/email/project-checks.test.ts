@@ -49,6 +49,7 @@ describe('mail intake settings at project load', () => {
           processed: { flag: '$Baton' },
           pollMs: 60_000,
           idle: true,
+          maxBytes: 25 * 1024 * 1024,
         },
       ],
     });

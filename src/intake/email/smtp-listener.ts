@@ -118,6 +118,9 @@ export class SmtpListener {
       const flow = routes.flowFor(r.address);
       if (flow && !byFlow.has(flow)) byFlow.set(flow, r.address.toLowerCase());
     }
+    // A reload between RCPT TO and the end of DATA may have taken every recipient away: not
+    // acknowledged, so the sender retries (and then hears 550).
+    if (byFlow.size === 0) throw smtpError(451, '4.3.0 Temporary failure, try again later');
     const key = mailKey(bytes, headersOf(bytes));
     try {
       for (const [flow, recipient] of byFlow) {

@@ -22,8 +22,6 @@ export interface MailIntakeDeps {
   backoff?: { baseMs: number; capMs: number };
 }
 
-const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
-
 export async function startMailIntake(deps: MailIntakeDeps): Promise<MailIntake> {
   const { project } = deps;
   const routes = () => mailRoutes(project.flows.values());
@@ -47,7 +45,7 @@ export async function startMailIntake(deps: MailIntakeDeps): Promise<MailIntake>
       flows: () => routes().flowsOf(mailbox.name),
       deliver: deps.deliver,
       log: deps.log,
-      maxBytes: smtpDef?.maxBytes ?? DEFAULT_MAX_BYTES,
+      maxBytes: mailbox.maxBytes,
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
     });
     poller.start();
