@@ -96,7 +96,17 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
 
   const connectors = await baton.connectors();
   s.out(
-    banner(s, baton, await s.storageOf(baton), server.url, o.worker, firstToken, connectors, mail.describe()),
+    banner(
+      s,
+      baton,
+      await s.storageOf(baton),
+      server.url,
+      o.worker,
+      firstToken,
+      connectors,
+      mail.describe(),
+      [...(await baton.triggers())],
+    ),
   );
 
   const reloads = watchFlows(s, baton);
@@ -161,6 +171,7 @@ function banner(
   firstToken: { user: string; token: string } | undefined,
   connectors: ConnectorsView,
   intake: string | undefined,
+  triggers: Array<{ flow: string; triggers: Array<{ trigger: string; live: boolean; where: string }> }>,
 ): string {
   const p = baton.project;
   const flows = [...p.flows.values()];
@@ -183,6 +194,13 @@ function banner(
     `  connectors ${connectors.items.length ? connectors.items.map((c) => (c.name === c.type ? c.name : `${c.name} (${c.type})`)).join(', ') : 'none configured (baton.yaml `connectors:`; see baton connectors)'}`,
   );
   if (intake) lines.push(`  intake   ${intake}`);
+  // Triggers beyond the intake route: where each flow takes work from, and which are off.
+  const fed = triggers.flatMap((f) =>
+    f.triggers
+      .filter((t) => t.trigger !== 'webhook' && t.trigger !== 'manual')
+      .map((t) => `${f.flow} ${t.trigger}: ${t.live ? '' : 'OFF '}${t.where}`),
+  );
+  for (const [i, line] of fed.entries()) lines.push(`  ${i === 0 ? 'triggers' : '        '} ${line}`);
   for (const [i, f] of connectors.fallbacks.entries())
     lines.push(
       `  ${i === 0 ? 'fallback' : '        '}   ${f.flow} ${f.entry}: ${f.use} is not configured, runs ${f.fallback}`,
