@@ -480,6 +480,7 @@ describe('webhook triggers at load', () => {
       'flows/a.yaml': flow('a', '  webhooks:\n    zendesk: {}', '{ type: object }'),
       'flows/b.yaml': flow('b', '  webhooks:\n    nowhere: {}', '{ type: object }'),
       'flows/c.yaml': flow('c', '  webhooks:\n    db: {}', '{ type: object }'),
+      'flows/d.yaml': flow('d', '  webhooks:\n    failed: {}', '{ type: object }'),
     });
     try {
       const err = (await loadProject(p.dir).catch((e: unknown) => e)) as BatonError;
@@ -488,6 +489,7 @@ describe('webhook triggers at load', () => {
       expect(text).toContain('connector zendesk has no webhookSecret');
       expect(text).not.toContain('nowhere');
       expect(text).toMatch(/connector db is of type sql, which has no webhooks/);
+      expect(text).toMatch(/a connector named failed cannot take webhooks/);
       const ok = tempProject({
         'baton.yaml': yaml,
         'flows/b.yaml': flow('b', '  webhooks:\n    nowhere: {}', '{ type: object }'),

@@ -8,6 +8,9 @@ import type { CompiledFlow } from '../../flow/compiled.ts';
 import { YamlSource } from '../../flow/yaml-source.ts';
 import { WEBHOOK_VENDORS } from './registry.ts';
 
+/** Names under /v1/intake/ that Baton's own routes take. */
+const RESERVED = new Set(['failed', 'triggers', 'attachments', 'slack']);
+
 export function checkWebhookTriggers(
   flows: Iterable<CompiledFlow>,
   connectors: readonly ConfiguredConnector[],
@@ -17,6 +20,15 @@ export function checkWebhookTriggers(
   const errors: ErrorDetail[] = [];
   for (const f of flows) {
     for (const name of Object.keys(f.def.trigger.webhooks ?? {})) {
+      if (RESERVED.has(name)) {
+        errors.push(
+          new YamlSource(f.source, f.file).detail(
+            ['trigger', 'webhooks', name],
+            `a connector named ${name} cannot take webhooks: /v1/intake/${name}/… is Baton's own route; rename the connector`,
+          ),
+        );
+        continue;
+      }
       const c = byName.get(name);
       if (!c) continue;
       const vendor = WEBHOOK_VENDORS.get(c.type);
