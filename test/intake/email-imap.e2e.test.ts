@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Baton } from '../../src/service/baton.ts';
 import { startMailIntake } from '../../src/intake/email/start.ts';
 import { EXAMPLES, tempProject } from '../support/project.ts';
-import { TestDovecot } from '../support/dovecot.ts';
+import { TestDovecot, withoutMailTools } from '../support/dovecot.ts';
 import { mailDeskFlow } from '../support/mail-flow.ts';
 import { waitFor } from '../http/helpers.ts';
 
@@ -102,7 +102,7 @@ async function startDovecot(): Promise<TestDovecot> {
   return d;
 }
 
-describe('the IMAP poller', () => {
+describe.skipIf(withoutMailTools('dovecot'))('the IMAP poller', () => {
   it('delivers each message, flags it $Baton, and reads nothing twice across a restart of Baton', async () => {
     const d = await startDovecot();
     const p = project(d);

@@ -22,6 +22,13 @@ import { freePort } from './server.ts';
 export const dovecotUnavailable = (): string | undefined =>
   existsSync('/usr/sbin/dovecot') ? undefined : 'dovecot is not installed (apt-get install dovecot-imapd)';
 
+/**
+ * Tests that need Debian's dovecot-imapd or swaks: skipped where they are missing, except in CI
+ * (.ci/run installs both and sets CI), where a missing one fails the test instead.
+ */
+export const withoutMailTools = (...tools: Array<'dovecot' | 'swaks'>): boolean =>
+  !process.env.CI && tools.some((t) => !existsSync(t === 'dovecot' ? '/usr/sbin/dovecot' : '/usr/bin/swaks'));
+
 function mailOwner(): { uid: number; gid: number; user: string } {
   const me = userInfo();
   if (me.uid !== 0) return { uid: me.uid, gid: me.gid, user: me.username };
