@@ -36,8 +36,12 @@ export interface IntakeDeps {
   parse: ParseContext;
 }
 
+/** The connector of a vendor webhook trigger (webhooks.zendesk → zendesk); undefined for the others. */
+export const hookConnector = (t: string): string | undefined =>
+  t.startsWith('webhooks.') ? t.slice('webhooks.'.length) : undefined;
+
 /** The kind of a trigger name: webhooks.zendesk → webhooks. */
-export const triggerKind = (t: string): string => (t.startsWith('webhooks.') ? 'webhooks' : t);
+export const triggerKind = (t: string): string => (hookConnector(t) !== undefined ? 'webhooks' : t);
 
 /** The dead-letter id of a delivery: the same flow, trigger and key give the same entry. */
 export const failureId = (flow: string, trigger: string, key: string): string =>
@@ -49,8 +53,8 @@ export function mapOf(flow: CompiledFlow, trigger: string): TriggerMap | undefin
   if (trigger === 'email') return t.email;
   if (trigger === 'slack') return t.slack;
   if (trigger === 'schedule') return t.schedule?.map;
-  if (trigger.startsWith('webhooks.')) return t.webhooks[trigger.slice('webhooks.'.length)];
-  return undefined;
+  const hook = hookConnector(trigger);
+  return hook === undefined ? undefined : t.webhooks[hook];
 }
 
 const actorOf = (trigger: string): Actor => ({
@@ -174,18 +178,11 @@ export class Intake {
    * handoff whose notice it was (an email's Message-ID recorded on delivery).
    */
   async threadOf(flow: CompiledFlow, trigger: string, refs: readonly string[]): Promise<string | undefined> {
-    for (const ref of refs) {
-      const h = await this.#d.store.byKey(flow.def.id, `${trigger}:${ref}`);
-      if (h) return h.id;
-    }
-    if (trigger !== 'email' || refs.length === 0) return undefined;
-    // A delivery's ref is kept as JSON: the email channel's is {"messageId": "<…>"}.
-    const rows = await this.#d.store.query<{ handoff_id: string }>(
-      `SELECT o.handoff_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
-       WHERE d.channel = 'email' AND d.ref IN (${refs.map(() => '?').join(', ')}) LIMIT 1`,
-      refs.map((messageId) => JSON.stringify({ messageId })),
+    return this.#d.store.intake.threadHandoff(
+      flow.def.id,
+      refs.map((ref) => `${trigger}:${ref}`),
+      trigger === 'email' ? refs : [],
     );
-    return rows[0]?.handoff_id;
   }
 
   async #comment(

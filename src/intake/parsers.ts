@@ -4,29 +4,21 @@
 import type { Parsed, RawPayload, TriggerParser } from './port.ts';
 import { slackParser } from './slack/parse.ts';
 import { parseMail } from './email/parse-mail.ts';
-
-function jsonOf(raw: RawPayload): unknown {
-  const text = raw.encoding === 'base64' ? Buffer.from(raw.body, 'base64').toString('utf8') : raw.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`the payload is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-}
+import { payloadJson } from './payload.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A schedule's payload: `{slot, row?}`. */
 async function scheduleParser(raw: RawPayload): Promise<Parsed> {
-  const v = jsonOf(raw);
+  const v = payloadJson(raw);
   if (!isObject(v) || !isObject(v.slot)) throw new Error('a schedule payload holds {slot, row}');
   return { vars: { slot: v.slot, row: isObject(v.row) ? v.row : {} } };
 }
 
 /** A vendor webhook's payload: the body of one event; `meta` holds the headers kept. */
 async function webhookParser(raw: RawPayload): Promise<Parsed> {
-  const body = jsonOf(raw);
+  const body = payloadJson(raw);
   if (!isObject(body)) throw new Error('the webhook body is not a JSON object');
   return { vars: { body, headers: { ...(raw.meta ?? {}) } } };
 }

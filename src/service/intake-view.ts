@@ -2,31 +2,19 @@
 // ISO text, the payload as a preview unless the whole entry is asked for.
 import type { IntakeFailureRecord } from '../store/intake-store.ts';
 
-export interface FailureView {
-  id: string;
-  flow: string;
-  trigger: string;
-  key: string;
-  reason: string;
-  message: string;
-  details: IntakeFailureRecord['details'];
+/** The record with its times as ISO text and the payload as a preview (and, for one entry, whole). */
+export type FailureView = Omit<IntakeFailureRecord, 'receivedAt' | 'lastSeenAt' | 'settledAt' | 'payload'> & {
   receivedAt: string;
   lastSeenAt: string;
-  seen: number;
-  state: IntakeFailureRecord['state'];
   settledAt?: string;
-  settledBy?: string;
-  handoffId?: string;
-  payload: {
-    contentType: string;
-    bytes: number;
+  payload: Pick<IntakeFailureRecord['payload'], 'contentType' | 'bytes'> & {
     truncated: boolean;
     meta: Record<string, string>;
     preview: string;
     body?: string;
-    encoding?: 'utf8' | 'base64';
+    encoding?: IntakeFailureRecord['payload']['encoding'];
   };
-}
+};
 
 const PREVIEW = 2000;
 

@@ -5,6 +5,7 @@
 import type { ErrorDetail } from '../core/errors.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { YamlSource } from '../flow/yaml-source.ts';
+import { hookConnector } from '../intake/intake.ts';
 import type { Project } from '../project/load.ts';
 import type { ScheduleRow, TriggerFireRow } from '../store/intake-store.ts';
 
@@ -111,9 +112,8 @@ export function offTriggerWarnings(project: Project): ErrorDetail[] {
     const src = new YamlSource(f.source, f.file);
     for (const t of triggerViews(project, f, [], undefined)) {
       if (t.live) continue;
-      const at = t.trigger.startsWith('webhooks.')
-        ? ['trigger', 'webhooks', t.trigger.slice(9)]
-        : ['trigger', t.trigger];
+      const hook = hookConnector(t.trigger);
+      const at = hook === undefined ? ['trigger', t.trigger] : ['trigger', 'webhooks', hook];
       out.push(src.detail(at, `this trigger is off: ${t.where}`));
     }
   }

@@ -228,6 +228,35 @@ export class IntakeStore {
     };
   }
 
+  // ---- threads
+
+  /**
+   * The handoff a reply names: one of the flow's handoffs keyed by an earlier message (`keys`),
+   * else the handoff whose email notice had one of `messageIds` (a delivery's ref is stored as
+   * the JSON the email channel returns, `{"messageId": "<…>"}`: see notice-rows.ts).
+   */
+  async threadHandoff(
+    flow: string,
+    keys: readonly string[],
+    messageIds: readonly string[],
+  ): Promise<string | undefined> {
+    const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+    if (keys.length) {
+      const [h] = await this.#sql.all(
+        `SELECT id FROM handoffs WHERE flow_id = ? AND idem_key IN (${marks(keys.length)}) ORDER BY created_at LIMIT 1`,
+        [flow, ...keys],
+      );
+      if (h) return text(h.id);
+    }
+    if (!messageIds.length) return undefined;
+    const [n] = await this.#sql.all(
+      `SELECT o.handoff_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+       WHERE d.channel = 'email' AND d.ref IN (${marks(messageIds.length)}) LIMIT 1`,
+      messageIds.map((messageId) => JSON.stringify({ messageId })),
+    );
+    return text(n?.handoff_id);
+  }
+
   // ---- when triggers fired
 
   async recordFire(

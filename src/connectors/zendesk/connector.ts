@@ -4,6 +4,7 @@
 // leaves the comment in place), so it is declared irreversible. A retried comment finds the
 // first one by Baton's key, which travels in the audit's custom metadata, not in the text.
 import { z } from 'zod';
+import { num, str, ticketFields } from './ticket-fields.ts';
 import { BatonError } from '../../core/errors.ts';
 import { defineAction, defineContextSource } from '../../actions/define.ts';
 import type { ActionContext } from '../../actions/define.ts';
@@ -41,8 +42,6 @@ const MAX_AUDIT_PAGES = 10;
 const MAX_COMMENT_PAGES = 5;
 
 type Ticket = Record<string, unknown>;
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const records = (v: unknown): Record<string, unknown>[] =>
   Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
 
@@ -281,17 +280,8 @@ export const zendesk = defineConnector({
         });
         const requester = requesterBody.user as Record<string, unknown> | undefined;
         return {
-          id: num(t.id),
-          subject: str(t.subject),
-          description: str(t.description),
-          status: str(t.status),
-          priority: str(t.priority),
-          type: str(t.type),
-          tags: Array.isArray(t.tags) ? t.tags.filter((x) => typeof x === 'string') : [],
-          group_id: num(t.group_id),
+          ...ticketFields(t),
           assignee_id: num(t.assignee_id),
-          created_at: str(t.created_at),
-          updated_at: str(t.updated_at),
           requester: person(requester, num(t.requester_id)),
           comments: commentsBody.comments.map((m) => ({
             id: num(m.id),

@@ -2,6 +2,7 @@
 // given age (a schedule starts one handoff per ticket). Through node-zendesk's search client,
 // oldest first; Zendesk's offset search stops at 1,000 results, which `truncated` says.
 import { z } from 'zod';
+import { num, ticketFields } from './ticket-fields.ts';
 import { parseDuration } from '../../core/duration.ts';
 import type { ConnectorSource } from '../define.ts';
 import type { ZendeskCalls } from './client.ts';
@@ -9,9 +10,6 @@ import type { ZendeskCalls } from './client.ts';
 /** Zendesk answers at most 100 results a page and 1,000 in all. */
 const PAGE = 100;
 const MAX_RESULTS = 1000;
-
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 const params = z.object({
   older_than: z
@@ -60,19 +58,9 @@ export function unassignedTickets(
           if (t.result_type === undefined || t.result_type === 'ticket') tickets.push(t);
         if (!body.next_page || results.length === 0 || page * PAGE >= MAX_RESULTS) break;
       }
-      const rows = tickets.slice(0, p.limit).map((t) => ({
-        id: num(t.id),
-        subject: str(t.subject),
-        description: str(t.description),
-        status: str(t.status),
-        priority: str(t.priority),
-        type: str(t.type),
-        tags: Array.isArray(t.tags) ? t.tags.filter((x) => typeof x === 'string') : [],
-        group_id: num(t.group_id),
-        requester_id: num(t.requester_id),
-        created_at: str(t.created_at),
-        updated_at: str(t.updated_at),
-      }));
+      const rows = tickets
+        .slice(0, p.limit)
+        .map((t) => ({ ...ticketFields(t), requester_id: num(t.requester_id) }));
       return { tickets: rows, count, truncated: count > rows.length };
     },
   };

@@ -5,6 +5,7 @@
 // no header block, no sender, a multipart body without its boundary or cut off before the end,
 // and text that is not valid in its charset (it would reach the flow as U+FFFD).
 import { createHash } from 'node:crypto';
+import { payloadBytes } from '../payload.ts';
 import PostalMime, { decodeWords, type Address, type Email } from 'postal-mime';
 import type { Parsed, ParseContext, RawPayload } from '../port.ts';
 import { headerBlock, headersOf, mailKey, messageIds } from './raw-mail.ts';
@@ -27,10 +28,6 @@ export interface MailAttachment {
 
 const DEFAULT_LIMITS = { maxBytes: 10 * 1024 * 1024, maxCount: 20 };
 const REPLACEMENT = '\uFFFD';
-
-function bytesOf(raw: RawPayload): Uint8Array {
-  return raw.encoding === 'base64' ? Buffer.from(raw.body, 'base64') : Buffer.from(raw.body, 'utf8');
-}
 
 /** What makes a mail broken beyond what a lenient parser shows; undefined when it looks whole. */
 function brokenMime(bytes: Uint8Array, headers: Map<string, string[]>): string | undefined {
@@ -73,7 +70,7 @@ export async function parseMail(raw: RawPayload, ctx: ParseContext): Promise<Par
   if (raw.contentType !== 'message/rfc822')
     throw new Error(`expected message/rfc822, got ${raw.contentType}`);
   if (raw.truncated) throw new Error('only the start of the mail was kept (it was over the size limit)');
-  const bytes = bytesOf(raw);
+  const bytes = payloadBytes(raw);
   const headers = headersOf(bytes);
   const broken = brokenMime(bytes, headers);
   if (broken) throw new Error(broken);

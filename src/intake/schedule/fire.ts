@@ -4,10 +4,11 @@
 // slot is the same handoff, and a slot fired twice (a worker killed before it moved the schedule
 // on) starts nothing twice.
 import { storableJson } from '../../core/json-safe.ts';
+import { jsonPayload } from '../payload.ts';
 import { errorText } from '../../core/errors.ts';
 import type { Registry } from '../../actions/registry.ts';
 import type { CompiledFlow } from '../../flow/compiled.ts';
-import type { Delivery, DeliveryResult, RawPayload } from '../port.ts';
+import type { Delivery, DeliveryResult } from '../port.ts';
 
 /** A sweep's answer is held in memory, not stored whole: each row is kept with its handoff. */
 const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -47,11 +48,6 @@ export const slotVars = (flow: CompiledFlow, at: number): SlotVars => {
   return { at: new Date(at).toISOString(), cron: s.cron, timezone: s.timezone };
 };
 
-function rawOf(payload: unknown): RawPayload {
-  const body = JSON.stringify(payload);
-  return { contentType: 'application/json', encoding: 'utf8', body, bytes: Buffer.byteLength(body) };
-}
-
 export async function fireSlot(
   deps: FireDeps,
   flow: CompiledFlow,
@@ -72,7 +68,7 @@ export async function fireSlot(
       await deps.deliver({
         ...base,
         key: slot.at,
-        raw: rawOf({ slot }),
+        raw: jsonPayload({ slot }),
         parsed: { vars: { slot, row: {} } },
       }),
     );
@@ -86,7 +82,7 @@ export async function fireSlot(
       signal.throwIfAborted();
       const i = next++;
       const row = rows[i];
-      const raw = rawOf({ slot, row });
+      const raw = jsonPayload({ slot, row });
       let key: string;
       try {
         key = sweep.key(row);

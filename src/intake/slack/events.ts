@@ -5,6 +5,7 @@
 // wants an answer within 3 s: the Web API read is bounded; a reaction whose message could not be
 // read in time is kept in the dead-letter list and replayed once the read comes back.
 import { createHash } from 'node:crypto';
+import { payloadOf } from '../payload.ts';
 import { errorText, isBatonError } from '../../core/errors.ts';
 import type { SlackTrigger } from '../../core/trigger-schema.ts';
 import type { BatonApi } from '../../service/api.ts';
@@ -55,13 +56,8 @@ export function flowForChannel(
 /** The emoji a reaction names, without a skin tone (`+1::skin-tone-2` is `+1`). */
 const baseEmoji = (name: string): string => name.split('::', 1)[0]!;
 
-const rawOf = (body: Buffer, meta: Record<string, string>): RawPayload => ({
-  contentType: 'application/json',
-  encoding: 'utf8',
-  body: body.toString('utf8'),
-  bytes: body.length,
-  meta,
-});
+const rawOf = (body: Buffer, meta: Record<string, string>): RawPayload =>
+  payloadOf(body, 'application/json', meta);
 
 const ignored = (why: string): IntakeAnswer => ({ status: 200, body: { ignored: why } });
 

@@ -3,6 +3,7 @@
 // message shortcut); for a reaction, the reacted message Baton read from the Web API is kept
 // beside it in `meta.message`, so a replay sees the same text without asking Slack again.
 import type { ParseContext, Parsed, RawPayload } from '../port.ts';
+import { payloadJson } from '../payload.ts';
 import { messageRef } from './keys.ts';
 
 export type SlackKind = 'message' | 'reaction' | 'shortcut';
@@ -25,19 +26,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function jsonOf(raw: RawPayload): unknown {
-  const text = raw.encoding === 'base64' ? Buffer.from(raw.body, 'base64').toString('utf8') : raw.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`the Slack payload is not JSON: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
-  }
-}
-
 export async function slackParser(raw: RawPayload, ctx: ParseContext): Promise<Parsed> {
-  const v = jsonOf(raw);
+  const v = payloadJson(raw, 'the Slack payload');
   if (!isObj(v)) throw new Error('the Slack payload is not a JSON object');
   const person = (user: string) => (user ? (ctx.people.personBySlack(user)?.id ?? '') : '');
   const permalink = str(raw.meta?.permalink);

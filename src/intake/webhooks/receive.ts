@@ -6,6 +6,7 @@
 // signature is kept in the dead-letter list (unparseable). A store failure is 503: the vendor
 // retries.
 import { BatonError, errorText } from '../../core/errors.ts';
+import { payloadOf } from '../payload.ts';
 import type { BatonApi } from '../../service/api.ts';
 import { parseJsonBytes } from '../../server/body.ts';
 import { errorBody } from '../../server/errors.ts';
@@ -37,16 +38,8 @@ function keptHeaders(req: WebhookRequest): Record<string, string> {
   return out;
 }
 
-function rawOf(bytes: Buffer, meta: Record<string, string>): RawPayload {
-  const utf8 = Buffer.from(bytes.toString('utf8')).equals(bytes);
-  return {
-    contentType: 'application/json',
-    encoding: utf8 ? 'utf8' : 'base64',
-    body: bytes.toString(utf8 ? 'utf8' : 'base64'),
-    bytes: bytes.length,
-    meta,
-  };
-}
+const rawOf = (bytes: Buffer, meta: Record<string, string>): RawPayload =>
+  payloadOf(bytes, 'application/json', meta);
 
 const unavailable = (e: unknown): WebhookAnswer => {
   process.emitWarning(`baton: a webhook could not be stored: ${errorText(e)}`);
