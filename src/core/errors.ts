@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'validation_failed'
   | 'unauthorized'
   | 'forbidden'
+  | 'csrf_failed'
   | 'not_found'
   | 'invalid_transition'
   | 'already_decided'
@@ -37,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   validation_failed: 422,
   unauthorized: 401,
   forbidden: 403,
+  csrf_failed: 403,
   not_found: 404,
   invalid_transition: 409,
   already_decided: 409,

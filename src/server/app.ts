@@ -29,6 +29,8 @@ import { emailLinkRoutes } from './routes/email-links.ts';
 import { slackRoutes } from './routes/slack.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { channelPaths } from './routes/channel-docs.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { registerConsole } from './console/static-files.ts';
 
 export interface ServerOptions {
   /** Largest accepted body in bytes. Default: the project's server.bodyLimit (1 MiB). */
@@ -45,8 +47,10 @@ export interface ServerOptions {
   uses?: readonly UseSchema[];
   /** More routes (declared with defineRoute): same auth, validation, errors and OpenAPI entry. */
   routes?: Route[];
-  /** Registers anything else (static console files, signed webhooks with their own parsers). */
+  /** Registers anything else (signed webhooks with their own parsers). */
   extend?: (app: FastifyInstance) => void;
+  /** The console's build directory; false serves no console. Default: console/dist. */
+  console?: string | false;
 }
 
 declare module 'fastify' {
@@ -98,6 +102,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...auditRoutes(bodyLimit, useLogger),
     ...opsRoutes(prom),
     ...streamRoutes(hub),
+    ...sessionRoutes(),
     ...docsRoutes(() => (document ??= withChannels(buildOpenApi(routes, anonymous, options.uses)))),
     ...(options.routes ?? []),
   );
@@ -133,7 +138,9 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     if (m.internal) logInternal(req, err, useLogger);
     return sendError(reply, m);
   });
+  const consoleFiles = options.console === false ? undefined : registerConsole(app, options.console);
   app.setNotFoundHandler((req, reply) => {
+    if (consoleFiles?.fallback(req, reply)) return;
     const path = req.url.split('?', 1)[0];
     sendError(reply, { status: 404, body: errorBody('not_found', `No route ${req.method} ${path}`) });
   });

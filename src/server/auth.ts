@@ -9,6 +9,7 @@ import type { Actor } from '../core/types.ts';
 import type { CallerInfo } from '../service/baton.ts';
 import type { BatonApi } from '../service/api.ts';
 import { hasAccess, type Principal } from '../service/tokens.ts';
+import { checkCsrf, sessionSecret } from './console/session-cookie.ts';
 
 export type AnonymousRight = 'intake' | 'read';
 
@@ -69,7 +70,14 @@ export async function authorize(
   anonymous: ReadonlySet<AnonymousRight>,
 ): Promise<Caller> {
   if (access === 'public') return { kind: 'anonymous' };
-  const secret = bearerSecret(req.headers.authorization);
+  let secret = bearerSecret(req.headers.authorization);
+  // The console's session cookie stands in for the header; its state-changing calls need the
+  // CSRF token too (checked before the token is looked up, like a missing token).
+  const cookie = secret === undefined ? sessionSecret(req) : undefined;
+  if (cookie !== undefined) {
+    checkCsrf(req, cookie);
+    secret = cookie;
+  }
   if (secret === undefined) {
     const right = ANONYMOUS_RIGHT[access];
     if (right && anonymous.has(right) && isLocalCaller(req.socket.remoteAddress, req.headers)) {

@@ -33,7 +33,7 @@ export interface RouteContext<P, Q, B> {
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export interface RouteDef<P, Q, B> {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Fastify form: `/v1/handoffs/:id`. */
   url: string;
   access: Access;
@@ -59,7 +59,7 @@ export interface RouteDef<P, Q, B> {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   url: string;
   access: Access;
   scoped?: 'checked';

@@ -274,7 +274,7 @@ function generic(method: string, p: string, op: Json, status: number): Driver | 
     return undefined;
   const m = method.toUpperCase();
   const url = fill(p, { id: ids.cancelled!, flow: 'lead-to-owner', action: 'task' });
-  const post = m === 'POST' || m === 'PATCH';
+  const post = m !== 'GET' && m !== 'HEAD';
   const body = post ? { body: {} } : {};
   switch (status) {
     case 401:
@@ -466,6 +466,12 @@ function specific(): Drivers {
       return api('POST', `/v1/intake/failed/${id}/drop`, { token: ops });
     },
     'GET /v1/intake/triggers 200': () => api('GET', '/v1/intake/triggers', { token: dana }),
+    'GET /v1/session 200': () => api('GET', '/v1/session', { token: dana }),
+    'POST /v1/session 200': () => api('POST', '/v1/session', { body: { token: dana } }),
+    'POST /v1/session 401': () => api('POST', '/v1/session', { body: { token: 'bt_not_a_token' } }),
+    'POST /v1/session 403': () => api('POST', '/v1/session', { body: { token: tokens.intake! } }),
+    'POST /v1/session 422': () => api('POST', '/v1/session', { body: { token: '' } }),
+    'DELETE /v1/session 204': () => api('DELETE', '/v1/session'),
     ...command('accept', {}, kim),
     ...command('decline', { reason: 'wrong_owner' }, kim),
     ...command('return', { reason: 'missing_info' }, kim, accepted),

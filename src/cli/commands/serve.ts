@@ -1,5 +1,6 @@
 // `baton serve`: the HTTP API and a worker in one process, until SIGINT or SIGTERM.
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { CONSOLE_DIST } from '../../server/console/static-files.ts';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { Command } from 'commander';
@@ -20,6 +21,7 @@ interface ServeOptions {
   port?: string;
   host?: string;
   worker: boolean;
+  demo?: boolean;
 }
 
 export function registerServe(program: Command, sessionFor: SessionFor): void {
@@ -29,6 +31,10 @@ export function registerServe(program: Command, sessionFor: SessionFor): void {
     .option('--port <port>', "port to listen on (default: baton.yaml's server.port; 0 picks a free one)")
     .option('--host <host>', "interface to listen on (default: baton.yaml's server.host)")
     .option('--no-worker', 'serve the API only; another process runs the work')
+    .option(
+      '--demo',
+      "on an empty store, send every eval case's input as a handoff (example data for the console)",
+    )
     .action(withSession(sessionFor, (s, o: ServeOptions) => serve(s, o)));
 }
 
@@ -75,6 +81,11 @@ async function serve(s: Session, o: ServeOptions): Promise<void> {
     throw e;
   }
   if (o.worker) baton.startWorker();
+  if (o.demo) {
+    const { seedDemo } = await import('./demo-seed.ts');
+    const sent = await seedDemo(baton, (line) => s.err(`baton: ${line}\n`));
+    if (sent > 0) s.err(`baton: demo: sent ${sent} example handoffs (the eval cases' inputs)\n`);
+  }
 
   // Mail intake after the HTTP server: the SMTP listener and the IMAP pollers.
   const { startMailIntake } = await import('../../intake/email/start.ts');
@@ -177,6 +188,7 @@ function banner(
   const flows = [...p.flows.values()];
   const lines: string[] = [];
   lines.push(`Baton ${VERSION} is serving ${url}`);
+  lines.push(`  console  ${consoleLine(baton, url)}`);
   lines.push(`  project  ${p.file}`);
   lines.push(`  storage  ${storage}`);
   lines.push(`  worker   ${worker ? 'running in this process' : 'off (--no-worker): run one elsewhere'}`);
@@ -226,6 +238,12 @@ function banner(
   );
   lines.push('Ctrl-C stops the server.');
   return `${lines.join('\n')}\n`;
+}
+
+function consoleLine(baton: BatonApi, url: string): string {
+  if (!existsSync(path.join(CONSOLE_DIST, 'index.html'))) return 'not built: run npm run console:build';
+  const readOnly = baton.project.def.server.auth.anonymous.includes('read');
+  return `${url}/ (sign in with a token${readOnly ? '; read-only without one from this machine' : ''})`;
 }
 
 /** The flags another shell needs to reach the same project and store directly. */

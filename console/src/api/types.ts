@@ -1,0 +1,33 @@
+// The API's answers as the server declares them: types inferred from the same zod schemas the
+// OpenAPI document is generated from (type-only imports: nothing of the server reaches the
+// bundle). A changed schema fails the console's type-check instead of its users.
+import type { z } from 'zod';
+import type {
+  approvalList,
+  approvalSchema,
+  flowDetail,
+  flowList,
+  handoffPage,
+  handoffSummary,
+  handoffView,
+  inboxList,
+  streamEvent,
+  taskList,
+  auditVerify,
+  metricsSummaryResponse,
+} from '../../../src/server/schemas.ts';
+import type { sessionView } from '../../../src/server/routes/session.ts';
+
+export type Session = z.infer<typeof sessionView>;
+export type HandoffSummary = z.infer<typeof handoffSummary>;
+export type HandoffPage = z.infer<typeof handoffPage>;
+export type HandoffDetail = z.infer<typeof handoffView>;
+export type Approval = z.infer<typeof approvalSchema>;
+export type ApprovalList = z.infer<typeof approvalList>;
+export type FlowList = z.infer<typeof flowList>;
+export type FlowDetail = z.infer<typeof flowDetail>;
+export type InboxList = z.infer<typeof inboxList>;
+export type TaskList = z.infer<typeof taskList>;
+export type StreamEvent = z.infer<typeof streamEvent>;
+export type AuditVerify = z.infer<typeof auditVerify>;
+export type MetricsSummary = z.infer<typeof metricsSummaryResponse>;
