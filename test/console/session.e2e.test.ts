@@ -2,7 +2,14 @@
 // without a token, sign-in with a token kept in an httpOnly SameSite=Strict cookie, CSRF on
 // every state-changing call made with that cookie, live updates without a reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 
 let c: RunningConsole;
@@ -10,6 +17,7 @@ let b: OpenBrowser;
 let admin: string;
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole();
   b = await openBrowser();
   admin = c.token('dana', 'admin');
@@ -19,7 +27,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-describe('the console', () => {
+describe.skipIf(withoutChromium())('the console', () => {
   it('is served at / with a strict content security policy, and a reload of a page route opens it', async () => {
     const root = await fetch(`${c.url}/`, { headers: { accept: 'text/html' } });
     expect(root.status).toBe(200);

@@ -77,7 +77,14 @@ describe('access levels on every route', () => {
   it('every state-changing route needs a token of the right level: 401 without, 403 below it', async () => {
     s = await startTemp({ anonymous: [] });
     const ops = await operations(s);
-    const posts = ops.filter((o) => o.method !== 'GET');
+    // Signing in and out of the console are the only public state-changing calls: they take a
+    // token (or clear the cookie) and act on nothing.
+    const session = ops.filter((o) => o.path === '/v1/session' && o.method !== 'GET');
+    expect(session.map((o) => [o.method, o.access])).toEqual([
+      ['POST', 'public'],
+      ['DELETE', 'public'],
+    ]);
+    const posts = ops.filter((o) => o.method !== 'GET' && o.path !== '/v1/session');
     // The commands, approvals, intake and shadow-mode routes at least.
     expect(posts.length).toBeGreaterThanOrEqual(12);
     const tokens = Object.fromEntries(

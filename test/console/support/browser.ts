@@ -1,11 +1,15 @@
 // Debian's chromium driven by playwright-core (no browser download), headless, with the
 // settings that keep it quiet and fresh; axe-core on a page; screenshots into docs/console/.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../../support/project.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Outside CI a machine without chromium skips the browser tests (CI installs it and never skips). */
+export const withoutChromium = (): boolean => !process.env.CI && !existsSync(CHROMIUM);
+
 export const PHONE = { width: 375, height: 740 };
 export const LAPTOP = { width: 1366, height: 860 };
 
