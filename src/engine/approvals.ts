@@ -12,6 +12,7 @@ import { notifyApprovers, reminderTimes } from './approval-notices.ts';
 import { refuseApproval, requestersFor, unreachableLevel } from './approval-reach.ts';
 import { approvalRequesters } from '../core/requester.ts';
 import { startLevelClock } from './approval-timeout.ts';
+import type { Directory } from './directory.ts';
 
 /**
  * Opens an approval for the action; true when the action must wait (the approval is open, or it
@@ -183,6 +184,71 @@ export interface Vote {
   edits?: { owner?: string; params?: Record<string, unknown> };
 }
 
+/** How a user may vote on an approval now (the approver they act as), or why they may not. */
+export type VoterStanding =
+  | { ok: true; as: string; for?: string }
+  | { ok: false; code: 'already_decided' | 'forbidden'; message: string };
+
+/**
+ * The right to vote: an approver of the current level, or standing in for one (a delegation in
+ * baton.yaml). Never the requester, and one vote per person per level, also by proxy. The inbox
+ * asks it to show what waits for a person; castVote enforces it.
+ */
+export function voterStanding(
+  approval: ApprovalRecord,
+  user: string,
+  directory: Directory,
+  now: number,
+): VoterStanding {
+  if (approval.state !== 'pending') {
+    const by = approval.decidedBy?.user
+      ? ` by ${approval.decidedBy.user}`
+      : ` (${approval.decidedBy?.label ?? approval.state})`;
+    return {
+      ok: false,
+      code: 'already_decided',
+      message: `Approval ${approval.id} was already decided${by}: ${approval.state}`,
+    };
+  }
+  const level = approval.levels[approval.level];
+  if (!level) throw new BatonError('internal', `approval ${approval.id} has no level ${approval.level}`);
+  const requester = new Set(approvalRequesters(approval));
+  if (requester.has(user)) {
+    return {
+      ok: false,
+      code: 'forbidden',
+      message: `${user} requested this handoff and cannot approve it (no self-approval)`,
+    };
+  }
+  const stand = (exclude: ReadonlySet<string>) => {
+    for (const o of level.approvers) {
+      const s = directory.standing(user, o, approval.flow, now, exclude);
+      if (s) return { as: o, ...s };
+    }
+    return undefined;
+  };
+  if (!stand(requester)) {
+    return {
+      ok: false,
+      code: 'forbidden',
+      message: stand(new Set())
+        ? `${user} stands in for ${[...requester].join(', ')}, who requested this handoff: no self-approval, also not by delegation`
+        : `${user} is not an approver of ${approval.id} at ${levelText(approval)} (approvers: ${level.approvers.join(', ')}; the flow names approvers, no token access level does)`,
+    };
+  }
+  const atLevel = approval.votes.filter((v) => v.level === approval.level);
+  const voted = new Set(atLevel.flatMap((v) => (v.for ? [v.user, v.for] : [v.user])));
+  const standing = voted.has(user) ? undefined : stand(new Set([...voted, ...requester]));
+  if (!standing) {
+    return {
+      ok: false,
+      code: 'already_decided',
+      message: `${user} already voted on ${approval.id} at ${levelText(approval)} (or someone voted in their place)`,
+    };
+  }
+  return { ok: true, ...standing };
+}
+
 /**
  * Records a vote. Throws 409 already_decided when the approval is closed, 403 when the user is
  * not an approver of the current level or is the requester (no self-approval).
@@ -195,50 +261,9 @@ export function castVote(
   approval: ApprovalRecord,
   vote: Vote,
 ): ApprovalRecord['state'] {
-  if (approval.state !== 'pending') {
-    const by = approval.decidedBy?.user
-      ? ` by ${approval.decidedBy.user}`
-      : ` (${approval.decidedBy?.label ?? approval.state})`;
-    throw new BatonError(
-      'already_decided',
-      `Approval ${approval.id} was already decided${by}: ${approval.state}`,
-    );
-  }
-  const level = approval.levels[approval.level];
-  if (!level) throw new BatonError('internal', `approval ${approval.id} has no level ${approval.level}`);
-  const requester = new Set(approvalRequesters(approval));
-  if (requester.has(vote.user)) {
-    throw new BatonError(
-      'forbidden',
-      `${vote.user} requested this handoff and cannot approve it (no self-approval)`,
-    );
-  }
-  // The right to vote: an approver of this level, or standing in for one (a delegation in
-  // baton.yaml). Never for the requester, and one vote per person per level, also by proxy.
-  const stand = (exclude: ReadonlySet<string>) => {
-    for (const o of level.approvers) {
-      const s = rt.directory.standing(vote.user, o, approval.flow, w.now, exclude);
-      if (s) return s;
-    }
-    return undefined;
-  };
-  if (!stand(requester)) {
-    throw new BatonError(
-      'forbidden',
-      stand(new Set())
-        ? `${vote.user} stands in for ${[...requester].join(', ')}, who requested this handoff: no self-approval, also not by delegation`
-        : `${vote.user} is not an approver of ${approval.id} at ${levelText(approval)} (approvers: ${level.approvers.join(', ')}; the flow names approvers, no token access level does)`,
-    );
-  }
-  const atLevel = approval.votes.filter((v) => v.level === approval.level);
-  const voted = new Set(atLevel.flatMap((v) => (v.for ? [v.user, v.for] : [v.user])));
-  const standing = voted.has(vote.user) ? undefined : stand(new Set([...voted, ...requester]));
-  if (!standing) {
-    throw new BatonError(
-      'already_decided',
-      `${vote.user} already voted on ${approval.id} at ${levelText(approval)} (or someone voted in their place)`,
-    );
-  }
+  const standing = voterStanding(approval, vote.user, rt.directory, w.now);
+  if (!standing.ok) throw new BatonError(standing.code, standing.message);
+  const level = approval.levels[approval.level]!;
   if (vote.edits?.owner !== undefined && approval.kind === 'action')
     throw new BatonError(
       'validation_failed',

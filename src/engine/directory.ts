@@ -79,6 +79,15 @@ export class Directory {
     return undefined;
   }
 
+  /** Every owner work may be handed to: each person, team and business role of baton.yaml. */
+  assignableOwners(): string[] {
+    return [
+      ...[...this.known.people].map((id) => `user:${id}`),
+      ...[...this.known.teams].map((id) => `team:${id}`),
+      ...[...this.known.roles].sort().map((id) => `role:${id}`),
+    ];
+  }
+
   person(id: string): Person | undefined {
     return this.people.get(id);
   }

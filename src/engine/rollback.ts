@@ -2,7 +2,7 @@
 // inside a transaction; an external rollback is committed as started before it is called, like
 // any other external call, and its outcome recorded after.
 import { BatonError, errorText } from '../core/errors.ts';
-import type { HandoffSnapshot } from '../core/types.ts';
+import type { ActionRecord, HandoffSnapshot } from '../core/types.ts';
 import { isInternal, urlParamsOf, type ActionDefinition, type InternalEffects } from '../actions/define.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
 import { celValue } from '../flow/cel-value.ts';
@@ -16,6 +16,40 @@ import { newId } from './ids.ts';
 
 const ROLLBACK_FROM = new Set(['handed_off', 'escalated', 'returned', 'accepted', 'failed', 'completed']);
 
+/** Throws unless `c` may roll the handoff back now: its state allows it, and it owns the work or operates. */
+export function checkRollback(snap: HandoffSnapshot, rt: Runtime, c: Caller): void {
+  const h = snap.handoff;
+  if (!ROLLBACK_FROM.has(h.state)) {
+    throw new BatonError('invalid_transition', `Cannot roll back: the handoff is ${h.state}`);
+  }
+  if (!c.operator && !rt.directory.actsFor(c.user, h.owner)) {
+    throw new BatonError(
+      'forbidden',
+      `${c.user} cannot roll back handoff ${h.id}: it belongs to ${h.owner} (only its owner, or a token with operator access, may)`,
+    );
+  }
+}
+
+/** Whether a rollback can undo the action, and how (or why not): what `rollbackHandoff` does with it. */
+export function reversibility(
+  a: Pick<ActionRecord, 'id' | 'use'>,
+  flow: CompiledFlow,
+  rt: Runtime,
+): { reversible: boolean; how: string } {
+  const def = rt.registry.action(a.use);
+  if (def && isInternal(def))
+    return def.undo ? { reversible: true, how: 'undo' } : { reversible: false, how: 'it declares no undo' };
+  const rollbackUse = flow.actions.find((x) => x.def.id === a.id)?.rollback?.use;
+  if (rollbackUse && rt.registry.action(rollbackUse)) return { reversible: true, how: rollbackUse };
+  const ext = def as ActionDefinition<Record<string, unknown>> | undefined;
+  if (ext?.rollback) return { reversible: true, how: 'rollback' };
+  // Said so in its declaration (a sent message), or it declares no way back at all.
+  return {
+    reversible: false,
+    how: ext?.irreversible ?? (def ? 'it declares no rollback' : `action ${a.use} is not available`),
+  };
+}
+
 export async function rollbackHandoff(
   engine: Engine,
   store: Store,
@@ -28,15 +62,7 @@ export async function rollbackHandoff(
   const loaded = await load();
   const flow = loaded.flow;
   let snap = loaded.snap;
-  if (!ROLLBACK_FROM.has(snap.handoff.state)) {
-    throw new BatonError('invalid_transition', `Cannot roll back: the handoff is ${snap.handoff.state}`);
-  }
-  if (!c.operator && !rt.directory.actsFor(c.user, snap.handoff.owner)) {
-    throw new BatonError(
-      'forbidden',
-      `${c.user} cannot roll back handoff ${id}: it belongs to ${snap.handoff.owner} (only its owner, or a token with operator access, may)`,
-    );
-  }
+  checkRollback(snap, rt, c);
   const done = [...snap.actions].filter((a) => a.state === 'succeeded').sort((a, b) => b.order - a.order);
   for (const target of done) {
     const w = new Work(snap);
@@ -72,13 +98,9 @@ export async function rollbackHandoff(
     const rollbackUse = compiled?.rollback?.use;
     const rollbackDef = rollbackUse ? rt.registry.action(rollbackUse) : undefined;
     const ext = def as ActionDefinition<Record<string, unknown>> | undefined;
-    if (!ext?.rollback && !rollbackDef) {
-      // Said so in its declaration (a sent message), or it declares no way back at all.
-      w.event('action_not_reversible', actorOf(c), {
-        action: a.id,
-        use: a.use,
-        reason: ext?.irreversible ?? (def ? 'it declares no rollback' : `action ${a.use} is not available`),
-      });
+    const way = reversibility(a, flow, rt);
+    if (!way.reversible) {
+      w.event('action_not_reversible', actorOf(c), { action: a.id, use: a.use, reason: way.how });
       snap = await commitOrThrow(engine, w, flow);
       continue;
     }

@@ -506,3 +506,65 @@ export const connectorChecks = z.object({
     }),
   ),
 });
+
+const verdict = z.object({
+  allowed: z.boolean(),
+  why: z.string().optional().describe('Why not: the message the command itself would answer with'),
+});
+
+export const handoffCommands = z.object({
+  id: z.string(),
+  state: z.enum(HANDOFF_STATES),
+  commands: z
+    .object({
+      accept: verdict,
+      decline: verdict,
+      return: verdict,
+      reassign: verdict,
+      complete: verdict,
+      cancel: verdict,
+      rollback: verdict,
+      retry: verdict,
+    })
+    .describe('Each command of POST /v1/handoffs/{id}/…: whether the caller may send it now'),
+  resolve: z
+    .array(verdict.extend({ action: z.string(), state: z.enum(['outcome_unknown', 'failed']) }))
+    .describe('Actions to settle (outcome unknown or failed): whether the caller may resolve each'),
+  votes: z
+    .array(verdict.extend({ approval: z.string() }))
+    .describe('Pending approvals of this handoff: whether the caller may vote on each now'),
+  actions: z
+    .array(
+      z.object({
+        action: z.string(),
+        state: z.enum(ACTION_STATES),
+        reversible: z.boolean().describe('Whether a rollback can undo it'),
+        how: z.string().describe('undo, the rollback action it runs, or why it cannot be undone'),
+      }),
+    )
+    .describe('Each action and whether a rollback can undo it'),
+  reassignTo: z.array(z.string()).describe('The owners work may be reassigned to: people, teams, roles'),
+});
+
+export const waitingList = z.object({
+  user: z.string().nullable().describe("The caller's person (null for an anonymous caller: nothing waits)"),
+  owners: z.array(z.string()).describe('The owners the caller acts for: itself, its teams, its roles'),
+  approvals: z
+    .array(
+      approvalSchema.extend({
+        as: z.string().describe('The approver of the current level the caller votes as'),
+        for: z.string().optional().describe('The person the caller stands in for (a delegation)'),
+        needed: z.number().describe('Approvals the current level still needs'),
+        others: z.array(z.string()).describe('Who else could still give them'),
+      }),
+    )
+    .describe('Pending approvals the caller may vote on now, oldest first'),
+  handoffs: z
+    .array(
+      handoffSummary.extend({
+        as: z.string().describe('The owner the work waits with: the caller, one of its teams or roles'),
+        for: z.string().optional().describe('The person the caller stands in for (a delegation)'),
+      }),
+    )
+    .describe('Work handed to the caller that waits for acceptance, longest waiting first'),
+});

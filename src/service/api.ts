@@ -29,6 +29,8 @@ export type BatonApi = Pick<
   | 'inbox'
   | 'queueInbox'
   | 'approvals'
+  | 'permitted'
+  | 'waiting'
   | 'decide'
   | 'accept'
   | 'decline'
@@ -75,6 +77,8 @@ export const FORWARDED = [
   'inbox',
   'queueInbox',
   'approvals',
+  'permitted',
+  'waiting',
   'decide',
   'accept',
   'decline',

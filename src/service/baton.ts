@@ -41,6 +41,7 @@ import {
 } from './views.ts';
 import { authenticate, createToken, newTokenRow, type NewToken, type Principal } from './tokens.ts';
 import { checkScope, flowsInReach } from './scope.ts';
+import { permittedCommands, waitingFor } from './permitted.ts';
 import { PromMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 import type { Decider } from '../decide/port.ts';
 import { modelDecider, modelRuntime } from './models.ts';
@@ -435,6 +436,28 @@ export class Baton {
       ...(handoffId ? { handoffId } : {}),
     });
     return approvals.map(approvalView);
+  }
+
+  /**
+   * What `p` may do to the handoff now (each command tried on a copy with its own checks), which
+   * actions a rollback can undo, and who the work may be reassigned to. Without a caller (an
+   * anonymous read) every command is refused.
+   */
+  async permitted(id: string, p: CallerInfo | undefined) {
+    const snap = await this.snapshot(id);
+    const flow = await this.runtime.flowFor(snap.handoff.flowVersion);
+    let c: cmd.Caller | { refused: string };
+    if (!p) c = { refused: 'A token is required to act on a handoff' };
+    else if (!this.directory.hasUser(p.user))
+      c = { refused: `${p.user} is not a person declared in baton.yaml` };
+    else c = this.caller(p);
+    return permittedCommands(snap, flow, this.runtime, c);
+  }
+
+  /** What waits for a person: approvals they may vote on, work waiting for their acceptance. */
+  waiting(user: string, reach?: readonly string[]) {
+    const flows = [...this.project.flows.keys()];
+    return waitingFor(this.store, this.runtime, flows, user, reach);
   }
 
   // ---- people's commands

@@ -158,6 +158,8 @@ export class RemoteBaton implements BatonApi {
   readonly inbox = this.call('inbox');
   readonly queueInbox = this.call('queueInbox');
   readonly approvals = this.call('approvals');
+  readonly permitted = this.call('permitted');
+  readonly waiting = this.call('waiting');
   readonly decide = this.call('decide');
   readonly accept = this.call('accept');
   readonly decline = this.call('decline');

@@ -440,6 +440,9 @@ function specific(): Drivers {
     'GET /v1/handoffs 200': () => api('GET', '/v1/handoffs?limit=5', { token: dana }),
     'GET /v1/handoffs/{id} 200': () => api('GET', `/v1/handoffs/${ids.approval}`, { token: dana }),
     'GET /v1/handoffs/{id} 404': () => api('GET', '/v1/handoffs/h_nope', { token: dana }),
+    'GET /v1/handoffs/{id}/commands 200': () =>
+      api('GET', `/v1/handoffs/${ids.approval}/commands`, { token: sam }),
+    'GET /v1/handoffs/{id}/commands 404': () => api('GET', '/v1/handoffs/h_nope/commands', { token: dana }),
     'GET /v1/intake/failed 200': async () => {
       await keptDelivery();
       return api('GET', '/v1/intake/failed?flow=lead-to-owner&limit=5', { token: dana });
@@ -531,6 +534,7 @@ function specific(): Drivers {
     'GET /v1/flows/{flow} 404': () => api('GET', '/v1/flows/nope', { token: dana }),
     'GET /v1/tasks 200': () => api('GET', '/v1/tasks', { token: kim }),
     'GET /v1/inbox 200': () => api('GET', '/v1/inbox?owner=sam', { token: dana }),
+    'GET /v1/inbox/waiting 200': () => api('GET', '/v1/inbox/waiting', { token: sam }),
     'GET /v1/audit/verify 200': () => api('GET', '/v1/audit/verify', { token: dana }),
     'GET /v1/audit/export 200': () => api('GET', `/v1/audit/export?handoff=${cancelled}`, { token: dana }),
     'GET /v1/audit/export 404': () => api('GET', '/v1/audit/export?handoff=h_nope', { token: dana }),

@@ -1,10 +1,11 @@
 // Intake and reading handoffs.
 import { BatonError } from '../../core/errors.ts';
-import { intakeActor, reachList } from '../auth.ts';
+import { callerInfo, intakeActor, reachList } from '../auth.ts';
 import { requireFlow, requireHandoff } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
 import {
   flowParams,
+  handoffCommands,
   handoffPage,
   handoffView,
   idParams,
@@ -114,6 +115,26 @@ export function handoffRoutes(): Route[] {
       async handler({ params, caller, baton }) {
         await requireHandoff(baton, caller, params.id);
         return baton.get(params.id);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/handoffs/:id/commands',
+      access: 'read',
+      scoped: 'checked',
+      tag: 'handoffs',
+      summary: 'What the caller may do to the handoff now, and which of its actions a rollback undoes',
+      description:
+        'Each command is tried on a copy of the handoff with the checks the command itself runs ' +
+        '(state, ownership, delegation, operator access, approver rights), so a console shows only ' +
+        'the buttons that will work; `why` carries the refusal a call would get. An anonymous ' +
+        'caller may do nothing.',
+      params: idParams,
+      response: { description: 'The commands and their verdicts', schema: handoffCommands },
+      errors: [404],
+      async handler({ params, caller, baton }) {
+        await requireHandoff(baton, caller, params.id);
+        return baton.permitted(params.id, caller.kind === 'token' ? callerInfo(caller) : undefined);
       },
     }),
   ];

@@ -3,10 +3,10 @@
 import { BatonError } from '../../core/errors.ts';
 import { parseOwner } from '../../core/owner.ts';
 import type { BatonApi } from '../../service/api.ts';
-import { callerUser, type Caller } from '../auth.ts';
+import { callerUser, reachList, type Caller } from '../auth.ts';
 import { keepReached } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
-import { inboxList, ownerQuery, taskList, tasksQuery } from '../schemas.ts';
+import { inboxList, ownerQuery, taskList, tasksQuery, waitingList } from '../schemas.ts';
 
 type Who = { user: string | undefined } | { queue: string };
 
@@ -56,6 +56,26 @@ export function taskRoutes(): Route[] {
         const w = who(baton, query.owner, caller);
         const items = 'queue' in w ? await baton.queueInbox(w.queue) : await baton.inbox(w.user);
         return { items: await keepReached(baton, caller, items) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/inbox/waiting',
+      access: 'read',
+      scoped: 'checked',
+      tag: 'work',
+      summary: 'What waits for the caller: approvals to decide, work to accept',
+      description:
+        'Pending approvals the caller may vote on now (as an approver of the current level, or ' +
+        'standing in for one), with the approvals the level still needs and who else could give ' +
+        'them; and handoffs handed to the caller, its teams or roles that wait for acceptance. Each ' +
+        'names the owner it came through (`as`). An anonymous caller has nothing waiting.',
+      response: { description: 'What waits', schema: waitingList },
+      async handler({ caller, baton }) {
+        const user = callerUser(caller);
+        if (user === undefined || !baton.directory.hasUser(user))
+          return { user: user ?? null, owners: [], approvals: [], handoffs: [] };
+        return baton.waiting(user, reachList(caller));
       },
     }),
   ];
