@@ -25,7 +25,9 @@ afterAll(async () => {
 
 const handedOff = async (id: string) => {
   const hid = await c.send('lead-to-owner', plainLead(id));
-  await expect.poll(async () => (await c.call('GET', `/v1/handoffs/${hid}`, ops)).body.state, { timeout: 10_000 }).toBe('handed_off');
+  await expect
+    .poll(async () => (await c.call('GET', `/v1/handoffs/${hid}`, ops)).body.state, { timeout: 10_000 })
+    .toBe('handed_off');
   return hid;
 };
 const state = async (id: string) => (await c.call('GET', `/v1/handoffs/${id}`, ops)).body;
@@ -40,14 +42,20 @@ describe('the handoff page', () => {
     await page.getByRole('heading', { name: id }).waitFor();
     const wf = page.locator('table.waterfall');
     await expect.poll(() => wf.locator('tbody tr').count()).toBe(2);
-    expect(await wf.locator('tr[data-owner="agent:lead-to-owner"] th').textContent()).toMatch(/agent\s*lead-to-owner/);
-    expect(await wf.locator('tr[data-owner="team:sales-ops"] .wf-wait').textContent()).toMatch(/\d+ s \(not accepted yet\)/);
+    expect(await wf.locator('tr[data-owner="agent:lead-to-owner"] th').textContent()).toMatch(
+      /agent\s*lead-to-owner/,
+    );
+    expect(await wf.locator('tr[data-owner="team:sales-ops"] .wf-wait').textContent()).toMatch(
+      /\d+ s \(not accepted yet\)/,
+    );
     const timeline = page.getByRole('list', { name: 'Events' });
     for (const type of ['received', 'decided', 'handed off'])
       expect(await timeline.getByText(type, { exact: true }).count()).toBeGreaterThan(0);
     // The decision with the rule that made it, and the fields it read with their source and trust.
     expect(await page.getByText('otherwise').count()).toBeGreaterThan(0);
-    expect(await page.getByRole('table', { name: 'Context sources' }).getByText('context.account').count()).toBe(1);
+    expect(
+      await page.getByRole('table', { name: 'Context sources' }).getByText('context.account').count(),
+    ).toBe(1);
 
     // ops is in sales-ops: Accept is offered; retry (nothing failed) is not.
     await commands(page).getByRole('button', { name: 'Accept' }).click();
@@ -82,7 +90,9 @@ describe('the handoff page', () => {
       data: { reason: 'missing_info', comment: 'no phone number' },
     });
     await page.getByRole('list', { name: 'Events' }).getByText('returned', { exact: true }).waitFor();
-    expect(await page.getByRole('table', { name: 'Ownership ledger' }).getByText('returned:missing info').count()).toBe(1);
+    expect(
+      await page.getByRole('table', { name: 'Ownership ledger' }).getByText('returned:missing info').count(),
+    ).toBe(1);
 
     await commands(page).getByRole('button', { name: 'Reassign…' }).click();
     const r = page.getByRole('dialog', { name: 'Reassign the work' });
@@ -121,7 +131,7 @@ describe('the handoff page', () => {
     await context.close();
   });
 
-  it('shows a viewer no buttons, and refuses the viewer who calls anyway (403)', async () => {
+  it('shows a viewer no buttons, refuses the viewer who calls anyway (403), and follows changes live', async () => {
     const id = await handedOff('H-4');
     const { context, page } = await b.page();
     await signIn(page, c.url, viewer);
@@ -145,6 +155,10 @@ describe('the handoff page', () => {
     expect(answer.body.error.message).not.toMatch(/csrf/i);
     expect((await state(id)).state).toBe('handed_off');
     expect(await a11yProblems(page)).toEqual([]);
+    // Someone else acts: the open page follows the live stream, without a reload.
+    expect((await c.call('POST', `/v1/handoffs/${id}/accept`, ops, {})).status).toBe(200);
+    await page.getByRole('heading', { name: id }).getByText('accepted').waitFor({ timeout: 10_000 });
+    await page.getByRole('list', { name: 'Events' }).getByText('accepted', { exact: true }).waitFor();
     await context.close();
   });
 });

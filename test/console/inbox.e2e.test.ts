@@ -108,7 +108,9 @@ describe('the inbox', () => {
     await page.goto(`${c.url}/inbox`);
     const confirm = page.locator('li[data-item="approval"]', { hasText: ticket });
     await confirm.waitFor();
-    expect(await confirm.textContent()).toMatch(/Confirm routing.*The decision you confirm.*team:eng-oncall/s);
+    expect(await confirm.textContent()).toMatch(
+      /Confirm routing.*The decision you confirm.*team:eng-oncall/s,
+    );
     // ops acts for teams only: everything is under "My teams", nothing under "My roles".
     await page.getByRole('button', { name: /^My roles/ }).click();
     await page.getByText('Nothing waits for you here.').waitFor();
@@ -159,7 +161,7 @@ describe('the inbox', () => {
     await context.close();
   });
 
-  it('shows a viewer what waits, with no buttons', async () => {
+  it('shows a viewer what waits, with no buttons, and new requests as they arrive', async () => {
     const id = await c.send('lead-to-owner', bigLead('I-5'));
     await settled(id, 'awaiting_approval');
     const viewer = c.token('sam', 'viewer');
@@ -167,12 +169,20 @@ describe('the inbox', () => {
     await signIn(page, c.url, viewer);
     await page.goto(`${c.url}/inbox`);
     await page.locator('li[data-item="approval"]', { hasText: id }).waitFor();
-    expect(await page.getByRole('main').getByRole('button', { name: /Approve|Reject|Accept/ }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('main')
+        .getByRole('button', { name: /Approve|Reject|Accept/ })
+        .count(),
+    ).toBe(0);
     // `a` does nothing either.
     await page.locator('li[data-item]').first().focus();
     await page.keyboard.press('a');
     await page.waitForTimeout(300);
     expect((await approvalOf(id)).state).toBe('pending');
+    // A new request shows up by itself (the live stream), without a reload.
+    const next = await c.send('lead-to-owner', bigLead('I-6'));
+    await page.locator('li[data-item="approval"]', { hasText: next }).waitFor({ timeout: 10_000 });
     await context.close();
   });
 });

@@ -31,7 +31,14 @@ describe('the waterfall', () => {
       [
         { seq: 1, owner: 'agent:lead', from: at(0), to: at(1), reason: 'received', status: 'released' },
         { seq: 2, owner: 'team:sales', from: at(1), to: at(31), reason: 'decision', status: 'returned' },
-        { seq: 3, owner: 'team:ops', from: at(31), to: null, reason: 'returned:missing_info', status: 'pending' },
+        {
+          seq: 3,
+          owner: 'team:ops',
+          from: at(31),
+          to: null,
+          reason: 'returned:missing_info',
+          status: 'pending',
+        },
       ],
       [[11, 'team:sales']],
     );

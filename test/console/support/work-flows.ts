@@ -21,7 +21,11 @@ handoff: { to: '\${decision.owner}', fallbackOwner: team:support }
 export const WORK_FILES = { 'flows/triage-suggest.yaml': SUGGEST_FLOW };
 
 /** A lead with no amount and no known account: team:sales-ops qualifies it (ops is a member). */
-export const plainLead = (id: string) => ({ id, company: `Co ${id}`, email: `jo@${id.toLowerCase()}.example` });
+export const plainLead = (id: string) => ({
+  id,
+  company: `Co ${id}`,
+  email: `jo@${id.toLowerCase()}.example`,
+});
 
 /** A lead of 90,000 asked for by kim: its quote waits for a sales manager (sam). */
 export const bigLead = (id: string) => ({

@@ -12,7 +12,14 @@ import { RETURN_REASONS } from '../../ui/return-reasons.ts';
 type Ask =
   | { kind: 'reason'; command: 'return' | 'decline' }
   | { kind: 'reassign' }
-  | { kind: 'confirm'; title: string; label: string; body: string; path: string; payload: Record<string, unknown> };
+  | {
+      kind: 'confirm';
+      title: string;
+      label: string;
+      body: string;
+      path: string;
+      payload: Record<string, unknown>;
+    };
 
 const CONFIRM: Partial<Record<keyof HandoffCommands['commands'], { title: string; body: string }>> = {
   cancel: {
@@ -37,9 +44,17 @@ const LABEL: Record<keyof HandoffCommands['commands'], string> = {
 };
 
 const OUTCOMES = [
-  ['succeeded', 'It happened', 'Mark the action succeeded: you checked the target system and the call did take effect.'],
+  [
+    'succeeded',
+    'It happened',
+    'Mark the action succeeded: you checked the target system and the call did take effect.',
+  ],
   ['failed', 'It failed', 'Mark the action failed: you checked and the call did not take effect.'],
-  ['retry', 'Run it again', 'Run the action again: only if you checked that it did not take effect, or it is safe to repeat.'],
+  [
+    'retry',
+    'Run it again',
+    'Run the action again: only if you checked that it did not take effect, or it is safe to repeat.',
+  ],
 ] as const;
 
 export function Commands({
@@ -75,7 +90,8 @@ export function Commands({
       setBusy(false);
     }
   };
-  const withComment = (b: Record<string, unknown>) => (comment.trim() ? { ...b, comment: comment.trim() } : b);
+  const withComment = (b: Record<string, unknown>) =>
+    comment.trim() ? { ...b, comment: comment.trim() } : b;
   const open = (a: Ask) => {
     setError(null);
     setComment('');
@@ -94,7 +110,15 @@ export function Commands({
       return open({ kind: 'reassign' });
     }
     const confirm = CONFIRM[k];
-    if (confirm) return open({ kind: 'confirm', title: confirm.title, label: LABEL[k].replace('…', ''), body: confirm.body, path: `${base}/${k}`, payload: {} });
+    if (confirm)
+      return open({
+        kind: 'confirm',
+        title: confirm.title,
+        label: LABEL[k].replace('…', ''),
+        body: confirm.body,
+        path: `${base}/${k}`,
+        payload: {},
+      });
     return void run(`${base}/${k}`, {});
   };
 
@@ -107,7 +131,13 @@ export function Commands({
           <button
             key={k}
             type="button"
-            className={k === 'accept' || k === 'complete' ? 'primary' : k === 'cancel' || k === 'rollback' ? 'danger' : ''}
+            className={
+              k === 'accept' || k === 'complete'
+                ? 'primary'
+                : k === 'cancel' || k === 'rollback'
+                  ? 'danger'
+                  : ''
+            }
             disabled={busy}
             onClick={() => click(k)}
           >
@@ -118,14 +148,26 @@ export function Commands({
       {votes.map((v) => (
         <div key={v.approval} className="row" role="group" aria-label={`Vote on ${v.approval}`}>
           <span>Approval {v.approval}:</span>
-          <button type="button" className="primary" disabled={busy} onClick={() => void run(`/v1/approvals/${v.approval}`, { decision: 'approve' })}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() => void run(`/v1/approvals/${v.approval}`, { decision: 'approve' })}
+          >
             Approve
           </button>
           <button
             type="button"
             disabled={busy}
             onClick={() =>
-              open({ kind: 'confirm', title: 'Reject this approval?', label: 'Reject', body: 'A rejection is final for this approval.', path: `/v1/approvals/${v.approval}`, payload: { decision: 'reject' } })
+              open({
+                kind: 'confirm',
+                title: 'Reject this approval?',
+                label: 'Reject',
+                body: 'A rejection is final for this approval.',
+                path: `/v1/approvals/${v.approval}`,
+                payload: { decision: 'reject' },
+              })
             }
           >
             Reject…
@@ -234,7 +276,13 @@ function CommentField({ value, onChange }: { value: string; onChange: (v: string
   return (
     <>
       <label htmlFor="cmd-comment">Comment (kept in the audit log)</label>
-      <textarea id="cmd-comment" rows={2} value={value} onChange={(e) => onChange(e.target.value)} maxLength={10000} />
+      <textarea
+        id="cmd-comment"
+        rows={2}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        maxLength={10000}
+      />
     </>
   );
 }

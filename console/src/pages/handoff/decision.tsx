@@ -105,7 +105,9 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
                 </td>
                 <td>{s.from}</td>
                 <td>
-                  <span className={`badge badge-${s.trust === 'untrusted' ? 'warn' : 'done'}`}>{s.trust}</span>
+                  <span className={`badge badge-${s.trust === 'untrusted' ? 'warn' : 'done'}`}>
+                    {s.trust}
+                  </span>
                 </td>
               </tr>
             );
@@ -131,7 +133,9 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
                 </th>
                 <td>{p.use}</td>
                 <td>
-                  <span className={`badge badge-${p.trust === 'untrusted' ? 'warn' : 'done'}`}>{p.trust}</span>
+                  <span className={`badge badge-${p.trust === 'untrusted' ? 'warn' : 'done'}`}>
+                    {p.trust}
+                  </span>
                 </td>
                 <td>{p.found ? 'yes' : 'no'}</td>
               </tr>

@@ -56,12 +56,13 @@ export default function HandoffPage() {
         <dt>Flow</dt>
         <dd>
           <Link to={`/flows/${encodeURIComponent(h.flow)}`}>{h.flow}</Link>{' '}
-          <span className="muted small">version {h.flowVersion.slice(0, 12)} · mode {h.mode}</span>
+          <span className="muted small">
+            version {h.flowVersion.slice(0, 12)} · mode {h.mode}
+          </span>
         </dd>
         <dt>Held by</dt>
         <dd>
-          <Owner owner={h.owner} />{' '}
-          <span className="muted">since {ago(h.ledger.at(-1)?.from)}</span>
+          <Owner owner={h.owner} /> <span className="muted">since {ago(h.ledger.at(-1)?.from)}</span>
         </dd>
         <dt>Boundary</dt>
         <dd>{h.boundary.replace('->', ' → ')}</dd>

@@ -43,7 +43,13 @@ export function LedgerTable({ h }: { h: HandoffDetail }) {
   );
 }
 
-export function ActionsTable({ h, undo }: { h: HandoffDetail; undo: HandoffCommands['actions'] | undefined }) {
+export function ActionsTable({
+  h,
+  undo,
+}: {
+  h: HandoffDetail;
+  undo: HandoffCommands['actions'] | undefined;
+}) {
   if (h.actions.length === 0) return <p className="muted">No actions.</p>;
   return (
     <div className="scroll">
@@ -75,10 +81,18 @@ export function ActionsTable({ h, undo }: { h: HandoffDetail; undo: HandoffComma
                   <code className="wrap">{a.idempotencyKey}</code>
                 </td>
                 <td>
-                  {a.error ? <span className="error-text">{a.error}</span> : <code className="wrap">{json(a.result)}</code>}
+                  {a.error ? (
+                    <span className="error-text">{a.error}</span>
+                  ) : (
+                    <code className="wrap">{json(a.result)}</code>
+                  )}
                 </td>
                 <td>
-                  {u ? (u.reversible ? `can be rolled back (${u.how})` : `cannot be rolled back: ${u.how}`) : '—'}
+                  {u
+                    ? u.reversible
+                      ? `can be rolled back (${u.how})`
+                      : `cannot be rolled back: ${u.how}`
+                    : '—'}
                 </td>
               </tr>
             );
@@ -96,7 +110,9 @@ export function ApprovalsTable({ h }: { h: HandoffDetail }) {
       {h.approvals.map((a) => (
         <section key={a.id} className="card" aria-label={`Approval ${a.id}`}>
           <div className="row">
-            <strong>{a.kind === 'decision' ? 'Routing confirmation' : `Approval of ${a.actionId ?? ''}`}</strong>
+            <strong>
+              {a.kind === 'decision' ? 'Routing confirmation' : `Approval of ${a.actionId ?? ''}`}
+            </strong>
             <span className="badge badge-wait">{a.state.replaceAll('_', ' ')}</span>
             <span className="muted small">{a.id}</span>
           </div>
@@ -146,7 +162,8 @@ export function ApprovalsTable({ h }: { h: HandoffDetail }) {
           {a.overrides?.map((o, i) => (
             <p key={i} className="small">
               Edited by {o.by}
-              {o.for ? ` (for ${o.for})` : ''} at {when(o.at)}: <code className="wrap">{json(o.previous)}</code> →{' '}
+              {o.for ? ` (for ${o.for})` : ''} at {when(o.at)}:{' '}
+              <code className="wrap">{json(o.previous)}</code> →{' '}
               <code className="wrap">{json(o.params)}</code>
             </p>
           ))}

@@ -43,10 +43,14 @@ export function WaterfallView({ h, now }: { h: HandoffDetail; now: number }) {
               </th>
               <td className="wf-wait">
                 {agent ? '—' : formatDuration(s.waitMs)}
-                {!agent && s.acceptedAt === undefined && (s.open ? ' (not accepted yet)' : ' (never accepted)')}
+                {!agent &&
+                  s.acceptedAt === undefined &&
+                  (s.open ? ' (not accepted yet)' : ' (never accepted)')}
               </td>
-              <td className="wf-work">{agent || s.acceptedAt !== undefined ? formatDuration(s.workMs) : '—'}</td>
-              <td className="wf-bar-col" aria-hidden="true" title={`${when(new Date(s.from).toISOString())}`}>
+              <td className="wf-work">
+                {agent || s.acceptedAt !== undefined ? formatDuration(s.workMs) : '—'}
+              </td>
+              <td className="wf-bar-col" aria-hidden="true" title={when(new Date(s.from).toISOString())}>
                 <div className="wf-track">
                   <span
                     className="wf-bar wf-bar-wait"

@@ -28,7 +28,9 @@ export function ApprovalBody({ a, now }: { a: WaitingApproval; now: number }) {
       </div>
       <p>{a.summary}</p>
       <table className="params">
-        <caption>{a.kind === 'decision' ? 'The decision you confirm' : 'The exact parameters you approve'}</caption>
+        <caption>
+          {a.kind === 'decision' ? 'The decision you confirm' : 'The exact parameters you approve'}
+        </caption>
         <tbody>
           {params.map(([k, v]) => (
             <tr key={k}>
@@ -52,13 +54,18 @@ export function ApprovalBody({ a, now }: { a: WaitingApproval; now: number }) {
           {a.needed > 0
             ? `Needs ${a.needed} more approval${a.needed === 1 ? '' : 's'} at this level`
             : 'This level has its approvals'}
-          {a.others.length > 0 ? `; others who can give one: ${a.others.join(', ')}` : '; nobody else can give one'}
+          {a.others.length > 0
+            ? `; others who can give one: ${a.others.join(', ')}`
+            : '; nobody else can give one'}
         </li>
         {later.length > 0 && (
           <li>
             Then:{' '}
             {later
-              .map((l, i) => `level ${a.level + i + 2}${l.name ? ` (${l.name})` : ''}: ${l.quorum} of ${l.approvers.join(', ')}`)
+              .map(
+                (l, i) =>
+                  `level ${a.level + i + 2}${l.name ? ` (${l.name})` : ''}: ${l.quorum} of ${l.approvers.join(', ')}`,
+              )
               .join('; ')}
           </li>
         )}

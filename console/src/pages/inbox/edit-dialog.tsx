@@ -40,7 +40,7 @@ export function EditDialog({
   const [fields, setFields] = useState<Field[]>(() =>
     Object.entries(a.params ?? {}).map(([k, v]) => fieldOf(k, v)),
   );
-  const [owner, setOwner] = useState(routing ? String(a.params?.owner ?? '') : '');
+  const [owner, setOwner] = useState(routing && typeof a.params?.owner === 'string' ? a.params.owner : '');
   const [comment, setComment] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -62,7 +62,8 @@ export function EditDialog({
       }
       if (JSON.stringify(v) !== JSON.stringify(f.original)) params[f.key] = v;
     }
-    if (Object.keys(params).length === 0) return setProblem('Nothing changed: change a field, or approve as it is');
+    if (Object.keys(params).length === 0)
+      return setProblem('Nothing changed: change a field, or approve as it is');
     setProblem(null);
     onApprove({ edits: { params }, ...comment_ });
   };
@@ -106,7 +107,9 @@ export function EditDialog({
                 rows={3}
                 value={f.value}
                 autoFocus={i === 0}
-                onChange={(e) => setFields(fields.map((x) => (x.key === f.key ? { ...x, value: e.target.value } : x)))}
+                onChange={(e) =>
+                  setFields(fields.map((x) => (x.key === f.key ? { ...x, value: e.target.value } : x)))
+                }
               />
             ) : (
               <input
@@ -114,14 +117,22 @@ export function EditDialog({
                 inputMode={f.kind === 'number' ? 'decimal' : undefined}
                 value={f.value}
                 autoFocus={i === 0}
-                onChange={(e) => setFields(fields.map((x) => (x.key === f.key ? { ...x, value: e.target.value } : x)))}
+                onChange={(e) =>
+                  setFields(fields.map((x) => (x.key === f.key ? { ...x, value: e.target.value } : x)))
+                }
               />
             )}
           </div>
         ))
       )}
       <label htmlFor="edit-comment">Comment (kept in the audit log)</label>
-      <textarea id="edit-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} maxLength={10000} />
+      <textarea
+        id="edit-comment"
+        rows={2}
+        value={comment}
+        onChange={(e) => setComment(e.target.value)}
+        maxLength={10000}
+      />
       {problem && (
         <p role="alert" className="note note-error">
           {problem}

@@ -29,7 +29,7 @@ export default function Inbox() {
   const s = useSession();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const tab = (TABS.find(([t]) => t === params.get('tab'))?.[0] ?? 'all') as Tab;
+  const tab: Tab = TABS.find(([t]) => t === params.get('tab'))?.[0] ?? 'all';
   const waiting = useApi<Waiting>('/v1/inbox/waiting');
   useLive(() => waiting.reload());
   const [now, setNow] = useState(Date.now());
@@ -40,7 +40,9 @@ export default function Inbox() {
 
   const all = itemsOf(waiting.data);
   const items = tab === 'all' ? all : all.filter((i) => tabOf(i.as) === tab);
-  const counts = Object.fromEntries(TABS.map(([t]) => [t, t === 'all' ? all.length : all.filter((i) => tabOf(i.as) === t).length]));
+  const counts = Object.fromEntries(
+    TABS.map(([t]) => [t, t === 'all' ? all.length : all.filter((i) => tabOf(i.as) === t).length]),
+  );
   const [selected, setSelected] = useState(0);
   const at = Math.min(selected, Math.max(0, items.length - 1));
   const listRef = useRef<HTMLOListElement>(null);
@@ -68,7 +70,11 @@ export default function Inbox() {
     }
   };
   const approve = (a: WaitingApproval, extra: Partial<EditResult> = {}) =>
-    run(`/v1/approvals/${encodeURIComponent(a.id)}`, { decision: 'approve', ...extra }, `Approved ${a.summary}`);
+    run(
+      `/v1/approvals/${encodeURIComponent(a.id)}`,
+      { decision: 'approve', ...extra },
+      `Approved ${a.summary}`,
+    );
   const accept = (id: string) => run(`/v1/handoffs/${encodeURIComponent(id)}/accept`, {}, `Accepted ${id}`);
   const openAsk = (a: Ask) => {
     setError(null);
@@ -80,13 +86,18 @@ export default function Inbox() {
     if (a.kind === 'decision') {
       owners = await api
         .get<HandoffCommands>(`/v1/handoffs/${encodeURIComponent(a.handoffId)}/commands`)
-        .then((c) => c.reassignTo, () => []);
+        .then(
+          (c) => c.reassignTo,
+          () => [],
+        );
     }
     openAsk({ kind: 'edit', a, owners });
   };
   const primary = (i: Item) => (i.kind === 'approval' ? void approve(i.approval) : void accept(i.handoff.id));
   const secondary = (i: Item) =>
-    i.kind === 'approval' ? openAsk({ kind: 'reject', a: i.approval }) : openAsk({ kind: 'decline', id: i.handoff.id });
+    i.kind === 'approval'
+      ? openAsk({ kind: 'reject', a: i.approval })
+      : openAsk({ kind: 'decline', id: i.handoff.id });
 
   const focusItem = (n: number) => {
     setSelected(n);
@@ -142,15 +153,26 @@ export default function Inbox() {
             data-item={i.kind}
             tabIndex={n === at ? 0 : -1}
             className={`card inbox-item${n === at ? ' selected' : ''}`}
-            aria-label={i.kind === 'approval' ? i.approval.summary : `Accept ${i.handoff.flow} ${i.handoff.id}`}
+            aria-label={
+              i.kind === 'approval' ? i.approval.summary : `Accept ${i.handoff.flow} ${i.handoff.id}`
+            }
             onFocus={() => setSelected(n)}
           >
-            {i.kind === 'approval' ? <ApprovalBody a={i.approval} now={now} /> : <HandoffBody h={i.handoff} now={now} />}
+            {i.kind === 'approval' ? (
+              <ApprovalBody a={i.approval} now={now} />
+            ) : (
+              <HandoffBody h={i.handoff} now={now} />
+            )}
             {canAct && (
               <div className="row actions">
                 {i.kind === 'approval' ? (
                   <>
-                    <button type="button" className="primary" disabled={busy} onClick={() => void approve(i.approval)}>
+                    <button
+                      type="button"
+                      className="primary"
+                      disabled={busy}
+                      onClick={() => void approve(i.approval)}
+                    >
                       {i.approval.kind === 'decision' ? 'Confirm' : 'Approve'}
                     </button>
                     <button type="button" disabled={busy} onClick={() => void openEdit(i.approval)}>
@@ -162,7 +184,12 @@ export default function Inbox() {
                   </>
                 ) : (
                   <>
-                    <button type="button" className="primary" disabled={busy} onClick={() => void accept(i.handoff.id)}>
+                    <button
+                      type="button"
+                      className="primary"
+                      disabled={busy}
+                      onClick={() => void accept(i.handoff.id)}
+                    >
                       Accept
                     </button>
                     <button type="button" disabled={busy} onClick={() => secondary(i)}>
@@ -195,7 +222,13 @@ export default function Inbox() {
           <p>{ask.a.summary}</p>
           <p className="muted small">A rejection cannot be taken back.</p>
           <label htmlFor="reject-comment">Why (kept in the audit log)</label>
-          <textarea id="reject-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} autoFocus />
+          <textarea
+            id="reject-comment"
+            rows={2}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            autoFocus
+          />
         </FormDialog>
       )}
       {ask?.kind === 'edit' && (
@@ -232,7 +265,12 @@ export default function Inbox() {
             ))}
           </select>
           <label htmlFor="decline-comment">Comment (kept in the audit log)</label>
-          <textarea id="decline-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
+          <textarea
+            id="decline-comment"
+            rows={2}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+          />
         </FormDialog>
       )}
     </section>
