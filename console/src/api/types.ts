@@ -14,6 +14,8 @@ import type {
   streamEvent,
   taskList,
   auditVerify,
+  handoffCommands,
+  waitingList,
   metricsSummaryResponse,
 } from '../../../src/server/schemas.ts';
 import type { sessionView } from '../../../src/server/routes/session.ts';
@@ -31,3 +33,7 @@ export type TaskList = z.infer<typeof taskList>;
 export type StreamEvent = z.infer<typeof streamEvent>;
 export type AuditVerify = z.infer<typeof auditVerify>;
 export type MetricsSummary = z.infer<typeof metricsSummaryResponse>;
+/** What the caller may do to a handoff now (GET /v1/handoffs/{id}/commands). */
+export type HandoffCommands = z.infer<typeof handoffCommands>;
+/** What waits for the caller (GET /v1/inbox/waiting). */
+export type Waiting = z.infer<typeof waitingList>;
