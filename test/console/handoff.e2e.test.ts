@@ -70,6 +70,32 @@ describe('the handoff page', () => {
     await context.close();
   });
 
+  it('shows the rule that decided, the fields it read with source and trust, and what can be undone, on a phone', async () => {
+    const id = await c.send('lead-to-owner', { ...plainLead('H-5'), amount: 1000 });
+    await expect.poll(async () => (await state(id)).state, { timeout: 10_000 }).toBe('handed_off');
+    const { context, page } = await b.page({ phone: true });
+    await signIn(page, c.url, ops);
+    await page.goto(`${c.url}/handoffs/${id}`);
+    await page.getByRole('heading', { name: id }).waitFor();
+    expect(await page.locator('.decision').textContent()).toMatch(/rule “smb”: has\(input\.amount\)/);
+    const read = page.getByRole('table', { name: 'Fields the decision read' });
+    const amount = read.getByRole('row', { name: /input\.amount/ });
+    expect(await amount.textContent()).toMatch(/1000.*the intake input/);
+    // The context it was given, each source with its trust level.
+    const account = page
+      .getByRole('table', { name: 'Context sources' })
+      .getByRole('row', { name: /context\.account/ });
+    expect(await account.textContent()).toMatch(/builtin\.lookup\s*trusted\s*no/);
+    const actions = page.getByRole('table', { name: 'Actions' });
+    expect(await actions.locator('tr[data-action="task"]').textContent()).toMatch(
+      /succeeded.*can be rolled back/,
+    );
+    // Nothing is wider than the phone: wide tables scroll inside their own box.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    expect(await a11yProblems(page)).toEqual([]);
+    await context.close();
+  });
+
   it('returns the work with a typed reason, then reassigns it', async () => {
     const id = await handedOff('H-2');
     await c.call('POST', `/v1/handoffs/${id}/accept`, ops, {});

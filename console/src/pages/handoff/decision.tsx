@@ -1,6 +1,7 @@
 // The decision and its evidence: who or what decided (rule, otherwise, model, person), the
 // rationale and confidence for a model, and every field the decision read with where it came
 // from and how far it is trusted (the context's provenance).
+import { Scroll } from '../../ui/scroll.tsx';
 import type { HandoffDetail } from '../../api/types.ts';
 import { Owner } from '../../ui/badges.tsx';
 
@@ -75,73 +76,77 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
           </ul>
         </>
       )}
-      <table className="fields">
-        <caption>Fields the decision read</caption>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Value</th>
-            <th scope="col">Source</th>
-            <th scope="col">Trust</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.keys(reads).length === 0 && (
-            <tr>
-              <td colSpan={4} className="muted">
-                None (the decision read no field).
-              </td>
-            </tr>
-          )}
-          {Object.entries(reads).map(([path, value]) => {
-            const s = source(path, provenance);
-            return (
-              <tr key={path}>
-                <th scope="row">
-                  <code>{path}</code>
-                </th>
-                <td>
-                  <code>{JSON.stringify(value)}</code>
-                </td>
-                <td>{s.from}</td>
-                <td>
-                  <span className={`badge badge-${s.trust === 'untrusted' ? 'warn' : 'done'}`}>
-                    {s.trust}
-                  </span>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      {provenance.length > 0 && (
+      <Scroll label="Fields the decision read">
         <table className="fields">
-          <caption>Context sources</caption>
+          <caption>Fields the decision read</caption>
           <thead>
             <tr>
               <th scope="col">Field</th>
+              <th scope="col">Value</th>
               <th scope="col">Source</th>
               <th scope="col">Trust</th>
-              <th scope="col">Found</th>
             </tr>
           </thead>
           <tbody>
-            {provenance.map((p) => (
-              <tr key={p.name}>
-                <th scope="row">
-                  <code>context.{p.name}</code>
-                </th>
-                <td>{p.use}</td>
-                <td>
-                  <span className={`badge badge-${p.trust === 'untrusted' ? 'warn' : 'done'}`}>
-                    {p.trust}
-                  </span>
+            {Object.keys(reads).length === 0 && (
+              <tr>
+                <td colSpan={4} className="muted">
+                  None (the decision read no field).
                 </td>
-                <td>{p.found ? 'yes' : 'no'}</td>
               </tr>
-            ))}
+            )}
+            {Object.entries(reads).map(([path, value]) => {
+              const s = source(path, provenance);
+              return (
+                <tr key={path}>
+                  <th scope="row">
+                    <code>{path}</code>
+                  </th>
+                  <td>
+                    <code>{JSON.stringify(value)}</code>
+                  </td>
+                  <td>{s.from}</td>
+                  <td>
+                    <span className={`badge badge-${s.trust === 'untrusted' ? 'warn' : 'done'}`}>
+                      {s.trust}
+                    </span>
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
+      </Scroll>
+      {provenance.length > 0 && (
+        <Scroll label="Context sources">
+          <table className="fields">
+            <caption>Context sources</caption>
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Source</th>
+                <th scope="col">Trust</th>
+                <th scope="col">Found</th>
+              </tr>
+            </thead>
+            <tbody>
+              {provenance.map((p) => (
+                <tr key={p.name}>
+                  <th scope="row">
+                    <code>context.{p.name}</code>
+                  </th>
+                  <td>{p.use}</td>
+                  <td>
+                    <span className={`badge badge-${p.trust === 'untrusted' ? 'warn' : 'done'}`}>
+                      {p.trust}
+                    </span>
+                  </td>
+                  <td>{p.found ? 'yes' : 'no'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scroll>
       )}
     </div>
   );

@@ -1,6 +1,7 @@
 // One handoff: where it stands and what the caller may do, how long it spent with each owner
 // (the waterfall), the decision and its evidence, actions, approvals, the ledger and the whole
 // timeline. Refreshes when the live stream reports a change of this handoff.
+import { Scroll } from '../../ui/scroll.tsx';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { HandoffCommands, HandoffDetail } from '../../api/types.ts';
@@ -112,9 +113,9 @@ export default function HandoffPage() {
 
       <section aria-labelledby="ledger-title">
         <h2 id="ledger-title">Ownership ledger</h2>
-        <div className="scroll">
+        <Scroll label="Ownership ledger">
           <LedgerTable h={h} />
-        </div>
+        </Scroll>
       </section>
 
       <section aria-labelledby="input-title">

@@ -1,5 +1,6 @@
 // The handoff's records as tables: the ownership ledger, the actions (with whether a rollback
 // can undo each), and the approvals (who decided, through which channel, with what edits).
+import { Scroll } from '../../ui/scroll.tsx';
 import type { HandoffCommands, HandoffDetail } from '../../api/types.ts';
 import { Owner } from '../../ui/badges.tsx';
 import { ago, when } from '../../ui/time.ts';
@@ -52,7 +53,7 @@ export function ActionsTable({
 }) {
   if (h.actions.length === 0) return <p className="muted">No actions.</p>;
   return (
-    <div className="scroll">
+    <Scroll label="Actions">
       <table>
         <caption>Actions</caption>
         <thead>
@@ -99,7 +100,7 @@ export function ActionsTable({
           })}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }
 
