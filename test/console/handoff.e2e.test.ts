@@ -139,6 +139,35 @@ describe('the handoff page', () => {
     await context.close();
   });
 
+  it('settles a failed action after asking: "it happened" moves the handoff on', async () => {
+    const id = await c.send('broken', { id: 'B-1' });
+    await expect.poll(async () => (await state(id)).state, { timeout: 10_000 }).toBe('failed');
+    const { context, page } = await b.page();
+    await signIn(page, c.url, ops);
+    await page.goto(`${c.url}/handoffs/${id}`);
+    await commands(page).getByRole('button', { name: 'Retry failed actions' }).waitFor();
+    const resolve = page.getByRole('group', { name: 'Resolve action call' });
+    expect(await resolve.textContent()).toMatch(/call.*is failed/);
+    expect(await page.getByRole('table', { name: 'Actions' }).textContent()).toContain(
+      'the remote system said no',
+    );
+    await resolve.getByRole('button', { name: 'It happened…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'It happened: resolve call?' });
+    await dialog.getByLabel(/Comment/).fill('checked: the call went through');
+    expect(await a11yProblems(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'It happened' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await state(id)).state, { timeout: 10_000 }).toBe('handed_off');
+    const h = await state(id);
+    expect(h.actions[0]).toMatchObject({ id: 'call', state: 'succeeded' });
+    expect(h.events.find((e: { type: string }) => e.type === 'resolved')).toMatchObject({
+      actor: { id: 'ops' },
+      data: { action: 'call', outcome: 'succeeded', comment: 'checked: the call went through' },
+    });
+    await resolve.waitFor({ state: 'detached' });
+    await context.close();
+  });
+
   it('asks before cancelling, and a dismissed dialog changes nothing', async () => {
     const id = await handedOff('H-3');
     const { context, page } = await b.page();

@@ -93,6 +93,12 @@ describe('the inbox', () => {
       (x: { id: string }) => x.id === 'quote',
     );
     expect(quote.params.subject).toBe('Your revised quote, Big');
+    // The handoff page tells who decided, through which channel, and what they changed.
+    await page.goto(`${c.url}/handoffs/${id}`);
+    const approval = page.getByRole('region', { name: `Approval ${a.id}` });
+    expect(await approval.textContent()).toMatch(
+      /Decided approved by sam \(human, via api\).*“clearer subject”.*Edited by sam.*Your quote, Big.*→.*Your revised quote, Big/s,
+    );
     await context.close();
   });
 
