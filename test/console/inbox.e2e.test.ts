@@ -150,6 +150,10 @@ describe('the inbox', () => {
     await go(ticket);
     await page.keyboard.press('a');
     await confirm.waitFor({ state: 'detached' });
+    // Focus moves on to the item that took its place, so the keyboard goes on from there.
+    await expect
+      .poll(() => page.evaluate("document.activeElement?.getAttribute('data-item') ?? ''"))
+      .toBe('handoff');
     await settled(ticket, 'handed_off');
     expect((await c.call('GET', `/v1/handoffs/${ticket}`, ops)).body.owner).toBe('team:eng-oncall');
 

@@ -69,7 +69,8 @@ export function taskRoutes(): Route[] {
         'Pending approvals the caller may vote on now (as an approver of the current level, or ' +
         'standing in for one), with the approvals the level still needs and who else could give ' +
         'them; and handoffs handed to the caller, its teams or roles that wait for acceptance. Each ' +
-        'names the owner it came through (`as`). An anonymous caller has nothing waiting.',
+        'names the owner it came through (`as`); up to 200 handoffs per owner and state. An ' +
+        'anonymous caller has nothing waiting.',
       response: { description: 'What waits', schema: waitingList },
       async handler({ caller, baton }) {
         const user = callerUser(caller);

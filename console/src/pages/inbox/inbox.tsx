@@ -53,6 +53,15 @@ export default function Inbox() {
   const [comment, setComment] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const canAct = s.can('act');
+  // After a decision the item leaves the list: focus goes to the one that took its place, so
+  // j/k/a go on from there.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (!refocus.current || !waiting.data) return;
+    refocus.current = false;
+    const left = listRef.current?.querySelectorAll<HTMLElement>('[data-item]');
+    if (left && left.length > 0) left[Math.min(at, left.length - 1)]!.focus();
+  }, [waiting.data, at]);
 
   const run = async (path: string, body: Record<string, unknown>, what: string) => {
     setBusy(true);
@@ -62,6 +71,7 @@ export default function Inbox() {
       setAsk(null);
       setComment('');
       setDone(what);
+      refocus.current = true;
       waiting.reload();
     } catch (e) {
       setError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e)));
