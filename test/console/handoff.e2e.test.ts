@@ -134,6 +134,7 @@ describe('the handoff page', () => {
     await page.locator('table.waterfall tr[data-owner="user:lee"]').waitFor();
     // Four owners so far: Baton, sales ops (accepted, then returned), the fallback owner, lee.
     expect(await page.locator('table.waterfall tbody tr').count()).toBe(4);
+    expect(await page.locator('table.waterfall').getByText('longest wait').count()).toBe(1);
     expect(await a11yProblems(page)).toEqual([]);
     await screenshot(page, 'handoff');
     await context.close();

@@ -1,11 +1,12 @@
 // What a caller may do now (GET /v1/handoffs/{id}/commands) and what waits for a person
 // (GET /v1/inbox/waiting): each verdict agrees with what the command then answers.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { handoffCommands, waitingList } from '../../src/server/schemas.ts';
-import { bigLead, ROOT } from '../support/project.ts';
+import { bigLead, EXAMPLES, invoice, ROOT } from '../support/project.ts';
 import { startTemp, type TempServer } from './helpers.ts';
 
 const zodUrl = pathToFileURL(path.join(ROOT, 'node_modules/zod/index.js')).href;
@@ -169,5 +170,41 @@ describe('what waits for a person', () => {
     expect((await get(t.sam)).approvals.find((a) => a.id === mine.id)).toBeUndefined();
 
     expect(await get()).toEqual({ user: null, owners: [], approvals: [], handoffs: [] });
+  });
+});
+
+describe('what waits for a stand-in', () => {
+  it('lists the absent person’s approvals and work for their delegate, saying for whom', async () => {
+    const yaml =
+      readFileSync(path.join(EXAMPLES, 'baton.yaml'), 'utf8') +
+      '\ndelegations:\n  - { from: ari, to: tom, until: 2099-12-31, flows: [invoice-approval] }\n' +
+      '  - { from: kim, to: priya, until: 2099-12-31 }\n';
+    const d = await startTemp({}, { 'baton.yaml': yaml });
+    try {
+      const tom = await d.token('tom', 'viewer');
+      const priya = await d.token('priya', 'viewer');
+      const inv = await d.send(invoice('INV-W1'), 'invoice-approval');
+      const w = (await d.call('GET', '/v1/inbox/waiting', { token: tom })).body as z.infer<
+        typeof waitingList
+      >;
+      expect(w.approvals.find((a) => a.handoffId === inv)).toMatchObject({
+        as: 'role:finance-manager',
+        for: 'ari',
+        needed: 1,
+        others: ['ari', 'noor', 'jules'],
+      });
+      // kim's own account: a lead for acme.com goes to kim; priya stands in for her.
+      const lead = await d.send({ id: 'L-W1', company: 'Acme', email: 'jo@acme.com' });
+      const p = (await d.call('GET', '/v1/inbox/waiting', { token: priya })).body as z.infer<
+        typeof waitingList
+      >;
+      expect(p.handoffs.find((h) => h.id === lead)).toMatchObject({ as: 'user:kim', for: 'kim' });
+      const c = (await d.call('GET', `/v1/handoffs/${lead}/commands`, { token: priya })).body as z.infer<
+        typeof handoffCommands
+      >;
+      expect(c.commands.accept).toEqual({ allowed: true });
+    } finally {
+      await d.close();
+    }
   });
 });

@@ -11,6 +11,11 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 export function WaterfallView({ h, now }: { h: HandoffDetail; now: number }) {
   const w = waterfall(h, now);
   const total = w.end - w.start;
+  // The stretch that waited longest is named in words, so the slowest boundary stands out.
+  const longest = w.spans.reduce<(typeof w.spans)[number] | undefined>(
+    (best, s) => (!s.owner.startsWith('agent:') && s.waitMs > (best?.waitMs ?? 0) ? s : best),
+    undefined,
+  );
   if (w.spans.length === 0) return <p className="muted">No owner yet.</p>;
   return (
     <table className="waterfall">
@@ -46,6 +51,12 @@ export function WaterfallView({ h, now }: { h: HandoffDetail; now: number }) {
                 {!agent &&
                   s.acceptedAt === undefined &&
                   (s.open ? ' (not accepted yet)' : ' (never accepted)')}
+                {s === longest && w.spans.length > 2 && (
+                  <>
+                    {' '}
+                    <span className="badge badge-warn">longest wait</span>
+                  </>
+                )}
               </td>
               <td className="wf-work">
                 {agent || s.acceptedAt !== undefined ? formatDuration(s.workMs) : '—'}
