@@ -236,6 +236,7 @@ describe('/v1/openapi.json', () => {
       'POST /v1/flows/{flow}/handoffs',
       'GET /v1/handoffs',
       'GET /v1/handoffs/{id}',
+      'GET /v1/handoffs/{id}/commands',
       'GET /v1/flows/{flow}/handoffs/{key}',
       ...[
         'accept',
@@ -253,6 +254,7 @@ describe('/v1/openapi.json', () => {
       'POST /v1/approvals/{id}',
       'GET /v1/tasks',
       'GET /v1/inbox',
+      'GET /v1/inbox/waiting',
       'PATCH /v1/handoffs/{id}/input',
       'GET /v1/flows',
       'GET /v1/flows/{flow}',
