@@ -3,7 +3,14 @@
 // step that cannot be undone, and a viewer who sees no buttons and is refused when calling anyway.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 import { plainLead, WORK_FILES } from './support/work-flows.ts';
 
@@ -13,6 +20,7 @@ let ops: string;
 let viewer: string;
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole(WORK_FILES);
   b = await openBrowser();
   ops = c.token('ops', 'operator');
@@ -33,7 +41,7 @@ const handedOff = async (id: string) => {
 const state = async (id: string) => (await c.call('GET', `/v1/handoffs/${id}`, ops)).body;
 const commands = (page: Page) => page.getByRole('group', { name: 'Commands' });
 
-describe('the handoff page', () => {
+describe.skipIf(withoutChromium())('the handoff page', () => {
   it('shows the timeline and the waterfall, and accepting moves the work from waiting to worked', async () => {
     const id = await handedOff('H-1');
     const { context, page } = await b.page();

@@ -2,7 +2,14 @@
 // with a comment, a suggest-mode confirmation in one keystroke, work to accept, the keyboard,
 // and a viewer who sees what waits but no buttons.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 import { bigLead, plainLead, WORK_FILES } from './support/work-flows.ts';
 
@@ -12,6 +19,7 @@ let sam: string;
 let ops: string;
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole(WORK_FILES);
   b = await openBrowser();
   sam = c.token('sam', 'operator');
@@ -35,7 +43,7 @@ const approvalOf = async (id: string) =>
     overrides?: Array<{ by: string; previous: Record<string, unknown>; params: Record<string, unknown> }>;
   };
 
-describe('the inbox', () => {
+describe.skipIf(withoutChromium())('the inbox', () => {
   it('approves from a phone: the exact parameters, the level, who else, the time left', async () => {
     const id = await c.send('lead-to-owner', bigLead('I-1'));
     await settled(id, 'awaiting_approval');
