@@ -131,6 +131,12 @@ describe.skipIf(withoutChromium())('the inbox', () => {
     expect(page.url()).toContain('tab=roles');
     await page.getByRole('button', { name: /^My teams/ }).click();
     await confirm.waitFor();
+    // The inbox messages too: the request to confirm reached team:support's inbox.
+    await page
+      .getByRole('region', { name: /^Messages/ })
+      .getByText(/Confirm routing: Ticket triage/)
+      .first()
+      .waitFor();
     expect(await a11yProblems(page)).toEqual([]);
     await screenshot(page, 'inbox');
 

@@ -13,6 +13,7 @@ import { RETURN_REASONS } from '../../ui/return-reasons.ts';
 import { useApi } from '../../ui/use-api.ts';
 import { ApprovalBody, HandoffBody } from './cards.tsx';
 import { EditDialog, type EditResult } from './edit-dialog.tsx';
+import { Messages } from './messages.tsx';
 import { handoffIdOf, itemsOf, tabOf, TABS, type Item, type Tab, type WaitingApproval } from './items.ts';
 import '../../ui/detail.css';
 import './inbox.css';
@@ -212,6 +213,7 @@ export default function Inbox() {
           </li>
         ))}
       </ol>
+      <Messages signedIn={!s.anonymous && s.user !== null} />
 
       {ask?.kind === 'reject' && (
         <FormDialog
