@@ -110,7 +110,7 @@ describe.skipIf(withoutChromium())('the inbox', () => {
     await context.close();
   });
 
-  it('walks mine, my teams and my roles with the keyboard: a confirms a routing, a accepts work, Enter opens', async () => {
+  it('walks mine, my teams and my roles with the keyboard: r asks before rejecting, a confirms a routing, a accepts work, Enter opens', async () => {
     const ticket = await c.send('triage-suggest', { id: 'T-1', title: 'search is down' });
     await settled(ticket, 'awaiting_approval');
     const lead = await c.send('lead-to-owner', plainLead('I-3'));
@@ -162,6 +162,14 @@ describe.skipIf(withoutChromium())('the inbox', () => {
     expect(await focused()).toBe(await items.nth(count - 2).textContent());
     await items.first().focus();
     await go(ticket);
+    // `r` asks before rejecting; Escape leaves it pending.
+    await page.keyboard.press('r');
+    const reject = page.getByRole('dialog', { name: 'Reject?' });
+    await reject.waitFor();
+    await page.keyboard.press('Escape');
+    await reject.waitFor({ state: 'detached' });
+    expect((await approvalOf(ticket)).state).toBe('pending');
+    await confirm.focus();
     await page.keyboard.press('a');
     await confirm.waitFor({ state: 'detached' });
     // Focus moves on to the item that took its place, so the keyboard goes on from there.
