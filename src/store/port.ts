@@ -55,8 +55,18 @@ export interface FlowVersionRow {
   publishedAt: number;
 }
 
+/** The board's cross-owner queues (board.ts says what each holds). */
+export const BOARD_QUEUES = ['unassigned', 'escalated', 'failed', 'outcome_unknown'] as const;
+export type BoardQueue = (typeof BOARD_QUEUES)[number];
+
 export interface HandoffFilter {
   flow?: string;
+  /** Only handoffs crossing this boundary (the flow's from and to). */
+  boundary?: { from: string; to: string };
+  /** Only open handoffs (not completed, rolled back or cancelled). */
+  open?: boolean;
+  /** Only the open handoffs of one board queue. */
+  queue?: BoardQueue;
   /** Only these flows (a scoped token's reach); an empty list matches nothing. */
   flows?: readonly string[];
   owner?: string;
@@ -66,6 +76,22 @@ export interface HandoffFilter {
   limit?: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
+}
+
+/** What the board counts: open handoffs matching these, by owner. */
+export type BoardFilter = Pick<HandoffFilter, 'flow' | 'flows' | 'boundary' | 'state' | 'owner'>;
+
+/** One owner's open handoffs, counted by the store (one GROUP BY over open handoffs). */
+export interface BoardOwnerCounts {
+  owner: string;
+  open: number;
+  breached: number;
+  /** When the longest-waiting one started waiting (handed off, or received when not yet). */
+  oldestSince: number | null;
+  unassigned: number;
+  escalated: number;
+  failed: number;
+  outcomeUnknown: number;
 }
 
 export interface TokenRow {
@@ -184,6 +210,8 @@ export interface Store {
   byKey(flow: string, idempotencyKey: string): Promise<HandoffRecord | undefined>;
   events(handoffId: string): Promise<EventRecord[]>;
   list(filter: HandoffFilter): Promise<{ items: HandoffRecord[]; nextCursor?: string }>;
+  /** The board's counts: one row per owner holding open handoffs that match (board-sql.ts). */
+  board(filter: BoardFilter): Promise<BoardOwnerCounts[]>;
   approval(id: string): Promise<ApprovalRecord | undefined>;
   approvals(filter: {
     state?: ApprovalRecord['state'];

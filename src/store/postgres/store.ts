@@ -16,6 +16,7 @@ import type {
   CommitOutcome,
   FlowVersionRow,
   HandoffCommit,
+  BoardFilter,
   HandoffFilter,
   Store,
   TokenRow,
@@ -37,6 +38,7 @@ import {
   tokenValues,
 } from '../rows.ts';
 import { EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
+import { addBoardConditions, boardRow, boardStatement } from '../board-sql.ts';
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { dollars } from './sql.ts';
@@ -303,6 +305,7 @@ export class PostgresStore implements Store {
       .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
       .add(f.since !== undefined, 'created_at >= ?', f.since)
       .add(!!c, '(created_at < ? OR (created_at = ? AND id < ?))', c?.createdAt, c?.createdAt, c?.id);
+    addBoardConditions(where, f);
     const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
     const sql = `SELECT * FROM handoffs ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`;
     const rows = await this.db.rows(sql, [...where.params, limit + 1]);
@@ -311,6 +314,11 @@ export class PostgresStore implements Store {
     return rows.length > limit && last
       ? { items, nextCursor: encodeCursor(last.createdAt, last.id) }
       : { items };
+  }
+
+  async board(f: BoardFilter) {
+    const { sql, params } = boardStatement(new Where(), f, (w, flows) => w.add(!!flows, 'flow_id = ANY(?)', flows ?? []));
+    return (await this.db.rows(sql, params)).map(boardRow);
   }
 
   async approval(id: string) {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { boardContract } from '../board-contract.ts';
 import { storeContract } from '../contract.ts';
 import { intakeStoreContract } from '../intake-contract.ts';
 import { SqliteStore } from './store.ts';
@@ -13,3 +14,6 @@ storeContract('SQLite with a writer thread', () => ThreadedSqliteStore.open(file
 
 intakeStoreContract('SQLite', async () => new SqliteStore({ file: file() }));
 intakeStoreContract('SQLite with a writer thread', () => ThreadedSqliteStore.open(file()));
+
+boardContract('SQLite', async () => new SqliteStore({ file: file() }));
+boardContract('SQLite with a writer thread', () => ThreadedSqliteStore.open(file()));

@@ -20,6 +20,7 @@ import type {
   CommitOutcome,
   FlowVersionRow,
   HandoffCommit,
+  BoardFilter,
   HandoffFilter,
   Store,
   TokenRow,
@@ -45,6 +46,7 @@ import { expandBatches } from '../event-batches.ts';
 import { deliveryToRow, linkToRow, rowToDelivery, rowToLink, rowToOutbox } from '../notice-rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { placeholders, prepareBulk, prepareStatements } from './statements.ts';
+import { addBoardConditions, boardRow, boardStatement } from '../board-sql.ts';
 import { Where } from './where.ts';
 
 type Row = Record<string, unknown>;
@@ -265,6 +267,7 @@ export class SqliteStore implements Store {
       .add(f.breached !== undefined, 'breached = ?', f.breached ? 1 : 0)
       .add(f.since !== undefined, 'created_at >= ?', f.since)
       .add(!!c, '(created_at < ? OR (created_at = ? AND id < ?))', c?.createdAt, c?.createdAt, c?.id);
+    addBoardConditions(where, f);
     const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
     const sql = `SELECT * FROM handoffs ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...(where.params as never[]), limit + 1) as Row[];
@@ -273,6 +276,11 @@ export class SqliteStore implements Store {
     return rows.length > limit && last
       ? { items, nextCursor: encodeCursor(last.createdAt, last.id) }
       : { items };
+  }
+
+  async board(f: BoardFilter) {
+    const { sql, params } = boardStatement(new Where(), f, (w, flows) => w.add(!!flows, `flow_id IN (${placeholders(flows?.length ?? 0) || 'NULL'})`, ...(flows ?? [])));
+    return (this.db.prepare(sql).all(...(params as never[])) as Row[]).map(boardRow);
   }
 
   async approval(id: string) {

@@ -15,6 +15,7 @@ import type {
   CommitOutcome,
   FlowVersionRow,
   HandoffCommit,
+  BoardFilter,
   HandoffFilter,
   Store,
   TokenRow,
@@ -176,6 +177,10 @@ export class ThreadedSqliteStore implements Store {
 
   list(filter: HandoffFilter) {
     return this.reader.list(filter);
+  }
+
+  board(filter: BoardFilter) {
+    return this.reader.board(filter);
   }
 
   approval(id: string) {
