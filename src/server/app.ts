@@ -22,6 +22,7 @@ import { intakeRoutes } from './routes/intake.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { intakeAttachmentRoutes } from './routes/intake-attachments.ts';
 import { handoffRoutes } from './routes/handoffs.ts';
+import { boardRoutes } from './routes/board.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -92,6 +93,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
   let document: Record<string, unknown> | undefined;
   routes.push(
     ...handoffRoutes(),
+    ...boardRoutes(),
     ...commandRoutes(),
     ...approvalRoutes(),
     ...flowRoutes(),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ACTION_STATES, HANDOFF_STATES, RETURN_REASONS } from '../core/types.ts';
 import { isOwnerRef } from '../core/owner.ts';
 import { parseDuration } from '../core/duration.ts';
+import { BOARD_QUEUES } from '../store/port.ts';
 
 // ---- shared pieces
 
@@ -63,10 +64,39 @@ export const intakeQuery = z.strictObject({
     ),
 });
 
-export const listQuery = z.strictObject({
+/** `from->to`, as flows declare their boundary (`team:support->team:eng-tier2`). */
+const boundaryParam = z
+  .string()
+  .max(500)
+  .transform((text, ctx) => {
+    const m = /^([^\s>]+)->([^\s]+)$/.exec(text);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'must be from->to, like team:support->team:eng-tier2' });
+      return z.NEVER;
+    }
+    return { from: m[1]!, to: m[2]! };
+  })
+  .describe("A flow boundary as from->to (the flows' `boundary`), e.g. team:support->team:eng-tier2");
+
+/** The filters the board and its lists share (also the console board's URL query). */
+const boardFilters = {
   flow: z.string().optional(),
+  boundary: boundaryParam.optional(),
   owner: ownerRef.optional(),
   state: z.enum(HANDOFF_STATES).optional(),
+};
+
+export const boardQuery = z.strictObject(boardFilters);
+
+export const listQuery = z.strictObject({
+  ...boardFilters,
+  open: bool.optional().describe('true: only open handoffs (not completed, rolled back or cancelled)'),
+  queue: z
+    .enum(BOARD_QUEUES)
+    .optional()
+    .describe(
+      "Only the open handoffs of one of the board's queues: unassigned (held by no person: an agent's, or still being worked on), escalated, failed, outcome_unknown (an action's outcome waits for a person)",
+    ),
   breached: bool.optional(),
   since: sinceParam.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size, 1 to 1000 (default 100)'),
@@ -164,7 +194,44 @@ export const handoffSummary = z.object({
   completedAt: iso.optional(),
 });
 
-export const handoffPage = z.object({ items: z.array(handoffSummary), nextCursor: z.string().nullable() });
+/** A list's items carry a little more than the summary a handoff's own view starts with. */
+const handoffListItem = handoffSummary.extend({
+  subject: z.string().optional().describe('One line from the input: its subject, or who and how much'),
+  slaDueAt: iso
+    .optional()
+    .describe(
+      "While an owner must accept: when the flow's SLA (acceptWithin) runs out, counted from the hand-off",
+    ),
+});
+
+export const handoffPage = z.object({ items: z.array(handoffListItem), nextCursor: z.string().nullable() });
+
+const count = z.number().int().min(0);
+
+export const boardResponse = z.object({
+  columns: z.array(
+    z.object({
+      owner: z.string().describe('user:, team:, role: or agent: (Baton itself is working on it)'),
+      name: z.string().optional().describe("The person's or team's name from the project file"),
+      open: count,
+      breached: count.describe('Open handoffs past their SLA'),
+      oldestSince: iso
+        .nullable()
+        .describe('When the longest-waiting one started waiting: handed off, or received when not yet'),
+    }),
+  ),
+  queues: z.object({
+    unassigned: count.describe('Held by no person: an agent owns it, or the engine is still working on it'),
+    escalated: count,
+    failed: count,
+    outcome_unknown: count.describe(
+      'With an action whose outcome is unknown, waiting for a person to resolve it',
+    ),
+  }),
+  open: count,
+  breached: count,
+  at: iso.describe('When the counts were taken'),
+});
 
 const actor = z.object({
   kind: z.enum(['user', 'engine', 'system']),

@@ -3,6 +3,7 @@
 import { BatonError } from '../core/errors.ts';
 import {
   RETURN_REASONS,
+  WAITING_FOR_OWNER,
   type ReturnReason,
   type HandoffSnapshot,
   type ApprovalRecord,
@@ -51,6 +52,7 @@ import { Dispatcher } from '../channels/dispatcher.ts';
 import type { Channel } from '../channels/port.ts';
 import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
+import { subjectOf } from './subject.ts';
 import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
 import { Intake } from '../intake/intake.ts';
 import { triggerViews, type TriggerView } from './triggers-view.ts';
@@ -364,9 +366,22 @@ export class Baton {
     return this.get(h.id);
   }
 
+  /** A page of handoffs; each with a one-line subject and, while it waits, its SLA's due time. */
   async list(filter: HandoffFilter) {
     const page = await this.store.list(filter);
-    return { items: page.items.map(summaryView), nextCursor: page.nextCursor ?? null };
+    const items = await Promise.all(
+      page.items.map(async (h) => {
+        const v = summaryView(h);
+        const subject = subjectOf(h.input);
+        if (subject !== undefined) v.subject = subject;
+        if (WAITING_FOR_OWNER.has(h.state) && h.handedOffAt !== undefined) {
+          const within = (await this.runtime.flowFor(h.flowVersion).catch(() => undefined))?.acceptWithinMs;
+          if (within !== undefined) v.slaDueAt = new Date(h.handedOffAt + within).toISOString();
+        }
+        return v;
+      }),
+    );
+    return { items, nextCursor: page.nextCursor ?? null };
   }
 
   async snapshot(id: string): Promise<HandoffSnapshot> {

@@ -26,6 +26,10 @@ export interface HandoffSummaryView {
   handedOffAt?: string;
   acceptedAt?: string;
   completedAt?: string;
+  /** Lists only: one line from the input (subject.ts). */
+  subject?: string;
+  /** Lists only: when the SLA runs out (handed off + acceptWithin), while an owner must accept. */
+  slaDueAt?: string;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -46,13 +46,15 @@ export function boardContract(name: string, open: () => Promise<Store>): void {
         failed: handoff({ owner: 'team:sales', state: 'failed', flow: 'g' }),
         unknown: handoff({ owner: 'user:lee', state: 'acting' }),
         working: handoff({ owner: 'agent:f', state: 'deciding', createdAt: t + 1 }),
-        other: handoff({ owner: 'user:kim', state: 'handed_off', boundary: { from: 'team:x', to: 'team:y' } }),
+        other: handoff({
+          owner: 'user:kim',
+          state: 'handed_off',
+          boundary: { from: 'team:x', to: 'team:y' },
+        }),
         done: handoff({ owner: 'user:kim', state: 'completed' }),
         cancelled: handoff({ owner: 'user:zed', state: 'cancelled' }),
       };
-      await store.commit(
-        Object.values(hs).map((h) => insert(h, h === hs.unknown ? [unknownAction] : [])),
-      );
+      await store.commit(Object.values(hs).map((h) => insert(h, h === hs.unknown ? [unknownAction] : [])));
       return { t, hs };
     }
 

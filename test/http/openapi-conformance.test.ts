@@ -438,6 +438,14 @@ function specific(): Drivers {
     'POST /v1/connectors/{name}/check 200': () => api('POST', '/v1/connectors/slack/check', { token: ops }),
     'POST /v1/connectors/{name}/check 404': () => api('POST', '/v1/connectors/nope/check', { token: ops }),
     'GET /v1/handoffs 200': () => api('GET', '/v1/handoffs?limit=5', { token: dana }),
+    'GET /v1/board 200': () =>
+      api(
+        'GET',
+        `/v1/board?flow=lead-to-owner&boundary=${encodeURIComponent('team:marketing->team:sales-ops')}`,
+        {
+          token: dana,
+        },
+      ),
     'GET /v1/handoffs/{id} 200': () => api('GET', `/v1/handoffs/${ids.approval}`, { token: dana }),
     'GET /v1/handoffs/{id} 404': () => api('GET', '/v1/handoffs/h_nope', { token: dana }),
     'GET /v1/handoffs/{id}/commands 200': () =>

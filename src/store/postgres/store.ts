@@ -317,7 +317,9 @@ export class PostgresStore implements Store {
   }
 
   async board(f: BoardFilter) {
-    const { sql, params } = boardStatement(new Where(), f, (w, flows) => w.add(!!flows, 'flow_id = ANY(?)', flows ?? []));
+    const { sql, params } = boardStatement(new Where(), f, (w, flows) =>
+      w.add(!!flows, 'flow_id = ANY(?)', flows ?? []),
+    );
     return (await this.db.rows(sql, params)).map(boardRow);
   }
 

@@ -279,7 +279,9 @@ export class SqliteStore implements Store {
   }
 
   async board(f: BoardFilter) {
-    const { sql, params } = boardStatement(new Where(), f, (w, flows) => w.add(!!flows, `flow_id IN (${placeholders(flows?.length ?? 0) || 'NULL'})`, ...(flows ?? [])));
+    const { sql, params } = boardStatement(new Where(), f, (w, flows) =>
+      w.add(!!flows, `flow_id IN (${placeholders(flows?.length ?? 0) || 'NULL'})`, ...(flows ?? [])),
+    );
     return (this.db.prepare(sql).all(...(params as never[])) as Row[]).map(boardRow);
   }
 
