@@ -1,0 +1,129 @@
+// One column's cards, page by page (server keyset paging, newest first), kept fresh by live
+// events: a refresh re-reads the first page and merges it with the pages already loaded.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from '../../api/client.ts';
+import type { HandoffItem, HandoffPage } from './types.ts';
+
+export const PAGE = 50;
+
+export interface Loaded {
+  items: HandoffItem[];
+  cursor: string | null;
+  status: 'loading' | 'ready' | 'error';
+  error?: string;
+}
+
+/** Newest first: by createdAt, then id (the server's keyset order). */
+const older = (a: HandoffItem, b: HandoffItem): boolean =>
+  a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+
+/**
+ * A fresh first page over what was loaded: everything down to the page's last card is the
+ * page (what was there and is not any more has left the column); older pages loaded by
+ * scrolling stay, with their cursor.
+ */
+export function mergeFirstPage(prev: Loaded, page: HandoffPage): Loaded {
+  const last = page.items[page.items.length - 1];
+  if (!page.nextCursor || !last || prev.items.length <= PAGE) {
+    return { items: page.items, cursor: page.nextCursor, status: 'ready' };
+  }
+  const seen = new Set(page.items.map((h) => h.id));
+  const rest = prev.items.filter((h) => !seen.has(h.id) && older(h, last));
+  return { items: [...page.items, ...rest], cursor: prev.cursor, status: 'ready' };
+}
+
+export function usePagedList(query: Record<string, string>) {
+  const key = JSON.stringify(query);
+  const [loaded, setLoaded] = useState<Loaded>({ items: [], cursor: null, status: 'loading' });
+  const current = useRef(loaded);
+  current.current = loaded;
+  const generation = useRef(0);
+  const busy = useRef<'refresh' | 'more' | null>(null);
+  const again = useRef(false);
+
+  const refresh = useCallback(async () => {
+    if (busy.current) {
+      again.current = true;
+      return;
+    }
+    busy.current = 'refresh';
+    const gen = generation.current;
+    try {
+      const page = await api.get<HandoffPage>('/v1/handoffs', { ...JSON.parse(key), limit: String(PAGE) });
+      if (gen === generation.current) setLoaded((prev) => mergeFirstPage(prev, page));
+    } catch (e) {
+      if (gen === generation.current)
+        setLoaded((prev) => ({
+          ...prev,
+          status: 'error',
+          error: e instanceof Error ? e.message : String(e),
+        }));
+    } finally {
+      if (gen === generation.current) busy.current = null;
+      if (again.current && gen === generation.current) {
+        again.current = false;
+        void refresh();
+      }
+    }
+  }, [key]);
+
+  const loadMore = useCallback(async () => {
+    const { cursor } = current.current;
+    if (!cursor || busy.current) return;
+    busy.current = 'more';
+    const gen = generation.current;
+    try {
+      const page = await api.get<HandoffPage>('/v1/handoffs', {
+        ...JSON.parse(key),
+        limit: String(PAGE),
+        cursor,
+      });
+      if (gen !== generation.current) return;
+      setLoaded((prev) => {
+        if (prev.cursor !== cursor) return prev;
+        const seen = new Set(prev.items.map((h) => h.id));
+        return {
+          items: [...prev.items, ...page.items.filter((h) => !seen.has(h.id))],
+          cursor: page.nextCursor,
+          status: 'ready',
+        };
+      });
+    } catch (e) {
+      if (gen === generation.current)
+        setLoaded((prev) => ({
+          ...prev,
+          status: 'error',
+          error: e instanceof Error ? e.message : String(e),
+        }));
+    } finally {
+      if (gen === generation.current) busy.current = null;
+      if (again.current && gen === generation.current) {
+        again.current = false;
+        void refresh();
+      }
+    }
+  }, [key, refresh]);
+
+  /** Takes a card out at once (it moved to another owner or closed); the next refresh agrees. */
+  const remove = useCallback((id: string) => {
+    setLoaded((prev) =>
+      prev.items.some((h) => h.id === id) ? { ...prev, items: prev.items.filter((h) => h.id !== id) } : prev,
+    );
+  }, []);
+
+  useEffect(() => {
+    generation.current += 1;
+    busy.current = null;
+    again.current = false;
+    setLoaded({ items: [], cursor: null, status: 'loading' });
+    void refresh();
+  }, [key, refresh]);
+
+  return {
+    ...loaded,
+    refresh,
+    loadMore,
+    remove,
+    has: (id: string) => current.current.items.some((h) => h.id === id),
+  };
+}
