@@ -6,6 +6,8 @@
 // Prints a table, then one JSON line. Options: --total N, --in-flight N, --skip-http.
 // `--connectors` runs lead-to-owner with its HubSpot lookup and Slack notice against local
 // servers beside the built-in-only run (bench/connectors.ts).
+// `--console` measures the web console in headless chromium with 10,000 open handoffs
+// (bench/console.ts; `--total` sets how many).
 // `--store postgres` runs the PostgreSQL benchmark instead (bench/postgres.ts): --pg-url URL,
 // --workers 1,2,4 (worker process counts), --profile DIR (CPU profiles of the worker processes).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     workers: { type: 'string', default: '1,2,4' },
     connectors: { type: 'boolean', default: false },
+    console: { type: 'boolean', default: false },
   },
 });
 const positive = (name: string, v: string): number => {
@@ -79,6 +82,16 @@ if (values.store === 'postgres') {
     }),
   );
   process.exit(0);
+}
+if (values.console) {
+  const { printConsoleFigures, runConsoleBench } = await import('./console.ts');
+  const n = process.argv.includes('--total') ? total : 10_000;
+  say(`bench: the console with ${n} open handoffs`);
+  const figures = await runConsoleBench({ examples, total: n, say }).catch((e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+  process.exit(printConsoleFigures(figures) ? 0 : 1);
 }
 const work = mkdtempSync(path.join(tmpdir(), 'baton-bench-'));
 if (values.connectors) {
