@@ -1,11 +1,12 @@
 // The board in a real browser against a real `baton serve` on the example project: it fills as
 // intakes arrive, keeps its filters in the URL, saves views, moves by keyboard, passes axe.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { checkA11y, openBrowser, screenshot, startConsole, type ConsoleServer } from './support/index.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import { startConsole, type RunningConsole } from './support/console.ts';
 
-let server: ConsoleServer;
-let browser: Browser;
+let c: RunningConsole;
+let b: OpenBrowser;
 let context: BrowserContext;
 let page: Page;
 
@@ -16,55 +17,54 @@ const lead = (id: string, company: string, email: string, amount?: number) => ({
   ...(amount === undefined ? {} : { amount }),
 });
 
-async function signIn(p: Page, token: string): Promise<void> {
-  await p.goto(`${server.url}/sign-in`);
-  await p.getByLabel(/token/i).fill(token);
-  await p.getByRole('button', { name: /sign in/i }).click();
-  await p.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
-}
-
 const card = (id: string) => page.locator(`[data-id="${id}"]`);
+const focused = () =>
+  page.evaluate<string | null>("document.activeElement?.getAttribute('data-card') ?? null");
 
 beforeAll(async () => {
-  server = await startConsole();
-  browser = await openBrowser();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  await signIn(page, await server.token('viewer'));
-});
+  c = await startConsole();
+  b = await openBrowser();
+  ({ context, page } = await b.page());
+  // A step that cannot happen fails on its own line, well inside the test's time.
+  page.setDefaultTimeout(8000);
+  await signIn(page, c.url, c.token('tom', 'viewer'));
+}, 60_000);
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await b?.close();
+  await c?.stop();
 });
 
 describe('the board', () => {
   const ids: Record<string, string> = {};
+  const id = (k: string) => ids[k]!;
 
   it('fills as intakes arrive, without a reload', async () => {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${c.url}/`);
     await page.getByRole('heading', { name: 'Board' }).waitFor();
     let navigations = 0;
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) navigations++;
     });
-    ids.acme = (await server.send('lead-to-owner', lead('L-1', 'Acme', 'jo@acme.com'))).id;
-    await card(ids.acme).waitFor();
-    await expect.poll(() => card(ids.acme).textContent()).toContain('Acme');
-    ids.big = (await server.send('lead-to-owner', lead('L-2', 'Big Co', 'x@big.io', 9000))).id;
-    ids.globex = (await server.send('lead-to-owner', lead('L-3', 'Globex', 'b@globex.com'))).id;
+    ids.acme = await c.send('lead-to-owner', lead('L-1', 'Acme', 'jo@acme.com'));
+    await card(id('acme')).waitFor();
+    await expect.poll(() => card(id('acme')).textContent()).toContain('Acme');
+    ids.big = await c.send('lead-to-owner', lead('L-2', 'Big Co', 'x@big.io', 9000));
+    ids.globex = await c.send('lead-to-owner', lead('L-3', 'Globex', 'b@globex.com'));
     // Without what engineering needs, a ticket escalates back to support: the escalated queue.
-    ids.ticket = (await server.send('support-escalation', { id: 'T-1', severity: 'sev2' })).id;
-    for (const id of [ids.big, ids.globex, ids.ticket]) await card(id!).waitFor();
+    ids.ticket = await c.send('support-escalation', { id: 'T-1', severity: 'sev2' });
+    for (const k of ['big', 'globex', 'ticket']) await card(id(k)).waitFor();
     const kim = page.getByRole('region', { name: /Kim Park/ });
     await expect.poll(() => kim.locator('[data-card]').count()).toBe(1);
     await expect.poll(() => page.locator('.board-summary').textContent()).toContain('4 open');
-    const escalated = page.getByRole('navigation', { name: 'Queues' }).getByRole('button', { name: /Escalated/ });
+    const escalated = page
+      .getByRole('navigation', { name: 'Queues' })
+      .getByRole('button', { name: /Escalated/ });
     await expect.poll(() => escalated.textContent()).toContain('1');
     // The card says how long it has waited, and its SLA (lead-to-owner accepts within 15m).
-    expect(await card(ids.acme).textContent()).toMatch(/waited \d+s/);
-    expect(await card(ids.acme).textContent()).toMatch(/SLA 1[45]m \d\ds left/);
+    expect(await card(id('acme')).textContent()).toMatch(/waited \d+s/);
+    expect(await card(id('acme')).textContent()).toMatch(/SLA 1[45]m \d\ds left/);
     expect(navigations).toBe(0);
   });
 
@@ -74,37 +74,34 @@ describe('the board', () => {
       .getByRole('button', { name: /Escalated/ })
       .click();
     await expect.poll(() => new URL(page.url()).searchParams.get('queue')).toBe('escalated');
-    await card(ids.ticket!).waitFor();
+    await card(id('ticket')).waitFor();
     expect(await page.locator('[data-card]').count()).toBe(1);
     await page.getByRole('button', { name: /^Owners/ }).click();
     // Reassigned (by an operator, over HTTP): the card leaves Kim's column for Lee's.
-    const op = await server.token('operator');
-    const r = await fetch(`${server.url}/v1/handoffs/${ids.acme}/reassign`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ to: 'user:lee' }),
+    const r = await c.call('POST', `/v1/handoffs/${id('acme')}/reassign`, c.token('ops', 'operator'), {
+      to: 'user:lee',
     });
     expect(r.status).toBe(200);
     const lee = page.getByRole('region', { name: /Lee Chen/ });
-    await lee.locator(`[data-id="${ids.acme}"]`).waitFor();
+    await lee.locator(`[data-id="${id('acme')}"]`).waitFor();
     await expect.poll(() => page.getByRole('region', { name: /Kim Park/ }).count()).toBe(0);
   });
 
   it('keeps its filters in the URL across a reload', async () => {
-    await page.getByLabel('Flow').selectOption('lead-to-owner');
+    await page.getByLabel('Flow', { exact: true }).selectOption('lead-to-owner');
     await expect.poll(() => new URL(page.url()).searchParams.get('flow')).toBe('lead-to-owner');
-    await expect.poll(() => card(ids.ticket!).count()).toBe(0);
-    await page.getByLabel('Owner').fill('team:enterprise-sales');
-    await page.getByLabel('Owner').press('Enter');
+    await expect.poll(() => card(id('ticket')).count()).toBe(0);
+    await page.getByLabel('Owner', { exact: true }).fill('team:enterprise-sales');
+    await page.getByLabel('Owner', { exact: true }).press('Enter');
     await expect.poll(() => new URL(page.url()).searchParams.get('owner')).toBe('team:enterprise-sales');
     await page.reload();
-    await card(ids.big!).waitFor();
-    expect(await page.getByLabel('Flow').inputValue()).toBe('lead-to-owner');
-    expect(await page.getByLabel('Owner').inputValue()).toBe('team:enterprise-sales');
+    await card(id('big')).waitFor();
+    expect(await page.getByLabel('Flow', { exact: true }).inputValue()).toBe('lead-to-owner');
+    expect(await page.getByLabel('Owner', { exact: true }).inputValue()).toBe('team:enterprise-sales');
     expect(await page.locator('[data-card]').count()).toBe(1);
     // A bad owner is refused in the form, naming the form it must take.
-    await page.getByLabel('Owner').fill('kim');
-    await page.getByLabel('Owner').press('Enter');
+    await page.getByLabel('Owner', { exact: true }).fill('kim');
+    await page.getByLabel('Owner', { exact: true }).press('Enter');
     await page.getByRole('alert').filter({ hasText: 'user:kim' }).waitFor();
     expect(new URL(page.url()).searchParams.get('owner')).toBe('team:enterprise-sales');
   });
@@ -115,12 +112,12 @@ describe('the board', () => {
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => new URL(page.url()).search).toBe('');
-    await card(ids.ticket!).waitFor();
+    await card(id('ticket')).waitFor();
     await page.getByLabel('Saved view').selectOption('Enterprise leads');
     await expect.poll(() => new URL(page.url()).searchParams.get('owner')).toBe('team:enterprise-sales');
     await page.reload();
     expect(await page.getByLabel('Saved view').inputValue()).toBe('Enterprise leads');
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage })');
     expect(JSON.parse(stored)).toHaveProperty(['baton.board.views']);
     expect(stored).toContain('team:enterprise-sales');
     expect(stored).not.toMatch(/bt_|token/i);
@@ -128,10 +125,9 @@ describe('the board', () => {
   });
 
   it('moves between cards with j/k and arrows, opens one with Enter, focuses the filter with /', async () => {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${c.url}/`);
     await page.locator('[data-card]').first().waitFor();
     await page.locator('body').click({ position: { x: 5, y: 5 } });
-    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-card') ?? null);
     await page.keyboard.press('j');
     await expect.poll(focused).toBe('0:0');
     await page.keyboard.press('ArrowRight');
@@ -139,24 +135,61 @@ describe('the board', () => {
     await page.keyboard.press('h');
     await expect.poll(focused).toBe('0:0');
     await page.keyboard.press('/');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('board-filter-flow');
+    await expect
+      .poll(() => page.evaluate<string | undefined>('document.activeElement?.id'))
+      .toBe('board-filter-flow');
     await page.locator('[data-card="0:0"]').focus();
-    const id = await page.locator('[data-card="0:0"]').getAttribute('data-id');
+    const first = await page.locator('[data-card="0:0"]').getAttribute('data-id');
     await page.keyboard.press('Enter');
-    await page.waitForURL(`**/handoffs/${id}`);
+    await page.waitForURL(`**/handoffs/${first}`);
     await page.goBack();
     await page.locator('[data-card]').first().waitFor();
   });
+});
 
-  it('passes axe on a laptop and on a phone, and takes its screenshots', async () => {
-    await page.goto(`${server.url}/`);
-    await page.locator('[data-card]').first().waitFor();
-    await checkA11y(page);
-    await screenshot(page, 'board');
-    await page.setViewportSize({ width: 375, height: 740 });
-    await page.locator('[data-card]').first().waitFor();
-    await checkA11y(page);
-    await screenshot(page, 'board-phone');
-    await page.setViewportSize({ width: 1280, height: 800 });
+// What a newcomer sees: `serve --demo` on the examples, plus a flow whose SLA runs out at once.
+const QUICK_SLA = `id: quick-sla
+name: Callback within seconds
+boundary: { from: team:support, to: team:ops }
+input: { type: object, required: [id, customer], properties: { id: { type: string }, customer: { type: string } } }
+idempotencyKey: input.id
+decide: { otherwise: { owner: user:olga } }
+actions: []
+handoff: { to: '\${decision.owner}', acceptWithin: 1s }
+`;
+
+describe('the board on the demo project', () => {
+  let demo: RunningConsole;
+  beforeAll(async () => {
+    demo = await startConsole({ 'flows/quick-sla.yaml': QUICK_SLA }, { args: ['--demo'] });
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('shows routed work with breaches in text, passes axe on a laptop and a phone, and takes its screenshots', async () => {
+    const late = await demo.send('quick-sla', { id: 'Q-1', customer: 'Wayne Enterprises' });
+    const token = demo.token('dana', 'admin');
+    await expect
+      .poll(async () => (await demo.call('GET', `/v1/handoffs/${late}`, token)).body.breached, {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    for (const phone of [false, true]) {
+      const { context: ctx, page: p } = await b.page({ phone });
+      try {
+        await signIn(p, demo.url, token);
+        const breached = p.locator(`[data-id="${late}"]`);
+        await breached.waitFor();
+        expect(await breached.textContent()).toMatch(/SLA breached \d+s ago/);
+        const olga = p.getByRole('region', { name: /Olga Ivanova/ });
+        expect(await olga.textContent()).toContain('1 breached');
+        expect(await p.locator('[data-card]').count()).toBeGreaterThan(3);
+        expect(await a11yProblems(p)).toEqual([]);
+        await screenshot(p, phone ? 'board-phone' : 'board');
+      } finally {
+        await ctx.close();
+      }
+    }
   });
 });

@@ -17,6 +17,7 @@ import type {
   handoffCommands,
   waitingList,
   metricsSummaryResponse,
+  boardResponse,
 } from '../../../src/server/schemas.ts';
 import type { sessionView } from '../../../src/server/routes/session.ts';
 
@@ -37,3 +38,7 @@ export type MetricsSummary = z.infer<typeof metricsSummaryResponse>;
 export type HandoffCommands = z.infer<typeof handoffCommands>;
 /** What waits for the caller (GET /v1/inbox/waiting). */
 export type Waiting = z.infer<typeof waitingList>;
+/** The board's counts and first cards (GET /v1/board). */
+export type BoardCounts = z.infer<typeof boardResponse>;
+export type BoardColumn = BoardCounts['columns'][number];
+export type HandoffItem = HandoffPage['items'][number];

@@ -1,14 +1,14 @@
 // The board's own fan-out of live events: the page listens once (useLive) and every column
 // and the counts subscribe here, each deciding what the event means for it.
-import type { LiveEvent } from './types.ts';
+import type { StreamEvent } from '../../api/types.ts';
 
 export interface Bus {
-  emit(e: LiveEvent): void;
-  subscribe(fn: (e: LiveEvent) => void): () => void;
+  emit(e: StreamEvent): void;
+  subscribe(fn: (e: StreamEvent) => void): () => void;
 }
 
 export function createBus(): Bus {
-  const listeners = new Set<(e: LiveEvent) => void>();
+  const listeners = new Set<(e: StreamEvent) => void>();
   return {
     emit(e) {
       for (const fn of listeners) fn(e);

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import { throttle, type Bus } from './bus.ts';
-import type { BoardCounts } from './types.ts';
+import type { BoardCounts } from '../../api/types.ts';
 
 export function useBoardCounts(query: Record<string, string>, bus: Bus) {
   const key = JSON.stringify(query);

@@ -1,7 +1,7 @@
 // Board keys: j/k or ↓/↑ move between cards, h/l or ←/→ between columns, Enter opens the
 // focused card (it is a link), / focuses the filters. Keys typed into a field are left alone.
 import { useEffect, useRef } from 'react';
-import type { ColumnHandle } from './Column.tsx';
+import type { ColumnHandle } from './column.tsx';
 
 const FIELD = new Set(['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON']);
 

@@ -2,7 +2,7 @@
 // events: a refresh re-reads the first page and merges it with the pages already loaded.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
-import type { HandoffItem, HandoffPage } from './types.ts';
+import type { HandoffItem, HandoffPage } from '../../api/types.ts';
 
 export const PAGE = 50;
 

@@ -45,9 +45,5 @@ export function SlaClock({ due, breached }: { due: string; breached: boolean }) 
       </span>
     );
   }
-  return (
-    <span className={left < 5 * 60_000 ? 'sla sla-soon' : 'sla'}>
-      <span aria-hidden="true">⏳ </span>SLA {duration(left)} left
-    </span>
-  );
+  return <span className={left < 5 * 60_000 ? 'sla sla-soon' : 'sla'}>SLA {duration(left)} left</span>;
 }

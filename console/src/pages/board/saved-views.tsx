@@ -21,9 +21,10 @@ export function SavedViews({ filters, onApply }: SavedViewsProps) {
 
   return (
     <div className="board-views">
-      <label>
-        <span>Saved view</span>
+      <div className="board-field">
+        <label htmlFor={`${id}-saved-view`}>Saved view</label>
         <select
+          id={`${id}-saved-view`}
           value={current?.name ?? ''}
           onChange={(e) => {
             const v = views.find((x) => x.name === e.target.value);
@@ -37,7 +38,7 @@ export function SavedViews({ filters, onApply }: SavedViewsProps) {
             </option>
           ))}
         </select>
-      </label>
+      </div>
       <form
         className="board-views-save"
         onSubmit={(e) => {
@@ -52,9 +53,10 @@ export function SavedViews({ filters, onApply }: SavedViewsProps) {
           setMessage(`Saved “${n}”`);
         }}
       >
-        <label>
-          <span>View name</span>
+        <div className="board-field">
+          <label htmlFor={`${id}-view-name`}>View name</label>
           <input
+            id={`${id}-view-name`}
             type="text"
             value={name}
             maxLength={60}
@@ -62,7 +64,7 @@ export function SavedViews({ filters, onApply }: SavedViewsProps) {
             aria-describedby={`${id}-msg`}
             onChange={(e) => setName(e.target.value)}
           />
-        </label>
+        </div>
         <button type="submit">Save view</button>
         {current ? (
           <button

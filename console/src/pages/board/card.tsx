@@ -1,7 +1,7 @@
 // One handoff on the board: id, flow, what it is about, how long it has waited, its SLA.
 import { memo } from 'react';
 import { Link } from 'react-router';
-import type { HandoffItem } from './types.ts';
+import type { HandoffItem } from '../../api/types.ts';
 import { Age, SlaClock } from './time.tsx';
 
 const STATE_LABELS: Record<string, string> = {
@@ -39,14 +39,16 @@ export const Card = memo(function Card({ item, index, column, onFocusCard }: Car
       onFocus={() => onFocusCard(column, index)}
     >
       <span className="board-card-top">
-        <span className="board-card-id">{item.id}</span>
+        <span className="board-card-id" title={item.id}>
+          {item.id}
+        </span>
         <span className="board-card-flow">{item.flow}</span>
       </span>
       <span className="board-card-subject">{item.subject ?? 'No subject in the input'}</span>
       <span className="board-card-bottom">
         <span className="board-card-state">{STATE_LABELS[item.state] ?? item.state}</span>
         <span className="board-card-age">
-          <span aria-hidden="true">⏱ </span>waited <Age since={waitingSince(item)} />
+          waited <Age since={waitingSince(item)} />
         </span>
         {item.slaDueAt ? (
           <SlaClock due={item.slaDueAt} breached={breached} />

@@ -53,8 +53,8 @@ export function Filters({ filters, flows, owners, onChange }: FiltersProps) {
         applyOwner();
       }}
     >
-      <label>
-        <span>Flow</span>
+      <div className="board-field">
+        <label htmlFor={FILTER_ID}>Flow</label>
         <select
           id={FILTER_ID}
           value={filters.flow ?? ''}
@@ -70,10 +70,11 @@ export function Filters({ filters, flows, owners, onChange }: FiltersProps) {
             <option value={filters.flow}>{filters.flow}</option>
           ) : null}
         </select>
-      </label>
-      <label>
-        <span>Boundary</span>
+      </div>
+      <div className="board-field">
+        <label htmlFor={`${id}-boundary`}>Boundary</label>
         <select
+          id={`${id}-boundary`}
           value={filters.boundary ?? ''}
           onChange={(e) => onChange(without(filters, 'boundary', e.target.value))}
         >
@@ -87,10 +88,11 @@ export function Filters({ filters, flows, owners, onChange }: FiltersProps) {
             <option value={filters.boundary}>{filters.boundary.replace('->', ' → ')}</option>
           ) : null}
         </select>
-      </label>
-      <label>
-        <span>State</span>
+      </div>
+      <div className="board-field">
+        <label htmlFor={`${id}-state`}>State</label>
         <select
+          id={`${id}-state`}
           value={filters.state ?? ''}
           onChange={(e) => onChange(without(filters, 'state', e.target.value))}
         >
@@ -101,10 +103,11 @@ export function Filters({ filters, flows, owners, onChange }: FiltersProps) {
             </option>
           ))}
         </select>
-      </label>
-      <label>
-        <span>Owner</span>
+      </div>
+      <div className="board-field">
+        <label htmlFor={`${id}-owner`}>Owner</label>
         <input
+          id={`${id}-owner`}
           type="text"
           name="owner"
           list={`${id}-owners`}
@@ -122,7 +125,7 @@ export function Filters({ filters, flows, owners, onChange }: FiltersProps) {
             <option key={o} value={o} />
           ))}
         </datalist>
-      </label>
+      </div>
       <button type="submit" className="board-filter-apply">
         Apply
       </button>

@@ -2,7 +2,7 @@
 // the next page as it nears the end, and refreshes itself when live events concern it.
 import { memo, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Card } from './Card.tsx';
+import { Card } from './card.tsx';
 import { CLOSED_STATES, throttle, type Bus } from './bus.ts';
 import { usePagedList } from './paging.ts';
 
