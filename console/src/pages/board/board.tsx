@@ -26,7 +26,10 @@ const KIND_LABEL: Record<string, string> = {
 
 const kindOf = (owner: string) => owner.slice(0, owner.indexOf(':'));
 
+/** Owners with breached work first (what needs attention), then teams, roles, people, Baton. */
 function byKind(a: BoardColumn, b: BoardColumn): number {
+  const breach = Number(b.breached > 0) - Number(a.breached > 0);
+  if (breach) return breach;
   const k = KIND_ORDER.indexOf(kindOf(a.owner)) - KIND_ORDER.indexOf(kindOf(b.owner));
   return k || a.owner.localeCompare(b.owner);
 }
@@ -66,7 +69,9 @@ export function Board() {
   useLive((e) => bus.emit(e));
   const { counts, error } = useBoardCounts(query, bus);
   const [flows, setFlows] = useState<FlowOption[]>([]);
-  const { register, onFocusCard } = useBoardKeys(FILTER_ID);
+  // On a phone the filters start folded, so the columns are on the first screen.
+  const [toolsOpen, setToolsOpen] = useState(() => !window.matchMedia('(max-width: 40rem)').matches);
+  const { register, onFocusCard } = useBoardKeys(FILTER_ID, () => setToolsOpen(true));
 
   useEffect(() => {
     api
@@ -88,7 +93,8 @@ export function Board() {
     if (!s) sources.set(key, (s = make()));
     return s;
   };
-  const filtered = Boolean(filters.flow || filters.boundary || filters.state || filters.owner);
+  const filterCount = [filters.flow, filters.boundary, filters.state, filters.owner].filter(Boolean).length;
+  const filtered = filterCount > 0;
 
   return (
     <NowProvider>
@@ -114,10 +120,17 @@ export function Board() {
             <span aria-hidden="true">⚠ </span>The board could not load: {error}
           </p>
         ) : null}
-        <div className="board-tools">
-          <Filters filters={filters} flows={flows} owners={owners} onChange={setFilters} />
-          <SavedViews filters={filters} onApply={setFilters} />
-        </div>
+        <details
+          className="board-tools"
+          open={toolsOpen}
+          onToggle={(e) => setToolsOpen(e.currentTarget.open)}
+        >
+          <summary>Filters and saved views{filterCount ? ` (${filterCount} on)` : ''}</summary>
+          <div className="board-tools-body">
+            <Filters filters={filters} flows={flows} owners={owners} onChange={setFilters} />
+            <SavedViews filters={filters} onApply={setFilters} />
+          </div>
+        </details>
         <nav className="board-queues" aria-label="Queues">
           <button
             type="button"

@@ -5,9 +5,11 @@ import type { ColumnHandle } from './column.tsx';
 
 const FIELD = new Set(['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON']);
 
-export function useBoardKeys(filterId: string) {
+export function useBoardKeys(filterId: string, showFilters: () => void) {
   const columns = useRef(new Map<number, ColumnHandle>());
   const active = useRef<{ column: number; index: number } | undefined>(undefined);
+  const show = useRef(showFilters);
+  show.current = showFilters;
 
   const register = useRef((column: number, handle: ColumnHandle | null) => {
     if (handle) columns.current.set(column, handle);
@@ -59,11 +61,10 @@ export function useBoardKeys(filterId: string) {
           handled = move(-1, 0);
           break;
         case '/': {
-          const el = document.getElementById(filterId);
-          if (el) {
-            el.focus();
-            handled = true;
-          }
+          show.current();
+          // The filters may have just unfolded: focus once they are rendered.
+          requestAnimationFrame(() => document.getElementById(filterId)?.focus());
+          handled = true;
           break;
         }
         default:
