@@ -44,7 +44,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function serve(dir: string, say: (s: string) => void) {
+export async function serve(dir: string, say: (s: string) => void) {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -84,7 +84,7 @@ async function serve(dir: string, say: (s: string) => void) {
   };
 }
 
-async function seed(url: string, total: number): Promise<void> {
+export async function seed(url: string, total: number): Promise<void> {
   const agent = new Agent({ connections: 50, keepAliveTimeout: 30_000 });
   let next = 0;
   const lane = async () => {

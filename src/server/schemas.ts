@@ -86,7 +86,18 @@ const boardFilters = {
   state: z.enum(HANDOFF_STATES).optional(),
 };
 
-export const boardQuery = z.strictObject(boardFilters);
+export const boardQuery = z.strictObject({
+  ...boardFilters,
+  cards: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe(
+      'With each column, its first page of this many cards, newest first (0 to 100; default 0: counts only)',
+    ),
+});
 
 export const listQuery = z.strictObject({
   ...boardFilters,
@@ -218,6 +229,19 @@ export const boardResponse = z.object({
       oldestSince: iso
         .nullable()
         .describe('When the longest-waiting one started waiting: handed off, or received when not yet'),
+      cards: z
+        .array(handoffListItem)
+        .optional()
+        .describe(
+          'With `cards`: the first page of this column, as GET /v1/handoffs?owner=O&open=true lists it',
+        ),
+      nextCursor: z
+        .string()
+        .nullable()
+        .optional()
+        .describe(
+          'With `cards`: the cursor of the next page (GET /v1/handoffs with the same filters), or null',
+        ),
     }),
   ),
   queues: z.object({

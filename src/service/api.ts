@@ -18,6 +18,7 @@ export type BatonApi = Pick<
   | 'get'
   | 'getByKey'
   | 'list'
+  | 'board'
   | 'flows'
   | 'flowDetail'
   | 'reloadFlows'
@@ -72,6 +73,7 @@ export const FORWARDED = [
   'get',
   'getByKey',
   'list',
+  'board',
   'tasks',
   'queueTasks',
   'inbox',

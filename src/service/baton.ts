@@ -5,6 +5,7 @@ import {
   RETURN_REASONS,
   WAITING_FOR_OWNER,
   type ReturnReason,
+  type HandoffRecord,
   type HandoffSnapshot,
   type ApprovalRecord,
   type Actor,
@@ -17,7 +18,8 @@ import { openStore } from '../store/open.ts';
 import { closeConnectors, openConnectors, type OpenConnector } from '../connectors/configure.ts';
 import { useSchemas, type UseSchema } from '../actions/schemas.ts';
 import { checkConnectors, connectorsView, type ConnectorCheck, type ConnectorsView } from './connectors.ts';
-import type { HandoffFilter, Store } from '../store/port.ts';
+import type { BoardFilter, HandoffFilter, Store } from '../store/port.ts';
+import { encodeCursor } from '../store/rows.ts';
 import { Registry } from '../actions/registry.ts';
 import { Tables } from '../actions/tables.ts';
 import { OutboundPolicy } from '../outbound/policy.ts';
@@ -38,6 +40,7 @@ import {
   inboxView,
   summaryView,
   taskView,
+  type HandoffListView,
   type HandoffView,
 } from './views.ts';
 import { authenticate, createToken, newTokenRow, type NewToken, type Principal } from './tokens.ts';
@@ -369,9 +372,37 @@ export class Baton {
   /** A page of handoffs; each with a one-line subject and, while it waits, its SLA's due time. */
   async list(filter: HandoffFilter) {
     const page = await this.store.list(filter);
-    const items = await Promise.all(
-      page.items.map(async (h) => {
-        const v = summaryView(h);
+    return { items: await this.listItems(page.items), nextCursor: page.nextCursor ?? null };
+  }
+
+  /**
+   * The board: open work by owner (counted by the store), and with `cards` > 0 the first page of
+   * each owner's column, so a board shows its cards after one call; the cursor pages on.
+   */
+  async board(filter: BoardFilter, cards = 0) {
+    const [owners, records] = await Promise.all([
+      this.store.board(filter),
+      cards > 0 ? this.store.boardCards(filter, cards) : Promise.resolve([]),
+    ]);
+    const views = await this.listItems(records);
+    const columns = new Map<string, { items: HandoffListView[]; nextCursor: string | null }>();
+    records.forEach((h, i) => {
+      const c = columns.get(h.owner) ?? { items: [], nextCursor: null };
+      c.items.push(views[i]!);
+      columns.set(h.owner, c);
+    });
+    for (const o of owners) {
+      const c = columns.get(o.owner);
+      const last = records.findLast((h) => h.owner === o.owner);
+      if (c && last && o.open > c.items.length) c.nextCursor = encodeCursor(last.createdAt, last.id);
+    }
+    return { owners, columns: Object.fromEntries(columns) };
+  }
+
+  private async listItems(records: readonly HandoffRecord[]): Promise<HandoffListView[]> {
+    return Promise.all(
+      records.map(async (h) => {
+        const v: HandoffListView = summaryView(h);
         const subject = subjectOf(h.input);
         if (subject !== undefined) v.subject = subject;
         if (WAITING_FOR_OWNER.has(h.state) && h.handedOffAt !== undefined) {
@@ -381,7 +412,6 @@ export class Baton {
         return v;
       }),
     );
-    return { items, nextCursor: page.nextCursor ?? null };
   }
 
   async snapshot(id: string): Promise<HandoffSnapshot> {

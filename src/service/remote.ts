@@ -153,6 +153,7 @@ export class RemoteBaton implements BatonApi {
   readonly get = this.call('get');
   readonly getByKey = this.call('getByKey');
   readonly list = this.call('list');
+  readonly board = this.call('board');
   readonly tasks = this.call('tasks');
   readonly queueTasks = this.call('queueTasks');
   readonly inbox = this.call('inbox');

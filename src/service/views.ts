@@ -26,9 +26,13 @@ export interface HandoffSummaryView {
   handedOffAt?: string;
   acceptedAt?: string;
   completedAt?: string;
-  /** Lists only: one line from the input (subject.ts). */
+}
+
+/** A handoff in a list or on the board: the summary and a little more. */
+export interface HandoffListView extends HandoffSummaryView {
+  /** One line from the input (subject.ts). */
   subject?: string;
-  /** Lists only: when the SLA runs out (handed off + acceptWithin), while an owner must accept. */
+  /** When the SLA runs out (handed off + acceptWithin), while an owner must accept. */
   slaDueAt?: string;
 }
 

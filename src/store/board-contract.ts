@@ -87,6 +87,30 @@ export function boardContract(name: string, open: () => Promise<Store>): void {
       expect(await store.board({ state: 'completed' })).toEqual([]);
     });
 
+    it("gives each owner's newest open handoffs, in list order, with the board's filters", async () => {
+      const { hs } = await seed();
+      const extra = handoff({ owner: 'user:kim', state: 'returned' });
+      await store.commit([insert(extra)]);
+      const cards = await store.boardCards({}, 2);
+      const byOwnerIds = (rows: Awaited<ReturnType<Store['boardCards']>>) =>
+        rows.reduce<Record<string, string[]>>(
+          (m, h) => ({ ...m, [h.owner]: [...(m[h.owner] ?? []), h.id] }),
+          {},
+        );
+      // Kim holds four open ones: the newest two, newest first; closed work is left out.
+      expect(byOwnerIds(cards)).toEqual({
+        'agent:f': [hs.working.id],
+        'team:sales': [hs.failed.id, hs.team.id],
+        'user:kim': [extra.id, hs.other.id],
+        'user:lee': [hs.unknown.id],
+      });
+      expect(cards.find((h) => h.id === extra.id)).toMatchObject({ state: 'returned', input: extra.input });
+      const page = await store.list({ owner: 'user:kim', open: true, limit: 2 });
+      expect(page.items.map((h) => h.id)).toEqual(byOwnerIds(cards)['user:kim']);
+      expect(byOwnerIds(await store.boardCards({ flow: 'g' }, 5))).toEqual({ 'team:sales': [hs.failed.id] });
+      expect(await store.boardCards({ flows: [] }, 5)).toEqual([]);
+    });
+
     it("lists a column's and a queue's handoffs with the board's filters", async () => {
       const { hs } = await seed();
       const ids = async (f: Parameters<Store['list']>[0]) =>

@@ -41,24 +41,47 @@ export function addBoardConditions(where: Where, f: HandoffFilter): Where {
 
 const sum = (condition: string): string => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
 
+/** The open handoffs that match the board's filters. */
+function boardWhere(where: Where, f: BoardFilter, flowsCondition: FlowsCondition): Where {
+  where
+    .add(!!f.flow, 'flow_id = ?', f.flow)
+    .add(!!f.owner, 'owner = ?', f.owner)
+    .add(!!f.state, 'state = ?', f.state);
+  flowsCondition(where, f.flows);
+  return addBoardConditions(where, { ...f, open: true });
+}
+
 /** The statement behind `Store.board`, with its parameters. */
 export function boardStatement(
   where: Where,
   f: BoardFilter,
   flowsCondition: FlowsCondition,
 ): { sql: string; params: unknown[] } {
-  where
-    .add(!!f.flow, 'flow_id = ?', f.flow)
-    .add(!!f.owner, 'owner = ?', f.owner)
-    .add(!!f.state, 'state = ?', f.state);
-  flowsCondition(where, f.flows);
-  addBoardConditions(where, { ...f, open: true });
+  boardWhere(where, f, flowsCondition);
   const sql = `SELECT owner, COUNT(*) AS open, ${sum('breached = 1')} AS breached,
       MIN(COALESCE(handed_off_at, created_at)) AS oldest_since,
       ${sum(UNASSIGNED)} AS unassigned, ${sum(`state = 'escalated'`)} AS escalated,
       ${sum(`state = 'failed'`)} AS failed, ${sum(OUTCOME_UNKNOWN)} AS outcome_unknown
     FROM handoffs ${where.sql} GROUP BY owner ORDER BY owner`;
   return { sql, params: where.params };
+}
+
+/**
+ * The statement behind `Store.boardCards`: each owner's newest open handoffs, ranked in a window
+ * over just ids and keys, so only the rows shown are read whole.
+ */
+export function boardCardsStatement(
+  where: Where,
+  f: BoardFilter,
+  perOwner: number,
+  flowsCondition: FlowsCondition,
+): { sql: string; params: unknown[] } {
+  boardWhere(where, f, flowsCondition);
+  const sql = `SELECT h.* FROM handoffs h JOIN (
+      SELECT id, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY created_at DESC, id DESC) AS rn
+      FROM handoffs ${where.sql}) r ON r.id = h.id
+    WHERE r.rn <= ? ORDER BY h.owner, h.created_at DESC, h.id DESC`;
+  return { sql, params: [...where.params, perOwner] };
 }
 
 /** Drivers give counts as numbers, bigints or numeric strings. */

@@ -212,6 +212,8 @@ export interface Store {
   list(filter: HandoffFilter): Promise<{ items: HandoffRecord[]; nextCursor?: string }>;
   /** The board's counts: one row per owner holding open handoffs that match (board-sql.ts). */
   board(filter: BoardFilter): Promise<BoardOwnerCounts[]>;
+  /** The newest `perOwner` open handoffs of each owner that match, in list order (board-sql.ts). */
+  boardCards(filter: BoardFilter, perOwner: number): Promise<HandoffRecord[]>;
   approval(id: string): Promise<ApprovalRecord | undefined>;
   approvals(filter: {
     state?: ApprovalRecord['state'];

@@ -41,6 +41,33 @@ describe('GET /v1/board', () => {
     expect(r.body).toMatchObject({ open: 4, breached: 0 });
   });
 
+  it("brings each column's first cards and the cursor to page on, with cards=N", async () => {
+    const extra = await s.send({ id: 'L5', company: 'Initech', email: 'c@initech.com' }); // user:kim
+    const r = await s.call('GET', '/v1/board?cards=1');
+    expect(r.status).toBe(200);
+    const kim = r.body.columns.find((c: { owner: string }) => c.owner === 'user:kim');
+    expect(kim.open).toBe(2);
+    expect(kim.cards.map((h: { id: string }) => h.id)).toEqual([extra]);
+    expect(kim.cards[0]).toMatchObject({ subject: 'Initech', state: 'handed_off' });
+    expect(kim.cards[0].slaDueAt).toBeDefined();
+    // The cursor goes on where the first card ends, as GET /v1/handoffs pages.
+    const next = await s.call(
+      'GET',
+      `/v1/handoffs?owner=user:kim&open=true&limit=5&cursor=${kim.nextCursor}`,
+    );
+    expect(next.body.items.map((h: { id: string }) => h.id)).toEqual([ids.acme]);
+    const support = r.body.columns.find((c: { owner: string }) => c.owner === 'team:support');
+    expect(support.nextCursor).toBeNull();
+    // Without cards: counts only.
+    const plain = await s.call('GET', '/v1/board');
+    expect(plain.body.columns[0].cards).toBeUndefined();
+    expect((await s.call('GET', '/v1/board?cards=101')).status).toBe(422);
+    const admin = await s.token('dana', 'admin');
+    expect((await s.call('POST', `/v1/handoffs/${extra}/cancel`, { token: admin, body: {} })).status).toBe(
+      200,
+    );
+  });
+
   it('filters by flow, boundary, state and owner', async () => {
     const owners = async (q: string) =>
       ((await s.call('GET', `/v1/board?${q}`)).body.columns as Array<{ owner: string }>).map((c) => c.owner);

@@ -2,6 +2,7 @@
 // counts come from the store in one query; the cards of a column or a queue page through
 // GET /v1/handoffs with the same filters (owner + open=true, or queue).
 import type { Directory } from '../../engine/directory.ts';
+import type { HandoffListView } from '../../service/views.ts';
 import type { BoardOwnerCounts } from '../../store/port.ts';
 import { reachList } from '../auth.ts';
 import { defineRoute, type Route } from '../route.ts';
@@ -16,7 +17,14 @@ function nameOf(directory: Directory, owner: string): string | undefined {
   return undefined;
 }
 
-export function boardView(rows: readonly BoardOwnerCounts[], directory: Directory, now: number) {
+type Cards = Record<string, { items: HandoffListView[]; nextCursor: string | null }>;
+
+export function boardView(
+  rows: readonly BoardOwnerCounts[],
+  cards: Cards | undefined,
+  directory: Directory,
+  now: number,
+) {
   const queues = { unassigned: 0, escalated: 0, failed: 0, outcome_unknown: 0 };
   let open = 0;
   let breached = 0;
@@ -28,12 +36,14 @@ export function boardView(rows: readonly BoardOwnerCounts[], directory: Director
     open += r.open;
     breached += r.breached;
     const name = nameOf(directory, r.owner);
+    const c = cards ? (cards[r.owner] ?? { items: [], nextCursor: null }) : undefined;
     return {
       owner: r.owner,
       ...(name ? { name } : {}),
       open: r.open,
       breached: r.breached,
       oldestSince: iso(r.oldestSince),
+      ...(c ? { cards: c.items, nextCursor: c.nextCursor } : {}),
     };
   });
   return { columns, queues, open, breached, at: new Date(now).toISOString() };
@@ -52,13 +62,15 @@ export function boardRoutes(): Route[] {
         'One column per owner (user:, team:, role:, agent:) holding open handoffs that match the filters, ' +
         'and the queue counts: unassigned, escalated, failed and outcome_unknown. A column lists through ' +
         'GET /v1/handoffs?owner=O&open=true, a queue through GET /v1/handoffs?queue=Q, with the same filters. ' +
-        'A scoped token counts its flows only.',
+        'With `cards=N`, each column also carries its first N cards and the cursor to page on, so a board ' +
+        'shows after one call. A scoped token counts its flows only.',
       query: boardQuery,
       response: { description: 'The counts', schema: boardResponse },
       async handler({ query, caller, baton }) {
+        const { cards = 0, ...filter } = query;
         const flows = reachList(caller);
-        const rows = await baton.store.board(flows ? { ...query, flows } : query);
-        return boardView(rows, baton.directory, Date.now());
+        const b = await baton.board(flows ? { ...filter, flows } : filter, cards);
+        return boardView(b.owners, cards > 0 ? b.columns : undefined, baton.directory, Date.now());
       },
     }),
   ];

@@ -38,7 +38,13 @@ import {
   tokenValues,
 } from '../rows.ts';
 import { EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
-import { addBoardConditions, boardRow, boardStatement } from '../board-sql.ts';
+import {
+  addBoardConditions,
+  boardCardsStatement,
+  boardRow,
+  boardStatement,
+  type FlowsCondition,
+} from '../board-sql.ts';
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { dollars } from './sql.ts';
@@ -64,6 +70,9 @@ export interface PostgresOptions {
   /** Create the schema and its tables when missing (default true); false: refuse a missing store. */
   create?: boolean;
 }
+
+/** How this store matches a list of flows, for the board's statements. */
+const FLOWS: FlowsCondition = (w, flows) => w.add(!!flows, 'flow_id = ANY(?)', flows ?? []);
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -317,10 +326,13 @@ export class PostgresStore implements Store {
   }
 
   async board(f: BoardFilter) {
-    const { sql, params } = boardStatement(new Where(), f, (w, flows) =>
-      w.add(!!flows, 'flow_id = ANY(?)', flows ?? []),
-    );
+    const { sql, params } = boardStatement(new Where(), f, FLOWS);
     return (await this.db.rows(sql, params)).map(boardRow);
+  }
+
+  async boardCards(f: BoardFilter, perOwner: number) {
+    const { sql, params } = boardCardsStatement(new Where(), f, perOwner, FLOWS);
+    return (await this.db.rows(sql, params)).map(rowToHandoff);
   }
 
   async approval(id: string) {

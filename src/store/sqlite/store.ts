@@ -46,7 +46,13 @@ import { expandBatches } from '../event-batches.ts';
 import { deliveryToRow, linkToRow, rowToDelivery, rowToLink, rowToOutbox } from '../notice-rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { placeholders, prepareBulk, prepareStatements } from './statements.ts';
-import { addBoardConditions, boardRow, boardStatement } from '../board-sql.ts';
+import {
+  addBoardConditions,
+  boardCardsStatement,
+  boardRow,
+  boardStatement,
+  type FlowsCondition,
+} from '../board-sql.ts';
 import { Where } from './where.ts';
 
 type Row = Record<string, unknown>;
@@ -62,6 +68,10 @@ export interface SqliteOptions {
    */
   autoCheckpointPages?: number;
 }
+
+/** How this store matches a list of flows, for the board's statements. */
+const FLOWS: FlowsCondition = (w, flows) =>
+  w.add(!!flows, `flow_id IN (${placeholders(flows?.length ?? 0) || 'NULL'})`, ...(flows ?? []));
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -279,10 +289,13 @@ export class SqliteStore implements Store {
   }
 
   async board(f: BoardFilter) {
-    const { sql, params } = boardStatement(new Where(), f, (w, flows) =>
-      w.add(!!flows, `flow_id IN (${placeholders(flows?.length ?? 0) || 'NULL'})`, ...(flows ?? [])),
-    );
+    const { sql, params } = boardStatement(new Where(), f, FLOWS);
     return (this.db.prepare(sql).all(...(params as never[])) as Row[]).map(boardRow);
+  }
+
+  async boardCards(f: BoardFilter, perOwner: number) {
+    const { sql, params } = boardCardsStatement(new Where(), f, perOwner, FLOWS);
+    return (this.db.prepare(sql).all(...(params as never[])) as Row[]).map(rowToHandoff);
   }
 
   async approval(id: string) {

@@ -183,6 +183,10 @@ export class ThreadedSqliteStore implements Store {
     return this.reader.board(filter);
   }
 
+  boardCards(filter: BoardFilter, perOwner: number) {
+    return this.reader.boardCards(filter, perOwner);
+  }
+
   approval(id: string) {
     return this.reader.approval(id);
   }

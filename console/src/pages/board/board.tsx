@@ -7,13 +7,13 @@ import { api } from '../../api/client.ts';
 import { useLive } from '../../live.ts';
 import { createBus } from './bus.ts';
 import { Column, type Source } from './column.tsx';
-import { useBoardCounts } from './counts.ts';
+import { prefetchBoard, useBoardCounts } from './counts.ts';
 import { Filters, FILTER_ID, type FlowOption } from './filter-bar.tsx';
 import { QUEUE_LABELS, QUEUES, readFilters, serverQuery, toParams, type BoardFilters } from './filters.ts';
 import { useBoardKeys } from './keyboard.ts';
 import { SavedViews } from './saved-views.tsx';
 import { Age, NowProvider } from './time.tsx';
-import type { BoardColumn, FlowList } from '../../api/types.ts';
+import type { BoardColumn, BoardCounts, FlowList, HandoffPage } from '../../api/types.ts';
 import './board.css';
 
 const KIND_ORDER = ['team', 'role', 'user', 'agent'];
@@ -23,6 +23,12 @@ const KIND_LABEL: Record<string, string> = {
   user: 'Person',
   agent: 'Baton is working on it',
 };
+
+/** A column's first cards as the first board read brought them (undefined: fetch them). */
+function initialOf(first: BoardCounts | undefined, owner: string): HandoffPage | undefined {
+  const c = first?.columns.find((x) => x.owner === owner);
+  return c?.cards ? { items: c.cards, nextCursor: c.nextCursor ?? null } : undefined;
+}
 
 const kindOf = (owner: string) => owner.slice(0, owner.indexOf(':'));
 
@@ -61,13 +67,17 @@ function ColumnTitle({ c }: { c: BoardColumn }) {
   );
 }
 
+if (typeof location !== 'undefined' && location.pathname === '/') {
+  prefetchBoard(serverQuery(readFilters(new URLSearchParams(location.search))));
+}
+
 export function Board() {
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => readFilters(params), [params]);
   const query = useMemo(() => serverQuery(filters), [filters]);
   const [bus] = useState(createBus);
   useLive((e) => bus.emit(e));
-  const { counts, error } = useBoardCounts(query, bus);
+  const { counts, first, error } = useBoardCounts(query, bus);
   const [flows, setFlows] = useState<FlowOption[]>([]);
   // On a phone the filters start folded, so the columns are on the first screen.
   const [toolsOpen, setToolsOpen] = useState(() => !window.matchMedia('(max-width: 40rem)').matches);
@@ -195,6 +205,7 @@ export function Board() {
                 source={sourceOf(`owner:${c.owner}`, () => ({ owner: c.owner }))}
                 filters={query}
                 title={<ColumnTitle c={c} />}
+                initial={initialOf(first, c.owner)}
                 label={`${c.name ?? c.owner}: ${c.open} open`}
                 total={c.open}
                 column={i}

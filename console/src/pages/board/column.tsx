@@ -5,6 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { Card } from './card.tsx';
 import { CLOSED_STATES, throttle, type Bus } from './bus.ts';
 import { usePagedList } from './paging.ts';
+import type { HandoffPage } from '../../api/types.ts';
 
 /** What a column holds: an owner's open work, or a queue. */
 export type Source = { owner: string } | { queue: string };
@@ -28,6 +29,8 @@ interface ColumnProps {
   onFocusCard: (column: number, index: number) => void;
   register: (column: number, handle: ColumnHandle | null) => void;
   wide?: boolean;
+  /** The first page, when the board's first read brought it. */
+  initial?: HandoffPage | undefined;
 }
 
 const ESTIMATE = 116;
@@ -41,22 +44,22 @@ export const Column = memo(function Column(p: ColumnProps) {
     }),
     [p.filters, p.source],
   );
-  const list = usePagedList(query);
+  const list = usePagedList(query, p.initial);
   const scroller = useRef<HTMLDivElement>(null);
   const count = list.items.length + (list.cursor ? 1 : 0);
   const v = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ESTIMATE,
-    overscan: 6,
+    overscan: 4,
     getItemKey: (i) => list.items[i]?.id ?? 'more',
   });
   const visible = v.getVirtualItems();
 
-  // Near the end of what is loaded: the next page.
+  // Near the end of what is loaded (the overscan reaching the last few): the next page.
   const lastVisible = visible[visible.length - 1]?.index ?? -1;
   useEffect(() => {
-    if (list.cursor && lastVisible >= list.items.length - 10) void list.loadMore();
+    if (list.cursor && lastVisible >= list.items.length - 4) void list.loadMore();
   }, [lastVisible, list.cursor, list.items.length, list.loadMore]);
 
   // Live: a card that left this column goes at once; work arriving refreshes the first page.

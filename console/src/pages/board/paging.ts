@@ -32,9 +32,15 @@ export function mergeFirstPage(prev: Loaded, page: HandoffPage): Loaded {
   return { items: [...page.items, ...rest], cursor: prev.cursor, status: 'ready' };
 }
 
-export function usePagedList(query: Record<string, string>) {
+export function usePagedList(query: Record<string, string>, initial?: HandoffPage) {
   const key = JSON.stringify(query);
-  const [loaded, setLoaded] = useState<Loaded>({ items: [], cursor: null, status: 'loading' });
+  const [loaded, setLoaded] = useState<Loaded>(() =>
+    initial
+      ? { items: initial.items, cursor: initial.nextCursor, status: 'ready' }
+      : { items: [], cursor: null, status: 'loading' },
+  );
+  /** The first page came with the board: the first mount need not ask for it. */
+  const seeded = useRef(initial !== undefined);
   const current = useRef(loaded);
   current.current = loaded;
   const generation = useRef(0);
@@ -112,6 +118,10 @@ export function usePagedList(query: Record<string, string>) {
   }, []);
 
   useEffect(() => {
+    if (seeded.current) {
+      seeded.current = false;
+      return;
+    }
     generation.current += 1;
     busy.current = null;
     again.current = false;
