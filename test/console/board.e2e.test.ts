@@ -124,6 +124,33 @@ describe('the board', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
   });
 
+  it('renders only what a column shows, and pages on as it scrolls', async () => {
+    const sent = await Promise.all(
+      Array.from({ length: 70 }, (_, i) =>
+        c.send('lead-to-owner', lead(`S-${i}`, `Small ${i}`, `s${i}@tiny.io`, 100)),
+      ),
+    );
+    const oldest = sent[0]!;
+    const pages: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/handoffs?') && r.url().includes('cursor=')) pages.push(r.url());
+    });
+    await page.goto(`${c.url}/?owner=team:smb-sales`);
+    const column = page.getByRole('region', { name: /SMB sales/ });
+    await expect.poll(() => column.textContent()).toContain('70 open');
+    const body = column.locator('.board-column-body');
+    let most = 0;
+    for (let i = 0; i < 40 && (await card(oldest).count()) === 0; i++) {
+      most = Math.max(most, await column.locator('[data-card]').count());
+      await body.evaluate((el) => el.scrollBy(0, 1500));
+      await page.waitForTimeout(100);
+    }
+    await card(oldest).waitFor();
+    // Never all 70 in the page at once, and the rest came page by page from the server.
+    expect(most).toBeLessThan(30);
+    expect(pages.length).toBeGreaterThan(0);
+  });
+
   it('moves between cards with j/k and arrows, opens one with Enter, focuses the filter with /', async () => {
     await page.goto(`${c.url}/`);
     await page.locator('[data-card]').first().waitFor();
