@@ -2,7 +2,14 @@
 // intakes arrive, keeps its filters in the URL, saves views, moves by keyboard, passes axe.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 
 let c: RunningConsole;
@@ -22,6 +29,7 @@ const focused = () =>
   page.evaluate<string | null>("document.activeElement?.getAttribute('data-card') ?? null");
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole();
   b = await openBrowser();
   ({ context, page } = await b.page());
@@ -36,7 +44,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-describe('the board', () => {
+describe.skipIf(withoutChromium())('the board', () => {
   const ids: Record<string, string> = {};
   const id = (k: string) => ids[k]!;
 
@@ -185,7 +193,7 @@ actions: []
 handoff: { to: '\${decision.owner}', acceptWithin: 1s }
 `;
 
-describe('the board on the demo project', () => {
+describe.skipIf(withoutChromium())('the board on the demo project', () => {
   let demo: RunningConsole;
   beforeAll(async () => {
     demo = await startConsole({ 'flows/quick-sla.yaml': QUICK_SLA }, { args: ['--demo'] });

@@ -48,13 +48,12 @@ export function useBoardCounts(query: Record<string, string>, bus: Bus) {
       }
       inFlight = true;
       try {
-        const query = JSON.parse(key) as Record<string, string>;
+        const q = JSON.parse(key) as Record<string, string>;
         const withCards = initial;
         initial = false;
         const c = withCards
-          ? await (takeEarly(key)?.catch(() => fetchBoard(query, FIRST_CARDS)) ??
-              fetchBoard(query, FIRST_CARDS))
-          : await fetchBoard(query, 0);
+          ? await (takeEarly(key)?.catch(() => fetchBoard(q, FIRST_CARDS)) ?? fetchBoard(q, FIRST_CARDS))
+          : await fetchBoard(q, 0);
         if (gen === generation.current) {
           if (withCards) setFirst(c);
           setCounts(c);
