@@ -73,7 +73,6 @@ export const FORWARDED = [
   'get',
   'getByKey',
   'list',
-  'board',
   'tasks',
   'queueTasks',
   'inbox',

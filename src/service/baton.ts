@@ -3,9 +3,7 @@
 import { BatonError } from '../core/errors.ts';
 import {
   RETURN_REASONS,
-  WAITING_FOR_OWNER,
   type ReturnReason,
-  type HandoffRecord,
   type HandoffSnapshot,
   type ApprovalRecord,
   type Actor,
@@ -19,7 +17,6 @@ import { closeConnectors, openConnectors, type OpenConnector } from '../connecto
 import { useSchemas, type UseSchema } from '../actions/schemas.ts';
 import { checkConnectors, connectorsView, type ConnectorCheck, type ConnectorsView } from './connectors.ts';
 import type { BoardFilter, HandoffFilter, Store } from '../store/port.ts';
-import { encodeCursor } from '../store/rows.ts';
 import { Registry } from '../actions/registry.ts';
 import { Tables } from '../actions/tables.ts';
 import { OutboundPolicy } from '../outbound/policy.ts';
@@ -38,9 +35,7 @@ import {
   flowView,
   handoffView,
   inboxView,
-  summaryView,
   taskView,
-  type HandoffListView,
   type HandoffView,
 } from './views.ts';
 import { authenticate, createToken, newTokenRow, type NewToken, type Principal } from './tokens.ts';
@@ -55,7 +50,7 @@ import { Dispatcher } from '../channels/dispatcher.ts';
 import type { Channel } from '../channels/port.ts';
 import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
-import { subjectOf } from './subject.ts';
+import { listItems, readBoard, type BoardRead } from './board.ts';
 import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
 import { Intake } from '../intake/intake.ts';
 import { triggerViews, type TriggerView } from './triggers-view.ts';
@@ -372,46 +367,15 @@ export class Baton {
   /** A page of handoffs; each with a one-line subject and, while it waits, its SLA's due time. */
   async list(filter: HandoffFilter) {
     const page = await this.store.list(filter);
-    return { items: await this.listItems(page.items), nextCursor: page.nextCursor ?? null };
+    return {
+      items: await listItems(page.items, (v) => this.runtime.flowFor(v)),
+      nextCursor: page.nextCursor ?? null,
+    };
   }
 
-  /**
-   * The board: open work by owner (counted by the store), and with `cards` > 0 the first page of
-   * each owner's column, so a board shows its cards after one call; the cursor pages on.
-   */
-  async board(filter: BoardFilter, cards = 0) {
-    const [owners, records] = await Promise.all([
-      this.store.board(filter),
-      cards > 0 ? this.store.boardCards(filter, cards) : Promise.resolve([]),
-    ]);
-    const views = await this.listItems(records);
-    const columns = new Map<string, { items: HandoffListView[]; nextCursor: string | null }>();
-    records.forEach((h, i) => {
-      const c = columns.get(h.owner) ?? { items: [], nextCursor: null };
-      c.items.push(views[i]!);
-      columns.set(h.owner, c);
-    });
-    for (const o of owners) {
-      const c = columns.get(o.owner);
-      const last = records.findLast((h) => h.owner === o.owner);
-      if (c && last && o.open > c.items.length) c.nextCursor = encodeCursor(last.createdAt, last.id);
-    }
-    return { owners, columns: Object.fromEntries(columns) };
-  }
-
-  private async listItems(records: readonly HandoffRecord[]): Promise<HandoffListView[]> {
-    return Promise.all(
-      records.map(async (h) => {
-        const v: HandoffListView = summaryView(h);
-        const subject = subjectOf(h.input);
-        if (subject !== undefined) v.subject = subject;
-        if (WAITING_FOR_OWNER.has(h.state) && h.handedOffAt !== undefined) {
-          const within = (await this.runtime.flowFor(h.flowVersion).catch(() => undefined))?.acceptWithinMs;
-          if (within !== undefined) v.slaDueAt = new Date(h.handedOffAt + within).toISOString();
-        }
-        return v;
-      }),
-    );
+  /** The board: open work by owner, with `cards` > 0 each column's first page (board.ts). */
+  board(filter: BoardFilter, cards = 0): Promise<BoardRead> {
+    return readBoard(this.store, (v) => this.runtime.flowFor(v), filter, cards);
   }
 
   async snapshot(id: string): Promise<HandoffSnapshot> {

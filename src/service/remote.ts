@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import { BatonError, errorText, fromWire } from '../core/errors.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
-import type { HandoffCommit, Store } from '../store/port.ts';
+import type { BoardFilter, HandoffCommit, Store } from '../store/port.ts';
+import { readBoard, type BoardRead } from './board.ts';
 import { Directory } from '../engine/directory.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 import type { Baton, OpenOptions } from './baton.ts';
@@ -153,7 +154,6 @@ export class RemoteBaton implements BatonApi {
   readonly get = this.call('get');
   readonly getByKey = this.call('getByKey');
   readonly list = this.call('list');
-  readonly board = this.call('board');
   readonly tasks = this.call('tasks');
   readonly queueTasks = this.call('queueTasks');
   readonly inbox = this.call('inbox');
@@ -206,6 +206,28 @@ export class RemoteBaton implements BatonApi {
   /** Read through this thread's connection: showing a link changes nothing. */
   linkView(token: string): ReturnType<Baton['linkView']> {
     return viewLink(this.store, token);
+  }
+
+  /** The board from this thread's read connection: counting needs no trip to the engine thread. */
+  board(filter: BoardFilter, cards = 0): Promise<BoardRead> {
+    return readBoard(this.store, (v) => this.flowFor(v), filter, cards);
+  }
+
+  private readonly versions = new Map<string, Promise<CompiledFlow>>();
+
+  /** A flow by version: the live ones, else as published in the store (parsed once). */
+  private flowFor(version: string): Promise<CompiledFlow> {
+    for (const f of this.project.flows.values()) if (f.version === version) return Promise.resolve(f);
+    let known = this.versions.get(version);
+    if (!known) {
+      known = this.store.flowVersion(version).then((row) => {
+        if (!row) throw new BatonError('not_found', `flow version ${version} is not published in this store`);
+        return parseFlow(row.source, `${row.flowId}@${version.slice(0, 12)}`);
+      });
+      known.catch(() => this.versions.delete(version));
+      this.versions.set(version, known);
+    }
+    return known;
   }
 
   flows(): ReturnType<Baton['flows']> {
