@@ -150,7 +150,9 @@ describe.skipIf(withoutChromium())('the board', () => {
     let most = 0;
     for (let i = 0; i < 40 && (await card(oldest).count()) === 0; i++) {
       most = Math.max(most, await column.locator('[data-card]').count());
-      await body.evaluate((el) => el.scrollBy(0, 1500));
+      await body.evaluate((el) => {
+        (el as unknown as { scrollTop: number }).scrollTop += 1500;
+      });
       await page.waitForTimeout(100);
     }
     await card(oldest).waitFor();

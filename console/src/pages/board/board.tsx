@@ -111,7 +111,7 @@ export function Board() {
       <div className="board">
         <div className="board-head">
           <h1>Board</h1>
-          <p className="board-summary" aria-live="polite">
+          <p className="board-summary">
             {counts ? (
               <>
                 <span>{counts.open} open</span>
