@@ -24,7 +24,10 @@ const KIND_LABEL: Record<string, string> = {
   agent: 'Baton is working on it',
 };
 
-/** A column's first cards as the first board read brought them (undefined: fetch them). */
+/**
+ * A column's first cards as the first board read brought them (undefined: fetch them). Only while
+ * that read is the latest: a column that mounts after a live update reads its own.
+ */
 function initialOf(first: BoardCounts | undefined, owner: string): HandoffPage | undefined {
   const c = first?.columns.find((x) => x.owner === owner);
   return c?.cards ? { items: c.cards, nextCursor: c.nextCursor ?? null } : undefined;
@@ -205,7 +208,7 @@ export function Board() {
                 source={sourceOf(`owner:${c.owner}`, () => ({ owner: c.owner }))}
                 filters={query}
                 title={<ColumnTitle c={c} />}
-                initial={initialOf(first, c.owner)}
+                initial={first === counts ? initialOf(first, c.owner) : undefined}
                 label={`${c.name ?? c.owner}: ${c.open} open`}
                 total={c.open}
                 column={i}
