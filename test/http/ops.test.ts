@@ -235,6 +235,7 @@ describe('/v1/openapi.json', () => {
     const expected = [
       'POST /v1/flows/{flow}/handoffs',
       'GET /v1/handoffs',
+      'GET /v1/board',
       'GET /v1/handoffs/{id}',
       'GET /v1/handoffs/{id}/commands',
       'GET /v1/flows/{flow}/handoffs/{key}',

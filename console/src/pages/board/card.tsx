@@ -47,9 +47,15 @@ export const Card = memo(function Card({ item, index, column, onFocusCard }: Car
       <span className="board-card-subject">{item.subject ?? 'No subject in the input'}</span>
       <span className="board-card-bottom">
         <span className="board-card-state">{STATE_LABELS[item.state] ?? item.state}</span>
-        <span className="board-card-age">
-          waited <Age since={waitingSince(item)} />
-        </span>
+        {item.state === 'accepted' && item.acceptedAt ? (
+          <span className="board-card-age">
+            in work <Age since={item.acceptedAt} />
+          </span>
+        ) : (
+          <span className="board-card-age">
+            waited <Age since={waitingSince(item)} />
+          </span>
+        )}
         {item.slaDueAt ? (
           <SlaClock due={item.slaDueAt} breached={breached} />
         ) : breached ? (
