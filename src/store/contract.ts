@@ -116,6 +116,36 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.flowVersion('nope')).toBeUndefined();
     });
 
+    it("lists a flow's versions newest first, each with the handoffs that pinned it", async () => {
+      const row = (version: string, flowId: string, publishedAt: number) => ({
+        version,
+        flowId,
+        name: `${flowId} ${version}`,
+        def: { id: flowId },
+        source: `id: ${flowId}`,
+        publishedAt,
+      });
+      await store.publishFlow(row('v1', 'f', 10));
+      await store.publishFlow(row('v2', 'f', 20));
+      await store.publishFlow(row('v3', 'f', 30));
+      await store.publishFlow(row('w1', 'g', 15));
+      await store.commit([
+        insert(handoff({ flowVersion: 'v1' })),
+        insert(handoff({ flowVersion: 'v1' })),
+        insert(handoff({ flowVersion: 'v2' })),
+        insert(handoff({ flow: 'g', flowVersion: 'w1' })),
+      ]);
+      expect(await store.flowVersions('f')).toEqual([
+        { version: 'v3', name: 'f v3', publishedAt: 30, handoffs: 0 },
+        { version: 'v2', name: 'f v2', publishedAt: 20, handoffs: 1 },
+        { version: 'v1', name: 'f v1', publishedAt: 10, handoffs: 2 },
+      ]);
+      expect(await store.flowVersions('g')).toEqual([
+        { version: 'w1', name: 'g w1', publishedAt: 15, handoffs: 1 },
+      ]);
+      expect(await store.flowVersions('nope')).toEqual([]);
+    });
+
     it('inserts a handoff with everything it carries, atomically', async () => {
       const h = handoff();
       const c = insert(h, {

@@ -59,6 +59,14 @@ export interface FlowVersionRow {
 export const BOARD_QUEUES = ['unassigned', 'escalated', 'failed', 'outcome_unknown'] as const;
 export type BoardQueue = (typeof BOARD_QUEUES)[number];
 
+/** A published version in a flow's history: when it was published and how many handoffs pinned it. */
+export interface FlowVersionSummary {
+  version: string;
+  name: string;
+  publishedAt: number;
+  handoffs: number;
+}
+
 export interface HandoffFilter {
   flow?: string;
   /** Only handoffs crossing this boundary (the flow's from and to). */
@@ -182,6 +190,8 @@ export interface Store {
 
   publishFlow(row: FlowVersionRow): Promise<void>;
   flowVersion(version: string): Promise<FlowVersionRow | undefined>;
+  /** Every published version of one flow, newest first, each with the handoffs that pinned it. */
+  flowVersions(flowId: string): Promise<FlowVersionSummary[]>;
 
   /** Applies the commits in one transaction; one outcome per commit, in order. */
   commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]>;

@@ -9,7 +9,7 @@ import type {
   LedgerEntry,
   TaskRecord,
 } from '../core/types.ts';
-import type { HandoffCommit, TokenRow } from './port.ts';
+import type { FlowVersionSummary, HandoffCommit, TokenRow } from './port.ts';
 import { chainBatch, unchained, type ChainedBatch, type UnchainedEvent } from './event-batches.ts';
 import type { OwnerRef } from '../core/owner.ts';
 import { json, num, optJson, optNum, optStr, type Row } from './row-values.ts';
@@ -278,6 +278,23 @@ export function rowToInbox(r: Row): InboxRecord {
     kind: String(r.kind) as InboxRecord['kind'],
     text: String(r.text),
     createdAt: num(r.created_at),
+  };
+}
+
+/** A flow's published versions, newest first, with how many handoffs pinned each (one scan of its handoffs). */
+export const FLOW_VERSIONS_SQL = `SELECT v.version, v.name, v.published_at, COALESCE(c.n, 0) AS handoffs
+  FROM flow_versions v
+  LEFT JOIN (SELECT flow_version, COUNT(*) AS n FROM handoffs WHERE flow_id = ? GROUP BY flow_version) c
+    ON c.flow_version = v.version
+  WHERE v.flow_id = ?
+  ORDER BY v.published_at DESC, v.version DESC`;
+
+export function versionSummary(r: Row): FlowVersionSummary {
+  return {
+    version: String(r.version),
+    name: String(r.name),
+    publishedAt: Number(r.published_at),
+    handoffs: Number(r.handoffs),
   };
 }
 

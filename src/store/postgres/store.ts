@@ -15,6 +15,7 @@ import type {
   ClaimOptions,
   CommitOutcome,
   FlowVersionRow,
+  FlowVersionSummary,
   HandoffCommit,
   BoardFilter,
   HandoffFilter,
@@ -36,6 +37,8 @@ import {
   rowToToken,
   TOKEN_COLUMNS,
   tokenValues,
+  FLOW_VERSIONS_SQL,
+  versionSummary,
 } from '../rows.ts';
 import { EVENT_BATCH_COLUMNS, expandBatches } from '../event-batches.ts';
 import {
@@ -174,6 +177,10 @@ export class PostgresStore implements Store {
       source: String(r.source),
       publishedAt: Number(r.published_at),
     };
+  }
+
+  async flowVersions(flowId: string): Promise<FlowVersionSummary[]> {
+    return (await this.db.rows(FLOW_VERSIONS_SQL, [flowId, flowId])).map(versionSummary);
   }
 
   async commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {

@@ -1,6 +1,6 @@
 // The SQLite store's prepared statements and multi-row inserts, made once per connection.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { HANDOFF_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
+import { FLOW_VERSIONS_SQL, HANDOFF_COLUMNS, TOKEN_COLUMNS } from '../rows.ts';
 import { DELIVERY_COLUMNS, LINK_COLUMNS, OUTBOX_COLUMNS } from '../notice-rows.ts';
 import { EVENT_BATCH_COLUMNS, EVENT_BATCH_WIDTH } from '../event-batches.ts';
 import { BulkInsert } from './bulk.ts';
@@ -53,6 +53,7 @@ export function prepareStatements(db: DatabaseSync) {
     publishFlow: p(`INSERT INTO flow_versions (version, flow_id, name, def, source, published_at)
       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING`),
     flowVersion: p('SELECT * FROM flow_versions WHERE version = ?'),
+    flowVersions: p(FLOW_VERSIONS_SQL),
     insertHandoff:
       p(`INSERT INTO handoffs (${HANDOFF_COLUMNS.join(', ')}) VALUES (${placeholders(HANDOFF_COLUMNS.length)})
       ON CONFLICT (flow_id, idem_key) DO NOTHING`),

@@ -19,6 +19,7 @@ import type {
   ClaimOptions,
   CommitOutcome,
   FlowVersionRow,
+  FlowVersionSummary,
   HandoffCommit,
   BoardFilter,
   HandoffFilter,
@@ -41,6 +42,7 @@ import {
   rowToTask,
   rowToToken,
   tokenValues,
+  versionSummary,
 } from '../rows.ts';
 import { expandBatches } from '../event-batches.ts';
 import { deliveryToRow, linkToRow, rowToDelivery, rowToLink, rowToOutbox } from '../notice-rows.ts';
@@ -130,6 +132,10 @@ export class SqliteStore implements Store {
       source: String(r.source),
       publishedAt: Number(r.published_at),
     };
+  }
+
+  async flowVersions(flowId: string): Promise<FlowVersionSummary[]> {
+    return (this.stmts.flowVersions.all(flowId, flowId) as Row[]).map(versionSummary);
   }
 
   async commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {

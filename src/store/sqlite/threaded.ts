@@ -143,6 +143,10 @@ export class ThreadedSqliteStore implements Store {
     return this.reader.flowVersion(version);
   }
 
+  flowVersions(flowId: string) {
+    return this.reader.flowVersions(flowId);
+  }
+
   commit(batch: readonly HandoffCommit[]): Promise<CommitOutcome[]> {
     return this.call('commitRows', [batch.map(commitToRows)]);
   }
