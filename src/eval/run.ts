@@ -17,7 +17,8 @@ import { Baton } from '../service/baton.ts';
 import { Registry } from '../actions/registry.ts';
 import { Tables } from '../actions/tables.ts';
 import { scriptedDecider } from '../decide/scripted.ts';
-import { loadProjectCases, type EvalCase } from './cases.ts';
+import { loadProjectCases, type CasesFile, type EvalCase } from './cases.ts';
+import type { CompiledFlow } from '../flow/compiled.ts';
 import { compare, observe } from './compare.ts';
 import { Sandbox } from './sandbox.ts';
 
@@ -109,6 +110,21 @@ export async function runEval(projectDir: string, opts: EvalOptions = {}): Promi
       `flow ${opts.flow} has no eval cases: write them in ${opts.flow}.cases.yaml beside its flow file`,
     );
   }
+  return runCases(project, files);
+}
+
+/**
+ * Runs one flow's cases in an already loaded project (the server's), on its live definition or
+ * on `draft` (a compiled edit of the same file), with the same sandbox as `baton eval`. A flow
+ * without a cases file has no cases to run.
+ */
+export async function evalFlow(project: Project, flowId: string, draft?: CompiledFlow): Promise<EvalReport> {
+  if (!project.flows.has(flowId)) throw new BatonError('not_found', `flow ${flowId} does not exist`);
+  const target = draft ? { ...project, flows: new Map(project.flows).set(flowId, draft) } : project;
+  return runCases(target, loadProjectCases(target, flowId));
+}
+
+async function runCases(project: Project, files: CasesFile[]): Promise<EvalReport> {
   const report: EvalReport = { cases: [], passed: 0, failed: 0 };
   for (const f of files) {
     for (const c of f.cases) {

@@ -31,7 +31,7 @@ function middle(a: readonly string[], b: readonly string[], a0: number, a1: numb
   if (n === 0 || m === 0) return [];
   const max = Math.min(n + m, MAX_EDITS);
   const off = max + 1;
-  let v = new Int32Array(2 * max + 3);
+  let v: Int32Array = new Int32Array(2 * max + 3);
   const trace: Int32Array[] = [];
   let found = false;
   for (let d = 0; d <= max && !found; d++) {

@@ -18,6 +18,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { flowRoutes } from './routes/flows.ts';
+import { flowEditorRoutes } from './routes/flow-editor.ts';
 import { intakeRoutes } from './routes/intake.ts';
 import { connectorRoutes } from './routes/connectors.ts';
 import { intakeAttachmentRoutes } from './routes/intake-attachments.ts';
@@ -97,6 +98,7 @@ export function buildServer(baton: BatonApi, options: ServerOptions = {}): Fasti
     ...commandRoutes(),
     ...approvalRoutes(),
     ...flowRoutes(),
+    ...flowEditorRoutes(),
     ...connectorRoutes(),
     ...intakeRoutes(),
     ...intakeAttachmentRoutes(),

@@ -22,6 +22,8 @@ export type BatonApi = Pick<
   | 'flows'
   | 'flowDetail'
   | 'reloadFlows'
+  | 'checkFlowDraft'
+  | 'saveFlow'
   | 'connectors'
   | 'checkConnectors'
   | 'useSchemas'
@@ -105,6 +107,8 @@ export const FORWARDED = [
   'dropIntake',
   'triggers',
   'reloadFlows',
+  'checkFlowDraft',
+  'saveFlow',
   'liveFlowSources',
   'connectors',
   'checkConnectors',

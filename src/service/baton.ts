@@ -52,6 +52,7 @@ import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 import { listItems, readBoard, type BoardRead } from './board.ts';
 import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
+import { checkDraft, saveFlow, type DraftCheck, type SavedFlow } from './flow-edit.ts';
 import { Intake } from '../intake/intake.ts';
 import { triggerViews, type TriggerView } from './triggers-view.ts';
 import { PARSERS } from '../intake/parsers.ts';
@@ -400,14 +401,33 @@ export class Baton {
    * One reload at a time.
    */
   reloadFlows(): Promise<FlowReload> {
-    const run = this.reloading.then(async () => {
-      const r = await reloadFlows(this.project, this.registry, this.store, this.versions);
-      // A changed cron starts its schedule over; a flow that lost its schedule drops it.
-      await this.schedules.ensure();
-      return r;
-    });
+    return this.oneAtATime(() => this.reloadNow());
+  }
+
+  private async reloadNow(): Promise<FlowReload> {
+    const r = await reloadFlows(this.project, this.registry, this.store, this.versions);
+    // A changed cron starts its schedule over; a flow that lost its schedule drops it.
+    await this.schedules.ensure();
+    return r;
+  }
+
+  /** Reloads and saves of flow files run one after another. */
+  private oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.reloading.then(fn);
     this.reloading = run.catch(() => {});
     return run;
+  }
+
+  /** Checks a draft of a flow's YAML file as a reload would (flow-edit.ts). */
+  async checkFlowDraft(flow: string, text: string): Promise<DraftCheck> {
+    return checkDraft(this.project, this.registry, flow, text);
+  }
+
+  /** Writes a checked draft over the flow's file and makes it live as a new version (flow-edit.ts). */
+  saveFlow(flow: string, text: string, expectedVersion: string): Promise<SavedFlow> {
+    return this.oneAtATime(() =>
+      saveFlow(this.project, this.registry, flow, text, expectedVersion, () => this.reloadNow()),
+    );
   }
 
   /** The live flows' files and texts (another thread compiles its own copy from them). */

@@ -193,6 +193,20 @@ export class RemoteBaton implements BatonApi {
   /** Reloads on the engine thread, then compiles this thread's copy of the live flows from the same texts. */
   async reloadFlows(): ReturnType<Baton['reloadFlows']> {
     const result = await this.call('reloadFlows')();
+    await this.refreshFlows();
+    return result;
+  }
+
+  readonly checkFlowDraft = this.call('checkFlowDraft');
+
+  /** Saves on the engine thread (which reloads), then refreshes this thread's copy like a reload. */
+  async saveFlow(...args: Parameters<Baton['saveFlow']>): ReturnType<Baton['saveFlow']> {
+    const result = await this.call('saveFlow')(...args);
+    await this.refreshFlows();
+    return result;
+  }
+
+  private async refreshFlows(): Promise<void> {
     const live = new Map<string, CompiledFlow>();
     for (const { file, source } of await this.liveFlowSources()) {
       const f = parseFlow(source, file);
@@ -200,7 +214,6 @@ export class RemoteBaton implements BatonApi {
     }
     this.project.flows.clear();
     for (const [id, f] of live) this.project.flows.set(id, f);
-    return result;
   }
 
   /** Read through this thread's connection: showing a link changes nothing. */

@@ -3,6 +3,7 @@
 // drivable, with why), and each answer's content type, declared headers and body are checked
 // with a strict validator (additionalProperties as the document declares them). An answer with
 // a status the document does not declare fails too, so documentation and behaviour cannot drift.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,6 +72,12 @@ decide: { otherwise: { owner: user:kim } }
 actions: []
 mode: shadow
 handoff: { to: '\${decision.owner}' }
+`,
+  // A flow written in TypeScript: the console does not edit it (409).
+  'flows/typed.flow.mjs': `export default {
+  id: 'typed', name: 'Typed', boundary: { from: 'team:ops', to: 'team:support' },
+  input: { type: 'object' }, decide: { otherwise: { owner: 'user:kim' } },
+};
 `,
   // Only people hand work to it (baton send): the webhook route refuses it.
   'flows/by-hand.yaml': `id: by-hand
@@ -540,6 +547,7 @@ function specific(): Drivers {
     'GET /v1/flows 200': () => api('GET', '/v1/flows', { token: dana }),
     'GET /v1/flows/{flow} 200': () => api('GET', '/v1/flows/lead-to-owner', { token: dana }),
     'GET /v1/flows/{flow} 404': () => api('GET', '/v1/flows/nope', { token: dana }),
+    ...flowEditorDrivers(dana),
     'GET /v1/tasks 200': () => api('GET', '/v1/tasks', { token: kim }),
     'GET /v1/inbox 200': () => api('GET', '/v1/inbox?owner=sam', { token: dana }),
     'GET /v1/inbox/waiting 200': () => api('GET', '/v1/inbox/waiting', { token: sam }),
@@ -666,6 +674,43 @@ function specific(): Drivers {
       const token = await linkFor(approvalId, handoffId);
       return form(token, { decision: 'approve' });
     },
+  };
+}
+
+/** Version history, drafts, eval runs and saves of flow files. */
+function flowEditorDrivers(admin: string): Drivers {
+  const shadowed = () => readFileSync(path.join(env.baton.project.dir, 'flows/shadowed.yaml'), 'utf8');
+  const mode = [{ op: 'set', path: ['mode'], value: 'suggest' }];
+  return {
+    'GET /v1/flows/{flow}/versions 200': () =>
+      api('GET', '/v1/flows/lead-to-owner/versions', { token: admin }),
+    'GET /v1/flows/{flow}/versions 404': () => api('GET', '/v1/flows/nope/versions', { token: admin }),
+    'POST /v1/flows/{flow}/draft 200': () =>
+      api('POST', '/v1/flows/shadowed/draft', { token: admin, body: { changes: mode } }),
+    'POST /v1/flows/{flow}/draft 404': () =>
+      api('POST', '/v1/flows/nope/draft', { token: admin, body: { changes: mode } }),
+    'POST /v1/flows/{flow}/draft 409': () =>
+      api('POST', '/v1/flows/typed/draft', { token: admin, body: { changes: mode } }),
+    'POST /v1/flows/{flow}/eval 200': () =>
+      api('POST', '/v1/flows/lead-to-owner/eval', { token: admin, body: {} }),
+    'POST /v1/flows/{flow}/eval 404': () => api('POST', '/v1/flows/nope/eval', { token: admin, body: {} }),
+    'POST /v1/flows/{flow}/eval 409': () =>
+      api('POST', '/v1/flows/typed/eval', { token: admin, body: { yaml: 'id: typed' } }),
+    'PUT /v1/flows/{flow} 200': () =>
+      api('PUT', '/v1/flows/shadowed', {
+        token: admin,
+        body: {
+          yaml: shadowed().replace('name: Shadowed', 'name: Shadowed, saved'),
+          expectedVersion: env.baton.flowDetail('shadowed').version,
+        },
+      }),
+    'PUT /v1/flows/{flow} 404': () =>
+      api('PUT', '/v1/flows/nope', { token: admin, body: { yaml: 'id: nope', expectedVersion: 'x' } }),
+    'PUT /v1/flows/{flow} 409': () =>
+      api('PUT', '/v1/flows/shadowed', {
+        token: admin,
+        body: { yaml: shadowed(), expectedVersion: 'stale' },
+      }),
   };
 }
 
