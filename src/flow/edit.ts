@@ -28,7 +28,7 @@ import { padLists, paddingOf, type Padding } from './yaml-style.ts';
 export type FlowChange =
   /** Sets the value at `path` (a missing map key is added; a scalar keeps its quoting). */
   | { op: 'set'; path: PathSeg[]; value: unknown }
-  /** Removes the map key or list item at `path`. */
+  /** Removes the map key (none there: nothing to do) or list item at `path`. */
   | { op: 'delete'; path: PathSeg[] }
   /** Inserts into a list: `path` ends with the index the value takes (the list's length appends). */
   | { op: 'insert'; path: PathSeg[]; value: unknown }
@@ -104,7 +104,9 @@ function apply(doc: Document, c: FlowChange): string | undefined {
         return undefined;
       }
       case 'delete':
-        if (!doc.hasIn(c.path)) return 'nothing is there to delete';
+        // A key that is not there is already deleted (a form clears a field the file left out);
+        // a list item that is not there is a mistake.
+        if (!doc.hasIn(c.path)) return isSeq(parent) ? 'nothing is there to delete' : undefined;
         doc.deleteIn(c.path);
         return undefined;
       case 'insert': {
