@@ -20,6 +20,15 @@ import type {
   boardResponse,
 } from '../../../src/server/schemas.ts';
 import type { sessionView } from '../../../src/server/routes/session.ts';
+import type {
+  draftAnswer,
+  evalAnswer,
+  flowVersions,
+  saveAnswer,
+} from '../../../src/server/flow-edit-schemas.ts';
+import type { triggerList } from '../../../src/server/intake-schemas.ts';
+import type { FlowDef } from '../../../src/core/flow-schema.ts';
+import type { FlowChange as Change } from '../../../src/flow/edit.ts';
 
 export type Session = z.infer<typeof sessionView>;
 export type HandoffSummary = z.infer<typeof handoffSummary>;
@@ -42,3 +51,14 @@ export type Waiting = z.infer<typeof waitingList>;
 export type BoardCounts = z.infer<typeof boardResponse>;
 export type BoardColumn = BoardCounts['columns'][number];
 export type HandoffItem = HandoffPage['items'][number];
+
+// The Flows pages: version history, drafts, eval runs and saves of a flow file.
+export type FlowVersions = z.infer<typeof flowVersions>;
+export type FlowDraft = z.infer<typeof draftAnswer>;
+export type FlowEval = z.infer<typeof evalAnswer>;
+export type FlowSaved = z.infer<typeof saveAnswer>;
+/** One edit of a flow file, as the draft route takes it. */
+export type FlowChange = Change;
+export type TriggerList = z.infer<typeof triggerList>;
+/** A flow's definition as the server holds it (defaults filled in). */
+export type FlowDefinition = FlowDef;
