@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BatonError } from '../core/errors.ts';
 import { applyFlowChanges, type FlowChange } from './edit.ts';
+import type { PathSeg } from './yaml-source.ts';
 import { hunksOf, matchLines, unifiedDiff } from './line-diff.ts';
 import { padLists, paddingOf } from './yaml-style.ts';
 
@@ -140,6 +141,46 @@ describe('applyFlowChanges', () => {
       'changes[4].path',
     ]);
     expect((error as BatonError).details[0]!.message).toMatch(/decide\.rules\[9\]: nothing is there/);
+  });
+});
+
+describe('applyFlowChanges on any scalar text', () => {
+  it('sets exactly the values asked, changes only their lines and keeps every comment', () => {
+    // Values with what YAML treats specially: quotes, brackets, colons, hashes, leading symbols.
+    const text = fc.string({
+      unit: fc.constantFrom('a', ' ', "'", '"', '[', ']', '{', ':', '#', ',', '-', '$', '>', '1'),
+      maxLength: 12,
+    });
+    const fields = fc.constantFrom<[PathSeg[], string]>(
+      [['decide', 'rules', 0, 'name'], 'name'],
+      [['decide', 'rules', 1, 'when'], 'when'],
+      [['decide', 'rules', 2, 'owner'], 'owner'],
+      [['handoff', 'fallbackOwner'], 'fallbackOwner'],
+      [['mode'], 'mode'],
+    );
+    const before = parse(lead);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fields, text), { selector: ([[p]]) => p.join('.'), maxLength: 4 }),
+        (edits) => {
+          const changes: FlowChange[] = edits.map(([[path], value]) => ({ op: 'set', path, value }));
+          const out = applyFlowChanges(lead, changes);
+          const expected = structuredClone(before);
+          for (const c of changes) {
+            if (c.op !== 'set') continue;
+            let at = expected;
+            for (const seg of c.path.slice(0, -1)) at = at[seg];
+            at[c.path.at(-1)!] = c.value;
+          }
+          expect(parse(out)).toEqual(expected);
+          expect(comments(out).filter((l) => !/^\s*(name|when|owner|fallbackOwner|mode):/.test(l))).toEqual(
+            comments(lead).filter((l) => !/^\s*(name|when|owner|fallbackOwner|mode):/.test(l)),
+          );
+          expect(changed(lead, out).removed.length).toBeLessThanOrEqual(changes.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

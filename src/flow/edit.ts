@@ -174,35 +174,54 @@ export function carryOnto(own: string, base: string, edited: string): string {
   const b = splitLines(base);
   const e = splitLines(edited);
   const ownOf = new Map(matchLines(b, o)); // base line → own line
+  /** Where in `own` the replaced base lines [s, t) begin and end; undefined when not known. */
+  const place = (s: number, t: number): [number | undefined, number | undefined] => {
+    if (s === t) {
+      const at = s === 0 ? 0 : ownOf.has(s - 1) ? ownOf.get(s - 1)! + 1 : ownOf.get(s);
+      return [at, at];
+    }
+    const from = ownOf.has(s)
+      ? ownOf.get(s)
+      : s === 0
+        ? 0
+        : ownOf.has(s - 1)
+          ? ownOf.get(s - 1)! + 1
+          : undefined;
+    const to = ownOf.has(t - 1) ? ownOf.get(t - 1)! + 1 : t === b.length ? o.length : ownOf.get(t);
+    return [from, to];
+  };
   const hunks = hunksOf(matchLines(b, e), b.length, e.length);
   const out: string[] = [];
   let ownAt = 0; // own lines before this are written
+  let baseAt = 0; // base lines before this are handled
   for (let h = 0; h < hunks.length; h++) {
     let { aStart, aEnd, bStart, bEnd } = hunks[h]!;
-    // Widen over base lines the file writes differently (no own line matches them): those are
-    // printed as edited, in the package's style. The lines added to the hunk are unchanged
-    // between base and edited, so the same count widens both sides.
-    while (aStart > 0 && !ownOf.has(aStart - 1)) {
-      aStart--;
-      bStart--;
-    }
-    for (;;) {
-      const next = hunks[h + 1];
-      if (next && next.aStart <= aEnd) {
-        // Hunks that now meet are one.
+    let [from, to] = place(aStart, aEnd);
+    // A base line the file writes differently (no own line matches it) at the edge of a change:
+    // take it into the change, printed as edited. The lines taken are unchanged between base
+    // and edited, so the same count widens both sides.
+    while (from === undefined || to === undefined) {
+      if (from === undefined) {
+        if (aStart - 1 < baseAt) return edited;
+        aStart--;
+        bStart--;
+      }
+      if (to === undefined) {
+        aEnd++;
+        bEnd++;
+      }
+      // Hunks that now meet are one.
+      for (let next = hunks[h + 1]; next && next.aStart <= aEnd; next = hunks[h + 1]) {
         h++;
         bEnd = next.bEnd + Math.max(0, aEnd - next.aEnd);
         aEnd = Math.max(aEnd, next.aEnd);
-      } else if (aEnd < b.length && !ownOf.has(aEnd)) {
-        aEnd++;
-        bEnd++;
-      } else break;
+      }
+      [from, to] = place(aStart, aEnd);
     }
-    const from = aStart === 0 ? 0 : ownOf.get(aStart - 1)! + 1;
-    const to = aEnd === b.length ? o.length : ownOf.get(aEnd)!;
     if (from < ownAt || to < from) return edited; // cannot place it: the package's print it is
     out.push(...o.slice(ownAt, from), ...e.slice(bStart, bEnd));
     ownAt = to;
+    baseAt = aEnd;
   }
   out.push(...o.slice(ownAt));
   return out.length === 0 ? '' : `${out.join('\n')}\n`;

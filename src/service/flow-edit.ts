@@ -2,7 +2,7 @@
 // (the loader and compiler, then the project's owners, tables, triggers and actions), and saved
 // by writing the file atomically and reloading, so it goes live as a new version like any edit.
 // Only YAML flow files are edited: a TypeScript flow is code, edited where it is written.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { BatonError, type ErrorDetail } from '../core/errors.ts';
@@ -124,7 +124,8 @@ export async function saveFlow(
 function writeAtomically(file: string, text: string): void {
   // Not a flow file name (it ends in .tmp), so a reload in between never reads it.
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'w', 0o644);
+  // The new file keeps the old one's permissions.
+  const fd = openSync(temp, 'wx', statSync(file).mode & 0o777);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
