@@ -27,6 +27,8 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
   const flow = encodeURIComponent(detail.id);
   const original = detail.definition as unknown as FlowDefinition;
   const [ops, setOps] = useState<FlowChange[]>([]);
+  // Discarding starts the form over (fields that keep the text as typed forget it too).
+  const [generation, setGeneration] = useState(0);
   const def = useMemo(() => ops.reduce((d, c) => applyChange(d, c), original), [ops, original]);
   const edit = (c: FlowChange) => {
     if (canEdit) setOps((o) => addChange(o, c));
@@ -139,7 +141,12 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
           Read-only: only an admin token can edit this flow.
         </p>
       )}
-      <form className="editor" aria-label={`Edit ${detail.id}`} onSubmit={(e) => e.preventDefault()}>
+      <form
+        key={generation}
+        className="editor"
+        aria-label={`Edit ${detail.id}`}
+        onSubmit={(e) => e.preventDefault()}
+      >
         <ModeSection def={def} edit={edit} />
         <RulesSection def={def} edit={edit} />
         <GatesSection def={def} edit={edit} />
@@ -184,6 +191,14 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
               </pre>
             </details>
           )}
+          {draft && (
+            <details>
+              <summary>The draft's YAML</summary>
+              <pre className="code" aria-label="The draft's YAML">
+                {draft.yaml}
+              </pre>
+            </details>
+          )}
           <div className="row">
             <button type="button" onClick={runEval} disabled={!ready || running}>
               {running ? 'Running the eval cases…' : 'Run the eval cases on the draft'}
@@ -196,7 +211,15 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
             >
               {saving ? 'Saving…' : 'Save as a new version'}
             </button>
-            <button type="button" onClick={() => setOps([])} disabled={ops.length === 0 || saving}>
+            <button
+              type="button"
+              onClick={() => {
+                setOps([]);
+                setEvalResult(null);
+                setGeneration((g) => g + 1);
+              }}
+              disabled={ops.length === 0 || saving}
+            >
               Discard changes
             </button>
           </div>
