@@ -168,6 +168,17 @@ describe('eval runs', () => {
       path: 'decide.rules[2].owner',
       line: expect.any(Number),
     });
+    // Cases that name a rule the draft renamed no longer fit it: said with the cases file's line.
+    const renamed = await s.call('POST', '/v1/flows/lead-to-owner/eval', {
+      token: admin,
+      body: { yaml: draft.body.yaml.replace('- name: enterprise', '- name: big deals') },
+    });
+    expect(renamed.status).toBe(422);
+    expect(renamed.body.error.details[0]).toMatchObject({
+      file: 'flows/lead-to-owner.cases.yaml',
+      line: expect.any(Number),
+    });
+    expect(renamed.text).not.toContain(s.baton.project.dir);
     const none = await s.call('POST', '/v1/flows/typed/eval', { token: viewer, body: {} });
     expect(none.body).toMatchObject({ cases: [], passed: 0, failed: 0 });
   }, 60_000);

@@ -57,6 +57,13 @@ function queued(run: () => Promise<EvalReport>): Promise<EvalReport> {
   return next;
 }
 
+/** Cases that do not fit the flow name their file relative to the project, not on the server's disk. */
+function relativeFiles(e: unknown, dir: string): unknown {
+  if (!(e instanceof BatonError) || !e.details.some((d) => d.file)) return e;
+  const details = e.details.map((d) => (d.file ? { ...d, file: path.relative(dir, d.file) } : d));
+  return new BatonError(e.code, e.message.replaceAll(`${dir}${path.sep}`, ''), { details, cause: e });
+}
+
 const isAdmin = (c: Caller) => c.kind === 'token' && hasAccess(c.principal, 'admin');
 
 export function flowEditorRoutes(): Route[] {
@@ -147,12 +154,19 @@ export function flowEditorRoutes(): Route[] {
           draft = await compiledDraft(baton, params.flow, body.yaml);
         }
         const version = draft?.version ?? baton.flowDetail(params.flow).version;
-        const report = await queued(() => evalFlow(baton.project, params.flow, draft));
+        const report = await queued(() => evalFlow(baton.project, params.flow, draft)).catch((e: unknown) => {
+          throw relativeFiles(e, baton.project.dir);
+        });
         return {
           flow: params.flow,
           version,
           draft: draft !== undefined,
-          cases: report.cases.map((c) => ({ name: c.name, passed: c.passed, failures: c.failures })),
+          cases: report.cases.map((c) => ({
+            name: c.name,
+            passed: c.passed,
+            // A case that could not run may say why with a file of the project: not where it is on disk.
+            failures: c.failures.map((f) => f.replaceAll(`${baton.project.dir}${path.sep}`, '')),
+          })),
           passed: report.passed,
           failed: report.failed,
           durationMs: Date.now() - started,
