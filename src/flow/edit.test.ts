@@ -173,12 +173,59 @@ describe('applyFlowChanges on any scalar text', () => {
             at[c.path.at(-1)!] = c.value;
           }
           expect(parse(out)).toEqual(expected);
-          expect(comments(out).filter((l) => !/^\s*(name|when|owner|fallbackOwner|mode):/.test(l))).toEqual(
-            comments(lead).filter((l) => !/^\s*(name|when|owner|fallbackOwner|mode):/.test(l)),
-          );
+          expect(
+            comments(out).filter((l) => !/^\s*(- )?(name|when|owner|fallbackOwner|mode):/.test(l)),
+          ).toEqual(comments(lead).filter((l) => !/^\s*(- )?(name|when|owner|fallbackOwner|mode):/.test(l)));
           expect(changed(lead, out).removed.length).toBeLessThanOrEqual(changes.length);
         },
       ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('applyFlowChanges reshaping lists', () => {
+  it('inserts, moves and deletes as asked and keeps the comments of everything else', () => {
+    type Op = { kind: 'insert' | 'move' | 'delete'; list: 'rules' | 'ladder'; i: number; j: number };
+    const op = fc.record({
+      kind: fc.constantFrom<Op['kind']>('insert', 'move', 'delete'),
+      list: fc.constantFrom<Op['list']>('rules', 'ladder'),
+      i: fc.nat(5),
+      j: fc.nat(5),
+    });
+    const top = (t: string) => t.split('\n').filter((l) => l.startsWith('#'));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 5 }), (ops) => {
+        const expected = parse(lead);
+        const changes: FlowChange[] = [];
+        for (const o of ops) {
+          const path: PathSeg[] = o.list === 'rules' ? ['decide', 'rules'] : ['handoff', 'escalate'];
+          const items: unknown[] = o.list === 'rules' ? expected.decide.rules : expected.handoff.escalate;
+          const n = items.length;
+          if (o.kind === 'insert') {
+            const at = o.i % (n + 1);
+            const value =
+              o.list === 'rules'
+                ? { name: `r${at}`, when: 'false', owner: 'team:smb-sales' }
+                : { after: '5h', remind: 'owner' };
+            items.splice(at, 0, value);
+            changes.push({ op: 'insert', path: [...path, at], value });
+          } else if (n > 0) {
+            const from = o.i % n;
+            if (o.kind === 'delete') {
+              items.splice(from, 1);
+              changes.push({ op: 'delete', path: [...path, from] });
+            } else {
+              const to = o.j % n;
+              items.splice(to, 0, items.splice(from, 1)[0]);
+              changes.push({ op: 'move', path: [...path, from], to });
+            }
+          }
+        }
+        const out = applyFlowChanges(lead, changes);
+        expect(parse(out)).toEqual(expected);
+        expect(top(out)).toEqual(top(lead));
+      }),
       { numRuns: 60 },
     );
   });
