@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 
 let c: RunningConsole;
@@ -18,6 +25,7 @@ const flowFile = () => path.join(c.dir, 'flows/lead-to-owner.yaml');
 const comments = (text: string) => text.split('\n').filter((l) => /(^|\s)#/.test(l));
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole();
   b = await openBrowser();
   admin = c.token('dana', 'admin');
@@ -37,7 +45,7 @@ async function open(token: string, at: string, phone = false): Promise<Page> {
   return page;
 }
 
-describe('the Flows pages', () => {
+describe.skipIf(withoutChromium())('the Flows pages', () => {
   it('list the flows with their mode, version and triggers', async () => {
     const page = await open(admin, '/flows');
     const row = page.getByRole('row').filter({ hasText: 'Qualified lead to account owner' });

@@ -186,6 +186,9 @@ describe('access levels on every route', () => {
       'POST /v1/connectors/check',
       'POST /v1/connectors/{name}/check',
       'POST /v1/flows/reload',
+      // Editing a flow file changes the project for everyone: like a reload, it needs a whole-project token.
+      'POST /v1/flows/{flow}/draft',
+      'PUT /v1/flows/{flow}',
     ]);
     for (const op of unchecked) {
       const r = await s.call(op.method, concrete(op.path), { token: scoped });
