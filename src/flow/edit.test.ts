@@ -163,7 +163,7 @@ describe('applyFlowChanges on any scalar text', () => {
       fc.property(
         fc.uniqueArray(fc.tuple(fields, text), { selector: ([[p]]) => p.join('.'), maxLength: 4 }),
         (edits) => {
-          const changes: FlowChange[] = edits.map(([[path], value]) => ({ op: 'set', path, value }));
+          const changes: FlowChange[] = edits.map(([[at], value]) => ({ op: 'set', path: at, value }));
           const out = applyFlowChanges(lead, changes);
           const expected = structuredClone(before);
           for (const c of changes) {
@@ -199,7 +199,7 @@ describe('applyFlowChanges reshaping lists', () => {
         const expected = parse(lead);
         const changes: FlowChange[] = [];
         for (const o of ops) {
-          const path: PathSeg[] = o.list === 'rules' ? ['decide', 'rules'] : ['handoff', 'escalate'];
+          const list: PathSeg[] = o.list === 'rules' ? ['decide', 'rules'] : ['handoff', 'escalate'];
           const items: unknown[] = o.list === 'rules' ? expected.decide.rules : expected.handoff.escalate;
           const n = items.length;
           if (o.kind === 'insert') {
@@ -209,16 +209,16 @@ describe('applyFlowChanges reshaping lists', () => {
                 ? { name: `r${at}`, when: 'false', owner: 'team:smb-sales' }
                 : { after: '5h', remind: 'owner' };
             items.splice(at, 0, value);
-            changes.push({ op: 'insert', path: [...path, at], value });
+            changes.push({ op: 'insert', path: [...list, at], value });
           } else if (n > 0) {
             const from = o.i % n;
             if (o.kind === 'delete') {
               items.splice(from, 1);
-              changes.push({ op: 'delete', path: [...path, from] });
+              changes.push({ op: 'delete', path: [...list, from] });
             } else {
               const to = o.j % n;
               items.splice(to, 0, items.splice(from, 1)[0]);
-              changes.push({ op: 'move', path: [...path, from], to });
+              changes.push({ op: 'move', path: [...list, from], to });
             }
           }
         }
