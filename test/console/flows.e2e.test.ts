@@ -125,7 +125,8 @@ describe.skipIf(withoutChromium())('the Flows pages', () => {
     const failed = results.getByRole('row').filter({ hasText: 'failed' });
     expect(await failed.textContent()).toContain('enterprise deal up to 50k needs no approval');
     expect(await a11yProblems(page)).toEqual([]);
-    await page.locator('#draft-title').scrollIntoViewIfNeeded();
+    // The edited rule with the draft beside it: its diff and the eval on it.
+    await page.locator('#f-decide-rules-0-owner').scrollIntoViewIfNeeded();
     await screenshot(page, 'flow-editor');
 
     await save.click();

@@ -141,96 +141,101 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
           Read-only: only an admin token can edit this flow.
         </p>
       )}
-      <form
-        key={generation}
-        className="editor"
-        aria-label={`Edit ${detail.id}`}
-        onSubmit={(e) => e.preventDefault()}
-      >
-        <ModeSection def={def} edit={edit} />
-        <RulesSection def={def} edit={edit} />
-        <GatesSection def={def} edit={edit} />
-        <HandoffSection def={def} edit={edit} />
-      </form>
-      {canEdit && (
-        <section className="draft" aria-labelledby="draft-title">
-          <h3 id="draft-title">Draft</h3>
-          <p role="status" className="draft-status">
-            {ops.length === 0
-              ? 'No changes yet.'
-              : stale
-                ? 'Checking the draft…'
-                : draft?.valid
-                  ? `The draft loads (version ${draft.version?.slice(0, 12)}).`
-                  : draft
-                    ? `The draft does not load: ${draft.errors.length} problem${draft.errors.length === 1 ? '' : 's'}.`
-                    : ''}
-          </p>
-          <ErrorNote error={draftError} />
-          {draft && draft.errors.length > 0 && (
-            <ul className="problems" aria-label="Problems">
-              {draft.errors.map((e, i) => (
-                <li key={i}>
-                  <span aria-hidden="true">⚠ </span>
-                  {e.line !== undefined && <span className="muted">line {e.line} </span>}
-                  <code>{e.path || '(file)'}</code>: {e.message}
-                </li>
-              ))}
-            </ul>
-          )}
-          {draft?.diff && (
-            <details open>
-              <summary>Diff of the YAML</summary>
-              <pre className="code diff" aria-label="Diff of the YAML">
-                {draft.diff.split('\n').map((l, i) => (
-                  <span key={i} className={l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : undefined}>
-                    {l}
-                    {'\n'}
-                  </span>
+      <div className={canEdit ? 'editor-layout' : undefined}>
+        <form
+          key={generation}
+          className="editor"
+          aria-label={`Edit ${detail.id}`}
+          onSubmit={(e) => e.preventDefault()}
+        >
+          <ModeSection def={def} edit={edit} />
+          <RulesSection def={def} edit={edit} />
+          <GatesSection def={def} edit={edit} />
+          <HandoffSection def={def} edit={edit} />
+        </form>
+        {canEdit && (
+          <section className="draft" aria-labelledby="draft-title">
+            <h3 id="draft-title">Draft</h3>
+            <p role="status" className="draft-status">
+              {ops.length === 0
+                ? 'No changes yet.'
+                : stale
+                  ? 'Checking the draft…'
+                  : draft?.valid
+                    ? `The draft loads (version ${draft.version?.slice(0, 12)}).`
+                    : draft
+                      ? `The draft does not load: ${draft.errors.length} problem${draft.errors.length === 1 ? '' : 's'}.`
+                      : ''}
+            </p>
+            <ErrorNote error={draftError} />
+            {draft && draft.errors.length > 0 && (
+              <ul className="problems" aria-label="Problems">
+                {draft.errors.map((e, i) => (
+                  <li key={i}>
+                    <span aria-hidden="true">⚠ </span>
+                    {e.line !== undefined && <span className="muted">line {e.line} </span>}
+                    <code>{e.path || '(file)'}</code>: {e.message}
+                  </li>
                 ))}
-              </pre>
-            </details>
-          )}
-          {draft && (
-            <details>
-              <summary>The draft's YAML</summary>
-              <pre className="code" aria-label="The draft's YAML">
-                {draft.yaml}
-              </pre>
-            </details>
-          )}
-          <div className="row">
-            <button type="button" onClick={runEval} disabled={!ready || running}>
-              {running ? 'Running the eval cases…' : 'Run the eval cases on the draft'}
-            </button>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => void save()}
-              disabled={!evaluated || saving}
-            >
-              {saving ? 'Saving…' : 'Save as a new version'}
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setOps([]);
-                setEvalResult(null);
-                setGeneration((g) => g + 1);
-              }}
-              disabled={ops.length === 0 || saving}
-            >
-              Discard changes
-            </button>
-          </div>
-          {ready && !evaluated && <p className="muted">Run the eval cases on this draft before saving.</p>}
-          <ErrorNote error={evalError} />
-          {evalResult && draft && evalResult.version === draft.version && (
-            <EvalResults result={evalResult} label="Eval on the draft" />
-          )}
-          <ErrorNote error={saveError} />
-        </section>
-      )}
+              </ul>
+            )}
+            {draft?.diff && (
+              <details open>
+                <summary>Diff of the YAML</summary>
+                <pre className="code diff" aria-label="Diff of the YAML" tabIndex={0}>
+                  {draft.diff.split('\n').map((l, i) => (
+                    <span
+                      key={i}
+                      className={l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : undefined}
+                    >
+                      {l}
+                      {'\n'}
+                    </span>
+                  ))}
+                </pre>
+              </details>
+            )}
+            {draft && (
+              <details>
+                <summary>The draft's YAML</summary>
+                <pre className="code" aria-label="The draft's YAML" tabIndex={0}>
+                  {draft.yaml}
+                </pre>
+              </details>
+            )}
+            <div className="row">
+              <button type="button" onClick={runEval} disabled={!ready || running}>
+                {running ? 'Running the eval cases…' : 'Run the eval cases on the draft'}
+              </button>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void save()}
+                disabled={!evaluated || saving}
+              >
+                {saving ? 'Saving…' : 'Save as a new version'}
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  setOps([]);
+                  setEvalResult(null);
+                  setGeneration((g) => g + 1);
+                }}
+                disabled={ops.length === 0 || saving}
+              >
+                Discard changes
+              </button>
+            </div>
+            {ready && !evaluated && <p className="muted">Run the eval cases on this draft before saving.</p>}
+            <ErrorNote error={evalError} />
+            {evalResult && draft && evalResult.version === draft.version && (
+              <EvalResults result={evalResult} label="Eval on the draft" />
+            )}
+            <ErrorNote error={saveError} />
+          </section>
+        )}
+      </div>
       {dialog}
     </Fields.Provider>
   );
