@@ -26,6 +26,19 @@ export const flowVersions = z.object({
   ),
 });
 
+export const versionParams = z.object({ flow: z.string(), version: z.string() });
+
+export const flowVersionAnswer = z.object({
+  version,
+  name: z.string(),
+  publishedAt: iso,
+  live: z.boolean(),
+  source: z.string().describe("The flow file's text as this version was published"),
+  diff: z
+    .string()
+    .describe("Unified diff from this version's text to the live version's (empty for the live one)"),
+});
+
 const pathSeg = z.union([z.string().max(200), z.int().min(0).max(100_000)]);
 const changePath = z
   .array(pathSeg)

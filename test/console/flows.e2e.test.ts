@@ -145,6 +145,13 @@ describe.skipIf(withoutChromium())('the Flows pages', () => {
     const live = (await c.call('GET', '/v1/flows/lead-to-owner', admin)).body.version as string;
     expect(newest).toContain(live.slice(0, 12));
     expect(newest).toContain('live');
+    // What changed from the version before to the live one, on demand.
+    await versions.getByRole('button', { name: /Changes to live/ }).click();
+    const changes = page.getByLabel(/^From \w+ to live$/);
+    expect(await changes.textContent()).toContain(
+      "+      when: 'has(input.amount) && input.amount > 50000.0'",
+    );
+    expect(await a11yProblems(page)).toEqual([]);
     await page.context().close();
   });
 

@@ -227,6 +227,19 @@ describe('saving', () => {
       [draft.body.version, true],
       [base, false],
     ]);
+    // Each version keeps its text: the one before shows what changed from it to the live one.
+    const old = await s.call('GET', `/v1/flows/lead-to-owner/versions/${base}`, { token: viewer });
+    expect(old.status).toBe(200);
+    expect(old.body).toMatchObject({ version: base, live: false, source: before });
+    expect(old.body.diff).toContain("+      when: 'has(input.amount) && input.amount > 50000.0'\n");
+    const now = await s.call('GET', `/v1/flows/lead-to-owner/versions/${draft.body.version}`, {
+      token: viewer,
+    });
+    expect(now.body).toMatchObject({ live: true, diff: '' });
+    const other = s.baton.flowDetail('invoice-approval').version;
+    expect((await s.call('GET', `/v1/flows/lead-to-owner/versions/${other}`, { token: viewer })).status).toBe(
+      404,
+    );
     // A new handoff pins the saved version: a 20k lead is no longer enterprise.
     const id = await s.send({ id: 'V2', company: 'Mid', email: 'a@mid.io', amount: 20000 });
     expect((await s.call('GET', `/v1/handoffs/${id}`, { token: viewer })).body.owner).toBe('team:smb-sales');

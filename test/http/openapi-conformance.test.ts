@@ -685,6 +685,12 @@ function flowEditorDrivers(admin: string): Drivers {
     'GET /v1/flows/{flow}/versions 200': () =>
       api('GET', '/v1/flows/lead-to-owner/versions', { token: admin }),
     'GET /v1/flows/{flow}/versions 404': () => api('GET', '/v1/flows/nope/versions', { token: admin }),
+    'GET /v1/flows/{flow}/versions/{version} 200': () =>
+      api('GET', `/v1/flows/lead-to-owner/versions/${env.baton.flowDetail('lead-to-owner').version}`, {
+        token: admin,
+      }),
+    'GET /v1/flows/{flow}/versions/{version} 404': () =>
+      api('GET', '/v1/flows/lead-to-owner/versions/nope', { token: admin }),
     'POST /v1/flows/{flow}/draft 200': () =>
       api('POST', '/v1/flows/shadowed/draft', { token: admin, body: { changes: mode } }),
     'POST /v1/flows/{flow}/draft 404': () =>

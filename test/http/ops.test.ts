@@ -261,6 +261,7 @@ describe('/v1/openapi.json', () => {
       'GET /v1/flows/{flow}',
       'POST /v1/flows/reload',
       'GET /v1/flows/{flow}/versions',
+      'GET /v1/flows/{flow}/versions/{version}',
       'POST /v1/flows/{flow}/draft',
       'POST /v1/flows/{flow}/eval',
       'PUT /v1/flows/{flow}',

@@ -23,6 +23,7 @@ import type { sessionView } from '../../../src/server/routes/session.ts';
 import type {
   draftAnswer,
   evalAnswer,
+  flowVersionAnswer,
   flowVersions,
   saveAnswer,
 } from '../../../src/server/flow-edit-schemas.ts';
@@ -54,6 +55,7 @@ export type HandoffItem = HandoffPage['items'][number];
 
 // The Flows pages: version history, drafts, eval runs and saves of a flow file.
 export type FlowVersions = z.infer<typeof flowVersions>;
+export type FlowVersion = z.infer<typeof flowVersionAnswer>;
 export type FlowDraft = z.infer<typeof draftAnswer>;
 export type FlowEval = z.infer<typeof evalAnswer>;
 export type FlowSaved = z.infer<typeof saveAnswer>;

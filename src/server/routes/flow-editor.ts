@@ -19,9 +19,11 @@ import {
   draftBody,
   evalAnswer,
   evalBody,
+  flowVersionAnswer,
   flowVersions,
   saveAnswer,
   saveBody,
+  versionParams,
 } from '../flow-edit-schemas.ts';
 import { requireFlow } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
@@ -93,6 +95,32 @@ export function flowEditorRoutes(): Route[] {
             handoffs: r.handoffs,
             live: r.version === live,
           })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/flows/:flow/versions/:version',
+      access: 'read',
+      scoped: 'checked',
+      tag: 'flows',
+      summary: 'One published version of a flow: its text and what changed from it to the live one',
+      params: versionParams,
+      response: { description: 'The version', schema: flowVersionAnswer },
+      errors: [404],
+      async handler({ params, caller, baton }) {
+        requireFlow(caller, params.flow);
+        const live = baton.project.flows.get(params.flow);
+        const row = await baton.store.flowVersion(params.version);
+        if (!live || !row || row.flowId !== params.flow)
+          throw new BatonError('not_found', `flow ${params.flow} has no version ${params.version}`);
+        return {
+          version: row.version,
+          name: row.name,
+          publishedAt: iso(row.publishedAt),
+          live: row.version === live.version,
+          source: row.source,
+          diff: unifiedDiff(row.source, live.source, path.relative(baton.project.dir, live.file)),
         };
       },
     }),

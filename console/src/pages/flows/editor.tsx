@@ -17,6 +17,7 @@ import { ErrorNote } from '../../ui/notes.tsx';
 import { addChange, applyChange } from './edit-ops.ts';
 import { Fields } from './editor-fields.tsx';
 import { GatesSection, HandoffSection, ModeSection, RulesSection } from './editor-sections.tsx';
+import { DiffView } from './diff-view.tsx';
 import { EvalResults } from './eval-results.tsx';
 
 const DRAFT_DELAY_MS = 350;
@@ -182,17 +183,7 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
             {draft?.diff && (
               <details open>
                 <summary>Diff of the YAML</summary>
-                <pre className="code diff" aria-label="Diff of the YAML" tabIndex={0}>
-                  {draft.diff.split('\n').map((l, i) => (
-                    <span
-                      key={i}
-                      className={l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : undefined}
-                    >
-                      {l}
-                      {'\n'}
-                    </span>
-                  ))}
-                </pre>
+                <DiffView diff={draft.diff} label="Diff of the YAML" />
               </details>
             )}
             {draft && (

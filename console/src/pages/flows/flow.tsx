@@ -83,7 +83,7 @@ export default function FlowPage() {
       <h2>Versions</h2>
       <ErrorNote error={versions.error} />
       {versions.data ? (
-        <VersionHistory versions={versions.data.items} />
+        <VersionHistory flow={d.id} versions={versions.data.items} />
       ) : (
         !versions.error && <Loading what="versions" />
       )}
