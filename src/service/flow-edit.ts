@@ -2,7 +2,16 @@
 // (the loader and compiler, then the project's owners, tables, triggers and actions), and saved
 // by writing the file atomically and reloading, so it goes live as a new version like any edit.
 // Only YAML flow files are edited: a TypeScript flow is code, edited where it is written.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { BatonError, type ErrorDetail } from '../core/errors.ts';
