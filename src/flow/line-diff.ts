@@ -6,7 +6,7 @@
 export type Matches = Array<[number, number]>;
 
 /** Beyond this many differing lines the search stops and the middle counts as replaced. */
-const MAX_EDITS = 2000;
+const MAX_EDITS = 1000;
 
 export function matchLines(a: readonly string[], b: readonly string[]): Matches {
   let start = 0;
