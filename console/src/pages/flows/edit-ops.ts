@@ -80,3 +80,12 @@ export const splitList = (text: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+
+export const set = (path: PathSeg[], value: unknown): FlowChange => ({ op: 'set', path, value });
+export const clear = (path: PathSeg[]): FlowChange => ({ op: 'delete', path });
+/** An optional text: empty removes the key from the file. */
+export const text = (path: PathSeg[], t: string): FlowChange =>
+  t.trim() === '' ? clear(path) : set(path, t);
+/** An optional number: an empty field removes the key. */
+export const amount = (path: PathSeg[], v: unknown): FlowChange =>
+  typeof v === 'string' && v.trim() === '' ? clear(path) : set(path, v);

@@ -202,3 +202,9 @@ export function ActionsField(
     </fieldset>
   );
 }
+
+/** Buttons that change the draft: not there for people who may not edit. */
+export function Buttons({ children }: { children: ReactNode }) {
+  const { readOnly } = useContext(Fields);
+  return readOnly ? null : <div className="row">{children}</div>;
+}

@@ -1,27 +1,15 @@
 // The parts of a flow ops people change, as form sections: mode, rules (when and owner),
-// owners, thresholds, approvers, the SLA and the escalation ladder. Each edit is one change of
-// the file (edit-ops.ts); the draft route checks the result.
-import { useContext, type ReactNode } from 'react';
+// owners, thresholds and approvers (the SLA, ladder and guardrails are in editor-limits.tsx).
+// Each edit is one change of the file (edit-ops.ts); the draft route checks the result.
 import type { FlowChange, FlowDefinition } from '../../api/types.ts';
-import type { PathSeg } from './edit-ops.ts';
-import { ActionsField, Fields, ListField, NumberField, SelectField, TextField } from './editor-fields.tsx';
+import { clear, set, text, type PathSeg } from './edit-ops.ts';
+import { ActionsField, Buttons, ListField, NumberField, SelectField, TextField } from './editor-fields.tsx';
 
 type Def = FlowDefinition;
-type Step = Def['handoff']['escalate'][number];
 
 export interface SectionProps {
   def: Def;
   edit: (c: FlowChange) => void;
-}
-
-const set = (path: PathSeg[], value: unknown): FlowChange => ({ op: 'set', path, value });
-const clear = (path: PathSeg[]): FlowChange => ({ op: 'delete', path });
-/** An optional text: empty removes the key from the file. */
-const text = (path: PathSeg[], t: string): FlowChange => (t.trim() === '' ? clear(path) : set(path, t));
-
-function Buttons({ children }: { children: ReactNode }) {
-  const { readOnly } = useContext(Fields);
-  return readOnly ? null : <div className="row">{children}</div>;
 }
 
 export function ModeSection({ def, edit }: SectionProps) {
@@ -230,112 +218,6 @@ export function GatesSection({ def, edit }: SectionProps) {
           </fieldset>
         );
       })}
-    </fieldset>
-  );
-}
-
-const kindOf = (s: Step) => (s.remind ? 'remind' : s.to ? 'to' : 'decide');
-
-export function HandoffSection({ def, edit }: SectionProps) {
-  const steps = def.handoff.escalate;
-  const stepOf = (after: string, kind: string): Step =>
-    kind === 'remind'
-      ? { after, remind: 'owner' }
-      : kind === 'to'
-        ? { after, to: def.handoff.fallbackOwner ?? def.boundary.to }
-        : { after, decide: 'complete' };
-  return (
-    <fieldset>
-      <legend>Hand-off, SLA and escalation ladder</legend>
-      <TextField
-        label="SLA: accepted within"
-        path={['handoff', 'acceptWithin']}
-        value={def.handoff.acceptWithin}
-        hint="e.g. 15m or 4h; empty: no SLA"
-        onChange={(t) => edit(text(['handoff', 'acceptWithin'], t))}
-      />
-      <TextField
-        label="Fallback owner"
-        path={['handoff', 'fallbackOwner']}
-        value={def.handoff.fallbackOwner}
-        onChange={(t) => edit(text(['handoff', 'fallbackOwner'], t))}
-      />
-      <ol className="edit-list">
-        {steps.map((s, i) => {
-          const at = (k: string): PathSeg[] => ['handoff', 'escalate', i, k];
-          const kind = kindOf(s);
-          return (
-            <li key={i}>
-              <fieldset>
-                <legend>Step {i + 1}</legend>
-                <div className="row">
-                  <TextField
-                    label="After"
-                    path={at('after')}
-                    value={s.after}
-                    onChange={(t) => edit(set(at('after'), t))}
-                  />
-                  <SelectField
-                    label="Then"
-                    path={['handoff', 'escalate', i]}
-                    value={kind}
-                    options={[
-                      ['remind', 'remind the owner'],
-                      ['to', 'reassign to'],
-                      ['decide', 'decide'],
-                    ]}
-                    onChange={(k) => edit(set(['handoff', 'escalate', i], stepOf(s.after, k)))}
-                  />
-                  {kind === 'to' && (
-                    <TextField
-                      label="To"
-                      path={at('to')}
-                      value={s.to}
-                      hint="an owner, or manager"
-                      onChange={(t) => edit(set(at('to'), t))}
-                    />
-                  )}
-                  {kind === 'decide' && (
-                    <SelectField
-                      label="Decision"
-                      path={at('decide')}
-                      value={typeof s.decide === 'string' ? s.decide : 'complete'}
-                      options={[
-                        ['complete', 'complete'],
-                        ['cancel', 'cancel'],
-                      ]}
-                      onChange={(v) => edit(set(at('decide'), v))}
-                    />
-                  )}
-                </div>
-                <Buttons>
-                  <button
-                    type="button"
-                    aria-label={`Remove: step ${i + 1}`}
-                    onClick={() => edit(clear(['handoff', 'escalate', i]))}
-                  >
-                    Remove
-                  </button>
-                </Buttons>
-              </fieldset>
-            </li>
-          );
-        })}
-      </ol>
-      <Buttons>
-        <button
-          type="button"
-          onClick={() =>
-            edit({
-              op: 'insert',
-              path: ['handoff', 'escalate', steps.length],
-              value: { after: '1h', remind: 'owner' },
-            })
-          }
-        >
-          Add a step
-        </button>
-      </Buttons>
     </fieldset>
   );
 }

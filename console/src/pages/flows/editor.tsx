@@ -16,7 +16,8 @@ import { useConfirm } from '../../ui/confirm.tsx';
 import { ErrorNote } from '../../ui/notes.tsx';
 import { addChange, applyChange } from './edit-ops.ts';
 import { Fields } from './editor-fields.tsx';
-import { GatesSection, HandoffSection, ModeSection, RulesSection } from './editor-sections.tsx';
+import { GuardrailsSection, HandoffSection } from './editor-limits.tsx';
+import { GatesSection, ModeSection, RulesSection } from './editor-sections.tsx';
 import { DiffView } from './diff-view.tsx';
 import { EvalResults } from './eval-results.tsx';
 
@@ -153,6 +154,7 @@ export function FlowEditor(p: { detail: FlowDetail; canEdit: boolean; onSaved: (
           <RulesSection def={def} edit={edit} />
           <GatesSection def={def} edit={edit} />
           <HandoffSection def={def} edit={edit} />
+          <GuardrailsSection def={def} edit={edit} />
         </form>
         {canEdit && (
           <section className="draft" aria-labelledby="draft-title">
