@@ -194,12 +194,12 @@ describe('what waits for a stand-in', () => {
         others: ['ari', 'noor', 'jules'],
       });
       // kim's own account: a lead for acme.com goes to kim; priya stands in for her.
-      const lead = await d.send({ id: 'L-W1', company: 'Acme', email: 'jo@acme.com' });
+      const kims = await d.send({ id: 'L-W1', company: 'Acme', email: 'jo@acme.com' });
       const p = (await d.call('GET', '/v1/inbox/waiting', { token: priya })).body as z.infer<
         typeof waitingList
       >;
-      expect(p.handoffs.find((h) => h.id === lead)).toMatchObject({ as: 'user:kim', for: 'kim' });
-      const c = (await d.call('GET', `/v1/handoffs/${lead}/commands`, { token: priya })).body as z.infer<
+      expect(p.handoffs.find((h) => h.id === kims)).toMatchObject({ as: 'user:kim', for: 'kim' });
+      const c = (await d.call('GET', `/v1/handoffs/${kims}/commands`, { token: priya })).body as z.infer<
         typeof handoffCommands
       >;
       expect(c.commands.accept).toEqual({ allowed: true });
