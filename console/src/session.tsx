@@ -29,7 +29,10 @@ const RANK: Record<Session['access'], number> = { anonymous: 0, intake: 0, viewe
 export function allows(access: Session['access'] | null | undefined, right: Right): boolean {
   if (!access) return false;
   if (right === 'read') return access !== 'intake';
-  if (right === 'act' || right === 'operate') return RANK[access] >= RANK.operator;
+  // `act` is the server's: any reader may act on work they own and vote where a flow names them
+  // an approver (the server checks which); `operate` is acting on anyone's work.
+  if (right === 'act') return RANK[access] >= RANK.viewer;
+  if (right === 'operate') return RANK[access] >= RANK.operator;
   return access === 'admin';
 }
 

@@ -24,7 +24,8 @@ beforeAll(async () => {
   c = await startConsole(WORK_FILES);
   b = await openBrowser();
   ops = c.token('ops', 'operator');
-  viewer = c.token('kim', 'viewer');
+  // A reader with no part in lead-to-owner's work: neither its owner nor an approver.
+  viewer = c.token('omar', 'viewer');
 }, 60_000);
 afterAll(async () => {
   await b?.close();
