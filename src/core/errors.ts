@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'trigger_not_enabled'
   | 'idempotency_conflict'
   | 'conflict'
+  | 'busy'
   | 'flow_invalid'
   | 'project_invalid'
   | 'action_failed'
@@ -45,6 +46,7 @@ const STATUS: Record<ErrorCode, number> = {
   trigger_not_enabled: 409,
   idempotency_conflict: 409,
   conflict: 409,
+  busy: 429,
   flow_invalid: 422,
   project_invalid: 422,
   action_failed: 502,

@@ -700,6 +700,15 @@ function flowEditorDrivers(admin: string): Drivers {
     'POST /v1/flows/{flow}/eval 200': () =>
       api('POST', '/v1/flows/lead-to-owner/eval', { token: admin, body: {} }),
     'POST /v1/flows/{flow}/eval 404': () => api('POST', '/v1/flows/nope/eval', { token: admin, body: {} }),
+    // More runs at once than the queue takes: the ones past it are refused, to retry later.
+    'POST /v1/flows/{flow}/eval 429': async () => {
+      const all = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          api('POST', '/v1/flows/lead-to-owner/eval', { token: admin, body: {} }),
+        ),
+      );
+      return all.find((a) => a.status === 429) ?? all[0]!;
+    },
     'POST /v1/flows/{flow}/eval 409': () =>
       api('POST', '/v1/flows/typed/eval', { token: admin, body: { yaml: 'id: typed' } }),
     'PUT /v1/flows/{flow} 200': () =>

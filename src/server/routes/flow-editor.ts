@@ -51,10 +51,20 @@ async function compiledDraft(baton: BatonApi, flow: string, text: string): Promi
   return parseFlow(text, live.file);
 }
 
-// Each eval case opens a sandboxed project: runs are queued so they never crowd the server.
+// Each eval case opens a sandboxed project: runs are queued so they never crowd the server, and
+// the queue is short, so readers asking again and again cannot pile work up (429, retry later).
+export const EVAL_QUEUE_LIMIT = 4;
 let evalQueue: Promise<unknown> = Promise.resolve();
+let waiting = 0;
 function queued(run: () => Promise<EvalReport>): Promise<EvalReport> {
-  const next = evalQueue.then(run);
+  if (waiting >= EVAL_QUEUE_LIMIT) {
+    throw new BatonError('busy', `${waiting} eval runs are already waiting: try again in a few seconds`, {
+      retryable: true,
+      retryAfterMs: 2000,
+    });
+  }
+  waiting++;
+  const next = evalQueue.then(run).finally(() => waiting--);
   evalQueue = next.catch(() => {});
   return next;
 }
@@ -171,7 +181,7 @@ export function flowEditorRoutes(): Route[] {
       params: flowParams,
       body: evalBody,
       response: { description: 'Each case, passed or with what differed', schema: evalAnswer },
-      errors: [404, 409],
+      errors: [404, 409, 429],
       async handler({ params, body, caller, baton }) {
         requireFlow(caller, params.flow);
         const started = Date.now();
