@@ -226,7 +226,11 @@ describe('audit verify', () => {
     t.exec('DELETE FROM checkpoints WHERE seq = 4');
     t.exec(`DELETE FROM checkpoints WHERE seq = ${last}`);
     const r = await verifyAudit(t.store);
-    expect(r.problems).toContainEqual({ checkpoint: 4, problem: 'checkpoint 4 is missing: deleted' });
+    expect(r.problems).toContainEqual({
+      kind: 'checkpoint_deleted',
+      checkpoint: 4,
+      problem: 'checkpoint 4 is missing: deleted',
+    });
     // The last checkpoint's deletion leaves the heads it named in no checkpoint.
     for (const [id, seq] of lastHeads) expect(about(r, id, seq)).toMatch(/is in no checkpoint/);
     expect(r.head?.seq).toBe(last - 1);
@@ -240,6 +244,7 @@ describe('audit verify', () => {
     t.exec(`INSERT INTO checkpoints VALUES (${seq}, 1, '[]', '${String(last.hash)}', 'bogus')`);
     const r1 = await verifyAudit(t.store);
     expect(r1.problems).toContainEqual({
+      kind: 'checkpoint_edited',
       checkpoint: seq,
       problem: 'content does not match its hash: the checkpoint was edited',
     });
@@ -288,6 +293,7 @@ describe('audit verify', () => {
     const r = await verifyAudit(t.store);
     expect(r.problems).toEqual([
       {
+        kind: 'unanchored',
         handoffId: fake,
         seq: ev.length,
         problem: expect.stringMatching(/is in no checkpoint: .*forged/),
@@ -333,14 +339,21 @@ describe('audit verify across pages', () => {
     store.unsafeExec('DELETE FROM checkpoints WHERE seq = 501');
     const r = await verifyAudit(store);
     expect(r.problems.slice(0, 2)).toEqual([
-      { handoffId: last, seq: 1, problem: 'content does not match its hash: the received event was edited' },
-      { checkpoint: 501, problem: 'checkpoint 501 is missing: deleted' },
+      {
+        kind: 'edited',
+        handoffId: last,
+        seq: 1,
+        eventType: 'received',
+        problem: 'content does not match its hash: the received event was edited',
+      },
+      { kind: 'checkpoint_deleted', checkpoint: 501, problem: 'checkpoint 501 is missing: deleted' },
     ]);
     // The deleted checkpoint was the only one naming these heads.
     expect(r.problems.slice(2)).toHaveLength(named.length);
     expect(r.problems.slice(2)).toEqual(
       expect.arrayContaining(
         named.map(([handoffId, seq]) => ({
+          kind: 'unanchored',
           handoffId,
           seq,
           problem: expect.stringMatching(/is in no checkpoint/),

@@ -18,10 +18,49 @@ import { num, Sql } from '../metrics/sql.ts';
 import { handoffPages, PAGE, type StoredHandoff } from './scan.ts';
 import { expandBatches } from '../store/event-batches.ts';
 
+/** What kind of damage a problem is (stable, for programs; `problem` says it in words). */
+export type AuditProblemKind =
+  | 'deleted'
+  | 'inserted'
+  | 'unlinked'
+  | 'edited'
+  | 'no_events'
+  | 'head_mismatch'
+  | 'handoff_deleted'
+  | 'rewritten'
+  | 'cut_off'
+  | 'unanchored'
+  | 'checkpoint_deleted'
+  | 'checkpoint_inserted'
+  | 'checkpoint_unlinked'
+  | 'checkpoint_edited'
+  | 'more';
+
+export const AUDIT_PROBLEM_KINDS: readonly AuditProblemKind[] = [
+  'deleted',
+  'inserted',
+  'unlinked',
+  'edited',
+  'no_events',
+  'head_mismatch',
+  'handoff_deleted',
+  'rewritten',
+  'cut_off',
+  'unanchored',
+  'checkpoint_deleted',
+  'checkpoint_inserted',
+  'checkpoint_unlinked',
+  'checkpoint_edited',
+  'more',
+];
+
 export interface AuditProblem {
+  kind: AuditProblemKind;
   handoffId?: string;
   seq?: number;
   checkpoint?: number;
+  /** The type of the event concerned, when one is (e.g. the edited event's). */
+  eventType?: string;
   problem: string;
 }
 
@@ -111,7 +150,7 @@ export async function verifyAudit(store: Store): Promise<AuditResult> {
   const differing = heads.differing(covered);
   if (differing.size > 0) await nameUncovered(store, differing, problems);
   const list = problems.list;
-  if (problems.more > 0) list.push({ problem: `… and ${problems.more} more problems` });
+  if (problems.more > 0) list.push({ kind: 'more', problem: `… and ${problems.more} more problems` });
   return { ok: list.length === 0, checked, problems: list, handoffs, checkpoints: cp.count, head: cp.head };
 }
 
@@ -125,9 +164,15 @@ function checkChain(h: StoredHandoff, problems: Problems): void {
       if (Number.isInteger(e.seq) && e.seq > expect) {
         gap = true;
         const range = e.seq - 1 > expect ? `events ${expect}–${e.seq - 1} are` : `event ${expect} is`;
-        problems.add({ handoffId, seq: expect, problem: `${range} missing: deleted from the log` });
+        problems.add({
+          kind: 'deleted',
+          handoffId,
+          seq: expect,
+          problem: `${range} missing: deleted from the log`,
+        });
       } else {
         problems.add({
+          kind: 'inserted',
           handoffId,
           seq: e.seq,
           problem: `event out of sequence (expected seq ${expect}): an event was inserted or reordered`,
@@ -136,6 +181,7 @@ function checkChain(h: StoredHandoff, problems: Problems): void {
     }
     if (!gap && e.prevHash !== prev) {
       problems.add({
+        kind: 'unlinked',
         handoffId,
         seq: e.seq,
         problem: `does not link to the event before it (prev_hash ${short(e.prevHash)}, expected ${short(prev)}): an event was deleted, inserted or reordered`,
@@ -153,8 +199,10 @@ function checkChain(h: StoredHandoff, problems: Problems): void {
     });
     if (computed !== e.hash) {
       problems.add({
+        kind: 'edited',
         handoffId,
         seq: e.seq,
+        eventType: e.type,
         problem: `content does not match its hash: the ${e.type} event was edited`,
       });
     }
@@ -164,6 +212,7 @@ function checkChain(h: StoredHandoff, problems: Problems): void {
   const last = h.events[h.events.length - 1];
   if (!last) {
     problems.add({
+      kind: 'no_events',
       handoffId,
       problem:
         h.eventSeq > 0
@@ -172,6 +221,7 @@ function checkChain(h: StoredHandoff, problems: Problems): void {
     });
   } else if (last.seq !== h.eventSeq || last.hash !== h.headHash) {
     problems.add({
+      kind: 'head_mismatch',
       handoffId,
       seq: h.eventSeq,
       problem: `head mismatch: the handoff row says seq ${h.eventSeq} (${short(h.headHash)}), its events end at seq ${last.seq} (${short(last.hash)})`,
@@ -204,22 +254,35 @@ async function checkCheckpoints(
     if (c.seq > expect) {
       gap = true;
       const range = c.seq - 1 > expect ? `checkpoints ${expect}–${c.seq - 1} are` : `checkpoint ${expect} is`;
-      problems.add({ checkpoint: expect, problem: `${range} missing: deleted` });
+      problems.add({ kind: 'checkpoint_deleted', checkpoint: expect, problem: `${range} missing: deleted` });
     } else if (c.seq !== expect) {
-      problems.add({ checkpoint, problem: `checkpoint out of sequence (expected ${expect}): inserted` });
+      problems.add({
+        kind: 'checkpoint_inserted',
+        checkpoint,
+        problem: `checkpoint out of sequence (expected ${expect}): inserted`,
+      });
     }
     if (!gap && c.prevHash !== prev) {
       problems.add({
+        kind: 'checkpoint_unlinked',
         checkpoint,
         problem: `does not link to the checkpoint before it (prev_hash ${short(c.prevHash)}, expected ${short(prev)}): a checkpoint was inserted, deleted or edited`,
       });
     }
     if (checkpointHash(c.prevHash, c.seq, c.at, c.headsJson) !== c.hash) {
-      problems.add({ checkpoint, problem: 'content does not match its hash: the checkpoint was edited' });
+      problems.add({
+        kind: 'checkpoint_edited',
+        checkpoint,
+        problem: 'content does not match its hash: the checkpoint was edited',
+      });
     }
     const named = parseHeads(c.headsJson);
     if (!named) {
-      problems.add({ checkpoint, problem: 'its heads are not a list of [handoff id, seq, hash]: edited' });
+      problems.add({
+        kind: 'checkpoint_edited',
+        checkpoint,
+        problem: 'its heads are not a list of [handoff id, seq, hash]: edited',
+      });
     } else {
       for (const [id, seq, hash] of named) {
         batch.push({ checkpoint, id, seq, hash });
@@ -329,12 +392,14 @@ async function checkMentions(
     }
     if (r.hid === null || r.hid === undefined) {
       problems.once(`row:${m.id}`, {
+        kind: 'handoff_deleted',
         handoffId: m.id,
         checkpoint: m.checkpoint,
         problem: 'the handoff was deleted (its events remain)',
       });
     } else if (String(r.hash) !== m.hash) {
       problems.add({
+        kind: 'rewritten',
         handoffId: m.id,
         seq: m.seq,
         checkpoint: m.checkpoint,
@@ -357,12 +422,14 @@ async function checkMentions(
     const last = existing.get(m.id);
     if (last === undefined) {
       problems.once(`gone:${m.id}`, {
+        kind: 'handoff_deleted',
         handoffId: m.id,
         checkpoint: m.checkpoint,
         problem: `checkpoint ${m.checkpoint} names this handoff, which no longer exists: the handoff and its events were deleted`,
       });
     } else if (m.seq > last) {
       problems.once(`cut:${m.id}`, {
+        kind: 'cut_off',
         handoffId: m.id,
         seq: m.seq,
         checkpoint: m.checkpoint,
@@ -370,6 +437,7 @@ async function checkMentions(
       });
     } else {
       problems.add({
+        kind: 'deleted',
         handoffId: m.id,
         seq: m.seq,
         checkpoint: m.checkpoint,
@@ -405,6 +473,7 @@ async function nameUncovered(store: Store, buckets: Set<number>, problems: Probl
     if (x.count === 1) continue;
     named += 1;
     problems.add({
+      kind: 'unanchored',
       handoffId: x.id,
       seq: x.seq,
       problem:
@@ -415,10 +484,12 @@ async function nameUncovered(store: Store, buckets: Set<number>, problems: Probl
   }
   if (overflow > 0) {
     problems.add({
+      kind: 'unanchored',
       problem: `${overflow} more handoffs in the same hash buckets were not examined one by one: many heads are in no checkpoint (were checkpoints deleted?)`,
     });
   } else if (named === 0 && problems.list.length === 0) {
     problems.add({
+      kind: 'unanchored',
       problem:
         'the checkpoints do not name the same set of heads as the handoffs store (a checkpoint names a head twice, or a head was edited)',
     });

@@ -95,9 +95,14 @@ export async function approvalFigures(
     const q = new Sql(store.kind);
     const w = [`a.id > ${q.p(after)}`];
     // The handoff's creation time is the period filter everywhere; join only when needed.
-    const join = f.since !== undefined ? 'JOIN handoffs h ON h.id = a.handoff_id' : '';
+    const needsJoin = f.since !== undefined || f.until !== undefined || f.boundary !== undefined;
+    const join = needsJoin ? 'JOIN handoffs h ON h.id = a.handoff_id' : '';
     if (f.since !== undefined) w.push(`h.created_at >= ${q.p(f.since)}`);
+    if (f.until !== undefined) w.push(`h.created_at < ${q.p(f.until)}`);
     if (f.flow !== undefined) w.push(`a.flow_id = ${q.p(f.flow)}`);
+    if (f.boundary !== undefined) {
+      w.push(`h.boundary_from = ${q.p(f.boundary.from)}`, `h.boundary_to = ${q.p(f.boundary.to)}`);
+    }
     const rows = await store.query<Row>(
       `SELECT a.id, a.flow_id, a.state, a.requested_at, a.decided_at, a.body
         FROM approvals a ${join} WHERE ${w.join(' AND ')} ORDER BY a.id LIMIT ${q.p(PAGE)}`,

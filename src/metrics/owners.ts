@@ -5,7 +5,7 @@ import type { HandoffState } from '../core/types.ts';
 import type { Store } from '../store/port.ts';
 import { rate } from './figures.ts';
 import { Quantiles, type Percentiles } from './quantiles.ts';
-import { cmp, filterWhere, num, optNum, PAGE, Sql, truthy, type Filter } from './sql.ts';
+import { cmp, filterWhere, num, optNum, PAGE, scopeWhere, Sql, truthy, type Filter } from './sql.ts';
 
 /** Work a person holds now. Ages are seconds since the current owner got it. */
 export interface OwnerQueue {
@@ -17,6 +17,33 @@ export interface OwnerQueue {
   breached: number;
   oldestAgeSeconds: number | null;
   p50AgeSeconds: number | null;
+  /** The waiting handoffs by how long they have waited (AGE_BUCKETS, in order). */
+  ageBuckets: AgeBucket[];
+}
+
+/** How many waiting handoffs have waited up to `upToSeconds` (and more than the bucket before). */
+export interface AgeBucket {
+  bucket: string;
+  /** The bucket's upper bound; null for the last, open-ended one. */
+  upToSeconds: number | null;
+  count: number;
+}
+
+/** Queue age buckets: under an hour, 1–4 h, 4–24 h, 1–3 days, over 3 days. */
+export const AGE_BUCKETS: ReadonlyArray<{ bucket: string; upToSeconds: number | null }> = [
+  { bucket: 'under 1h', upToSeconds: 3600 },
+  { bucket: '1h–4h', upToSeconds: 4 * 3600 },
+  { bucket: '4h–24h', upToSeconds: 24 * 3600 },
+  { bucket: '1d–3d', upToSeconds: 3 * 86400 },
+  { bucket: 'over 3d', upToSeconds: null },
+];
+
+export const emptyBuckets = (): AgeBucket[] => AGE_BUCKETS.map((b) => ({ ...b, count: 0 }));
+
+/** Adds one age to its bucket. */
+export function addAge(buckets: AgeBucket[], seconds: number): void {
+  const b = buckets.find((x) => x.upToSeconds === null || seconds < x.upToSeconds);
+  if (b) b.count += 1;
 }
 
 /** What an owner did with the work given to them (one ledger entry = one assignment). */
@@ -45,7 +72,7 @@ export async function ownerQueues(store: Store, f: Filter, now: number): Promise
   for (;;) {
     const q = new Sql(store.kind);
     const w = [`h.state IN (${q.list(HELD)})`, `h.id > ${q.p(after)}`];
-    if (f.flow !== undefined) w.push(`h.flow_id = ${q.p(f.flow)}`);
+    w.push(...scopeWhere(q, f));
     // The last ledger entry is the current owner's: its start is when the owner got the work.
     const rows = await store.query<Row>(
       `SELECT h.id, h.owner, h.state, h.breached, h.handed_off_at, h.updated_at, l.from_at
@@ -66,6 +93,7 @@ export async function ownerQueues(store: Store, f: Filter, now: number): Promise
             breached: 0,
             oldestAgeSeconds: null,
             p50AgeSeconds: null,
+            ageBuckets: emptyBuckets(),
           },
           ages: new Quantiles(),
         };
@@ -79,6 +107,7 @@ export async function ownerQueues(store: Store, f: Filter, now: number): Promise
       const since = optNum(r.from_at) ?? optNum(r.handed_off_at) ?? num(r.updated_at);
       const age = Math.max(0, now - since) / 1000;
       o.ages.add(age);
+      addAge(o.q.ageBuckets, age);
       o.q.oldestAgeSeconds = Math.max(o.q.oldestAgeSeconds ?? 0, Number(age.toFixed(3)));
     }
     const last = rows.at(-1);

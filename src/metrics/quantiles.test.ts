@@ -4,13 +4,13 @@ import { EXACT_LIMIT, Quantiles, SKETCH_ERROR } from './quantiles.ts';
 
 describe('Quantiles', () => {
   it('is empty until a value arrives', () => {
-    expect(new Quantiles().summary()).toEqual({ count: 0, p50: null, p90: null, p99: null });
+    expect(new Quantiles().summary()).toEqual({ count: 0, p50: null, p90: null, p95: null, p99: null });
   });
 
   it('gives nearest-rank percentiles exactly for small sets', () => {
     const q = new Quantiles();
     for (const v of [5, 1, 4, 2, 3, 10, 9, 8, 7, 6]) q.add(v);
-    expect(q.summary()).toEqual({ count: 10, p50: 5, p90: 9, p99: 10 });
+    expect(q.summary()).toEqual({ count: 10, p50: 5, p90: 9, p95: 10, p99: 10 });
     expect(q.quantile(0)).toBe(1);
     expect(q.quantile(1)).toBe(10);
   });
@@ -20,7 +20,7 @@ describe('Quantiles', () => {
     q.add(Number.NaN);
     q.add(Number.POSITIVE_INFINITY);
     q.add(-3);
-    expect(q.summary()).toEqual({ count: 1, p50: 0, p90: 0, p99: 0 });
+    expect(q.summary()).toEqual({ count: 1, p50: 0, p90: 0, p95: 0, p99: 0 });
   });
 
   it('keeps bounded memory past the exact limit, within the sketch error', () => {

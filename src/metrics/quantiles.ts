@@ -15,6 +15,7 @@ export interface Percentiles {
   count: number;
   p50: number | null;
   p90: number | null;
+  p95: number | null;
   p99: number | null;
 }
 
@@ -72,6 +73,7 @@ export class Quantiles {
       count: this.count,
       p50: round(this.quantile(0.5)),
       p90: round(this.quantile(0.9)),
+      p95: round(this.quantile(0.95)),
       p99: round(this.quantile(0.99)),
     };
   }

@@ -69,10 +69,12 @@ export function str(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
-/** The summary's scope: handoffs created since `since` (ms), of `flow`. */
+/** The summary's scope: handoffs created in [since, until) (ms), of `flow`, across `boundary`. */
 export interface Filter {
   since?: number;
+  until?: number;
   flow?: string;
+  boundary?: { from: string; to: string };
 }
 
 /** Rows per page when a report reads a table. */
@@ -82,7 +84,19 @@ export const PAGE = 5000;
 export function filterWhere(q: Sql, f: Filter, alias = 'h'): string[] {
   const w: string[] = [];
   if (f.since !== undefined) w.push(`${alias}.created_at >= ${q.p(f.since)}`);
+  if (f.until !== undefined) w.push(`${alias}.created_at < ${q.p(f.until)}`);
+  w.push(...scopeWhere(q, f, alias));
+  return w;
+}
+
+/** The flow and boundary conditions alone (queues are "now": no period). */
+export function scopeWhere(q: Sql, f: Filter, alias = 'h'): string[] {
+  const w: string[] = [];
   if (f.flow !== undefined) w.push(`${alias}.flow_id = ${q.p(f.flow)}`);
+  if (f.boundary !== undefined) {
+    w.push(`${alias}.boundary_from = ${q.p(f.boundary.from)}`);
+    w.push(`${alias}.boundary_to = ${q.p(f.boundary.to)}`);
+  }
   return w;
 }
 

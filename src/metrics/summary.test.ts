@@ -167,7 +167,7 @@ describe('metrics summary over a realistic day', () => {
     expect(by['user:kim']).toMatchObject({ assigned: 1, accepted: 1, completed: 1 });
     expect(by['user:kim']!.acceptLatency.count).toBe(1);
     expect(by['user:kim']!.acceptLatency.p50).toBeGreaterThan(0);
-    expect(by['user:lee']!.acceptLatency).toEqual({ count: 0, p50: null, p90: null, p99: null });
+    expect(by['user:lee']!.acceptLatency).toEqual({ count: 0, p50: null, p90: null, p95: null, p99: null });
   });
 
   it('reports approvals by outcome, label and kind with their latency', () => {
@@ -246,7 +246,57 @@ describe('metrics summary filters', () => {
     expect(none.owners).toEqual([]);
   });
 
+  it('until: only handoffs created before then (here: only L5, an hour before the rest)', async () => {
+    const m = await metricsSummary(s.baton.store, { until: s.start });
+    expect(m.filter.until).toBe(new Date(s.start).toISOString());
+    expect(m.totals.handoffs).toBe(1);
+    expect(flow(m, 'lead-to-owner').states.escalated).toBe(1);
+    const rest = await metricsSummary(s.baton.store, { since: s.start, until: Date.now() + 1 });
+    expect(rest.totals.handoffs).toBe(11);
+  });
+
+  it('boundary: one boundary only, everywhere', async () => {
+    const m = await metricsSummary(s.baton.store, { boundary: 'team:support->team:finance' });
+    expect(m.filter.boundary).toBe('team:support->team:finance');
+    expect(m.totals.handoffs).toBe(2);
+    expect(m.flows.map((f) => f.flow)).toEqual(['billing']);
+    expect(m.owners.map((o) => o.owner).sort()).toEqual(['team:finance', 'user:dana']);
+    expect(m.approvals.requested).toBe(2);
+    expect((await metricsSummary(s.baton.store, { boundary: 'team:x->team:y' })).totals.handoffs).toBe(0);
+  });
+
+  it('sorts the waiting work into age buckets, per owner and in all', () => {
+    const sum = (b: Array<{ count: number }>) => b.reduce((a, x) => a + x.count, 0);
+    expect(all.queueAges.buckets.map((b) => b.bucket)).toEqual([
+      'under 1h',
+      '1h–4h',
+      '4h–24h',
+      '1d–3d',
+      'over 3d',
+    ]);
+    const waiting = all.owners.reduce((a, o) => a + o.waiting, 0);
+    expect(all.queueAges.waiting).toBe(waiting);
+    expect(sum(all.queueAges.buckets)).toBe(waiting);
+    for (const o of all.owners) expect(sum(o.ageBuckets)).toBe(o.waiting);
+    // The scenario runs in seconds, except L5, an hour before the rest: none has waited a day.
+    expect(all.queueAges.buckets[3]!.count + all.queueAges.buckets[4]!.count).toBe(0);
+  });
+
+  it('gives p95 between p90 and p99', () => {
+    const l = all.totals.latency.receivedToHandedOff;
+    expect(l.p95!).toBeGreaterThanOrEqual(l.p90!);
+    expect(l.p99!).toBeGreaterThanOrEqual(l.p95!);
+  });
+
   it('rejects a bad filter naming the field', async () => {
+    await expect(metricsSummary(s.baton.store, { since: 10, until: 5 })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'until' }],
+    });
+    await expect(metricsSummary(s.baton.store, { boundary: 'team:a' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'boundary' }],
+    });
     await expect(metricsSummary(s.baton.store, { since: -5 })).rejects.toMatchObject({
       code: 'validation_failed',
       details: [{ path: 'since' }],

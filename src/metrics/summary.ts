@@ -15,7 +15,14 @@ import {
   type ReworkType,
 } from './figures.ts';
 import { cmp, filterWhere, num, optNum, PAGE, Sql, str, truthy, type Filter } from './sql.ts';
-import { ownerActivity, ownerQueues, type OwnerActivity, type OwnerQueue } from './owners.ts';
+import {
+  emptyBuckets,
+  ownerActivity,
+  ownerQueues,
+  type AgeBucket,
+  type OwnerActivity,
+  type OwnerQueue,
+} from './owners.ts';
 import { approvalFigures, type ApprovalFigures } from './approvals.ts';
 
 export type {
@@ -26,7 +33,7 @@ export type {
   DecisionKind,
 } from './figures.ts';
 export type { Percentiles } from './quantiles.ts';
-export type { OwnerActivity, OwnerQueue } from './owners.ts';
+export type { AgeBucket, OwnerActivity, OwnerQueue } from './owners.ts';
 export type { ApprovalFigures, ApprovalLabel, ApprovalOutcome } from './approvals.ts';
 
 export interface FlowFigures extends GroupFigures {
@@ -74,12 +81,14 @@ export interface ShadowFigures {
 
 export interface MetricsSummary {
   generatedAt: string;
-  filter: { since: string | null; flow: string | null };
+  filter: { since: string | null; until: string | null; flow: string | null; boundary: string | null };
   totals: GroupFigures;
   flows: FlowFigures[];
   boundaries: BoundaryFigures[];
   /** What each owner holds now (queues are not limited to the period). */
   owners: OwnerQueue[];
+  /** All the owners' waiting work by age (the sum of their ageBuckets). */
+  queueAges: { waiting: number; breached: number; buckets: AgeBucket[] };
   /** What each owner did with the work of the period: accepted, how fast, sent back. */
   ownerActivity: OwnerActivity[];
   rework: { byReason: ReworkReason[] };
@@ -92,10 +101,15 @@ export const SHADOW_MIN_OBSERVED = 20;
 export const SHADOW_MIN_AGREEMENT = 0.9;
 
 type Row = Record<string, unknown>;
-export async function metricsSummary(
-  store: Store,
-  opts: { since?: number; flow?: string },
-): Promise<MetricsSummary> {
+export interface SummaryOptions {
+  since?: number;
+  until?: number;
+  flow?: string;
+  /** `from->to`. */
+  boundary?: string;
+}
+
+export async function metricsSummary(store: Store, opts: SummaryOptions): Promise<MetricsSummary> {
   const f = checkFilter(opts);
   const now = Date.now();
   const totals = new Group();
@@ -174,12 +188,22 @@ export async function metricsSummary(
   }
   for (const e of escalations.values()) e.rate = rate(e.handoffs, flows.get(e.flow)?.g.handoffs ?? 0);
 
+  const owners = await ownerQueues(store, f, now);
+  const queueAges = { waiting: 0, breached: 0, buckets: emptyBuckets() };
+  for (const o of owners) {
+    queueAges.waiting += o.waiting;
+    queueAges.breached += o.breached;
+    o.ageBuckets.forEach((b, i) => (queueAges.buckets[i]!.count += b.count));
+  }
+
   const byName = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     generatedAt: new Date(now).toISOString(),
     filter: {
       since: f.since === undefined ? null : new Date(f.since).toISOString(),
+      until: f.until === undefined ? null : new Date(f.until).toISOString(),
       flow: f.flow ?? null,
+      boundary: f.boundary ? `${f.boundary.from}->${f.boundary.to}` : null,
     },
     totals: totals.figures(),
     flows: byName(flows).map(([flow, x]) => ({
@@ -194,7 +218,8 @@ export async function metricsSummary(
       flows: [...x.flows].sort(),
       ...x.g.figures(),
     })),
-    owners: await ownerQueues(store, f, now),
+    owners,
+    queueAges,
     ownerActivity: await ownerActivity(store, f),
     rework: {
       byReason: [...reasons.values()].sort(
@@ -219,15 +244,32 @@ export async function metricsSummary(
   };
 }
 
-function checkFilter(opts: { since?: number; flow?: string }): Filter {
+function checkTime(name: 'since' | 'until', v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new BatonError('validation_failed', `${name} must be a time (milliseconds since the epoch)`, {
+      details: [{ path: name, message: 'expected a non-negative number of milliseconds' }],
+    });
+  }
+  return Math.floor(v);
+}
+
+function checkFilter(opts: SummaryOptions): Filter {
   const f: Filter = {};
-  if (opts.since !== undefined) {
-    if (typeof opts.since !== 'number' || !Number.isFinite(opts.since) || opts.since < 0) {
-      throw new BatonError('validation_failed', 'since must be a time (milliseconds since the epoch)', {
-        details: [{ path: 'since', message: 'expected a non-negative number of milliseconds' }],
+  if (opts.since !== undefined) f.since = checkTime('since', opts.since);
+  if (opts.until !== undefined) f.until = checkTime('until', opts.until);
+  if (f.since !== undefined && f.until !== undefined && f.until <= f.since) {
+    throw new BatonError('validation_failed', 'until must be after since', {
+      details: [{ path: 'until', message: 'must be later than since' }],
+    });
+  }
+  if (opts.boundary !== undefined) {
+    const i = typeof opts.boundary === 'string' ? opts.boundary.indexOf('->') : -1;
+    if (i < 1 || i + 2 >= opts.boundary.length) {
+      throw new BatonError('validation_failed', 'boundary must look like team:marketing->team:sales', {
+        details: [{ path: 'boundary', message: 'expected from->to' }],
       });
     }
-    f.since = Math.floor(opts.since);
+    f.boundary = { from: opts.boundary.slice(0, i), to: opts.boundary.slice(i + 2) };
   }
   if (opts.flow !== undefined) {
     if (typeof opts.flow !== 'string' || opts.flow.trim() === '') {

@@ -6,6 +6,7 @@ import { ACTION_STATES, HANDOFF_STATES, RETURN_REASONS } from '../core/types.ts'
 import { isOwnerRef } from '../core/owner.ts';
 import { parseDuration } from '../core/duration.ts';
 import { BOARD_QUEUES } from '../store/port.ts';
+import { AUDIT_PROBLEM_KINDS } from '../audit/verify.ts';
 
 // ---- shared pieces
 
@@ -18,10 +19,9 @@ const assignableOwner = ownerRef.refine((o) => !o.startsWith('agent:'), 'must be
 
 const ISO_START = /^\d{4}-\d{2}-\d{2}/;
 
-/** `since`: an ISO date/time, or a duration back from now (`7d`, `36h`, `1h30m`). Epoch ms out. */
-export const sinceParam = z
-  .string()
-  .transform((text, ctx) => {
+/** A time: an ISO date/time, or a duration back from now (`7d`, `36h`, `1h30m`). Epoch ms out. */
+const timeParam = () =>
+  z.string().transform((text, ctx) => {
     const d = parseDuration(text);
     if (d !== undefined) return Date.now() - d;
     const t = ISO_START.test(text) ? Date.parse(text) : Number.NaN;
@@ -30,8 +30,14 @@ export const sinceParam = z
       return z.NEVER;
     }
     return t;
-  })
-  .describe('An ISO date/time, or a duration back from now such as 7d, 12h or 1h30m');
+  });
+export const sinceParam = timeParam().describe(
+  'An ISO date/time, or a duration back from now such as 7d, 12h or 1h30m',
+);
+/** `until`: the end of a period (exclusive), in the same forms as `since`. */
+export const untilParam = timeParam().describe(
+  'The end of the period (exclusive): an ISO date/time, or a duration back from now such as 1d',
+);
 
 const bool = z
   .enum(['true', 'false'])
@@ -165,7 +171,30 @@ export const ownerQuery = z.strictObject({
 });
 export const tasksQuery = ownerQuery.extend({ state: z.enum(['open', 'done', 'cancelled']).optional() });
 
-export const summaryQuery = z.strictObject({ since: sinceParam.optional(), flow: z.string().optional() });
+export const summaryQuery = z.strictObject({
+  since: sinceParam.optional(),
+  until: untilParam.optional(),
+  flow: z.string().optional(),
+  boundary: z
+    .string()
+    .regex(/^[^\s>]+->[^\s]+$/, 'must be a boundary like team:marketing->team:sales')
+    .optional()
+    .describe('Only handoffs across this boundary (from->to)'),
+});
+export const eventsQuery = z.strictObject({
+  handoff: z.string().optional().describe('Only this handoff'),
+  actor: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('user:dana, engine:lead-to-owner, system:sweep, or a bare id of any kind'),
+  type: z.string().min(1).optional().describe('An event type, e.g. escalated or returned'),
+  flow: z.string().optional().describe("Only this flow's handoffs"),
+  since: sinceParam.optional(),
+  until: untilParam.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size, 1 to 1000 (default 100)'),
+  cursor: z.string().max(500).optional().describe('nextCursor of the previous page'),
+});
 export const exportQuery = z.strictObject({ handoff: z.string().optional().describe('Only this handoff') });
 export const streamQuery = z.strictObject({ flow: z.string().optional().describe('Only this flow') });
 
@@ -518,9 +547,11 @@ export const auditVerify = z.object({
   checked: z.number(),
   problems: z.array(
     z.object({
+      kind: z.enum(AUDIT_PROBLEM_KINDS).describe('What kind of damage (stable); problem says it in words'),
       handoffId: z.string().optional(),
       seq: z.number().optional(),
       checkpoint: z.number().optional(),
+      eventType: z.string().optional().describe('The type of the event concerned, when one is'),
       problem: z.string(),
     }),
   ),
@@ -530,6 +561,22 @@ export const auditVerify = z.object({
     .object({ seq: z.number(), hash: z.string() })
     .nullable()
     .describe('The last checkpoint: keep its hash elsewhere to detect a rewrite of the whole log'),
+});
+
+export const eventPage = z.object({
+  items: z.array(
+    z.object({
+      handoffId: z.string(),
+      seq: z.number(),
+      at: iso,
+      type: z.string(),
+      actor,
+      data: json,
+      prevHash: z.string(),
+      hash: z.string(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
 });
 
 export const okResponse = z.object({ ok: z.boolean() });

@@ -12,8 +12,13 @@ const share = z
   .describe('A fraction from 0 to 1; null when there is nothing to divide by');
 const seconds = z.number().nullable();
 const percentiles = z
-  .object({ count, p50: seconds, p90: seconds, p99: seconds })
+  .object({ count, p50: seconds, p90: seconds, p95: seconds, p99: seconds })
   .describe('Nearest-rank percentiles in seconds (null without values)');
+const ageBucket = z.object({
+  bucket: z.string().describe('e.g. under 1h, 1h–4h, over 3d'),
+  upToSeconds: z.number().nullable().describe('The upper bound; null for the open-ended last bucket'),
+  count,
+});
 const each = <K extends readonly [string, ...string[]], V extends z.ZodType>(keys: K, value: V) =>
   z.object(Object.fromEntries(keys.map((k) => [k, value])) as { [P in K[number]]: V });
 
@@ -60,7 +65,12 @@ const approvalFigures = {
 export const metricsSummaryResponse = z
   .object({
     generatedAt: z.string().describe('ISO 8601 time'),
-    filter: z.object({ since: z.string().nullable(), flow: z.string().nullable() }),
+    filter: z.object({
+      since: z.string().nullable(),
+      until: z.string().nullable(),
+      flow: z.string().nullable(),
+      boundary: z.string().nullable(),
+    }),
     totals: z.object(group),
     flows: z.array(z.object({ flow: z.string(), boundaries: z.array(z.string()), ...group })),
     boundaries: z.array(
@@ -87,9 +97,13 @@ export const metricsSummaryResponse = z
           breached: count,
           oldestAgeSeconds: seconds,
           p50AgeSeconds: seconds,
+          ageBuckets: z.array(ageBucket),
         }),
       )
       .describe('What each owner holds now (not limited to the period)'),
+    queueAges: z
+      .object({ waiting: count, breached: count, buckets: z.array(ageBucket) })
+      .describe('All waiting work by how long it has waited (now, not limited to the period)'),
     ownerActivity: z.array(
       z.object({
         owner: z.string(),

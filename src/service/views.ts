@@ -146,6 +146,20 @@ function eventData(e: EventRecord): EventRecord['data'] {
   };
 }
 
+/** One event in `GET /v1/events` (the audit search): with its handoff and the hash it links to. */
+export function auditEventView(e: EventRecord) {
+  return {
+    handoffId: e.handoffId,
+    seq: e.seq,
+    at: iso(e.at),
+    type: e.type,
+    actor: e.actor,
+    data: eventData(e),
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
 /** A flow in `GET /v1/flows`. */
 export function flowView(f: CompiledFlow) {
   return {

@@ -456,6 +456,65 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.list({ flow: 'other' })).items).toEqual([]);
     });
 
+    it('searches events across handoffs by handoff, actor, type, flow and time, newest first', async () => {
+      const base = 1_700_000_000_000;
+      const a = handoff({ flow: 'f1' });
+      const b = handoff({ flow: 'f2' });
+      // Events at chosen times, by chosen actors (the store hashes whatever it is given).
+      const at = (h: HandoffRecord, list: Array<[string, number, NewEvent['actor']]>): NewEvent[] =>
+        events(h, ...list.map(([type]) => type)).map((e, i) => ({
+          ...e,
+          at: base + list[i]![1],
+          actor: list[i]![2],
+        }));
+      const engine = { kind: 'engine', id: 'f' } as const;
+      const dana = { kind: 'user', id: 'dana', via: 'console' } as const;
+      await store.commit([
+        { handoff: a, expectedRev: 0, events: at(a, [['received', 10, engine]]) },
+        { handoff: b, expectedRev: 0, events: at(b, [['received', 20, engine]]) },
+      ]);
+      await store.commit([
+        {
+          handoff: next(a),
+          expectedRev: 1,
+          events: at(a, [
+            ['accepted', 30, dana],
+            ['returned', 40, dana],
+          ]),
+        },
+      ]);
+      const keys = (p: { items: Array<{ handoffId: string; seq: number }> }) =>
+        p.items.map((e) => `${e.handoffId === a.id ? 'a' : 'b'}${e.seq}`);
+      expect(keys(await store.searchEvents({}))).toEqual(['a3', 'a2', 'b1', 'a1']);
+      expect(keys(await store.searchEvents({ handoffId: b.id }))).toEqual(['b1']);
+      expect(keys(await store.searchEvents({ actor: 'user:dana' }))).toEqual(['a3', 'a2']);
+      expect(keys(await store.searchEvents({ actor: 'dana' }))).toEqual(['a3', 'a2']);
+      expect(keys(await store.searchEvents({ actor: 'engine:f' }))).toEqual(['b1', 'a1']);
+      expect(keys(await store.searchEvents({ actor: 'user:f' }))).toEqual([]);
+      expect(keys(await store.searchEvents({ type: 'received' }))).toEqual(['b1', 'a1']);
+      expect(keys(await store.searchEvents({ flow: 'f2' }))).toEqual(['b1']);
+      expect(keys(await store.searchEvents({ flows: ['f1'] }))).toEqual(['a3', 'a2', 'a1']);
+      expect(keys(await store.searchEvents({ flows: [] }))).toEqual([]);
+      expect(keys(await store.searchEvents({ since: base + 20, until: base + 40 }))).toEqual(['a2', 'b1']);
+      const first = await store.searchEvents({ actor: 'dana' });
+      expect(first.items[0]).toMatchObject({
+        type: 'returned',
+        at: base + 40,
+        actor: { kind: 'user', id: 'dana', via: 'console' },
+        data: { type: 'returned' },
+      });
+      // Keyset pages: every event once, in order.
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.searchEvents({ limit: 1, ...(cursor ? { cursor } : {}) });
+        seen.push(...keys(page));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(['a3', 'a2', 'b1', 'a1']);
+      await expect(store.searchEvents({ cursor: 'not-a-cursor' })).rejects.toThrow(/cursor/);
+    });
+
     it('keeps API tokens by hash, revokes them, lists them', async () => {
       await store.createToken({
         id: 'tok_1',

@@ -141,6 +141,7 @@ export async function copyStore(
     if (audit.head?.hash !== sourceHead?.hash) {
       audit.ok = false;
       audit.problems.push({
+        kind: 'unanchored',
         problem: `the target's last checkpoint (${audit.head?.seq ?? 'none'}) is not the source's (${sourceHead?.seq ?? 'none'})`,
       });
     }

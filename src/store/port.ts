@@ -15,6 +15,7 @@ import type {
 import type { AccessLevel } from '../core/project-schema.ts';
 import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../core/notices.ts';
 import type { IntakeStore } from './intake-store.ts';
+import type { EventFilter, EventPage } from './event-search.ts';
 
 /**
  * An event ready to append: `dataJson` is the exact text the store hashes. The store chains the
@@ -219,6 +220,8 @@ export interface Store {
   get(id: string): Promise<HandoffSnapshot | undefined>;
   byKey(flow: string, idempotencyKey: string): Promise<HandoffRecord | undefined>;
   events(handoffId: string): Promise<EventRecord[]>;
+  /** Events across handoffs (by handoff, actor, type, flow, time), newest first, in pages. */
+  searchEvents(filter: EventFilter): Promise<EventPage>;
   list(filter: HandoffFilter): Promise<{ items: HandoffRecord[]; nextCursor?: string }>;
   /** The board's counts: one row per owner holding open handoffs that match (board-sql.ts). */
   board(filter: BoardFilter): Promise<BoardOwnerCounts[]>;

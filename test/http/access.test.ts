@@ -322,6 +322,16 @@ describe('token scopes', () => {
     expect((await post(`/v1/approvals/${inv}`, { decision: 'approve' }, leadOnly)).status).toBe(404);
     expect((await s.call('GET', `/v1/audit/export?handoff=${inv}`, { token: leadOnly })).status).toBe(404);
     expect((await s.call('GET', '/v1/audit/export', { token: leadOnly })).status).toBe(403);
+    // The audit search shows the events of its flows only, whatever it asks for.
+    const handoffsOf = (r: { body: { items: Array<{ handoffId: string }> } }) => [
+      ...new Set(r.body.items.map((e) => e.handoffId)),
+    ];
+    expect(handoffsOf(await s.call('GET', '/v1/events', { token: admin })).sort()).toEqual([inv, l].sort());
+    expect(handoffsOf(await s.call('GET', '/v1/events', { token: leadOnly }))).toEqual([l]);
+    expect((await s.call('GET', `/v1/events?handoff=${inv}`, { token: leadOnly })).body.items).toEqual([]);
+    expect((await s.call('GET', '/v1/events?flow=invoice-approval', { token: leadOnly })).body.items).toEqual(
+      [],
+    );
     // Intake into another flow is refused; into its own it works.
     expect((await post('/v1/flows/invoice-approval/handoffs', invoice('I2'), leadOnly)).status).toBe(403);
     expect((await post('/v1/flows/lead-to-owner/handoffs', lead('S2'), leadOnly)).status).toBe(202);

@@ -552,6 +552,10 @@ function specific(): Drivers {
     'GET /v1/inbox 200': () => api('GET', '/v1/inbox?owner=sam', { token: dana }),
     'GET /v1/inbox/waiting 200': () => api('GET', '/v1/inbox/waiting', { token: sam }),
     'GET /v1/audit/verify 200': () => api('GET', '/v1/audit/verify', { token: dana }),
+    'GET /v1/events 200': () =>
+      api('GET', `/v1/events?handoff=${cancelled}&actor=user:ops&type=cancelled&since=1d&limit=5`, {
+        token: dana,
+      }),
     'GET /v1/audit/export 200': () => api('GET', `/v1/audit/export?handoff=${cancelled}`, { token: dana }),
     'GET /v1/audit/export 404': () => api('GET', '/v1/audit/export?handoff=h_nope', { token: dana }),
     'GET /healthz 200': () => api('GET', '/healthz'),
@@ -580,7 +584,10 @@ function specific(): Drivers {
     },
     'GET /v1/intake/attachments/{ref} 404': () =>
       api('GET', `/v1/intake/attachments/att_${'0'.repeat(64)}`, { token: kim }),
-    'GET /v1/metrics/summary 200': () => api('GET', '/v1/metrics/summary?since=7d', { token: dana }),
+    'GET /v1/metrics/summary 200': () =>
+      api('GET', '/v1/metrics/summary?since=7d&until=2100-01-01&boundary=team:marketing-%3Eteam:sales', {
+        token: dana,
+      }),
     'GET /v1/stream 200': async () => {
       const answer = api('GET', '/v1/stream', { token: dana });
       // The stream sends an event for the next commit.

@@ -5,7 +5,9 @@ import { exportAudit } from '../../audit/export.ts';
 import { BatonError } from '../../core/errors.ts';
 import { refuseScoped, requireHandoff } from '../reach.ts';
 import { defineRoute, type Route } from '../route.ts';
-import { auditVerify, exportQuery } from '../schemas.ts';
+import { auditVerify, eventPage, eventsQuery, exportQuery } from '../schemas.ts';
+import { reachList } from '../auth.ts';
+import { auditEventView } from '../../service/views.ts';
 import { logInternal, mapError } from '../errors.ts';
 
 class ClientGone extends Error {}
@@ -29,6 +31,32 @@ const NDJSON = { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-c
 
 export function auditRoutes(bodyLimit: number, useLogger: boolean): Route[] {
   return [
+    defineRoute({
+      method: 'GET',
+      url: '/v1/events',
+      access: 'read',
+      scoped: 'checked',
+      tag: 'audit',
+      summary: 'Search the audit log: events by handoff, actor, type, flow and time, newest first',
+      description:
+        'A scoped token sees only the events of its flows. `since` and `until` bound the event times ' +
+        '(until exclusive). Pass nextCursor as cursor for the next page.',
+      query: eventsQuery,
+      response: { description: 'One page of events', schema: eventPage },
+      async handler({ query, caller, baton }) {
+        const flows = reachList(caller);
+        const { handoff, ...rest } = query;
+        const page = await baton.store.searchEvents({
+          ...rest,
+          ...(handoff !== undefined ? { handoffId: handoff } : {}),
+          ...(flows ? { flows } : {}),
+        });
+        return {
+          items: page.items.map(auditEventView),
+          ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        };
+      },
+    }),
     defineRoute({
       method: 'GET',
       url: '/v1/audit/verify',

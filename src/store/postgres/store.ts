@@ -48,6 +48,7 @@ import {
   boardStatement,
   type FlowsCondition,
 } from '../board-sql.ts';
+import { eventPage, eventSearchSql, type EventFilter } from '../event-search.ts';
 import { Where } from '../sqlite/where.ts';
 import { applyMigrations, ident, LOCK_CHECKPOINT, LOCK_CLASS, LOCK_FIRST_TOKEN } from './migrate.ts';
 import { dollars } from './sql.ts';
@@ -304,6 +305,11 @@ export class PostgresStore implements Store {
       [handoffId],
     );
     return expandBatches(rows).map(rowToEvent);
+  }
+
+  async searchEvents(f: EventFilter) {
+    const q = eventSearchSql(f, (flows) => ({ sql: '= ANY(?)', params: [[...flows]] }));
+    return eventPage(await this.db.rows(q.sql, q.params), q.limit);
   }
 
   async list(f: HandoffFilter) {

@@ -45,6 +45,7 @@ import {
   versionSummary,
 } from '../rows.ts';
 import { expandBatches } from '../event-batches.ts';
+import { eventPage, eventSearchSql, type EventFilter } from '../event-search.ts';
 import { deliveryToRow, linkToRow, rowToDelivery, rowToLink, rowToOutbox } from '../notice-rows.ts';
 import { applyMigrations } from './migrate.ts';
 import { placeholders, prepareBulk, prepareStatements } from './statements.ts';
@@ -266,6 +267,14 @@ export class SqliteStore implements Store {
 
   async events(handoffId: string) {
     return expandBatches(this.stmts.eventsOf.all(handoffId) as Row[]).map(rowToEvent);
+  }
+
+  async searchEvents(f: EventFilter) {
+    const q = eventSearchSql(f, (flows) => ({
+      sql: `IN (${placeholders(flows.length)})`,
+      params: [...flows],
+    }));
+    return eventPage(this.db.prepare(q.sql).all(...(q.params as never[])), q.limit);
   }
 
   async list(f: HandoffFilter) {

@@ -21,6 +21,7 @@ import type {
   TokenRow,
 } from '../port.ts';
 import type { DeliveryRecord, LinkRecord, OutboxRecord } from '../../core/notices.ts';
+import type { EventFilter } from '../event-search.ts';
 import { SqliteStore } from './store.ts';
 import type { WriterReply, WriterRequest } from './writer-thread.ts';
 import type { CheckpointerOptions } from './checkpoint-thread.ts';
@@ -177,6 +178,10 @@ export class ThreadedSqliteStore implements Store {
 
   events(handoffId: string) {
     return this.reader.events(handoffId);
+  }
+
+  searchEvents(filter: EventFilter) {
+    return this.reader.searchEvents(filter);
   }
 
   list(filter: HandoffFilter) {
