@@ -191,7 +191,15 @@ describe('metrics summary over a realistic day', () => {
     expect(flow(all, 'lead-to-owner').cost).toEqual({ totalUsd: 0, completed: 2, perCompletedUsd: 0 });
     expect(flow(all, 'triage').cost).toEqual({ totalUsd: 0, completed: 0, perCompletedUsd: null });
     expect(all.shadow).toEqual([
-      { flow: 'triage', handoffs: 3, observed: 2, agreed: 1, agreement: 0.5, readyToPromote: false },
+      {
+        flow: 'triage',
+        handoffs: 3,
+        observed: 2,
+        agreed: 1,
+        agreement: 0.5,
+        readyToPromote: false,
+        gate: { minObserved: 20, minAgreement: 0.9 },
+      },
     ]);
   });
 

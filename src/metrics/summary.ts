@@ -77,6 +77,8 @@ export interface ShadowFigures {
   agreement: number | null;
   /** At least SHADOW_MIN_OBSERVED observations and agreement ≥ SHADOW_MIN_AGREEMENT. */
   readyToPromote: boolean;
+  /** The promotion gate those two figures are held to. */
+  gate: { minObserved: number; minAgreement: number };
 }
 
 export interface MetricsSummary {
@@ -239,6 +241,7 @@ export async function metricsSummary(store: Store, opts: SummaryOptions): Promis
         ...s,
         agreement,
         readyToPromote: s.observed >= SHADOW_MIN_OBSERVED && (agreement ?? 0) >= SHADOW_MIN_AGREEMENT,
+        gate: { minObserved: SHADOW_MIN_OBSERVED, minAgreement: SHADOW_MIN_AGREEMENT },
       };
     }),
   };

@@ -139,6 +139,9 @@ export const metricsSummaryResponse = z
         agreed: count,
         agreement: share,
         readyToPromote: z.boolean(),
+        gate: z
+          .object({ minObserved: count, minAgreement: z.number() })
+          .describe('The promotion gate: observations needed and the agreement to reach'),
       }),
     ),
   })
