@@ -1,22 +1,15 @@
-// The audit chain: verify it.
-import type { AuditVerify } from '../../api/types.ts';
-import { ErrorNote, Loading } from '../../ui/notes.tsx';
-import { useApi } from '../../ui/use-api.ts';
+// The audit page: search the event log (who did what to which handoff, when) and verify that the
+// log is what the engine wrote.
+import { ChainCheck } from './chain-check.tsx';
+import { EventSearch } from './event-search.tsx';
+import './audit.css';
 
 export default function Audit() {
-  const { data, error } = useApi<AuditVerify>('/v1/audit/verify');
   return (
-    <section aria-labelledby="audit-title">
+    <section aria-labelledby="audit-title" className="audit">
       <h1 id="audit-title">Audit</h1>
-      <ErrorNote error={error} />
-      {!data && !error && <Loading what="the verification" />}
-      {data && (
-        <p role="status">
-          {data.ok
-            ? `The chain is intact (${data.checked} handoffs checked).`
-            : `${data.problems.length} problems found.`}
-        </p>
-      )}
+      <ChainCheck />
+      <EventSearch />
     </section>
   );
 }

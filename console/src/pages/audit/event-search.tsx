@@ -1,0 +1,224 @@
+// Searching the audit log (GET /v1/events) by handoff, actor, type and time. The search lives in
+// the URL (?handoff=…&actor=…&type=…&since=…&until=…, times as ISO), so it can be shared; further
+// pages load on demand with the answer's cursor.
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api, ApiError } from '../../api/client.ts';
+import type { EventPage } from '../../api/types.ts';
+import { ErrorNote } from '../../ui/notes.tsx';
+import { when } from '../../ui/time.ts';
+
+export const FIELDS = ['handoff', 'actor', 'type', 'since', 'until'] as const;
+type Field = (typeof FIELDS)[number];
+
+/** Event types the engine writes, offered as suggestions (any type may be typed). */
+const TYPES = [
+  'received',
+  'context_built',
+  'decided',
+  'handed_off',
+  'accepted',
+  'declined',
+  'returned',
+  'reassigned',
+  'overridden',
+  'escalated',
+  'sla_breached',
+  'approval_requested',
+  'approval_vote',
+  'action_approved',
+  'action_rejected',
+  'approval_timed_out',
+  'action_started',
+  'action_succeeded',
+  'action_failed',
+  'action_outcome_unknown',
+  'resolved',
+  'retried',
+  'rolled_back',
+  'completed',
+  'cancelled',
+  'failed',
+  'amended',
+  'commented',
+  'observed',
+  'shadow_recorded',
+];
+
+/** An ISO time as a datetime-local value (local time, to the minute). */
+function toLocal(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+const fromLocal = (v: string): string => (v ? new Date(v).toISOString() : '');
+
+type Item = EventPage['items'][number];
+
+export function EventSearch() {
+  const [params, setParams] = useSearchParams();
+  const query = Object.fromEntries(FIELDS.map((f) => [f, params.get(f) ?? ''])) as Record<Field, string>;
+  const key = FIELDS.map((f) => query[f]).join('\n');
+  const [items, setItems] = useState<Item[]>([]);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [loadedKey, setLoadedKey] = useState<string | null>(null);
+
+  const load = (after: string | undefined, signal?: AbortSignal) => {
+    setBusy(true);
+    api.get<EventPage>('/v1/events', { ...query, limit: 50, cursor: after }, signal).then(
+      (page) => {
+        setItems((old) => (after ? [...old, ...page.items] : page.items));
+        setCursor(page.nextCursor);
+        setError(null);
+        setBusy(false);
+        setLoadedKey(key);
+      },
+      (e: unknown) => {
+        if ((e as Error).name === 'AbortError') return;
+        setError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e)));
+        setBusy(false);
+        setLoadedKey(key);
+      },
+    );
+  };
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    load(undefined, ctl.signal);
+    return () => ctl.abort();
+    // `key` stands for the query read from the URL.
+  }, [key]);
+
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const next = new URLSearchParams(params);
+    for (const f of FIELDS) {
+      const value = form.get(f);
+      const raw = typeof value === 'string' ? value.trim() : '';
+      const v = f === 'since' || f === 'until' ? fromLocal(raw) : raw;
+      if (v) next.set(f, v);
+      else next.delete(f);
+    }
+    setParams(next);
+  };
+
+  const filtered = FIELDS.some((f) => query[f]);
+  return (
+    <section className="card" aria-labelledby="search-title">
+      <h2 id="search-title">Search events</h2>
+      <form className="audit-form" onSubmit={submit} key={key} aria-label="Search the audit log">
+        <label>
+          Handoff id
+          <input name="handoff" defaultValue={query.handoff} placeholder="h_…" autoComplete="off" />
+        </label>
+        <label>
+          Actor
+          <input name="actor" defaultValue={query.actor} placeholder="user:dana" autoComplete="off" />
+        </label>
+        <label>
+          Event type
+          <input
+            name="type"
+            defaultValue={query.type}
+            list="event-types"
+            placeholder="escalated"
+            autoComplete="off"
+          />
+          <datalist id="event-types">
+            {TYPES.map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+        </label>
+        <label>
+          From
+          <input name="since" type="datetime-local" defaultValue={toLocal(params.get('since'))} />
+        </label>
+        <label>
+          Until
+          <input name="until" type="datetime-local" defaultValue={toLocal(params.get('until'))} />
+        </label>
+        <div className="audit-buttons">
+          <button type="submit" className="primary">
+            Search
+          </button>
+          {filtered && (
+            <button type="button" onClick={() => setParams(new URLSearchParams())}>
+              Clear
+            </button>
+          )}
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      <p className="muted search-status" role="status" aria-busy={busy}>
+        {loadedKey !== key
+          ? 'Searching…'
+          : `${items.length}${cursor ? '+' : ''} event${items.length === 1 ? '' : 's'}${filtered ? ' found' : ', newest first'}`}
+      </p>
+      {items.length > 0 && (
+        <div className="table-scroll" role="region" aria-label="Events found" tabIndex={0}>
+          <table className="events">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Handoff</th>
+                <th scope="col">Seq</th>
+                <th scope="col">Type</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Data</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((e) => (
+                <tr key={`${e.handoffId}:${e.seq}`}>
+                  <td>
+                    <time dateTime={e.at}>{when(e.at)}</time>
+                  </td>
+                  <td>
+                    <Link to={`/handoffs/${encodeURIComponent(e.handoffId)}`} title={e.handoffId}>
+                      <code>{e.handoffId.length > 14 ? `${e.handoffId.slice(0, 13)}…` : e.handoffId}</code>
+                    </Link>
+                  </td>
+                  <td>{e.seq}</td>
+                  <th scope="row">{e.type}</th>
+                  <td>
+                    {e.actor.kind}:{e.actor.id}
+                    {e.actor.via && <span className="muted"> via {e.actor.via}</span>}
+                  </td>
+                  <td>
+                    <EventData data={e.data} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cursor && (
+        <button type="button" onClick={() => load(cursor)} disabled={busy}>
+          {busy ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function EventData({ data }: { data: Record<string, unknown> }) {
+  const text = JSON.stringify(data);
+  if (text === '{}') return <span className="muted">—</span>;
+  if (text.length <= 80) return <code className="event-data">{text}</code>;
+  return (
+    <details>
+      <summary>
+        <code className="event-data">{text.slice(0, 60)}…</code>
+      </summary>
+      <pre className="code">{JSON.stringify(data, null, 2)}</pre>
+    </details>
+  );
+}
