@@ -149,7 +149,9 @@ describe('the audit page', () => {
     expect(await edited.locator('th').textContent()).toBe('Event edited');
     expect(await edited.locator('td').nth(1).textContent()).toBe('1 (received)');
     expect(await edited.locator('td').nth(3).textContent()).toMatch(/the received event was edited/);
-    expect(await edited.getByRole('link', { name: ids[0] }).getAttribute('href')).toBe(`/handoffs/${ids[0]}`);
+    expect(await edited.getByRole('link', { name: ids[0], exact: true }).getAttribute('href')).toBe(
+      `/handoffs/${ids[0]}`,
+    );
     expect(await a11yProblems(page)).toEqual([]);
     await screenshot(page, 'audit');
 
@@ -157,9 +159,7 @@ describe('the audit page', () => {
     await edited.getByRole('link', { name: `Events of ${ids[0]}` }).click();
     await page.waitForURL((u) => u.searchParams.get('handoff') === ids[0]);
     await page.locator('table.events tbody tr').first().waitFor();
-    expect((await rows(page)).some((r) => r[2].startsWith('user:mallory') || r[2].includes('mallory'))).toBe(
-      true,
-    );
+    expect((await rows(page)).some((r) => (r[2] ?? '').includes('mallory'))).toBe(true);
     await context.close();
   });
 

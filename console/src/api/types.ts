@@ -16,6 +16,7 @@ import type {
   auditVerify,
   handoffCommands,
   waitingList,
+  eventPage,
   metricsSummaryResponse,
   boardResponse,
 } from '../../../src/server/schemas.ts';
@@ -43,6 +44,7 @@ export type InboxList = z.infer<typeof inboxList>;
 export type TaskList = z.infer<typeof taskList>;
 export type StreamEvent = z.infer<typeof streamEvent>;
 export type AuditVerify = z.infer<typeof auditVerify>;
+export type EventPage = z.infer<typeof eventPage>;
 export type MetricsSummary = z.infer<typeof metricsSummaryResponse>;
 /** What the caller may do to a handoff now (GET /v1/handoffs/{id}/commands). */
 export type HandoffCommands = z.infer<typeof handoffCommands>;

@@ -182,7 +182,7 @@ export function EventSearch() {
                   </td>
                   <td>
                     <Link to={`/handoffs/${encodeURIComponent(e.handoffId)}`} title={e.handoffId}>
-                      <code>{e.handoffId.length > 14 ? `${e.handoffId.slice(0, 13)}…` : e.handoffId}</code>
+                      <code>{e.handoffId.length > 14 ? `…${e.handoffId.slice(-10)}` : e.handoffId}</code>
                     </Link>
                   </td>
                   <td>{e.seq}</td>

@@ -77,6 +77,7 @@ export function Charts({ m, scope, period }: Props) {
         rows={m.queueAges.buckets.map((b) => ({ name: b.bucket, count: b.count }))}
         series={[{ key: 'count', name: 'Handoffs waiting' }]}
         format={num}
+        whole
         nameLabel="Waited"
         columns={[{ label: 'Handoffs waiting', value: (r) => count(r.count) }]}
         link={{ to: link(), label: 'See the waiting work' }}
@@ -95,6 +96,7 @@ export function Charts({ m, scope, period }: Props) {
           { key: 'failed', name: 'Failed', stack: 's' },
         ]}
         format={num}
+        whole
         nameLabel="Owner"
         columns={[
           { label: 'Waiting', value: (r) => count(r.waiting) },
@@ -132,6 +134,7 @@ export function Charts({ m, scope, period }: Props) {
           { key: 'declined', name: 'Declined before accepting', stack: 'r' },
         ]}
         format={num}
+        whole
         nameLabel="Return reason"
         columns={[
           { label: 'Returned', value: (r) => count(r.returned) },
@@ -187,6 +190,7 @@ export function Charts({ m, scope, period }: Props) {
         rows={byFlow}
         series={[{ key: 'breached', name: 'Breached' }]}
         format={num}
+        whole
         nameLabel="Flow"
         columns={[
           { label: 'Breached', value: (r) => count(r.breached) },

@@ -48,6 +48,8 @@ interface Props<R extends { name: string }> {
   empty: string;
   reference?: { value: number; label: string };
   max?: number;
+  /** Counts: whole numbers on the axis. */
+  whole?: boolean;
 }
 
 export function FigureChart<R extends { name: string }>(p: Props<R>) {
@@ -81,15 +83,16 @@ export function FigureChart<R extends { name: string }>(p: Props<R>) {
                   type="number"
                   tickFormatter={(v: number) => p.format(v)}
                   domain={p.max !== undefined ? [0, p.max] : [0, 'auto']}
+                  allowDecimals={!p.whole}
                   fontSize={12}
                 />
                 <YAxis
                   type="category"
                   dataKey="name"
-                  width={118}
+                  width={132}
                   tickFormatter={(v: string) => {
                     const s = short(v);
-                    return s.length > 18 ? `${s.slice(0, 17)}…` : s;
+                    return s.length > 21 ? `${s.slice(0, 20)}…` : s;
                   }}
                   fontSize={12}
                 />

@@ -29,5 +29,6 @@ export function usd(v: number | null | undefined): string {
 export const count = (n: number | null | undefined): string =>
   n === null || n === undefined ? '–' : n.toLocaleString('en-US');
 
-/** An owner or boundary part without its kind prefix, for narrow axis labels. */
-export const short = (ref: string): string => ref.replace(/^(user|team|role|agent):/, '');
+/** Owners and boundaries without their kind prefixes, for narrow axis labels. */
+export const short = (ref: string): string =>
+  ref.replace(/\b(user|team|role|agent):/g, '').replace('->', ' → ');
