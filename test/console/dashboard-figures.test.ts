@@ -101,6 +101,7 @@ describe('the dashboard rows and numbers', () => {
       seconds(3 * 86400),
       seconds(null),
     ]).toEqual(['250 ms', '42 s', '3.5 min', '2 h', '3 d', '–']);
+    expect([seconds(0), seconds(0.00025)]).toEqual(['0 s', '0.3 ms']);
     expect([percent(0.6667), percent(0.05), percent(0), percent(null)]).toEqual(['67%', '5.0%', '0%', '–']);
     expect([usd(0), usd(0.004), usd(1.5), usd(null)]).toEqual(['$0', '$0.0040', '$1.50', '–']);
     expect(short('team:marketing->team:sales')).toBe('marketing → sales');

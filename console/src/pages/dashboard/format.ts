@@ -6,7 +6,8 @@ const round = (v: number) => (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10)
 /** Seconds as "850 ms", "42 s", "3.5 min", "2.1 h", "1.4 d". */
 export function seconds(s: number | null | undefined): string {
   if (s === null || s === undefined || !Number.isFinite(s)) return '–';
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s === 0) return '0 s';
+  if (s < 1) return `${round(s * 1000)} ms`;
   if (s < 90) return `${round(s)} s`;
   if (s < 90 * 60) return `${round(s / 60)} min`;
   if (s < 48 * 3600) return `${round(s / 3600)} h`;
