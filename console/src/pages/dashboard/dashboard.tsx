@@ -1,7 +1,7 @@
 // The dashboard: figures per flow and per boundary over a chosen period (GET /v1/metrics/summary),
 // refreshed as handoffs change (the live stream), each chart with its numbers and a link to the
 // handoffs behind it. Period and scope live in the URL.
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { FlowList, MetricsSummary } from '../../api/types.ts';
 import { useLive } from '../../live.ts';
@@ -34,6 +34,12 @@ export default function Dashboard() {
   const flows = useApi<FlowList>('/v1/flows');
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   useLive((e) => {
     if (scope.flow && e.flow !== scope.flow) return;
     if (timer.current) return;
