@@ -6,7 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import { editEvent } from '../support/tamper.ts';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 
 // The machine may be busy: give live updates and the browser time before calling it a failure.
@@ -18,6 +25,7 @@ let admin: string;
 const ids: string[] = [];
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole();
   b = await openBrowser();
   admin = c.token('dana', 'admin');
@@ -82,7 +90,7 @@ function local(minutes: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-describe('the audit page', () => {
+describe.skipIf(withoutChromium())('the audit page', () => {
   it('searches events by handoff, actor, type and time', async () => {
     const { context, page } = await b.page();
     await signIn(page, c.url, admin);

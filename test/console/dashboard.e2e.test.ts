@@ -4,7 +4,14 @@
 // serious problem, on a laptop and on a phone.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
-import { a11yProblems, openBrowser, screenshot, signIn, type OpenBrowser } from './support/browser.ts';
+import {
+  a11yProblems,
+  openBrowser,
+  screenshot,
+  signIn,
+  withoutChromium,
+  type OpenBrowser,
+} from './support/browser.ts';
 import { startConsole, type RunningConsole } from './support/console.ts';
 
 // The machine may be busy: give live updates and the browser time before calling it a failure.
@@ -16,6 +23,7 @@ let admin: string;
 let lee: string;
 
 beforeAll(async () => {
+  if (withoutChromium()) return;
   c = await startConsole();
   b = await openBrowser();
   admin = c.token('dana', 'admin');
@@ -47,7 +55,7 @@ async function settled(id: string): Promise<void> {
     .toBe('handed_off');
 }
 
-describe('the dashboard', () => {
+describe.skipIf(withoutChromium())('the dashboard', () => {
   it('moves as handoffs are sent and handled, without a reload', async () => {
     const { context, page } = await b.page();
     await signIn(page, c.url, admin);
