@@ -174,7 +174,7 @@ describe.skipIf(withoutChromium())('the audit page', () => {
     await context.close();
   });
 
-  it('fits a phone and passes axe there', async () => {
+  it('fits a phone, passes axe there, and shows new events live', async () => {
     const { context, page } = await b.page({ phone: true });
     await signIn(page, c.url, admin);
     await page.goto(`${c.url}/audit`);
@@ -184,6 +184,9 @@ describe.skipIf(withoutChromium())('the audit page', () => {
     );
     expect(right).toBeLessThanOrEqual(375 + 1);
     expect(await a11yProblems(page)).toEqual([]);
+    // A new handoff's events show up without a reload.
+    const id = await c.send('lead-to-owner', { id: 'A3', company: 'Initech', email: 'bo@a3.example' });
+    await expect.poll(async () => (await rows(page)).some((r) => r[0] === id)).toBe(true);
     await context.close();
   });
 });

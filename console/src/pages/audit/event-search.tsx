@@ -1,10 +1,11 @@
 // Searching the audit log (GET /v1/events) by handoff, actor, type and time. The search lives in
 // the URL (?handoff=…&actor=…&type=…&since=…&until=…, times as ISO), so it can be shared; further
 // pages load on demand with the answer's cursor.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, ApiError } from '../../api/client.ts';
 import type { EventPage } from '../../api/types.ts';
+import { useLive } from '../../live.ts';
 import { ErrorNote } from '../../ui/notes.tsx';
 import { when } from '../../ui/time.ts';
 
@@ -93,6 +94,31 @@ export function EventSearch() {
     return () => ctl.abort();
     // `key` stands for the query read from the URL.
   }, [key]);
+
+  // New events arrive live; the first page refreshes (at most once a second) unless the reader
+  // has loaded more pages, which a refresh would take away.
+  const pages = useRef(1);
+  // The timer calls the newest load: the query may have changed since it was set.
+  const latestLoad = useRef(load);
+  latestLoad.current = load;
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    pages.current = 1;
+  }, [key]);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
+  useLive((e) => {
+    if (pages.current > 1 || timer.current) return;
+    if (query.handoff && e.id !== query.handoff) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      latestLoad.current(undefined);
+    }, 1000);
+  });
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -201,7 +227,14 @@ export function EventSearch() {
         </div>
       )}
       {cursor && (
-        <button type="button" onClick={() => load(cursor)} disabled={busy}>
+        <button
+          type="button"
+          onClick={() => {
+            pages.current += 1;
+            load(cursor);
+          }}
+          disabled={busy}
+        >
           {busy ? 'Loading…' : 'Load more'}
         </button>
       )}
