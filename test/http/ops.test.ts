@@ -276,6 +276,7 @@ describe('/v1/openapi.json', () => {
       'GET /v1/intake/attachments/{ref}',
       'GET /v1/metrics/summary',
       'GET /v1/audit/verify',
+      'GET /v1/events',
       'GET /v1/audit/export',
       'GET /v1/stream',
       'GET /v1/session',
