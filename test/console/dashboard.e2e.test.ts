@@ -94,6 +94,10 @@ describe.skipIf(withoutChromium())('the dashboard', () => {
       '1',
       '33%',
     ]);
+    // The team was given three, accepted one and sent two back.
+    expect(
+      (await row(page, 'fig-owner-activity', 'team:smb-sales').locator('td').allTextContents()).slice(2, 5),
+    ).toEqual(['3', '1', '2 (67%)']);
     // Both were decided by a rule: the rule's rework rate is 2 of 3.
     expect(await row(page, 'fig-rework-decider', 'Rule').locator('td').allTextContents()).toEqual([
       '3',
@@ -114,10 +118,10 @@ describe.skipIf(withoutChromium())('the dashboard', () => {
     await bars.first().waitFor();
     const tooltip = page.locator('#fig-owners .recharts-tooltip-wrapper');
     // Hover the owners' chart on its first category: the tooltip names it with its numbers.
-    await bars.first().hover();
+    await bars.first().hover({ force: true });
     await expect.poll(() => tooltip.textContent()).toMatch(/Handed off\s*:\s*\d/);
     // The latency chart's tooltip gives p50 and p95 with their units.
-    await page.locator('#fig-latency .recharts-bar-rectangle').first().hover();
+    await page.locator('#fig-latency .recharts-bar-rectangle').first().hover({ force: true });
     await expect
       .poll(() => page.locator('#fig-latency .recharts-tooltip-wrapper').textContent())
       .toMatch(/p50\s*:\s*[\d.]+ (ms|s|min|h|d)p95\s*:\s*[\d.]+ (ms|s|min|h|d)/);
@@ -136,7 +140,7 @@ describe.skipIf(withoutChromium())('the dashboard', () => {
     const { context, page } = await b.page();
     await signIn(page, c.url, admin);
     await page.goto(`${c.url}/dashboard?since=30d`);
-    await page.getByRole('link', { name: 'Handoffs: team:smb-sales' }).click();
+    await page.locator('#fig-owners').getByRole('link', { name: 'Handoffs: team:smb-sales' }).click();
     await page.waitForURL((u) => u.pathname === '/');
     const u = new URL(page.url());
     expect(u.searchParams.get('owner')).toBe('team:smb-sales');

@@ -9,6 +9,7 @@ import {
   escalationRows,
   flowRows,
   latencyRows,
+  ownerActivityRows,
   ownerRows,
   reworkReasonRows,
   shadowRows,
@@ -107,6 +108,27 @@ export function Charts({ m, scope, period }: Props) {
         ]}
         rowLink={(r) => link({ owner: r.name })}
         empty="Nobody holds any work now."
+      />
+      <FigureChart
+        id="fig-owner-activity"
+        title="Time to accept, per owner"
+        note="Over the period's handoffs: how long each owner took to accept what they were given, and how much they sent back."
+        rows={ownerActivityRows(m)}
+        series={[
+          { key: 'p50', name: 'p50' },
+          { key: 'p95', name: 'p95' },
+        ]}
+        format={seconds}
+        nameLabel="Owner"
+        columns={[
+          { label: 'p50', value: (r) => seconds(r.p50) },
+          { label: 'p95', value: (r) => seconds(r.p95) },
+          { label: 'Given', value: (r) => count(r.assigned) },
+          { label: 'Accepted', value: (r) => count(r.accepted) },
+          { label: 'Sent back', value: (r) => `${count(r.sentBack)} (${percent(r.sentBackRate)})` },
+        ]}
+        rowLink={(r) => link({ owner: r.name })}
+        empty="Nobody was given work in this period."
       />
       <FigureChart
         id="fig-escalations"

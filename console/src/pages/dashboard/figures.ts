@@ -53,6 +53,27 @@ export function ownerRows(m: MetricsSummary, limit = 12): OwnerRow[] {
   }));
 }
 
+export interface OwnerActivityRow extends LatencyRow {
+  assigned: number;
+  accepted: number;
+  sentBack: number;
+  sentBackRate: number | null;
+}
+
+/** What each owner did with the period's work: how fast they accepted it, how often sent it back. */
+export function ownerActivityRows(m: MetricsSummary, limit = 12): OwnerActivityRow[] {
+  return m.ownerActivity.slice(0, limit).map((o) => ({
+    name: o.owner,
+    p50: o.acceptLatency.p50,
+    p95: o.acceptLatency.p95,
+    count: o.acceptLatency.count,
+    assigned: o.assigned,
+    accepted: o.accepted,
+    sentBack: o.declined + o.returned,
+    sentBackRate: o.sentBackRate,
+  }));
+}
+
 export interface ReasonRow {
   name: string;
   handoffs: number;
