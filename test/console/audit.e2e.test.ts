@@ -52,20 +52,25 @@ afterAll(async () => {
   await c?.stop();
 });
 
-/** The events table's rows as [handoff id, type, actor]. */
-async function rows(page: Page): Promise<string[][]> {
-  const table = page.locator('table.events tbody tr');
-  const n = await table.count();
-  const out: string[][] = [];
-  for (let i = 0; i < n; i++) {
-    const r = table.nth(i);
-    out.push([
-      (await r.locator('td:nth-child(2) a').getAttribute('title')) ?? '',
-      (await r.locator('th').textContent()) ?? '',
-      (await r.locator('td:nth-child(5)').textContent()) ?? '',
-    ]);
-  }
-  return out;
+/** The events table's rows as [handoff id, type, actor], read at once (the table may change). */
+interface Cell {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+/** The little of the DOM read here (the tests' type-check has no DOM library). */
+interface Tr {
+  querySelector(selector: string): Cell | null;
+}
+function rows(page: Page): Promise<string[][]> {
+  return page
+    .locator('table.events tbody tr')
+    .evaluateAll((trs) =>
+      (trs as unknown as Tr[]).map((tr) => [
+        tr.querySelector('td:nth-child(2) a')?.getAttribute('title') ?? '',
+        tr.querySelector('th')?.textContent ?? '',
+        tr.querySelector('td:nth-child(5)')?.textContent ?? '',
+      ]),
+    );
 }
 
 /** Opens the audit page, fills the search form and submits it; waits for the answer. */
@@ -169,7 +174,12 @@ describe.skipIf(withoutChromium())('the audit page', () => {
     // Its "events" link searches that handoff's events.
     await edited.getByRole('link', { name: `Events of ${ids[0]}` }).click();
     await page.waitForURL((u) => u.searchParams.get('handoff') === ids[0]);
-    await page.locator('table.events tbody tr').first().waitFor();
+    await expect
+      .poll(async () => {
+        const found = await rows(page);
+        return found.length > 0 && found.every((r) => r[0] === ids[0]);
+      })
+      .toBe(true);
     expect((await rows(page)).some((r) => (r[2] ?? '').includes('mallory'))).toBe(true);
     await context.close();
   });

@@ -2,7 +2,9 @@
 // links behind figures, and the rows charts draw from a summary.
 import { describe, expect, it } from 'vitest';
 import {
+  auditLink,
   boardLink,
+  periodRange,
   nextDay,
   periodParams,
   readPeriod,
@@ -45,16 +47,23 @@ describe('the dashboard period and scope', () => {
     expect(nextDay('2028-02-28')).toBe('2028-02-29');
   });
 
-  it('links a figure to the board with its filters, the scope and the period', () => {
-    expect(boardLink({}, { preset: 'all' })).toBe('/');
-    expect(boardLink({ flow: 'f' }, { preset: '7d' }, { state: 'escalated' })).toBe(
-      '/?flow=f&state=escalated&since=7d',
-    );
+  it('links a figure to the board (open work) or to the audit search (closed work, in the period)', () => {
+    expect(boardLink({})).toBe('/');
+    expect(boardLink({ flow: 'f' }, { state: 'escalated' })).toBe('/?flow=f&state=escalated');
     // A row's own flow replaces a boundary scope.
-    expect(boardLink({ boundary: 'a->b' }, { preset: 'all' }, { flow: 'g', breached: 'true' })).toBe(
-      '/?flow=g&breached=true',
+    expect(boardLink({ boundary: 'a->b' }, { flow: 'g' })).toBe('/?flow=g');
+    expect(boardLink({}, { owner: 'team:smb-sales' })).toBe('/?owner=team%3Asmb-sales');
+    const now = Date.parse('2026-12-08T00:00:00.000Z');
+    expect(periodRange({ preset: '24h' }, now)).toEqual({ since: '2026-12-07T00:00:00.000Z' });
+    expect(periodRange({ preset: 'all' }, now)).toEqual({});
+    expect(periodRange({ preset: 'custom', from: '2026-12-01', to: '2026-12-03' })).toEqual({
+      since: '2026-12-01T00:00:00.000Z',
+      until: '2026-12-04T00:00:00.000Z',
+    });
+    expect(auditLink({ flow: 'f' }, { preset: 'all' }, 'completed')).toBe('/audit?type=completed&flow=f');
+    expect(auditLink({}, { preset: '24h' }, 'sla_breached', 'g', now)).toBe(
+      '/audit?type=sla_breached&flow=g&since=2026-12-07T00%3A00%3A00.000Z',
     );
-    expect(boardLink({}, { preset: 'all' }, { owner: 'team:smb-sales' })).toBe('/?owner=team%3Asmb-sales');
   });
 });
 

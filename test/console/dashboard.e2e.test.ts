@@ -21,6 +21,8 @@ let c: RunningConsole;
 let b: OpenBrowser;
 let admin: string;
 let lee: string;
+/** The handoffs the first test sends. */
+const ids: string[] = [];
 
 beforeAll(async () => {
   if (withoutChromium()) return;
@@ -64,7 +66,6 @@ describe.skipIf(withoutChromium())('the dashboard', () => {
     await expect.poll(() => tile(page, 'handoffs').textContent()).toBe('0');
     expect(await page.locator('#fig-owners').textContent()).toContain('Nobody holds any work now.');
 
-    const ids = [];
     for (const k of ['D1', 'D2', 'D3']) ids.push(await c.send('lead-to-owner', lead(k)));
     for (const id of ids) await settled(id);
     // The live stream refreshes the figures.
@@ -144,7 +145,6 @@ describe.skipIf(withoutChromium())('the dashboard', () => {
     await page.waitForURL((u) => u.pathname === '/');
     const u = new URL(page.url());
     expect(u.searchParams.get('owner')).toBe('team:smb-sales');
-    expect(u.searchParams.get('since')).toBe('30d');
     const held = (await c.call('GET', '/v1/handoffs?owner=team:smb-sales', admin)).body.items as Array<{
       id: string;
     }>;
@@ -173,6 +173,19 @@ describe.skipIf(withoutChromium())('the dashboard', () => {
     await expect.poll(() => tile(page, 'handoffs').textContent()).toBe('0');
     await page.getByLabel('To (UTC, inclusive)').fill(today);
     await expect.poll(() => tile(page, 'handoffs').textContent()).toBe('3');
+
+    // Closed work is not on the board: completions link to the audit search of the period.
+    expect((await c.call('POST', `/v1/handoffs/${ids[2]}/accept`, lee, {})).status).toBe(200);
+    expect((await c.call('POST', `/v1/handoffs/${ids[2]}/complete`, lee, {})).status).toBe(200);
+    await page.goto(`${c.url}/dashboard?flow=lead-to-owner`);
+    await expect.poll(() => tile(page, 'completed').textContent()).toBe('1');
+    await page.locator('#fig-cost').getByRole('link', { name: 'Completions: lead-to-owner' }).click();
+    await page.waitForURL((x) => x.pathname === '/audit');
+    const a = new URL(page.url()).searchParams;
+    expect([a.get('type'), a.get('flow')]).toEqual(['completed', 'lead-to-owner']);
+    expect(Date.now() - Date.parse(a.get('since')!)).toBeGreaterThan(6 * 86_400_000);
+    await expect.poll(() => page.locator('table.events tbody tr').count()).toBe(1);
+    expect(await page.locator('table.events tbody tr td:nth-child(2) a').getAttribute('title')).toBe(ids[2]);
     await context.close();
   });
 

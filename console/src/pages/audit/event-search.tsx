@@ -1,6 +1,6 @@
-// Searching the audit log (GET /v1/events) by handoff, actor, type and time. The search lives in
-// the URL (?handoff=…&actor=…&type=…&since=…&until=…, times as ISO), so it can be shared; further
-// pages load on demand with the answer's cursor.
+// Searching the audit log (GET /v1/events) by handoff, actor, type, flow and time. The search
+// lives in the URL (?handoff=…&actor=…&type=…&flow=…&since=…&until=…, times as ISO), so it can be
+// shared; further pages load on demand with the answer's cursor.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, ApiError } from '../../api/client.ts';
@@ -9,7 +9,7 @@ import { useLive } from '../../live.ts';
 import { ErrorNote } from '../../ui/notes.tsx';
 import { when } from '../../ui/time.ts';
 
-export const FIELDS = ['handoff', 'actor', 'type', 'since', 'until'] as const;
+export const FIELDS = ['handoff', 'actor', 'type', 'flow', 'since', 'until'] as const;
 type Field = (typeof FIELDS)[number];
 
 /** Event types the engine writes, offered as suggestions (any type may be typed). */
@@ -161,6 +161,10 @@ export function EventSearch() {
               <option key={t} value={t} />
             ))}
           </datalist>
+        </label>
+        <label>
+          Flow
+          <input name="flow" defaultValue={query.flow} placeholder="lead-to-owner" autoComplete="off" />
         </label>
         <label>
           From

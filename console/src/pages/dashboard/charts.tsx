@@ -15,7 +15,7 @@ import {
   shadowRows,
 } from './figures.ts';
 import { count, percent, seconds, usd } from './format.ts';
-import { boardLink, type Period, type Scope } from './period.ts';
+import { auditLink, boardLink, type Period, type Scope } from './period.ts';
 
 interface Props {
   m: MetricsSummary;
@@ -26,7 +26,7 @@ interface Props {
 const num = (v: number) => count(Math.round(v * 100) / 100);
 
 export function Charts({ m, scope, period }: Props) {
-  const link = (filters: Record<string, string | undefined> = {}) => boardLink(scope, period, filters);
+  const link = (filters: Record<string, string | undefined> = {}) => boardLink(scope, filters);
   const byFlow = flowRows(m);
   const waits = boundaryWaitRows(m);
   return (
@@ -67,7 +67,7 @@ export function Charts({ m, scope, period }: Props) {
             { label: 'p95', value: (r) => seconds(r.p95) },
             { label: 'Accepted', value: (r) => count(r.count) },
           ]}
-          rowLink={(r) => boardLink({}, period, { boundary: r.boundary })}
+          rowLink={(r) => boardLink({}, { boundary: r.boundary })}
           empty="No boundary crossed in this period."
         />
       )}
@@ -219,8 +219,8 @@ export function Charts({ m, scope, period }: Props) {
           { label: 'Rate', value: (r) => percent(r.breachRate) },
           { label: 'Handoffs', value: (r) => count(r.handoffs) },
         ]}
-        rowLink={(r) => link({ flow: r.name, breached: 'true' })}
-        rowLinkLabel="Breached handoffs"
+        rowLink={(r) => auditLink(scope, period, 'sla_breached', r.name)}
+        rowLinkLabel="Breaches"
         empty="No handoffs in this period."
       />
       <FigureChart
@@ -236,8 +236,8 @@ export function Charts({ m, scope, period }: Props) {
           { label: 'Completed', value: (r) => count(r.completed) },
           { label: 'Total', value: (r) => usd(r.totalUsd) },
         ]}
-        rowLink={(r) => link({ flow: r.name, state: 'completed' })}
-        rowLinkLabel="Completed handoffs"
+        rowLink={(r) => auditLink(scope, period, 'completed', r.name)}
+        rowLinkLabel="Completions"
         empty="No handoffs in this period."
       />
       <FigureChart

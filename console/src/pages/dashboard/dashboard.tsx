@@ -12,6 +12,7 @@ import { Controls } from './controls.tsx';
 import { count, percent, seconds, usd } from './format.ts';
 import { GroupTable } from './group-table.tsx';
 import {
+  auditLink,
   boardLink,
   describePeriod,
   periodParams,
@@ -91,7 +92,7 @@ export default function Dashboard() {
             <GroupTable
               id="by-flow"
               title="By flow"
-              rows={m.flows.map((f) => ({ ...f, name: f.flow, to: boardLink({}, period, { flow: f.flow }) }))}
+              rows={m.flows.map((f) => ({ ...f, name: f.flow, to: boardLink({}, { flow: f.flow }) }))}
             />
             <GroupTable
               id="by-boundary"
@@ -99,7 +100,7 @@ export default function Dashboard() {
               rows={m.boundaries.map((b) => ({
                 ...b,
                 name: b.boundary,
-                to: boardLink({}, period, { boundary: b.boundary }),
+                to: boardLink({}, { boundary: b.boundary }),
               }))}
             />
           </div>
@@ -111,10 +112,11 @@ export default function Dashboard() {
 
 function Tiles({ m, scope, period }: { m: MetricsSummary; scope: Scope; period: Period }) {
   const t = m.totals;
-  const link = (f: Record<string, string> = {}) => boardLink(scope, period, f);
+  const link = (f: Record<string, string> = {}) => boardLink(scope, f);
+  const audit = (type: string) => auditLink(scope, period, type);
   const tiles: Array<[string, string, string, string]> = [
     ['handoffs', 'Handoffs', count(t.handoffs), link()],
-    ['completed', 'Completed', count(t.states.completed), link({ state: 'completed' })],
+    ['completed', 'Completed', count(t.states.completed), audit('completed')],
     [
       'wait-p95',
       'Wait for the new owner (p95)',
@@ -123,13 +125,8 @@ function Tiles({ m, scope, period }: { m: MetricsSummary; scope: Scope; period: 
     ],
     ['escalation-rate', 'Escalation rate', percent(t.escalations.rate), link({ state: 'escalated' })],
     ['rework-rate', 'Rework rate', percent(t.rework.rate), link({ state: 'returned' })],
-    ['sla-breaches', 'SLA breaches', count(t.slaBreaches.handoffs), link({ breached: 'true' })],
-    [
-      'cost-per-completed',
-      'Cost per completed handoff',
-      usd(t.cost.perCompletedUsd),
-      link({ state: 'completed' }),
-    ],
+    ['sla-breaches', 'SLA breaches', count(t.slaBreaches.handoffs), audit('sla_breached')],
+    ['cost-per-completed', 'Cost per completed handoff', usd(t.cost.perCompletedUsd), audit('completed')],
   ];
   return (
     <ul className="tiles" aria-label="Key figures">

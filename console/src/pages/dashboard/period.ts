@@ -77,21 +77,53 @@ export function describePeriod(period: Period): string {
   return 'All time';
 }
 
-/**
- * A link to the board showing the handoffs behind a figure: the page's scope and period with
- * the figure's own filters (owner, state, breached, flow).
- */
-export function boardLink(
-  scope: Scope,
-  period: Period,
-  filters: Record<string, string | undefined> = {},
-): string {
+const link = (path: string, params: Record<string, string | undefined>): string => {
   const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+};
+
+/**
+ * A link to the board showing the open handoffs behind a figure: the page's scope with the
+ * figure's own filters (owner, state, flow). The board shows work as it is now, whatever the period.
+ */
+export function boardLink(scope: Scope, filters: Record<string, string | undefined> = {}): string {
   const merged: Record<string, string | undefined> = { ...scope, ...filters };
   if (filters.flow) delete merged.boundary;
-  const since = summaryQuery(period, {}).since;
-  if (since) merged.since = since;
-  for (const [k, v] of Object.entries(merged)) if (v) q.set(k, v);
-  const s = q.toString();
-  return s ? `/?${s}` : '/';
+  return link('/', merged);
+}
+
+const PRESET_MS: Record<string, number> = {
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+  '90d': 90 * 86_400_000,
+};
+
+/** The period as ISO times (the audit search's since and until). */
+export function periodRange(period: Period, now = Date.now()): { since?: string; until?: string } {
+  if (period.preset === 'custom') {
+    return {
+      ...(period.from ? { since: `${period.from}T00:00:00.000Z` } : {}),
+      ...(period.to ? { until: `${nextDay(period.to)}T00:00:00.000Z` } : {}),
+    };
+  }
+  const ms = PRESET_MS[period.preset];
+  return ms === undefined ? {} : { since: new Date(now - ms).toISOString() };
+}
+
+/**
+ * A link to the audit search for the events behind a figure of closed work (completed, SLA
+ * breached), which the board of open work does not show: of this type, in the period, of the
+ * figure's flow or the page's.
+ */
+export function auditLink(
+  scope: Scope,
+  period: Period,
+  type: string,
+  flow?: string,
+  now = Date.now(),
+): string {
+  return link('/audit', { type, flow: flow ?? scope.flow, ...periodRange(period, now) });
 }
