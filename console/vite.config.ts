@@ -9,6 +9,8 @@ const api = process.env.BATON_URL ?? 'http://127.0.0.1:3000';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 400 },
+  // The dashboard's lazy chunk is mostly recharts (~460 KB minified, ~128 KB gzipped): it loads
+  // only when the dashboard opens; the first load stays small (bench --console measures it).
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 500 },
   server: { proxy: { '/v1': { target: api, changeOrigin: false } } },
 });
