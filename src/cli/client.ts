@@ -103,7 +103,8 @@ export interface Client {
   connectors(): Promise<ConnectorsView>;
   /** One read call per connector (or the one named). */
   checkConnectors(name?: string): Promise<ConnectorCheck[]>;
-  summary(filter: { since?: number; flow?: string }): Promise<unknown>;
+  /** `boundary` is `from->to`; `since` and `until` are epoch ms. */
+  summary(filter: { since?: number; until?: number; flow?: string; boundary?: string }): Promise<unknown>;
   /** The dead-letter list of intake, newest first. */
   intakeFailures(filter: {
     flow?: string;

@@ -206,7 +206,7 @@ export class DirectClient implements Client {
   }
 
   // Reports and audit load on demand: most commands never need them.
-  async summary(filter: { since?: number; flow?: string }) {
+  async summary(filter: { since?: number; until?: number; flow?: string; boundary?: string }) {
     const { metricsSummary } = await import('../metrics/summary.ts');
     return metricsSummary(this.baton.store, filter);
   }

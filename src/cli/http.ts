@@ -204,10 +204,12 @@ export class HttpClient implements Client {
     return items(await this.json('POST', url));
   }
 
-  summary(f: { since?: number; flow?: string }): Promise<unknown> {
+  summary(f: { since?: number; until?: number; flow?: string; boundary?: string }): Promise<unknown> {
     return this.json('GET', '/v1/metrics/summary', undefined, {
       since: f.since === undefined ? undefined : new Date(f.since).toISOString(),
+      until: f.until === undefined ? undefined : new Date(f.until).toISOString(),
       flow: f.flow,
+      boundary: f.boundary,
     });
   }
 

@@ -290,5 +290,18 @@ describe('direct mode', () => {
     expect(report.stdout).toContain('lead-to-owner');
     const summary = await p.json<Record<string, unknown>>(['report', '--flow', 'lead-to-owner']);
     expect(summary).toBeTypeOf('object');
+    // A period that ends before the handoff, and a boundary: both narrow the figures.
+    const boundary = 'team:marketing->team:sales-ops';
+    const narrowed = await p.json<{
+      filter: { until: string; boundary: string };
+      totals: { handoffs: number };
+    }>(['report', '--since', '30d', '--until', '2d', '--boundary', boundary]);
+    expect(narrowed.filter.boundary).toBe(boundary);
+    expect(Date.parse(narrowed.filter.until)).toBeLessThan(Date.now() - 86_400_000);
+    expect(narrowed.totals.handoffs).toBe(0);
+    const byBoundary = await p.json<{ totals: { handoffs: number } }>(['report', '--boundary', boundary]);
+    expect(byBoundary.totals.handoffs).toBe(1);
+    const bad = await p.run(['report', '--boundary', 'nowhere']);
+    expect(bad.code).toBe(2);
   });
 });

@@ -197,6 +197,15 @@ describe('HTTP mode', () => {
     const report = await p.run(['report', '--since', '1d'], { env: as() });
     expect(report.code).toBe(0);
     expect(report.stdout).toContain('lead-to-owner');
+    // --until and --boundary reach the server's summary as query parameters.
+    const boundary = 'team:marketing->team:sales-ops';
+    const narrowed = await p.run(['report', '--until', '2d', '--boundary', boundary, '--json'], {
+      env: as(),
+    });
+    expect(narrowed.code).toBe(0);
+    const f = (JSON.parse(narrowed.stdout) as { filter: { until: string; boundary: string } }).filter;
+    expect(f.boundary).toBe(boundary);
+    expect(Date.parse(f.until)).toBeLessThan(Date.now() - 86_400_000);
   });
 
   it('stops gracefully on SIGTERM', async () => {

@@ -202,16 +202,26 @@ export function registerAdminCommands(program: Command, sessionFor: SessionFor):
     .command('report')
     .description('latency, rework, escalation rate, cost per completed handoff, by flow, boundary and owner')
     .option('--since <when>', 'from: 7d, 24h or an ISO date', '7d')
+    .option('--until <when>', 'to: 1d (ago) or an ISO date (default: now)')
     .option('--flow <flow>', 'only this flow')
+    .option('--boundary <from->to>', 'only this boundary, e.g. team:marketing->team:sales')
     .action(
-      withSession(sessionFor, async (s, o: { since: string; flow?: string }) => {
-        const summary = await (
-          await s.client()
-        ).summary({ since: parseSince(o.since), ...(o.flow ? { flow: o.flow } : {}) });
-        if (s.json) return s.outJson(summary);
-        const { formatReport } = await import('../../metrics/report.ts');
-        s.out(formatReport(summary as MetricsSummary));
-      }),
+      withSession(
+        sessionFor,
+        async (s, o: { since: string; until?: string; flow?: string; boundary?: string }) => {
+          const summary = await (
+            await s.client()
+          ).summary({
+            since: parseSince(o.since),
+            ...(o.until !== undefined ? { until: parseSince(o.until) } : {}),
+            ...(o.flow ? { flow: o.flow } : {}),
+            ...(o.boundary ? { boundary: o.boundary } : {}),
+          });
+          if (s.json) return s.outJson(summary);
+          const { formatReport } = await import('../../metrics/report.ts');
+          s.out(formatReport(summary as MetricsSummary));
+        },
+      ),
     );
 
   const audit = program.command('audit').description('the tamper-evident audit log');
