@@ -52,9 +52,14 @@ describe.skipIf(withoutChromium())('the console', () => {
     const { context, page } = await b.page();
     await page.goto(c.url);
     await expect.poll(() => page.getByText('Read-only').isVisible()).toBe(true);
+    // The stream is open before the intake is sent (what arrives before it is in the first read).
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^\W*Live$/ })
+      .waitFor({ timeout: 15_000 });
     const id = await c.send('lead-to-owner', { id: 'L-live-1', company: 'Acme', email: 'jo@acme.com' });
     // No reload: the stream brings it.
-    await page.getByRole('link', { name: id }).waitFor({ timeout: 10_000 });
+    await page.locator(`a[href="/handoffs/${id}"]`).first().waitFor({ timeout: 15_000 });
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     expect(await a11yProblems(page)).toEqual([]);
     await context.close();
