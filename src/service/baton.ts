@@ -10,7 +10,6 @@ import {
 } from '../core/types.ts';
 import type { AccessLevel } from '../core/project-schema.ts';
 import type { CompiledFlow } from '../flow/compiled.ts';
-import { parseFlow } from '../flow/load.ts';
 import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts';
 import { openStore } from '../store/open.ts';
 import { closeConnectors, openConnectors, type OpenConnector } from '../connectors/configure.ts';
@@ -51,6 +50,7 @@ import type { Channel } from '../channels/port.ts';
 import { noticesOf } from '../channels/notices-view.ts';
 import { useLink, viewLink, type LinkChoice, type LinkOutcome, type LinkView } from '../channels/confirm.ts';
 import { listItems, readBoard, type BoardRead } from './board.ts';
+import { flowsByVersion } from './flow-by-version.ts';
 import { flowUseProblems, publishVersion, reloadFlows, type FlowReload } from './reload.ts';
 import { checkDraft, saveFlow, type DraftCheck, type SavedFlow } from './flow-edit.ts';
 import { Intake } from '../intake/intake.ts';
@@ -170,15 +170,7 @@ export class Baton {
       budget: { store, costCap: { ...project.def.guardrails.costCap } },
       ...(project.def.guardrails.riskApproval ? { riskApproval: project.def.guardrails.riskApproval } : {}),
       ...(decider ? { models: modelRuntime(project, decider, store, o.env ?? project.env) } : {}),
-      flowFor: async (version) => {
-        const known = versions.get(version);
-        if (known) return known;
-        const row = await store.flowVersion(version);
-        if (!row) throw new BatonError('not_found', `flow version ${version} is not published in this store`);
-        const compiled = parseFlow(row.source, `${row.flowId}@${version.slice(0, 12)}`);
-        versions.set(version, compiled);
-        return compiled;
-      },
+      flowFor: flowsByVersion(store, (version) => versions.get(version)),
     };
     const engine = new Engine({
       store,

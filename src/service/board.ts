@@ -2,13 +2,11 @@
 // answers it from its own read connection, without a trip to the engine thread): the store's
 // counts by owner, and each column's first cards as lists show them.
 import { WAITING_FOR_OWNER, type HandoffRecord } from '../core/types.ts';
-import type { CompiledFlow } from '../flow/compiled.ts';
+import type { FlowFor } from './flow-by-version.ts';
 import type { BoardFilter, BoardOwnerCounts, Store } from '../store/port.ts';
 import { encodeCursor } from '../store/rows.ts';
 import { subjectOf } from './subject.ts';
 import { summaryView, type HandoffListView } from './views.ts';
-
-export type FlowFor = (version: string) => Promise<CompiledFlow>;
 
 export interface BoardRead {
   owners: BoardOwnerCounts[];

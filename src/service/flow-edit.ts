@@ -20,10 +20,8 @@ import type { CompiledFlow } from '../flow/compiled.ts';
 import { isTsFlowFileName } from '../flow/file-names.ts';
 import { checkFlowText } from '../flow/load.ts';
 import { summarize } from '../flow/yaml-source.ts';
-import { intakeTriggerProblems } from '../intake/triggers-check.ts';
 import type { Project } from '../project/load.ts';
-import { checkFlowOwners, checkLookupTables, knownOwners } from '../project/references.ts';
-import { flowUseProblems, type FlowReload, type FlowReloadItem } from './reload.ts';
+import { projectProblems, type FlowReload, type FlowReloadItem } from './reload.ts';
 
 export interface DraftCheck {
   /** The draft's version (content hash) when it loads. */
@@ -55,17 +53,21 @@ export function checkDraft(project: Project, registry: Registry, flowId: string,
         path: 'id',
         message: `the id stays "${flowId}" (handoffs and triggers name it): write a new file for another flow`,
       });
+    // Checked beside the other live flows (triggers may clash), reporting only the draft's file.
     const others = [...project.flows.values()].filter((f) => f.def.id !== flowId);
-    const people = [...project.people.values()];
-    errors.push(
-      ...checkFlowOwners([flow], knownOwners({ people, teams: [...project.teams.values()] })),
-      ...checkLookupTables([flow], new Set(project.tables.keys())),
-      ...intakeTriggerProblems([...others, flow], project.connectors).filter((e) => e.file === live.file),
-      ...flowUseProblems(flow, registry),
-    );
+    errors.push(...projectProblems([...others, flow], project, registry).filter((e) => e.file === live.file));
   }
   const relative = errors.map((e) => (e.file ? { ...e, file: path.relative(project.dir, e.file) } : e));
   return errors.length === 0 && flow ? { version: flow.version, errors: [] } : { errors: relative };
+}
+
+/** A flow file as it is on disk now (what a save replaces); a missing one reads as empty. */
+export function fileOnDisk(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 export interface SavedFlow {
@@ -97,13 +99,7 @@ export async function saveFlow(
       `flow ${flowId} changed since this draft began (live version ${live.version.slice(0, 12)}, the draft's base ${expectedVersion.slice(0, 12)}): start again from the live flow`,
       { context: { flow: flowId, version: live.version } },
     );
-  let onDisk: string;
-  try {
-    onDisk = readFileSync(live.file, 'utf8');
-  } catch {
-    onDisk = '';
-  }
-  if (onDisk !== live.source)
+  if (fileOnDisk(live.file) !== live.source)
     throw new BatonError(
       'conflict',
       `${path.relative(project.dir, live.file)} changed on disk since flow ${flowId} was loaded: reload the flows, then edit again`,

@@ -134,6 +134,26 @@ function unknown(kind: string, use: string, have: string[]): string {
 const relative = (project: Project, file: string): string => path.relative(project.dir, file);
 
 /** Stores a flow's version by its content hash, so a handoff can pin it (at start and at reload). */
+/**
+ * What keeps flows that compile from going live in this project: owners it does not declare,
+ * tables it lacks, triggers its connectors cannot serve, actions and sources it does not have.
+ * A reload checks every file with it; a draft from the editor is checked with it too.
+ */
+export function projectProblems(
+  flows: readonly CompiledFlow[],
+  project: Project,
+  registry: Registry,
+): ErrorDetail[] {
+  const people = { people: [...project.people.values()], teams: [...project.teams.values()] };
+  return [
+    ...checkFlowOwners(flows, knownOwners(people)),
+    // Tables are read at start: a flow that looks up one the project lacks does not go live.
+    ...checkLookupTables(flows, new Set(project.tables.keys())),
+    ...intakeTriggerProblems(flows, project.connectors),
+    ...flows.flatMap((f) => flowUseProblems(f, registry)),
+  ];
+}
+
 export function publishVersion(store: Store, f: CompiledFlow): Promise<void> {
   return store.publishFlow({
     version: f.version,
@@ -157,16 +177,7 @@ export async function reloadFlows(
   versions: Map<string, CompiledFlow>,
 ): Promise<FlowReload> {
   const { flows: fresh, errors } = await checkFlowsDir(project.flowsDir);
-  errors.push(
-    ...checkFlowOwners(
-      fresh.values(),
-      knownOwners({ people: [...project.people.values()], teams: [...project.teams.values()] }),
-    ),
-  );
-  // Tables are read at start: a flow that looks up one the project lacks does not go live.
-  errors.push(...checkLookupTables(fresh.values(), new Set(project.tables.keys())));
-  errors.push(...intakeTriggerProblems(fresh.values(), project.connectors));
-  for (const f of fresh.values()) errors.push(...flowUseProblems(f, registry));
+  errors.push(...projectProblems([...fresh.values()], project, registry));
   const badFiles = new Set(errors.map((e) => e.file).filter((f) => f !== undefined));
 
   const before = new Map(project.flows);

@@ -9,6 +9,7 @@ import { loadProject, resolveStorageUrl, type Project } from '../project/load.ts
 import { openStore } from '../store/open.ts';
 import type { BoardFilter, HandoffCommit, Store } from '../store/port.ts';
 import { readBoard, type BoardRead } from './board.ts';
+import { flowsByVersion, type FlowFor } from './flow-by-version.ts';
 import { Directory } from '../engine/directory.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus.ts';
 import type { Baton, OpenOptions } from './baton.ts';
@@ -226,21 +227,13 @@ export class RemoteBaton implements BatonApi {
     return readBoard(this.store, (v) => this.flowFor(v), filter, cards);
   }
 
-  private readonly versions = new Map<string, Promise<CompiledFlow>>();
-
-  /** A flow by version: the live ones, else as published in the store (parsed once). */
+  #flowFor?: FlowFor;
+  /** A flow by version: a live one of this thread's copy, else as published in the store. */
   private flowFor(version: string): Promise<CompiledFlow> {
-    for (const f of this.project.flows.values()) if (f.version === version) return Promise.resolve(f);
-    let known = this.versions.get(version);
-    if (!known) {
-      known = this.store.flowVersion(version).then((row) => {
-        if (!row) throw new BatonError('not_found', `flow version ${version} is not published in this store`);
-        return parseFlow(row.source, `${row.flowId}@${version.slice(0, 12)}`);
-      });
-      known.catch(() => this.versions.delete(version));
-      this.versions.set(version, known);
-    }
-    return known;
+    this.#flowFor ??= flowsByVersion(this.store, (v) =>
+      [...this.project.flows.values()].find((f) => f.version === v),
+    );
+    return this.#flowFor(version);
   }
 
   flows(): ReturnType<Baton['flows']> {

@@ -1,7 +1,6 @@
 // A flow's history and its editor: the published versions, drafts checked as the server loads
 // files, the flow's eval cases run on the live flow or a draft (sandboxed, as `baton eval`), and
 // the save that writes the file and makes it the live version.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../../core/errors.ts';
 import { evalFlow, type EvalReport } from '../../eval/run.ts';
@@ -11,7 +10,7 @@ import { unifiedDiff } from '../../flow/line-diff.ts';
 import { parseFlow } from '../../flow/load.ts';
 import { summarize } from '../../flow/yaml-source.ts';
 import type { BatonApi } from '../../service/api.ts';
-import { editableFlow } from '../../service/flow-edit.ts';
+import { editableFlow, fileOnDisk } from '../../service/flow-edit.ts';
 import { hasAccess } from '../../service/tokens.ts';
 import type { Caller } from '../auth.ts';
 import {
@@ -30,15 +29,6 @@ import { defineRoute, type Route } from '../route.ts';
 import { flowParams } from '../schemas.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The file as it is on disk now (what a save replaces); missing reads as empty. */
-function onDisk(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 /** A draft that does not load, refused as the save refuses it. */
 async function compiledDraft(baton: BatonApi, flow: string, text: string): Promise<CompiledFlow> {
@@ -151,7 +141,7 @@ export function flowEditorRoutes(): Route[] {
       errors: [404, 409],
       async handler({ params, body, baton }) {
         const live = editableFlow(baton.project, params.flow);
-        const base = onDisk(live.file);
+        const base = fileOnDisk(live.file);
         const text = body.yaml ?? applyFlowChanges(base, body.changes ?? []);
         const check = await baton.checkFlowDraft(params.flow, text);
         return {
