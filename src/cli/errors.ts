@@ -2,6 +2,7 @@
 //   0 ok · 1 failure (not found, conflict, forbidden, failed eval cases, audit problems,
 //   server unreachable) · 2 bad usage or input (unknown command or option, invalid JSON,
 //   validation errors, HTTP 400/413/422).
+import { ApiError } from '../core/api-error.ts';
 import { isBatonError, type ErrorDetail } from '../core/errors.ts';
 
 export const EXIT_OK = 0;
@@ -25,20 +26,6 @@ export class ExitError extends Error {
     super(message);
     this.name = 'ExitError';
     this.exitCode = exitCode;
-  }
-}
-
-/** An error answer from a Baton server: `{error: {code, message, details}}` with its HTTP status. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: ErrorDetail[];
-  constructor(status: number, code: string, message: string, details: ErrorDetail[] = []) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
   }
 }
 

@@ -21,7 +21,8 @@ import type {
   SendResult,
   TaskItem,
 } from './client.ts';
-import { ApiError, UsageError } from './errors.ts';
+import { ApiError } from '../core/api-error.ts';
+import { UsageError } from './errors.ts';
 
 const TIMEOUT_MS = 60_000;
 

@@ -1,7 +1,8 @@
 // The CLI's small parts, in process: exit codes, error text, tables, times, the progress bar.
 import { describe, expect, it } from 'vitest';
 import { BatonError } from '../../src/core/errors.ts';
-import { ApiError, ExitError, exitCodeOf, formatError, UsageError } from '../../src/cli/errors.ts';
+import { ApiError } from '../../src/core/api-error.ts';
+import { ExitError, exitCodeOf, formatError, UsageError } from '../../src/cli/errors.ts';
 import { ago, table } from '../../src/cli/format.ts';
 import { parseSince, readJsonArg } from '../../src/cli/input.ts';
 import { progressBar } from '../../src/cli/progress.ts';

@@ -2,24 +2,11 @@
 // cookie the browser sends by itself. State-changing calls carry the session's CSRF token (held
 // in memory only; a reload asks GET /v1/session for it again). Errors come back as ApiError
 // with the API's code, message and field details, for the page to show as they are.
+import { ApiError } from '../../../src/core/api-error.ts';
+import type { ErrorDetail } from '../../../src/core/errors.ts';
 
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
-
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: ErrorDetail[];
-  constructor(status: number, code: string, message: string, details: ErrorDetail[] = []) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+export { ApiError };
+export type { ErrorDetail };
 
 let csrf: string | null = null;
 

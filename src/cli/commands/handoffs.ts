@@ -4,15 +4,8 @@ import { BatonError } from '../../core/errors.ts';
 import { RETURN_REASONS } from '../../core/types.ts';
 import type { HandoffView } from '../../service/views.ts';
 import type { Client, HandoffCommand, SendResult } from '../client.ts';
-import {
-  ApiError,
-  EXIT_FAILURE,
-  EXIT_USAGE,
-  exitCodeOf,
-  ExitError,
-  formatError,
-  UsageError,
-} from '../errors.ts';
+import { ApiError } from '../../core/api-error.ts';
+import { EXIT_FAILURE, EXIT_USAGE, exitCodeOf, ExitError, formatError, UsageError } from '../errors.ts';
 import { ago, plural, table } from '../format.ts';
 import { parseCount, parseSince, parseState, readJsonArg } from '../input.ts';
 import { progressBar } from '../progress.ts';
