@@ -94,6 +94,11 @@ export async function authorize(
   if (!hasAccess(principal, access)) {
     throw new BatonError('forbidden', `A token with ${principal.access} access may not ${DOING[access]}`);
   }
+  return tokenCaller(baton, principal);
+}
+
+/** The caller a token makes, with the flows it reaches when it is scoped. */
+export function tokenCaller(baton: BatonApi, principal: Principal): Caller {
   const reach = baton.reachOf(principal);
   return { kind: 'token', principal, ...(reach ? { reach } : {}) };
 }

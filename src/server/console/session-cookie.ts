@@ -37,22 +37,13 @@ function secure(req: FastifyRequest): boolean {
   return req.protocol === 'https';
 }
 
+/** The Set-Cookie value of a session holding `secret`; an empty secret clears the cookie. */
 export function sessionCookie(req: FastifyRequest, secret: string): string {
   return serialize(SESSION_COOKIE, secret, {
     httpOnly: true,
     sameSite: 'strict',
     path: '/',
-    maxAge: MAX_AGE_SECONDS,
-    secure: secure(req),
-  });
-}
-
-export function clearedCookie(req: FastifyRequest): string {
-  return serialize(SESSION_COOKIE, '', {
-    httpOnly: true,
-    sameSite: 'strict',
-    path: '/',
-    maxAge: 0,
+    maxAge: secret === '' ? 0 : MAX_AGE_SECONDS,
     secure: secure(req),
   });
 }

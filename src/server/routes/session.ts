@@ -5,15 +5,9 @@
 import { z } from 'zod';
 import { BatonError } from '../../core/errors.ts';
 import type { BatonApi } from '../../service/api.ts';
-import type { Caller } from '../auth.ts';
+import { tokenCaller, type Caller } from '../auth.ts';
 import { defineRoute, type Route } from '../route.ts';
-import {
-  checkOrigin,
-  clearedCookie,
-  csrfTokenOf,
-  sessionCookie,
-  sessionSecret,
-} from '../console/session-cookie.ts';
+import { checkOrigin, csrfTokenOf, sessionCookie, sessionSecret } from '../console/session-cookie.ts';
 
 const sessionBody = z.strictObject({
   token: z.string().min(1).max(200).describe('An API token (`baton token create`)'),
@@ -93,10 +87,8 @@ export function sessionRoutes(): Route[] {
             'An intake token cannot sign in to the console: use a viewer, operator or admin token',
           );
         }
-        const reach = baton.reachOf(principal);
-        const caller: Caller = { kind: 'token', principal, ...(reach ? { reach } : {}) };
         void reply.header('set-cookie', sessionCookie(req, body.token));
-        return viewOf(baton, caller, body.token);
+        return viewOf(baton, tokenCaller(baton, principal), body.token);
       },
     }),
     defineRoute({
@@ -112,7 +104,7 @@ export function sessionRoutes(): Route[] {
       },
       async handler({ req, reply }) {
         checkOrigin(req);
-        void reply.header('set-cookie', clearedCookie(req));
+        void reply.header('set-cookie', sessionCookie(req, ''));
         return undefined;
       },
     }),
