@@ -6,22 +6,21 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LinkIssuer } from '../../src/channels/links.ts';
 import { startChannels } from '../support/channels.ts';
-import { bigLead, ROOT } from '../support/project.ts';
+import { bigLead } from '../support/project.ts';
 import { createHmac } from 'node:crypto';
 import { signedRequest, startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
+import { BROKEN_FLOW_FILES } from '../support/broken-flow.ts';
 import { startTemp, waitFor, type TempServer } from './helpers.ts';
 import { TICKET_FLOW } from '../support/ticket-flow.ts';
 
 type Json = Record<string, unknown>;
 type Channels = Awaited<ReturnType<typeof startChannels>>;
 
-const zodUrl = pathToFileURL(path.join(ROOT, 'node_modules/zod/index.js')).href;
 const PARTNER_SECRET = 'partner-secret-for-conformance-0001';
 /** A generic signed webhook connector, beside Slack (appended under `connectors:`). */
 const PARTNER = `  partner: { type: webhook, secret: "${PARTNER_SECRET}" }\n`;
@@ -48,21 +47,7 @@ handoff: { to: '\${decision.owner}' }
   // A ticket without its customer escalates (contract_unmet): one to amend.
   'flows/ticket.yaml': TICKET_FLOW,
   // An action that always fails: a failed handoff to retry, a failed action to resolve.
-  'actions/broken.mjs': `import { z } from '${zodUrl}';
-export const broken = {
-  id: 'test.broken', risk: 'low', idempotent: true, params: z.object({ n: z.string() }),
-  async run() { throw new Error('remote system said no'); },
-};`,
-  'flows/broken.yaml': `id: broken
-name: Broken
-boundary: { from: team:ops, to: team:support }
-input: { type: object, required: [id], properties: { id: { type: string } } }
-idempotencyKey: input.id
-decide: { otherwise: { owner: user:kim } }
-actions:
-  - { id: call, use: test.broken, with: { n: '\${input.id}' }, retry: { attempts: 1 } }
-handoff: { to: '\${decision.owner}' }
-`,
+  ...BROKEN_FLOW_FILES,
   'flows/shadowed.yaml': `id: shadowed
 name: Shadowed
 boundary: { from: team:ops, to: team:support }

@@ -2,31 +2,14 @@
 // (GET /v1/inbox/waiting): each verdict agrees with what the command then answers.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { handoffCommands, waitingList } from '../../src/server/schemas.ts';
-import { bigLead, EXAMPLES, invoice, ROOT } from '../support/project.ts';
+import { bigLead, EXAMPLES, invoice } from '../support/project.ts';
+import { BROKEN_FLOW_FILES } from '../support/broken-flow.ts';
 import { startTemp, type TempServer } from './helpers.ts';
 
-const zodUrl = pathToFileURL(path.join(ROOT, 'node_modules/zod/index.js')).href;
-const FILES = {
-  'actions/broken.mjs': `import { z } from '${zodUrl}';
-export const broken = {
-  id: 'test.broken', risk: 'low', idempotent: true, params: z.object({ n: z.string() }),
-  async run() { throw new Error('remote system said no'); },
-};`,
-  'flows/broken.yaml': `id: broken
-name: Broken
-boundary: { from: team:ops, to: team:support }
-input: { type: object, required: [id], properties: { id: { type: string } } }
-idempotencyKey: input.id
-decide: { otherwise: { owner: user:kim } }
-actions:
-  - { id: call, use: test.broken, with: { n: '\${input.id}' }, retry: { attempts: 1 } }
-handoff: { to: '\${decision.owner}' }
-`,
-};
+const FILES = BROKEN_FLOW_FILES;
 
 let s: TempServer;
 const t: Record<string, string> = {};
