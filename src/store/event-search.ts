@@ -5,6 +5,7 @@
 import { BatonError } from '../core/errors.ts';
 import type { EventRecord } from '../core/types.ts';
 import { rowToEvent } from './rows.ts';
+import { Where } from './sqlite/where.ts';
 
 export interface EventFilter {
   handoffId?: string;
@@ -63,33 +64,29 @@ export function eventSearchSql(
   flowList: (values: readonly string[]) => { sql: string; params: unknown[] },
 ): { sql: string; params: unknown[]; limit: number } {
   const limit = Math.min(Math.max(Math.floor(f.limit ?? DEFAULT_LIMIT), 1), MAX_EVENT_LIMIT);
-  const w: string[] = [];
-  const params: unknown[] = [];
-  const add = (cond: string, ...values: unknown[]) => {
-    w.push(cond);
-    params.push(...values);
-  };
-  if (f.handoffId !== undefined) add('e.handoff_id = ?', f.handoffId);
-  if (f.type !== undefined) add('e.type = ?', f.type);
+  const w = new Where()
+    .add(f.handoffId !== undefined, 'e.handoff_id = ?', f.handoffId)
+    .add(f.type !== undefined, 'e.type = ?', f.type);
   if (f.actor !== undefined) {
     const i = f.actor.indexOf(':');
     const kind = i > 0 ? f.actor.slice(0, i) : '';
-    if (ACTOR_KINDS.has(kind)) add('e.actor_kind = ? AND e.actor_id = ?', kind, f.actor.slice(i + 1));
-    else add('e.actor_id = ?', f.actor);
+    if (ACTOR_KINDS.has(kind)) w.add(true, 'e.actor_kind = ? AND e.actor_id = ?', kind, f.actor.slice(i + 1));
+    else w.add(true, 'e.actor_id = ?', f.actor);
   }
-  if (f.since !== undefined) add('e.at >= ?', f.since);
-  if (f.until !== undefined) add('e.at < ?', f.until);
-  if (f.flow !== undefined) add('e.handoff_id IN (SELECT id FROM handoffs WHERE flow_id = ?)', f.flow);
+  w.add(f.since !== undefined, 'e.at >= ?', f.since)
+    .add(f.until !== undefined, 'e.at < ?', f.until)
+    .add(f.flow !== undefined, 'e.handoff_id IN (SELECT id FROM handoffs WHERE flow_id = ?)', f.flow);
   if (f.flows !== undefined) {
-    if (f.flows.length === 0) w.push('1 = 0');
+    if (f.flows.length === 0) w.add(true, '1 = 0');
     else {
       const l = flowList(f.flows);
-      add(`e.handoff_id IN (SELECT id FROM handoffs WHERE flow_id ${l.sql})`, ...l.params);
+      w.add(true, `e.handoff_id IN (SELECT id FROM handoffs WHERE flow_id ${l.sql})`, ...l.params);
     }
   }
   if (f.cursor !== undefined) {
     const c = decode(f.cursor);
-    add(
+    w.add(
+      true,
       '(e.at < ? OR (e.at = ? AND (e.handoff_id < ? OR (e.handoff_id = ? AND e.seq < ?))))',
       c.at,
       c.at,
@@ -100,9 +97,9 @@ export function eventSearchSql(
   }
   const sql = `SELECT e.handoff_id, e.seq, e.at, e.type, e.actor_kind, e.actor_id, e.via, e.data,
       e.prev_hash, e.hash
-    FROM events e ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+    FROM events e ${w.sql}
     ORDER BY e.at DESC, e.handoff_id DESC, e.seq DESC LIMIT ?`;
-  return { sql, params: [...params, limit + 1], limit };
+  return { sql, params: [...w.params, limit + 1], limit };
 }
 
 /** Rows of `eventSearchSql` as a page. */
