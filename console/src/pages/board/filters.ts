@@ -1,17 +1,9 @@
 // The board's filters live in the URL query (so a link or a reload shows the same board), and
 // saved views are named filter sets in localStorage. Only filters are kept there: never a token.
-export const OPEN_STATES = [
-  'received',
-  'building_context',
-  'deciding',
-  'acting',
-  'awaiting_approval',
-  'handed_off',
-  'accepted',
-  'escalated',
-  'returned',
-  'failed',
-] as const;
+import { HANDOFF_STATES, TERMINAL_STATES } from '../../../../src/core/types.ts';
+
+// The engine's states less the terminal ones, so the board's list cannot drift from the engine's.
+export const OPEN_STATES = HANDOFF_STATES.filter((s) => !TERMINAL_STATES.has(s));
 
 export const QUEUES = ['unassigned', 'escalated', 'failed', 'outcome_unknown'] as const;
 export type Queue = (typeof QUEUES)[number];

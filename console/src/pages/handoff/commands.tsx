@@ -7,7 +7,8 @@ import type { HandoffCommands, HandoffDetail } from '../../api/types.ts';
 import { useSession } from '../../session.tsx';
 import { ErrorNote } from '../../ui/notes.tsx';
 import { FormDialog } from '../../ui/form-dialog.tsx';
-import { RETURN_REASONS } from '../../ui/return-reasons.ts';
+import { CommentField, withComment } from '../../ui/comment-field.tsx';
+import { ReasonField } from '../../ui/reason-field.tsx';
 
 type Ask =
   | { kind: 'reason'; command: 'return' | 'decline' }
@@ -90,8 +91,6 @@ export function Commands({
       setBusy(false);
     }
   };
-  const withComment = (b: Record<string, unknown>) =>
-    comment.trim() ? { ...b, comment: comment.trim() } : b;
   const open = (a: Ask) => {
     setError(null);
     setComment('');
@@ -208,18 +207,11 @@ export function Commands({
           busy={busy}
           error={error}
           onClose={() => setAsk(null)}
-          onSubmit={() => void run(`${base}/${ask.command}`, withComment({ reason }))}
+          onSubmit={() => void run(`${base}/${ask.command}`, withComment({ reason }, comment))}
         >
           <p className="muted">It goes to the flow's fallback owner and counts as rework.</p>
-          <label htmlFor="cmd-reason">Reason</label>
-          <select id="cmd-reason" value={reason} onChange={(e) => setReason(e.target.value)} autoFocus>
-            {RETURN_REASONS.map(([v, text]) => (
-              <option key={v} value={v}>
-                {text}
-              </option>
-            ))}
-          </select>
-          <CommentField value={comment} onChange={setComment} />
+          <ReasonField id="cmd-reason" value={reason} onChange={setReason} />
+          <Comment value={comment} onChange={setComment} />
         </FormDialog>
       )}
       {ask?.kind === 'reassign' && (
@@ -229,7 +221,7 @@ export function Commands({
           busy={busy}
           error={error}
           onClose={() => setAsk(null)}
-          onSubmit={() => void run(`${base}/reassign`, withComment({ to: to.trim() }))}
+          onSubmit={() => void run(`${base}/reassign`, withComment({ to: to.trim() }, comment))}
         >
           <label htmlFor="cmd-to">New owner</label>
           <input
@@ -251,7 +243,7 @@ export function Commands({
           <p id="cmd-to-help" className="muted small">
             A person, team or role of the project. Currently with {h.owner}.
           </p>
-          <CommentField value={comment} onChange={setComment} />
+          <Comment value={comment} onChange={setComment} />
         </FormDialog>
       )}
       {ask?.kind === 'confirm' && (
@@ -262,27 +254,17 @@ export function Commands({
           busy={busy}
           error={error}
           onClose={() => setAsk(null)}
-          onSubmit={() => void run(ask.path, withComment(ask.payload))}
+          onSubmit={() => void run(ask.path, withComment(ask.payload, comment))}
         >
           <p>{ask.body}</p>
-          <CommentField value={comment} onChange={setComment} />
+          <Comment value={comment} onChange={setComment} />
         </FormDialog>
       )}
     </section>
   );
 }
 
-function CommentField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
-  return (
-    <>
-      <label htmlFor="cmd-comment">Comment (kept in the audit log)</label>
-      <textarea
-        id="cmd-comment"
-        rows={2}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        maxLength={10000}
-      />
-    </>
-  );
+/** Every command here takes the same optional comment. */
+function Comment({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  return <CommentField id="cmd-comment" value={value} onChange={onChange} maxLength={10000} />;
 }

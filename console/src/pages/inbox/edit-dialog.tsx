@@ -4,6 +4,7 @@
 // confirmation the edit is the owner (`edits.owner`).
 import { useState } from 'react';
 import type { ApiError } from '../../api/client.ts';
+import { CommentField, withComment } from '../../ui/comment-field.tsx';
 import { FormDialog } from '../../ui/form-dialog.tsx';
 import type { WaitingApproval } from './items.ts';
 
@@ -45,8 +46,7 @@ export function EditDialog({
   const [problem, setProblem] = useState<string | null>(null);
 
   const submit = () => {
-    const comment_ = comment.trim() ? { comment: comment.trim() } : {};
-    if (routing) return onApprove({ edits: { owner: owner.trim() }, ...comment_ });
+    if (routing) return onApprove(withComment({ edits: { owner: owner.trim() } }, comment));
     const params: Record<string, unknown> = {};
     for (const f of fields) {
       let v: unknown = f.value;
@@ -65,7 +65,7 @@ export function EditDialog({
     if (Object.keys(params).length === 0)
       return setProblem('Nothing changed: change a field, or approve as it is');
     setProblem(null);
-    onApprove({ edits: { params }, ...comment_ });
+    onApprove(withComment({ edits: { params } }, comment));
   };
 
   return (
@@ -125,14 +125,7 @@ export function EditDialog({
           </div>
         ))
       )}
-      <label htmlFor="edit-comment">Comment (kept in the audit log)</label>
-      <textarea
-        id="edit-comment"
-        rows={2}
-        value={comment}
-        onChange={(e) => setComment(e.target.value)}
-        maxLength={10000}
-      />
+      <CommentField id="edit-comment" value={comment} onChange={setComment} maxLength={10000} />
       {problem && (
         <p role="alert" className="note note-error">
           {problem}

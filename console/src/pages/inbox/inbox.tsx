@@ -9,7 +9,8 @@ import { useLive } from '../../live.ts';
 import { useSession } from '../../session.tsx';
 import { FormDialog } from '../../ui/form-dialog.tsx';
 import { ErrorNote, Loading } from '../../ui/notes.tsx';
-import { RETURN_REASONS } from '../../ui/return-reasons.ts';
+import { CommentField, withComment } from '../../ui/comment-field.tsx';
+import { ReasonField } from '../../ui/reason-field.tsx';
 import { useApi } from '../../ui/use-api.ts';
 import { ApprovalBody, HandoffBody } from './cards.tsx';
 import { EditDialog, type EditResult } from './edit-dialog.tsx';
@@ -226,19 +227,18 @@ export default function Inbox() {
           onSubmit={() =>
             void run(
               `/v1/approvals/${encodeURIComponent(ask.a.id)}`,
-              { decision: 'reject', ...(comment.trim() ? { comment: comment.trim() } : {}) },
+              withComment({ decision: 'reject' }, comment),
               `Rejected ${ask.a.summary}`,
             )
           }
         >
           <p>{ask.a.summary}</p>
           <p className="muted small">A rejection cannot be taken back.</p>
-          <label htmlFor="reject-comment">Why (kept in the audit log)</label>
-          <textarea
+          <CommentField
             id="reject-comment"
-            rows={2}
+            label="Why (kept in the audit log)"
             value={comment}
-            onChange={(e) => setComment(e.target.value)}
+            onChange={setComment}
             autoFocus
           />
         </FormDialog>
@@ -263,26 +263,13 @@ export default function Inbox() {
           onSubmit={() =>
             void run(
               `/v1/handoffs/${encodeURIComponent(ask.id)}/decline`,
-              { reason, ...(comment.trim() ? { comment: comment.trim() } : {}) },
+              withComment({ reason }, comment),
               `Declined ${ask.id}`,
             )
           }
         >
-          <label htmlFor="decline-reason">Reason</label>
-          <select id="decline-reason" value={reason} onChange={(e) => setReason(e.target.value)} autoFocus>
-            {RETURN_REASONS.map(([v, text]) => (
-              <option key={v} value={v}>
-                {text}
-              </option>
-            ))}
-          </select>
-          <label htmlFor="decline-comment">Comment (kept in the audit log)</label>
-          <textarea
-            id="decline-comment"
-            rows={2}
-            value={comment}
-            onChange={(e) => setComment(e.target.value)}
-          />
+          <ReasonField id="decline-reason" value={reason} onChange={setReason} />
+          <CommentField id="decline-comment" value={comment} onChange={setComment} />
         </FormDialog>
       )}
     </section>
