@@ -32,6 +32,17 @@ export function mergeFirstPage(prev: Loaded, page: HandoffPage): Loaded {
   return { items: [...page.items, ...rest], cursor: prev.cursor, status: 'ready' };
 }
 
+/** The next page after `cursor`, unless a refresh has moved the cursor since it was asked. */
+function appendPage(prev: Loaded, cursor: string, page: HandoffPage): Loaded {
+  if (prev.cursor !== cursor) return prev;
+  const seen = new Set(prev.items.map((h) => h.id));
+  return {
+    items: [...prev.items, ...page.items.filter((h) => !seen.has(h.id))],
+    cursor: page.nextCursor,
+    status: 'ready',
+  };
+}
+
 export function usePagedList(query: Record<string, string>, initial?: HandoffPage) {
   const key = JSON.stringify(query);
   const [loaded, setLoaded] = useState<Loaded>(() =>
@@ -47,68 +58,53 @@ export function usePagedList(query: Record<string, string>, initial?: HandoffPag
   const busy = useRef<'refresh' | 'more' | null>(null);
   const again = useRef(false);
 
+  /**
+   * Reads one page into the column: the first (merged over what was loaded) or the next after
+   * `cursor`. An answer for an older query is dropped; a refresh asked for meanwhile runs next.
+   */
+  const load = useCallback(
+    async function load(cursor?: string): Promise<void> {
+      busy.current = cursor ? 'more' : 'refresh';
+      const gen = generation.current;
+      try {
+        const page = await api.get<HandoffPage>('/v1/handoffs', {
+          ...JSON.parse(key),
+          limit: String(PAGE),
+          ...(cursor ? { cursor } : {}),
+        });
+        if (gen === generation.current)
+          setLoaded((prev) => (cursor ? appendPage(prev, cursor, page) : mergeFirstPage(prev, page)));
+      } catch (e) {
+        if (gen === generation.current)
+          setLoaded((prev) => ({
+            ...prev,
+            status: 'error',
+            error: e instanceof Error ? e.message : String(e),
+          }));
+      } finally {
+        if (gen === generation.current) busy.current = null;
+        if (again.current && gen === generation.current) {
+          again.current = false;
+          void load();
+        }
+      }
+    },
+    [key],
+  );
+
   const refresh = useCallback(async () => {
     if (busy.current) {
       again.current = true;
       return;
     }
-    busy.current = 'refresh';
-    const gen = generation.current;
-    try {
-      const page = await api.get<HandoffPage>('/v1/handoffs', { ...JSON.parse(key), limit: String(PAGE) });
-      if (gen === generation.current) setLoaded((prev) => mergeFirstPage(prev, page));
-    } catch (e) {
-      if (gen === generation.current)
-        setLoaded((prev) => ({
-          ...prev,
-          status: 'error',
-          error: e instanceof Error ? e.message : String(e),
-        }));
-    } finally {
-      if (gen === generation.current) busy.current = null;
-      if (again.current && gen === generation.current) {
-        again.current = false;
-        void refresh();
-      }
-    }
-  }, [key]);
+    await load();
+  }, [load]);
 
   const loadMore = useCallback(async () => {
     const { cursor } = current.current;
     if (!cursor || busy.current) return;
-    busy.current = 'more';
-    const gen = generation.current;
-    try {
-      const page = await api.get<HandoffPage>('/v1/handoffs', {
-        ...JSON.parse(key),
-        limit: String(PAGE),
-        cursor,
-      });
-      if (gen !== generation.current) return;
-      setLoaded((prev) => {
-        if (prev.cursor !== cursor) return prev;
-        const seen = new Set(prev.items.map((h) => h.id));
-        return {
-          items: [...prev.items, ...page.items.filter((h) => !seen.has(h.id))],
-          cursor: page.nextCursor,
-          status: 'ready',
-        };
-      });
-    } catch (e) {
-      if (gen === generation.current)
-        setLoaded((prev) => ({
-          ...prev,
-          status: 'error',
-          error: e instanceof Error ? e.message : String(e),
-        }));
-    } finally {
-      if (gen === generation.current) busy.current = null;
-      if (again.current && gen === generation.current) {
-        again.current = false;
-        void refresh();
-      }
-    }
-  }, [key, refresh]);
+    await load(cursor);
+  }, [load]);
 
   /** Takes a card out at once (it moved to another owner or closed); the next refresh agrees. */
   const remove = useCallback((id: string) => {
