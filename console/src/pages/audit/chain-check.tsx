@@ -6,6 +6,7 @@ import { Link } from 'react-router';
 import { api, ApiError } from '../../api/client.ts';
 import type { AuditVerify } from '../../api/types.ts';
 import { ErrorNote } from '../../ui/notes.tsx';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
 
 type Kind = AuditVerify['problems'][number]['kind'];
 
@@ -95,15 +96,7 @@ function Problems({ result }: { result: AuditVerify }) {
       </p>
       <div className="table-scroll" role="region" aria-label="Problems found" tabIndex={0}>
         <table className="problems">
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Handoff</th>
-              <th scope="col">Event seq</th>
-              <th scope="col">Checkpoint</th>
-              <th scope="col">What is wrong</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Kind', 'Handoff', 'Event seq', 'Checkpoint', 'What is wrong']} />
           <tbody>
             {result.problems.map((p, i) => (
               <tr key={i} data-kind={p.kind}>

@@ -8,6 +8,7 @@ import type { EventPage } from '../../api/types.ts';
 import { useLive } from '../../live.ts';
 import { ErrorNote } from '../../ui/notes.tsx';
 import { when } from '../../ui/time.ts';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
 
 export const FIELDS = ['handoff', 'actor', 'type', 'flow', 'since', 'until'] as const;
 type Field = (typeof FIELDS)[number];
@@ -194,16 +195,7 @@ export function EventSearch() {
       {items.length > 0 && (
         <div className="table-scroll" role="region" aria-label="Events found" tabIndex={0}>
           <table className="events">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Handoff</th>
-                <th scope="col">Seq</th>
-                <th scope="col">Type</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Data</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={['Time', 'Handoff', 'Seq', 'Type', 'Actor', 'Data']} />
             <tbody>
               {items.map((e) => (
                 <tr key={`${e.handoffId}:${e.seq}`}>

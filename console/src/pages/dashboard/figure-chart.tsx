@@ -138,7 +138,7 @@ export function FigureChart<R extends { name: string }>(p: Props<R>) {
                   ))}
                   {p.rowLink && (
                     <th scope="col">
-                      <span className="visually-hidden">Handoffs</span>
+                      <span className="sr-only">Handoffs</span>
                     </th>
                   )}
                 </tr>

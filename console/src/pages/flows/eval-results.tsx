@@ -1,5 +1,6 @@
 // The flow's eval cases, run on the live flow or on a draft: each passed, or what differed.
 import type { FlowEval } from '../../api/types.ts';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
 
 export function EvalResults({ result, label }: { result: FlowEval; label: string }) {
   if (result.cases.length === 0)
@@ -16,12 +17,7 @@ export function EvalResults({ result, label }: { result: FlowEval; label: string
           (version <code>{result.version.slice(0, 12)}</code>, {result.durationMs} ms)
         </span>
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Case</th>
-          <th scope="col">Result</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={['Case', 'Result']} />
       <tbody>
         {result.cases.map((c) => (
           <tr key={c.name}>

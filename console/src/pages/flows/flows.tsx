@@ -6,6 +6,7 @@ import { ErrorNote, Loading } from '../../ui/notes.tsx';
 import { useApi } from '../../ui/use-api.ts';
 import { firedText, type Fires } from './fires.ts';
 import { ModeBadge } from './mode-badge.tsx';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
 import './flows.css';
 
 export default function Flows() {
@@ -22,15 +23,7 @@ export default function Flows() {
           <caption className="muted">
             {data.items.length} flows; open one to see its diagram, history and eval.
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Flow</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Version</th>
-              <th scope="col">Boundary</th>
-              <th scope="col">Triggers</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Flow', 'Mode', 'Version', 'Boundary', 'Triggers']} />
           <tbody>
             {data.items.map((f) => (
               <tr key={f.id}>

@@ -6,6 +6,7 @@ import type { FlowVersion, FlowVersions } from '../../api/types.ts';
 import { ErrorNote } from '../../ui/notes.tsx';
 import { when } from '../../ui/time.ts';
 import { DiffView } from './diff-view.tsx';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
 
 export function VersionHistory({ flow, versions }: { flow: string; versions: FlowVersions['items'] }) {
   const [open, setOpen] = useState<FlowVersion | null>(null);
@@ -25,14 +26,7 @@ export function VersionHistory({ flow, versions }: { flow: string; versions: Flo
       <ErrorNote error={error} />
       <table className="versions">
         <caption>Version history (newest first)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Published</th>
-            <th scope="col">Handoffs pinned</th>
-            <th scope="col">Changes</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={['Version', 'Published', 'Handoffs pinned', 'Changes']} />
         <tbody>
           {versions.map((v) => (
             <Fragment key={v.version}>

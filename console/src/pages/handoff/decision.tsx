@@ -4,6 +4,8 @@
 import { Scroll } from '../../ui/scroll.tsx';
 import type { HandoffDetail } from '../../api/types.ts';
 import { Owner } from '../../ui/badges.tsx';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
+import { Fact } from '../../ui/fact.tsx';
 
 type Provenance = NonNullable<HandoffDetail['provenance']>[number];
 
@@ -28,10 +30,8 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
   return (
     <div className="decision">
       <dl className="facts">
-        <dt>Owner</dt>
-        <dd>{str(d.owner) ? <Owner owner={str(d.owner)!} /> : '—'}</dd>
-        <dt>Decided by</dt>
-        <dd>
+        <Fact term="Owner">{str(d.owner) ? <Owner owner={str(d.owner)!} /> : '—'}</Fact>
+        <Fact term="Decided by">
           {by === 'llm' ? `model ${str(d.model) ?? ''}` : by}
           {rule && (
             <>
@@ -40,28 +40,16 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
             </>
           )}
           {str(d.overrides) ? ` (corrected a decision by ${str(d.overrides)})` : ''}
-        </dd>
-        {typeof d.confidence === 'number' && (
-          <>
-            <dt>Confidence</dt>
-            <dd>{Math.round(d.confidence * 100)}%</dd>
-          </>
-        )}
-        {str(d.rationale) && (
-          <>
-            <dt>Rationale</dt>
-            <dd>{str(d.rationale)}</dd>
-          </>
-        )}
-        <dt>Actions chosen</dt>
-        <dd>{Array.isArray(d.actions) && d.actions.length ? (d.actions as string[]).join(', ') : 'none'}</dd>
+        </Fact>
+        {typeof d.confidence === 'number' && <Fact term="Confidence">{Math.round(d.confidence * 100)}%</Fact>}
+        {str(d.rationale) && <Fact term="Rationale">{str(d.rationale)}</Fact>}
+        <Fact term="Actions chosen">
+          {Array.isArray(d.actions) && d.actions.length ? (d.actions as string[]).join(', ') : 'none'}
+        </Fact>
         {d.untrusted === true && (
-          <>
-            <dt>Trust</dt>
-            <dd>
-              <span className="badge badge-warn">untrusted text in context</span>
-            </dd>
-          </>
+          <Fact term="Trust">
+            <span className="badge badge-warn">untrusted text in context</span>
+          </Fact>
         )}
       </dl>
       {evidence.length > 0 && (
@@ -79,14 +67,7 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
       <Scroll label="Fields the decision read">
         <table className="fields">
           <caption>Fields the decision read</caption>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Value</th>
-              <th scope="col">Source</th>
-              <th scope="col">Trust</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Field', 'Value', 'Source', 'Trust']} />
           <tbody>
             {Object.keys(reads).length === 0 && (
               <tr>
@@ -121,14 +102,7 @@ export function DecisionView({ h }: { h: HandoffDetail }) {
         <Scroll label="Context sources">
           <table className="fields">
             <caption>Context sources</caption>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Source</th>
-                <th scope="col">Trust</th>
-                <th scope="col">Found</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={['Field', 'Source', 'Trust', 'Found']} />
             <tbody>
               {provenance.map((p) => (
                 <tr key={p.name}>

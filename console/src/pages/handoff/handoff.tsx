@@ -2,7 +2,7 @@
 // (the waterfall), the decision and its evidence, actions, approvals, the ledger and the whole
 // timeline. Refreshes when the live stream reports a change of this handoff.
 import { Scroll } from '../../ui/scroll.tsx';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import type { HandoffCommands, HandoffDetail } from '../../api/types.ts';
 import { useLive } from '../../live.ts';
@@ -15,6 +15,7 @@ import { DecisionView } from './decision.tsx';
 import { ActionsTable, ApprovalsTable, LedgerTable } from './records.tsx';
 import { Timeline } from './timeline.tsx';
 import { WaterfallView } from './waterfall.tsx';
+import { Fact } from '../../ui/fact.tsx';
 import '../../ui/detail.css';
 import './handoff.css';
 
@@ -54,72 +55,51 @@ export default function HandoffPage() {
         <span className="wrap">{h.id}</span> <StateBadge state={h.state} /> <Breached breached={h.breached} />
       </h1>
       <dl className="facts">
-        <dt>Flow</dt>
-        <dd>
+        <Fact term="Flow">
           <Link to={`/flows/${encodeURIComponent(h.flow)}`}>{h.flow}</Link>{' '}
           <span className="muted small">
             version {h.flowVersion.slice(0, 12)} · mode {h.mode}
           </span>
-        </dd>
-        <dt>Held by</dt>
-        <dd>
+        </Fact>
+        <Fact term="Held by">
           <Owner owner={h.owner} /> <span className="muted">since {ago(h.ledger.at(-1)?.from)}</span>
-        </dd>
-        <dt>Boundary</dt>
-        <dd>{h.boundary.replace('->', ' → ')}</dd>
-        <dt>Received</dt>
-        <dd>
+        </Fact>
+        <Fact term="Boundary">{h.boundary.replace('->', ' → ')}</Fact>
+        <Fact term="Received">
           {ago(h.createdAt)}
           {h.acceptedAt ? ` · accepted after ${since(h.createdAt, Date.parse(h.acceptedAt))}` : ''}
           {h.completedAt ? ` · completed after ${since(h.createdAt, Date.parse(h.completedAt))}` : ''}
-        </dd>
-        <dt>Rework</dt>
-        <dd>{h.rework}</dd>
-        {h.costUsd > 0 && (
-          <>
-            <dt>Cost</dt>
-            <dd>${h.costUsd.toFixed(4)}</dd>
-          </>
-        )}
-        {h.requester && (
-          <>
-            <dt>Requested by</dt>
-            <dd>{h.requester}</dd>
-          </>
-        )}
+        </Fact>
+        <Fact term="Rework">{h.rework}</Fact>
+        {h.costUsd > 0 && <Fact term="Cost">${h.costUsd.toFixed(4)}</Fact>}
+        {h.requester && <Fact term="Requested by">{h.requester}</Fact>}
       </dl>
       <ErrorNote error={view.error ?? commands.error} />
       <Commands h={h} c={commands.data} onDone={reload} />
 
-      <section aria-labelledby="waterfall-title">
-        <h2 id="waterfall-title">Time with each owner</h2>
+      <Part id="waterfall" title="Time with each owner">
         <WaterfallView h={h} now={now} />
-      </section>
+      </Part>
 
-      <section aria-labelledby="decision-title">
-        <h2 id="decision-title">Decision</h2>
+      <Part id="decision" title="Decision">
         <DecisionView h={h} />
-      </section>
+      </Part>
 
-      <section aria-labelledby="actions-title">
-        <h2 id="actions-title">Actions</h2>
+      <Part id="actions" title="Actions">
         <ActionsTable h={h} undo={commands.data?.actions} />
-      </section>
+      </Part>
 
-      <section aria-labelledby="approvals-title">
-        <h2 id="approvals-title">Approvals</h2>
+      <Part id="approvals" title="Approvals">
         <ApprovalsTable h={h} />
-      </section>
+      </Part>
 
-      <section aria-labelledby="ledger-title">
-        <h2 id="ledger-title">Ownership ledger</h2>
+      <Part id="ledger" title="Ownership ledger">
         <Scroll label="Ownership ledger">
           <LedgerTable h={h} />
         </Scroll>
-      </section>
+      </Part>
 
-      <section aria-labelledby="input-title">
-        <h2 id="input-title">Input</h2>
+      <Part id="input" title="Input">
         <dl className="facts">
           {input.map(([k, v]) => (
             <div key={k} className="fact">
@@ -130,12 +110,21 @@ export default function HandoffPage() {
             </div>
           ))}
         </dl>
-      </section>
+      </Part>
 
-      <section aria-labelledby="timeline-title">
-        <h2 id="timeline-title">Timeline</h2>
+      <Part id="timeline" title="Timeline">
         <Timeline h={h} />
-      </section>
+      </Part>
     </article>
+  );
+}
+
+/** One titled part of the page (its heading names it for assistive technology). */
+function Part({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      {children}
+    </section>
   );
 }

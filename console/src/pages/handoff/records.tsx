@@ -4,6 +4,7 @@ import { Scroll } from '../../ui/scroll.tsx';
 import type { HandoffCommands, HandoffDetail } from '../../api/types.ts';
 import { Owner } from '../../ui/badges.tsx';
 import { ago, when } from '../../ui/time.ts';
+import { ColumnHeads } from '../../ui/column-heads.tsx';
 
 const json = (v: unknown) => (v === null || v === undefined ? '—' : JSON.stringify(v));
 
@@ -11,16 +12,7 @@ export function LedgerTable({ h }: { h: HandoffDetail }) {
   return (
     <table>
       <caption>Ownership ledger</caption>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Owner</th>
-          <th scope="col">From</th>
-          <th scope="col">To</th>
-          <th scope="col">Why</th>
-          <th scope="col">Outcome</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={['#', 'Owner', 'From', 'To', 'Why', 'Outcome']} />
       <tbody>
         {h.ledger.map((l) => (
           <tr key={l.seq}>
@@ -56,15 +48,7 @@ export function ActionsTable({
     <Scroll label="Actions">
       <table>
         <caption>Actions</caption>
-        <thead>
-          <tr>
-            <th scope="col">Action</th>
-            <th scope="col">State</th>
-            <th scope="col">Idempotency key</th>
-            <th scope="col">Result</th>
-            <th scope="col">Rollback</th>
-          </tr>
-        </thead>
+        <ColumnHeads names={['Action', 'State', 'Idempotency key', 'Result', 'Rollback']} />
         <tbody>
           {h.actions.map((a) => {
             const u = undo?.find((x) => x.action === a.id);
@@ -135,15 +119,7 @@ export function ApprovalsTable({ h }: { h: HandoffDetail }) {
           {a.votes.length > 0 && (
             <table>
               <caption>Votes</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Who</th>
-                  <th scope="col">Vote</th>
-                  <th scope="col">Level</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Comment</th>
-                </tr>
-              </thead>
+              <ColumnHeads names={['Who', 'Vote', 'Level', 'Channel', 'Comment']} />
               <tbody>
                 {a.votes.map((v, i) => (
                   <tr key={i}>
