@@ -1,11 +1,14 @@
 // Live updates: one EventSource on /v1/stream for the whole console (the browser sends the
 // session cookie; EventSource reconnects by itself). Pages subscribe with useLive and get each
-// `handoff` event as it arrives; `useLiveStatus` says whether the stream is connected, so a
-// page can say its figures may be stale.
+// `handoff` event as it arrives, and `null` each time the stream opens: a change committed
+// before it opened (after the page's first read) or while it reconnected was not sent, so the
+// page reads again. `useLiveStatus` says whether the stream is connected.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { StreamEvent } from './api/types.ts';
 
-type Listener = (e: StreamEvent) => void;
+/** A handoff's change, or null: the stream (re)opened and changes may have been missed. */
+export type LiveChange = StreamEvent | null;
+type Listener = (e: LiveChange) => void;
 
 const listeners = new Set<Listener>();
 const statusListeners = new Set<() => void>();
@@ -21,7 +24,10 @@ function setConnected(v: boolean): void {
 function open(): void {
   if (source || typeof EventSource === 'undefined') return;
   source = new EventSource('/v1/stream', { withCredentials: true });
-  source.addEventListener('open', () => setConnected(true));
+  source.addEventListener('open', () => {
+    setConnected(true);
+    for (const l of listeners) l(null);
+  });
   source.addEventListener('error', () => setConnected(source?.readyState === EventSource.OPEN));
   source.addEventListener('handoff', (msg) => {
     let e: StreamEvent;
@@ -41,7 +47,7 @@ function closeIfUnused(): void {
   setConnected(false);
 }
 
-/** Calls `onEvent` for every handoff change while the component is mounted. */
+/** Calls `onEvent` for every handoff change (null: read again) while the component is mounted. */
 export function useLive(onEvent: Listener): void {
   const ref = useRef(onEvent);
   ref.current = onEvent;

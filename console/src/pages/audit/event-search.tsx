@@ -114,7 +114,7 @@ export function EventSearch() {
   );
   useLive((e) => {
     if (pages.current > 1 || timer.current) return;
-    if (query.handoff && e.id !== query.handoff) return;
+    if (e && query.handoff && e.id !== query.handoff) return;
     timer.current = setTimeout(() => {
       timer.current = null;
       latestLoad.current(undefined);

@@ -1,14 +1,14 @@
 // The board's own fan-out of live events: the page listens once (useLive) and every column
-// and the counts subscribe here, each deciding what the event means for it.
-import type { StreamEvent } from '../../api/types.ts';
+// and the counts subscribe here, each deciding what the event means for it (null: read again).
+import type { LiveChange } from '../../live.ts';
 
 export interface Bus {
-  emit(e: StreamEvent): void;
-  subscribe(fn: (e: StreamEvent) => void): () => void;
+  emit(e: LiveChange): void;
+  subscribe(fn: (e: LiveChange) => void): () => void;
 }
 
 export function createBus(): Bus {
-  const listeners = new Set<(e: StreamEvent) => void>();
+  const listeners = new Set<(e: LiveChange) => void>();
   return {
     emit(e) {
       for (const fn of listeners) fn(e);

@@ -69,7 +69,8 @@ export const Column = memo(function Column(p: ColumnProps) {
     const refresh = throttle(() => void latest.current.refresh(), 250);
     const off = p.bus.subscribe((e) => {
       const l = latest.current;
-      if (owner !== undefined) {
+      if (!e) refresh();
+      else if (owner !== undefined) {
         if (l.has(e.id) && (e.owner !== owner || CLOSED_STATES.has(e.state))) l.remove(e.id);
         if (e.owner === owner) refresh();
       } else {

@@ -42,7 +42,7 @@ export default function Dashboard() {
     [],
   );
   useLive((e) => {
-    if (scope.flow && e.flow !== scope.flow) return;
+    if (e && scope.flow && e.flow !== scope.flow) return;
     if (timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = null;

@@ -40,7 +40,7 @@ export default function HandoffPage() {
     commands.reload();
   };
   useLive((e) => {
-    if (e.id === id) reload();
+    if (!e || e.id === id) reload();
   });
   const h = view.data;
   if (view.error && !h) return <ErrorNote error={view.error} />;
